@@ -1,0 +1,152 @@
+// The freshd configuration file (DESIGN.md section 3): loading, validation and the typed
+// result. Loading never throws: every problem found is returned, each with file, line and
+// column, so that `freshd check-config` can print all of them at once.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace freshd::config {
+
+using Duration = std::chrono::milliseconds;
+
+// Where a value was written, for error messages (1-based line and column).
+struct Location {
+  int line = 0;
+  int column = 0;
+};
+
+struct ConfigError {
+  std::string file;
+  Location where;
+  std::string message;
+  // "FILE:LINE:COL: message"
+  std::string ToString() const;
+};
+
+// A header value, given inline, or read from a file (`{file: PATH}`) or an environment
+// variable (`{env: NAME}`) at load time. Values from files or the environment are secrets:
+// they are never logged, exported or returned by the API.
+struct Header {
+  std::string name;
+  std::string value;
+  bool secret = false;
+};
+
+// Fetch settings: `defaults`, possibly overridden per source.
+struct FetchSettings {
+  Duration interval = std::chrono::minutes(15);
+  bool adaptive_interval = false;  // `interval: adaptive` (DESIGN.md 6.3)
+  Duration timeout = std::chrono::seconds(20);
+  std::uint64_t max_bytes = 10 * 1024 * 1024;
+  std::string user_agent;  // defaults to "freshd/<version>"
+  std::vector<Header> headers;
+  int host_concurrency = 4;  // at most this many requests in flight to one host
+};
+
+enum class SourceKind { kHttp, kSitemap, kFeed, kDirectory };
+std::string_view ToString(SourceKind kind);
+
+struct Selector {
+  enum class Kind { kNone, kXPath, kCss };
+  Kind kind = Kind::kNone;
+  std::string expression;
+};
+
+struct Source {
+  std::string name;  // unique across the whole file
+  std::string workload;
+  SourceKind kind = SourceKind::kHttp;
+  std::string url;      // http, sitemap, feed
+  std::string include;  // sitemap, feed: regex a document URL must match (empty: all)
+  std::string path;     // directory: root folder
+  std::string glob;     // directory: pattern relative to path, `**` crosses folders
+  Selector select;
+  std::vector<std::string> ignore;  // regexes (PCRE2), validated at load time
+  FetchSettings fetch;
+  Location where;
+};
+
+enum class Strategy { kRag, kFineTuning, kHybrid };
+std::string_view ToString(Strategy strategy);
+
+struct Workload {
+  std::string name;
+  Strategy strategy = Strategy::kRag;
+  std::optional<std::chrono::sys_days> trained_at;
+  Duration latency_budget = std::chrono::milliseconds(0);
+  bool explainability_required = false;
+  std::vector<Source> sources;
+  Location where;
+};
+
+struct RagStore {
+  enum class Kind { kEmbedded, kChroma, kPostgres, kWebhook };
+  Kind kind = Kind::kEmbedded;
+  std::string chroma_url = "http://127.0.0.1:8000";
+  std::string chroma_collection = "knowledge";
+  std::string postgres_dsn;  // read from dsn_file: a secret
+  std::string postgres_table = "rag_chunks";
+  std::string webhook_url;
+};
+
+struct Chunking {
+  int max_chars = 1200;
+  int overlap_chars = 0;
+};
+
+struct Embedder {
+  enum class Kind { kNone, kHashing, kOpenAi };
+  Kind kind = Kind::kHashing;
+  int dims = 384;
+  std::string base_url;
+  std::string model;
+  std::string api_key;  // read from api_key_file or api_key_env: a secret
+};
+
+struct Advisor {
+  Duration rag_if_changes_faster_than = std::chrono::days(30);
+  Duration fine_tune_if_stable_for = std::chrono::days(90);
+  Duration fine_tune_if_latency_below = std::chrono::milliseconds(100);
+  double confidence = 0.9;
+  Duration hold_for = std::chrono::hours(24);
+};
+
+struct Log {
+  enum class Level { kTrace, kDebug, kInfo, kWarn, kError };
+  enum class Format { kText, kJson };
+  Level level = Level::kInfo;
+  Format format = Format::kText;
+};
+
+struct Config {
+  std::string file;  // the path it was loaded from
+  std::string state_dir = "/var/lib/freshd";
+  std::string listen_host = "127.0.0.1";
+  int listen_port = 9711;
+  Log log;
+  FetchSettings defaults;
+  RagStore rag_store;
+  Chunking chunking;
+  Embedder embedder;
+  Advisor advisor;
+  std::vector<Workload> workloads;
+};
+
+struct LoadResult {
+  std::optional<Config> config;     // set only when errors is empty
+  std::vector<ConfigError> errors;  // in file order
+};
+
+// Reads and validates FILE. Relative paths in it (state_dir, directory sources, *_file
+// keys) are resolved against the folder that holds FILE.
+LoadResult Load(const std::string& file);
+
+// Validates YAML text as if it had been read from `file_name` (for tests and reloads).
+LoadResult Parse(std::string_view yaml_text, const std::string& file_name);
+
+}  // namespace freshd::config

@@ -1,0 +1,128 @@
+// freshd's durable state in RocksDB under state_dir: one record per document, a bounded
+// history of checks per document, and a schema version. The store knows nothing of HTTP:
+// it is told what a check observed and decides whether that is a change.
+//
+// Durability: every write goes to RocksDB's write-ahead log before it returns, so a
+// process crash or `kill -9` loses nothing written; SyncWal() (called every second by the
+// daemon) bounds what a power loss can take.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace freshd::store {
+
+// A document's identity: (source name, URI). For directory sources the URI is file://...
+struct DocumentKey {
+  std::string source;
+  std::string uri;
+};
+
+enum class CheckOutcome : std::uint8_t {
+  kNew = 0,          // first successful fetch of the document
+  kChanged = 1,      // normalized content hash differs from the stored one
+  kUnchanged = 2,    // fetched, same hash
+  kNotModified = 3,  // 304, or file mtime and size unchanged: content not fetched
+  kError = 4,
+  kRemoved = 5,  // gone (404/410, dropped from its listing, file deleted)
+};
+std::string_view ToString(CheckOutcome outcome);
+
+// What one check saw.
+struct Observation {
+  enum class Kind { kFetched, kNotModified, kError, kGone };
+  Kind kind = Kind::kFetched;
+  std::int64_t time_ms = 0;        // when the check completed (Unix ms)
+  std::string content_hash;        // kFetched
+  std::string etag;                // kFetched: validators to send next time
+  std::string last_modified;       // kFetched
+  std::int64_t modified_ms = 0;    // source-reported modification time, 0 if unknown
+  std::string error_reason;        // kError: the FetchError label ("timeout", ...)
+  std::string error_message;       // kError
+};
+
+struct CheckRecord {
+  std::int64_t time_ms = 0;
+  CheckOutcome outcome = CheckOutcome::kNew;
+  std::string content_hash;   // after the check ("" for errors)
+  std::int64_t modified_ms = 0;
+  std::string error_reason;   // kError
+};
+
+struct DocumentRecord {
+  std::string etag;
+  std::string last_modified;
+  std::string content_hash;  // "" until the first successful fetch
+  std::int64_t modified_ms = 0;
+  std::int64_t first_seen_ms = 0;
+  std::int64_t last_check_ms = 0;
+  std::int64_t last_change_ms = 0;  // time of the last kNew/kChanged/kRemoved
+  std::uint64_t checks = 0;
+  std::uint64_t changes = 0;
+  std::uint64_t errors = 0;
+  std::uint32_t consecutive_errors = 0;
+  std::string last_error;  // "reason: message" of the last error, "" once it succeeds again
+  bool removed = false;
+  std::uint64_t history_next_seq = 0;    // internal: history ring bounds
+  std::uint64_t history_oldest_seq = 0;
+};
+
+struct StoreOptions {
+  std::size_t history_max_checks = 1000;             // per document
+  std::int64_t history_max_age_ms = 400LL * 86400000;  // enforced by PruneHistory()
+};
+
+struct RecordResult {
+  bool ok = false;
+  std::string error;
+  CheckOutcome outcome = CheckOutcome::kNew;
+  DocumentRecord document;  // as stored after the check
+  std::optional<DocumentRecord> previous;
+};
+
+class StateStore {
+ public:
+  static constexpr int kSchemaVersion = 1;
+
+  // Opens or creates the store in `dir`. Refuses (nullptr, *error set) on corruption or a
+  // schema version it does not know, never silently rewriting.
+  static std::unique_ptr<StateStore> Open(const std::string& dir, const StoreOptions& options,
+                                          std::string* error);
+  ~StateStore();
+
+  // Decides the outcome from the stored record, then writes the check record and the
+  // updated document record in one atomic WriteBatch. Callers must not record two
+  // observations of the same document concurrently; different documents are fine.
+  RecordResult Record(const DocumentKey& key, const Observation& observation);
+
+  std::optional<DocumentRecord> Get(const DocumentKey& key) const;
+
+  // Newest first, at most `limit`.
+  std::vector<CheckRecord> History(const DocumentKey& key, std::size_t limit) const;
+
+  // Visits every document of `source` (all sources when empty) in key order until `visit`
+  // returns false.
+  void ForEachDocument(std::string_view source,
+                       const std::function<bool(const DocumentKey&, const DocumentRecord&)>&
+                           visit) const;
+
+  // Deletes every record of a source (it was removed from the configuration).
+  bool DeleteSource(std::string_view source, std::string* error);
+
+  // Deletes history entries older than the configured age. Returns how many.
+  std::size_t PruneHistory(std::int64_t now_ms);
+
+  bool SyncWal(std::string* error);
+
+ private:
+  struct Impl;
+  explicit StateStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace freshd::store

@@ -1,0 +1,1 @@
+#include "watchers/fetch_error.h"

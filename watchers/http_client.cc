@@ -1,0 +1,1 @@
+#include "watchers/http_client.h"

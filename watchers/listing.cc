@@ -1,0 +1,1 @@
+#include "watchers/listing.h"

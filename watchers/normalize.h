@@ -1,0 +1,59 @@
+// Change detection (DESIGN.md 6.1): reduce a document to its normalized text, then hash it.
+// Two fetches are "the same" exactly when their normalized texts are byte-equal.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "watchers/fetch_error.h"
+
+namespace freshd::watchers {
+
+enum class ContentKind { kHtml, kXml, kJson, kMarkdown, kText };
+
+// From the Content-Type header when it says something, else from the URI's extension;
+// unknown types are treated as text.
+ContentKind DetectContentKind(std::string_view content_type, std::string_view uri);
+
+struct SelectorSpec {
+  enum class Kind { kNone, kXPath, kCss };
+  Kind kind = Kind::kNone;
+  std::string expression;
+};
+
+// Compiled once per source and reused for every document of it. Thread-safe to share.
+class Normalizer {
+ public:
+  // Fails (returns nullptr, with *error set) on an invalid regex, XPath or CSS selector.
+  static std::unique_ptr<Normalizer> Create(const SelectorSpec& select,
+                                            const std::vector<std::string>& ignore_patterns,
+                                            std::string* error);
+  ~Normalizer();
+
+  struct Result {
+    FetchError error = FetchError::kNone;  // kParse on invalid UTF-8, binary data, bad JSON
+    std::string message;                   // what was wrong, for the log
+    std::string text;                      // the normalized text
+  };
+
+  // HTML: text of the `select` part (or the whole body), without scripts, styles, nav,
+  // header, footer, noscript, template; block elements become line breaks. JSON: canonical
+  // (keys sorted, no insignificant whitespace). Markdown and text: as is. Then every match
+  // of an ignore pattern is removed, and whitespace is folded (runs of spaces/tabs to one
+  // space, blank-line runs to one blank line, lines trimmed).
+  // `charset` is from the Content-Type header ("" when absent).
+  Result Normalize(std::string_view body, ContentKind kind, std::string_view charset) const;
+
+ private:
+  struct Impl;
+  explicit Normalizer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// XXH3 128-bit hash of the text as 32 lowercase hex digits.
+std::string ContentHash(std::string_view text);
+
+}  // namespace freshd::watchers
