@@ -1,1 +1,367 @@
 #include "config/config.h"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <exception>
+#include <filesystem>
+
+#include "config/reader.h"
+#include "config/sections.h"
+#include "config/units.h"
+
+namespace freshd::config {
+namespace {
+
+using internal::Assign;
+using internal::Map;
+using internal::Reader;
+using internal::Value;
+
+constexpr char kOpenAiBaseUrl[] = "https://api.openai.com/v1";
+constexpr int kMaxChunkChars = 1'000'000;
+
+std::string Quote(std::string_view text) { return "'" + std::string(text) + "'"; }
+
+std::optional<int> ParsePort(std::string_view text) {
+  int port = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), port);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  if (port < 1 || port > 65535 || !std::isdigit(static_cast<unsigned char>(text[0]))) {
+    return std::nullopt;
+  }
+  return port;
+}
+
+// Splits "HOST:PORT" or "[IPV6]:PORT"; the problem found, or the empty string.
+std::string SplitListen(std::string_view text, std::string* host, int* port) {
+  std::string_view port_text;
+  if (text.starts_with("[")) {
+    const std::size_t close = text.find(']');
+    if (close == text.npos || text.substr(close + 1, 1) != ":") return "a port after ']:'";
+    *host = std::string(text.substr(1, close - 1));
+    in6_addr address;
+    if (inet_pton(AF_INET6, host->c_str(), &address) != 1) return "an IPv6 address in [ ]";
+    port_text = text.substr(close + 2);
+  } else {
+    const std::size_t colon = text.rfind(':');
+    if (colon == text.npos) return "a port";
+    *host = std::string(text.substr(0, colon));
+    if (host->empty()) return "a host";
+    if (host->find(':') != std::string::npos) return "an IPv6 address in [ ]";
+    port_text = text.substr(colon + 1);
+  }
+  const std::optional<int> parsed = ParsePort(port_text);
+  if (!parsed) return "a port between 1 and 65535";
+  *port = *parsed;
+  return "";
+}
+
+void ReadListen(Reader& reader, const std::optional<Value>& value, Config* config) {
+  if (value && value->node.IsSequence()) {
+    reader.Error(value->where, "'listen' must be HOST:PORT; quote an IPv6 one: \"[::1]:9711\"");
+    return;
+  }
+  const std::optional<std::string> text = reader.ReadString(value);
+  if (!text) return;
+  std::string host;
+  int port = 0;
+  const std::string missing = SplitListen(*text, &host, &port);
+  if (!missing.empty()) {
+    reader.Error(value->where,
+                 "'listen' must be HOST:PORT such as 127.0.0.1:9711 or [::1]:9711 "
+                 "and needs " +
+                     missing + ", not " + Quote(*text));
+    return;
+  }
+  config->listen_host = host;
+  config->listen_port = port;
+}
+
+void ReadLog(Reader& reader, const std::optional<Value>& value, Log* log) {
+  const std::optional<Map> map = reader.ReadMap(value);
+  if (!map) return;
+  reader.CheckKeys(*map, {"level", "format"}, "log");
+  Assign(reader.ReadEnum<Log::Level>(map->Get("level"), {{"trace", Log::Level::kTrace},
+                                                         {"debug", Log::Level::kDebug},
+                                                         {"info", Log::Level::kInfo},
+                                                         {"warn", Log::Level::kWarn},
+                                                         {"error", Log::Level::kError}}),
+         &log->level);
+  Assign(reader.ReadEnum<Log::Format>(map->Get("format"),
+                                      {{"text", Log::Format::kText}, {"json", Log::Format::kJson}}),
+         &log->format);
+}
+
+bool IsSqlIdentifier(std::string_view text) {
+  if (text.empty() || std::isdigit(static_cast<unsigned char>(text[0]))) return false;
+  return std::all_of(text.begin(), text.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+  });
+}
+
+// "table" or "schema.table", each part a plain SQL identifier.
+bool IsTableName(std::string_view text) {
+  const std::size_t dot = text.find('.');
+  if (dot == text.npos) return IsSqlIdentifier(text);
+  return IsSqlIdentifier(text.substr(0, dot)) && IsSqlIdentifier(text.substr(dot + 1));
+}
+
+// A secret given as `<prefix>_file: PATH` or `<prefix>_env: NAME`, read only when `use`.
+// `owner` is the map's name in messages, `needed` says the secret is required.
+void ReadSecret(Reader& reader, const Map& map, const std::string& prefix, bool use, bool needed,
+                Location owner_where, const std::string& owner, std::string* secret) {
+  const std::string file_key = prefix + "_file";
+  const std::string env_key = prefix + "_env";
+  const std::optional<Value> file = map.Get(file_key);
+  const std::optional<Value> env = map.Get(env_key);
+  const std::optional<std::string> path = reader.ReadPath(file);
+  const std::optional<std::string> name = reader.ReadEnvName(env);
+  if (file && env) {
+    const Location second = internal::Before(file->where, env->where) ? env->where : file->where;
+    reader.Error(second,
+                 owner + " takes " + Quote(file_key) + " or " + Quote(env_key) + ", not both");
+    return;
+  }
+  if (!use) return;
+  const std::string what = Quote(prefix) + " of " + owner;
+  if (path) {
+    Assign(reader.LoadSecretFile(*path, file->where, what), secret);
+  } else if (name) {
+    Assign(reader.LoadSecretEnv(*name, env->where, what), secret);
+  } else if (needed && !file && !env) {
+    reader.Error(owner_where, owner + " needs " + Quote(file_key) + " or " + Quote(env_key));
+  }
+}
+
+void ReadChroma(Reader& reader, const std::optional<Value>& value, RagStore* store) {
+  const std::optional<Map> map = reader.ReadMap(value);
+  if (!map) return;
+  reader.CheckKeys(*map, {"url", "collection"}, "rag_store.chroma");
+  Assign(reader.ReadUrl(map->Get("url")), &store->chroma_url);
+  Assign(reader.ReadName(map->Get("collection")), &store->chroma_collection);
+}
+
+void ReadPostgres(Reader& reader, const std::optional<Value>& value, Location kind_where,
+                  RagStore* store) {
+  const bool selected = store->kind == RagStore::Kind::kPostgres;
+  const std::optional<Map> map = reader.ReadMap(value);
+  if (!map) {
+    if (!value && selected) reader.Error(kind_where, "rag_store kind 'postgres' needs 'postgres'");
+    return;
+  }
+  reader.CheckKeys(*map, {"dsn_file", "dsn_env", "table"}, "rag_store.postgres");
+  ReadSecret(reader, *map, "dsn", selected, true, map->where(), "rag_store.postgres",
+             &store->postgres_dsn);
+  const std::optional<Value> table = map->Get("table");
+  const std::optional<std::string> name = reader.ReadNonEmptyString(table);
+  if (name && !IsTableName(*name)) {
+    reader.Error(table->where,
+                 "'table' must be a table name such as rag_chunks or "
+                 "schema.rag_chunks, not " +
+                     Quote(*name));
+  } else {
+    Assign(name, &store->postgres_table);
+  }
+}
+
+void ReadWebhook(Reader& reader, const std::optional<Value>& value, Location kind_where,
+                 RagStore* store) {
+  const bool selected = store->kind == RagStore::Kind::kWebhook;
+  const std::optional<Map> map = reader.ReadMap(value);
+  if (!map) {
+    if (!value && selected) reader.Error(kind_where, "rag_store kind 'webhook' needs 'webhook'");
+    return;
+  }
+  reader.CheckKeys(*map, {"url"}, "rag_store.webhook");
+  const std::optional<Value> url =
+      selected ? reader.Require(*map, "url", "rag_store.webhook") : map->Get("url");
+  Assign(reader.ReadUrl(url), &store->webhook_url);
+}
+
+void ReadRagStore(Reader& reader, const std::optional<Value>& value, RagStore* store) {
+  const std::optional<Map> map = reader.ReadMap(value);
+  if (!map) return;
+  reader.CheckKeys(*map, {"kind", "chroma", "postgres", "webhook"}, "rag_store");
+  const std::optional<Value> kind = map->Get("kind");
+  Assign(reader.ReadEnum<RagStore::Kind>(kind, {{"embedded", RagStore::Kind::kEmbedded},
+                                                {"chroma", RagStore::Kind::kChroma},
+                                                {"postgres", RagStore::Kind::kPostgres},
+                                                {"webhook", RagStore::Kind::kWebhook}}),
+         &store->kind);
+  const Location kind_where = kind ? kind->where : map->where();
+  ReadChroma(reader, map->Get("chroma"), store);
+  ReadPostgres(reader, map->Get("postgres"), kind_where, store);
+  ReadWebhook(reader, map->Get("webhook"), kind_where, store);
+}
+
+void ReadChunking(Reader& reader, const std::optional<Value>& value, Chunking* chunking) {
+  const std::optional<Map> map = reader.ReadMap(value);
+  if (!map) return;
+  reader.CheckKeys(*map, {"max_chars", "overlap_chars"}, "chunking");
+  Assign(reader.ReadInt(map->Get("max_chars"), 100, kMaxChunkChars), &chunking->max_chars);
+  const std::optional<Value> overlap = map->Get("overlap_chars");
+  const std::optional<std::int64_t> overlap_chars = reader.ReadInt(overlap, 0, kMaxChunkChars);
+  if (overlap_chars && *overlap_chars >= chunking->max_chars) {
+    reader.Error(overlap->where, "'overlap_chars' must be less than max_chars (" +
+                                     std::to_string(chunking->max_chars) + "), not " +
+                                     std::to_string(*overlap_chars));
+    return;
+  }
+  Assign(overlap_chars, &chunking->overlap_chars);
+}
+
+void ReadEmbedder(Reader& reader, const std::optional<Value>& value, Embedder* embedder) {
+  const std::optional<Map> map = reader.ReadMap(value);
+  if (!map) return;
+  reader.CheckKeys(*map, {"kind", "dims", "base_url", "model", "api_key_file", "api_key_env"},
+                   "embedder");
+  const std::optional<Value> kind = map->Get("kind");
+  Assign(reader.ReadEnum<Embedder::Kind>(kind, {{"none", Embedder::Kind::kNone},
+                                                {"hashing", Embedder::Kind::kHashing},
+                                                {"openai", Embedder::Kind::kOpenAi}}),
+         &embedder->kind);
+  Assign(reader.ReadInt(map->Get("dims"), 8, 8192), &embedder->dims);
+  Assign(reader.ReadUrl(map->Get("base_url")), &embedder->base_url);
+  Assign(reader.ReadNonEmptyString(map->Get("model")), &embedder->model);
+  const bool openai = embedder->kind == Embedder::Kind::kOpenAi;
+  ReadSecret(reader, *map, "api_key", openai, false, map->where(), "embedder", &embedder->api_key);
+  if (!openai) return;
+  if (embedder->base_url.empty()) embedder->base_url = kOpenAiBaseUrl;
+  if (!map->Get("model")) reader.Error(kind->where, "embedder kind 'openai' needs 'model'");
+}
+
+void ReadAdvisor(Reader& reader, const std::optional<Value>& value, Advisor* advisor) {
+  const std::optional<Map> map = reader.ReadMap(value);
+  if (!map) return;
+  reader.CheckKeys(*map,
+                   {"rag_if_changes_faster_than", "fine_tune_if_stable_for",
+                    "fine_tune_if_latency_below", "confidence", "hold_for"},
+                   "advisor");
+  Assign(reader.ReadDuration(map->Get("fine_tune_if_latency_below")),
+         &advisor->fine_tune_if_latency_below);
+  Assign(reader.ReadFraction(map->Get("confidence"), 0, 1), &advisor->confidence);
+  Assign(reader.ReadDuration(map->Get("hold_for")), &advisor->hold_for);
+  const std::optional<Value> fast = map->Get("rag_if_changes_faster_than");
+  const std::optional<Value> stable = map->Get("fine_tune_if_stable_for");
+  const std::optional<Duration> fast_value = reader.ReadDuration(fast);
+  const std::optional<Duration> stable_value = reader.ReadDuration(stable);
+  if ((fast && !fast_value) || (stable && !stable_value)) return;
+  Assign(fast_value, &advisor->rag_if_changes_faster_than);
+  Assign(stable_value, &advisor->fine_tune_if_stable_for);
+  if (advisor->rag_if_changes_faster_than > advisor->fine_tune_if_stable_for) {
+    // Otherwise one change interval could be classified both fast and stable.
+    reader.Error(fast ? fast->where : stable->where,
+                 "'rag_if_changes_faster_than' (" +
+                     FormatDuration(advisor->rag_if_changes_faster_than) +
+                     ") must not be longer than 'fine_tune_if_stable_for' (" +
+                     FormatDuration(advisor->fine_tune_if_stable_for) + ")");
+  }
+}
+
+Config BuildConfig(Reader& reader, const YAML::Node& root) {
+  Config config;
+  config.defaults.user_agent = internal::kDefaultUserAgent;
+  const std::optional<Map> top =
+      reader.ReadMap(Value{root, "the configuration", internal::LocationOf(root)});
+  if (!top) return config;
+  reader.CheckKeys(*top,
+                   {"state_dir", "listen", "log", "defaults", "rag_store", "chunking", "embedder",
+                    "advisor", "workloads"},
+                   "the configuration");
+  Assign(reader.ReadPath(top->Get("state_dir")), &config.state_dir);
+  ReadListen(reader, top->Get("listen"), &config);
+  ReadLog(reader, top->Get("log"), &config.log);
+  internal::ReadDefaults(reader, top->Get("defaults"), &config.defaults);
+  ReadRagStore(reader, top->Get("rag_store"), &config.rag_store);
+  ReadChunking(reader, top->Get("chunking"), &config.chunking);
+  ReadEmbedder(reader, top->Get("embedder"), &config.embedder);
+  ReadAdvisor(reader, top->Get("advisor"), &config.advisor);
+  internal::ReadWorkloads(reader, top->Get("workloads"), config.defaults, &config.workloads);
+  return config;
+}
+
+LoadResult Validate(const std::string& text, const std::string& file,
+                    const std::filesystem::path& base_dir) {
+  Reader reader(file, base_dir);
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::ParserException& error) {
+    reader.Error(internal::LocationOf(error.mark), error.msg);
+    return {std::nullopt, reader.TakeErrors()};
+  }
+  Config config = BuildConfig(reader, root);
+  if (reader.HasErrors()) return {std::nullopt, reader.TakeErrors()};
+  config.file = file;
+  return {std::move(config), {}};
+}
+
+// The folder against which relative paths in `file` are resolved.
+std::filesystem::path BaseDir(const std::string& file) {
+  std::error_code error;
+  const std::filesystem::path absolute = std::filesystem::absolute(file, error);
+  if (error) return std::filesystem::current_path(error);
+  return absolute.parent_path();
+}
+
+LoadResult Failure(const std::string& file, std::string message) {
+  return {std::nullopt, {ConfigError{file, {}, std::move(message)}}};
+}
+
+LoadResult ParseGuarded(const std::string& text, const std::string& file_name) {
+  try {
+    return Validate(text, file_name, BaseDir(file_name));
+  } catch (const std::exception& error) {
+    return Failure(file_name, std::string("cannot validate the configuration: ") + error.what());
+  }
+}
+
+}  // namespace
+
+std::string ConfigError::ToString() const {
+  if (where.line <= 0) return file + ": " + message;
+  return file + ":" + std::to_string(where.line) + ":" + std::to_string(where.column) + ": " +
+         message;
+}
+
+std::string_view ToString(SourceKind kind) {
+  switch (kind) {
+    case SourceKind::kHttp:
+      return "http";
+    case SourceKind::kSitemap:
+      return "sitemap";
+    case SourceKind::kFeed:
+      return "feed";
+    case SourceKind::kDirectory:
+      return "directory";
+  }
+  return "unknown";
+}
+
+std::string_view ToString(Strategy strategy) {
+  switch (strategy) {
+    case Strategy::kRag:
+      return "rag";
+    case Strategy::kFineTuning:
+      return "fine_tuning";
+    case Strategy::kHybrid:
+      return "hybrid";
+  }
+  return "unknown";
+}
+
+LoadResult Load(const std::string& file) {
+  std::string problem;
+  const std::optional<std::string> content = internal::ReadWholeFile(file, &problem);
+  if (!content) return Failure(file, "cannot read: " + problem);
+  return ParseGuarded(*content, file);
+}
+
+LoadResult Parse(std::string_view yaml_text, const std::string& file_name) {
+  return ParseGuarded(std::string(yaml_text), file_name);
+}
+
+}  // namespace freshd::config

@@ -24,7 +24,8 @@ struct ConfigError {
   std::string file;
   Location where;
   std::string message;
-  // "FILE:LINE:COL: message"
+  // "FILE:LINE:COL: message"; "FILE: message" when there is no position (line 0), as for a
+  // file that cannot be read.
   std::string ToString() const;
 };
 
@@ -43,7 +44,7 @@ struct FetchSettings {
   bool adaptive_interval = false;  // `interval: adaptive` (DESIGN.md 6.3)
   Duration timeout = std::chrono::seconds(20);
   std::uint64_t max_bytes = 10 * 1024 * 1024;
-  std::string user_agent;  // defaults to "freshd/<version>"
+  std::string user_agent;  // defaults to "freshd/<version>"; "<version>" in it is expanded
   std::vector<Header> headers;
   int host_concurrency = 4;  // at most this many requests in flight to one host
 };
@@ -58,7 +59,7 @@ struct Selector {
 };
 
 struct Source {
-  std::string name;  // unique across the whole file
+  std::string name;  // unique across the whole file; letters, digits, '.', '_', '-'
   std::string workload;
   SourceKind kind = SourceKind::kHttp;
   std::string url;      // http, sitemap, feed
@@ -66,7 +67,8 @@ struct Source {
   std::string path;     // directory: root folder
   std::string glob;     // directory: pattern relative to path, `**` crosses folders
   Selector select;
-  std::vector<std::string> ignore;  // regexes (PCRE2), validated at load time
+  // Regexes (PCRE2), validated at load time by compiling them with PCRE2_UTF; `include` too.
+  std::vector<std::string> ignore;
   FetchSettings fetch;
   Location where;
 };
@@ -78,7 +80,7 @@ struct Workload {
   std::string name;
   Strategy strategy = Strategy::kRag;
   std::optional<std::chrono::sys_days> trained_at;
-  Duration latency_budget = std::chrono::milliseconds(0);
+  Duration latency_budget = std::chrono::milliseconds(0);  // 0: not given (no budget)
   bool explainability_required = false;
   std::vector<Source> sources;
   Location where;
@@ -89,7 +91,7 @@ struct RagStore {
   Kind kind = Kind::kEmbedded;
   std::string chroma_url = "http://127.0.0.1:8000";
   std::string chroma_collection = "knowledge";
-  std::string postgres_dsn;  // read from dsn_file: a secret
+  std::string postgres_dsn;  // read from dsn_file (or dsn_env): a secret
   std::string postgres_table = "rag_chunks";
   std::string webhook_url;
 };
@@ -103,9 +105,9 @@ struct Embedder {
   enum class Kind { kNone, kHashing, kOpenAi };
   Kind kind = Kind::kHashing;
   int dims = 384;
-  std::string base_url;
-  std::string model;
-  std::string api_key;  // read from api_key_file or api_key_env: a secret
+  std::string base_url;  // kOpenAi: "https://api.openai.com/v1" when not given
+  std::string model;     // required for kOpenAi
+  std::string api_key;   // read from api_key_file or api_key_env (optional): a secret
 };
 
 struct Advisor {
@@ -126,7 +128,7 @@ struct Log {
 struct Config {
   std::string file;  // the path it was loaded from
   std::string state_dir = "/var/lib/freshd";
-  std::string listen_host = "127.0.0.1";
+  std::string listen_host = "127.0.0.1";  // an IPv6 address without its brackets
   int listen_port = 9711;
   Log log;
   FetchSettings defaults;

@@ -1,1 +1,118 @@
 #include "scheduler/scheduler.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace freshd::scheduler {
+namespace {
+
+constexpr std::uint32_t kMaxBackoffDoublings = 16;
+
+}  // namespace
+
+Scheduler::Scheduler(const Clock& clock, SchedulerOptions options)
+    : clock_(clock),
+      options_(options),
+      random_(options.seed != 0 ? options.seed : std::random_device{}()) {}
+
+Duration Scheduler::Jittered(Duration d) {
+  const double spread = options_.jitter_fraction;
+  std::uniform_real_distribution<double> factor(1.0 - spread, 1.0 + spread);
+  return Duration(static_cast<Duration::rep>(static_cast<double>(d.count()) * factor(random_)));
+}
+
+void Scheduler::Add(const std::string& source, Duration interval,
+                    std::optional<TimePoint> last_check) {
+  const TimePoint now = clock_.Now();
+  const Duration spread_window = std::min(interval, options_.initial_spread);
+  std::uniform_int_distribution<Duration::rep> spread(0, std::max<Duration::rep>(
+                                                             0, spread_window.count() - 1));
+  TimePoint due = now + Duration(spread(random_));
+  if (last_check && *last_check + interval > due) {
+    due = *last_check + interval;
+  }
+  auto found = entries_.find(source);
+  if (found != entries_.end()) {
+    // A reload keeps the running flag and failure count of a source that stays.
+    found->second.interval = interval;
+    found->second.due = std::min(found->second.due, due);
+    return;
+  }
+  entries_[source] = Entry{interval, due, false, 0};
+}
+
+void Scheduler::Remove(const std::string& source) { entries_.erase(source); }
+
+std::optional<TimePoint> Scheduler::NextDue() const {
+  std::optional<TimePoint> earliest;
+  for (const auto& [name, entry] : entries_) {
+    if (entry.running) continue;
+    if (!earliest || entry.due < *earliest) earliest = entry.due;
+  }
+  return earliest;
+}
+
+std::vector<std::string> Scheduler::TakeDue() {
+  const TimePoint now = clock_.Now();
+  std::vector<std::pair<TimePoint, std::string>> due;
+  for (auto& [name, entry] : entries_) {
+    if (!entry.running && entry.due <= now) {
+      entry.running = true;
+      due.emplace_back(entry.due, name);
+    }
+  }
+  std::sort(due.begin(), due.end());
+  std::vector<std::string> names;
+  names.reserve(due.size());
+  for (auto& [time, name] : due) names.push_back(std::move(name));
+  return names;
+}
+
+void Scheduler::Complete(const std::string& source, bool failed) {
+  auto found = entries_.find(source);
+  if (found == entries_.end()) return;  // removed by a reload while it ran
+  Entry& entry = found->second;
+  entry.running = false;
+  entry.failures = failed ? entry.failures + 1 : 0;
+  Duration delay = entry.interval;
+  if (entry.failures > 0) {
+    const Duration cap = std::max(entry.interval, options_.backoff_cap);
+    const double factor = std::ldexp(1.0, static_cast<int>(std::min(entry.failures,
+                                                                     kMaxBackoffDoublings)));
+    const double backed_off = static_cast<double>(entry.interval.count()) * factor;
+    delay = Duration(static_cast<Duration::rep>(
+        std::min(backed_off, static_cast<double>(cap.count()))));
+  }
+  entry.due = clock_.Now() + Jittered(delay);
+}
+
+std::optional<TimePoint> Scheduler::DueTime(const std::string& source) const {
+  auto found = entries_.find(source);
+  if (found == entries_.end()) return std::nullopt;
+  return found->second.due;
+}
+
+std::uint32_t Scheduler::ConsecutiveFailures(const std::string& source) const {
+  auto found = entries_.find(source);
+  return found == entries_.end() ? 0 : found->second.failures;
+}
+
+bool HostLimiter::TryAcquire(const std::string& host) {
+  int& count = in_flight_[host];
+  if (count >= limit_) return false;
+  ++count;
+  return true;
+}
+
+void HostLimiter::Release(const std::string& host) {
+  auto found = in_flight_.find(host);
+  if (found == in_flight_.end()) return;
+  if (--found->second <= 0) in_flight_.erase(found);
+}
+
+int HostLimiter::InFlight(const std::string& host) const {
+  auto found = in_flight_.find(host);
+  return found == in_flight_.end() ? 0 : found->second;
+}
+
+}  // namespace freshd::scheduler

@@ -1,1 +1,843 @@
 #include "store/state_store.h"
+
+#include <rocksdb/cache.h>
+#include <rocksdb/convenience.h>
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <filesystem>
+#include <limits>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <utility>
+
+namespace freshd::store {
+namespace {
+
+using nlohmann::json;
+
+constexpr char kSchemaKey[] = "schema_version";
+constexpr char kDocumentsFamily[] = "documents";
+constexpr char kHistoryFamily[] = "history";
+constexpr int kRecordVersion = 1;  // the "v" field of every encoded value
+constexpr std::size_t kLockStripes = 64;
+
+// ---------------------------------------------------------------------------------------
+// Keys. documents: source '\0' uri. history: source '\0' uri '\0' seq (8 bytes, big
+// endian, so that a document's checks sort oldest first). Sources and URIs hold no NUL,
+// so source + '\0' .. source + '\1' bounds exactly one source.
+
+std::string DocumentKeyBytes(const DocumentKey& key) {
+  std::string bytes;
+  bytes.reserve(key.source.size() + 1 + key.uri.size());
+  bytes.append(key.source).push_back('\0');
+  bytes.append(key.uri);
+  return bytes;
+}
+
+std::string HistoryPrefix(std::string_view document_key) {
+  std::string prefix(document_key);
+  prefix.push_back('\0');
+  return prefix;
+}
+
+// The first key after every key that starts with `prefix` (which ends in '\0').
+std::string PrefixEnd(std::string_view prefix) {
+  std::string end(prefix);
+  end.back() = '\1';
+  return end;
+}
+
+std::string HistoryKey(std::string_view prefix, std::uint64_t seq) {
+  std::string key(prefix);
+  for (int shift = 56; shift >= 0; shift -= 8) key.push_back(static_cast<char>(seq >> shift));
+  return key;
+}
+
+std::uint64_t HistorySeq(const rocksdb::Slice& key) {
+  std::uint64_t seq = 0;
+  if (key.size() < 8) return seq;
+  for (std::size_t i = key.size() - 8; i < key.size(); ++i) {
+    seq = (seq << 8) | static_cast<unsigned char>(key[i]);
+  }
+  return seq;
+}
+
+DocumentKey SplitDocumentKey(const rocksdb::Slice& bytes) {
+  std::string_view view(bytes.data(), bytes.size());
+  std::size_t nul = view.find('\0');
+  if (nul == std::string_view::npos) return {std::string(view), ""};
+  return {std::string(view.substr(0, nul)), std::string(view.substr(nul + 1))};
+}
+
+std::string ValidateName(std::string_view what, std::string_view name) {
+  if (name.empty()) return std::string(what) + " is empty";
+  if (name.find('\0') != std::string_view::npos) return std::string(what) + " contains NUL";
+  return "";
+}
+
+std::string ValidateKey(const DocumentKey& key) {
+  std::string error = ValidateName("source", key.source);
+  if (error.empty()) error = ValidateName("uri", key.uri);
+  return error;
+}
+
+std::string Printable(const DocumentKey& key) { return key.source + " " + key.uri; }
+
+// ---------------------------------------------------------------------------------------
+// Values: MessagePack objects with short keys; empty strings and zeros are left out.
+
+void PutString(json& object, const char* name, const std::string& value) {
+  if (!value.empty()) object[name] = value;
+}
+
+template <typename Int>
+void PutInt(json& object, const char* name, Int value) {
+  if (value != 0) object[name] = value;
+}
+
+std::string ToMsgpack(const json& object) {
+  std::string bytes;
+  json::to_msgpack(object, bytes);
+  return bytes;
+}
+
+// The Read* functions leave *out alone when the field is absent, and fail on a wrong type.
+bool ReadString(const json& object, const char* name, std::string* out) {
+  auto it = object.find(name);
+  if (it == object.end()) return true;
+  if (!it->is_string()) return false;
+  *out = it->get_ref<const std::string&>();
+  return true;
+}
+
+bool ReadInt(const json& object, const char* name, std::int64_t* out) {
+  auto it = object.find(name);
+  if (it == object.end()) return true;
+  if (it->is_number_unsigned()) {
+    std::uint64_t value = it->get<std::uint64_t>();
+    if (value > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+      return false;
+    }
+    *out = static_cast<std::int64_t>(value);
+    return true;
+  }
+  if (!it->is_number_integer()) return false;
+  *out = it->get<std::int64_t>();
+  return true;
+}
+
+bool ReadUint(const json& object, const char* name, std::uint64_t max, std::uint64_t* out) {
+  auto it = object.find(name);
+  if (it == object.end()) return true;
+  if (it->is_number_unsigned()) {
+    *out = it->get<std::uint64_t>();
+  } else if (it->is_number_integer() && it->get<std::int64_t>() >= 0) {
+    *out = static_cast<std::uint64_t>(it->get<std::int64_t>());
+  } else {
+    return false;
+  }
+  return *out <= max;
+}
+
+bool ReadBool(const json& object, const char* name, bool* out) {
+  auto it = object.find(name);
+  if (it == object.end()) return true;
+  if (!it->is_boolean()) return false;
+  *out = it->get<bool>();
+  return true;
+}
+
+// Parses a versioned MessagePack object; a discarded value means it could not.
+json ParseValue(const rocksdb::Slice& bytes) {
+  json object;
+  try {
+    object = json::from_msgpack(bytes.data(), bytes.data() + bytes.size(),
+                                /*strict=*/true, /*allow_exceptions=*/false);
+  } catch (const json::exception&) {  // not expected without exceptions; never fatal
+    return json(json::value_t::discarded);
+  }
+  if (!object.is_object()) return json(json::value_t::discarded);
+  std::int64_t version = 0;
+  if (!ReadInt(object, "v", &version) || version != kRecordVersion) {
+    return json(json::value_t::discarded);
+  }
+  return object;
+}
+
+std::string EncodeDocument(const DocumentRecord& record) {
+  json object = json::object();
+  object["v"] = kRecordVersion;
+  PutString(object, "e", record.etag);
+  PutString(object, "l", record.last_modified);
+  PutString(object, "h", record.content_hash);
+  PutInt(object, "m", record.modified_ms);
+  PutInt(object, "f", record.first_seen_ms);
+  PutInt(object, "c", record.last_check_ms);
+  PutInt(object, "g", record.last_change_ms);
+  PutInt(object, "n", record.checks);
+  PutInt(object, "x", record.changes);
+  PutInt(object, "r", record.errors);
+  PutInt(object, "ce", record.consecutive_errors);
+  PutString(object, "le", record.last_error);
+  if (record.removed) object["d"] = true;
+  PutInt(object, "hn", record.history_next_seq);
+  PutInt(object, "ho", record.history_oldest_seq);
+  return ToMsgpack(object);
+}
+
+std::optional<DocumentRecord> DecodeDocument(const rocksdb::Slice& bytes) {
+  json object = ParseValue(bytes);
+  if (object.is_discarded()) return std::nullopt;
+  constexpr std::uint64_t kAny = std::numeric_limits<std::uint64_t>::max();
+  DocumentRecord record;
+  std::uint64_t consecutive = 0;
+  bool ok =
+      ReadString(object, "e", &record.etag) && ReadString(object, "l", &record.last_modified) &&
+      ReadString(object, "h", &record.content_hash) && ReadInt(object, "m", &record.modified_ms) &&
+      ReadInt(object, "f", &record.first_seen_ms) && ReadInt(object, "c", &record.last_check_ms) &&
+      ReadInt(object, "g", &record.last_change_ms) && ReadUint(object, "n", kAny, &record.checks) &&
+      ReadUint(object, "x", kAny, &record.changes) && ReadUint(object, "r", kAny, &record.errors) &&
+      ReadUint(object, "ce", std::numeric_limits<std::uint32_t>::max(), &consecutive) &&
+      ReadString(object, "le", &record.last_error) && ReadBool(object, "d", &record.removed) &&
+      ReadUint(object, "hn", kAny, &record.history_next_seq) &&
+      ReadUint(object, "ho", kAny, &record.history_oldest_seq) &&
+      record.history_oldest_seq <= record.history_next_seq;
+  if (!ok) return std::nullopt;
+  record.consecutive_errors = static_cast<std::uint32_t>(consecutive);
+  return record;
+}
+
+std::string EncodeCheck(const CheckRecord& check) {
+  json object = json::object();
+  object["v"] = kRecordVersion;
+  PutInt(object, "t", check.time_ms);
+  PutInt(object, "o", static_cast<unsigned>(check.outcome));
+  PutString(object, "h", check.content_hash);
+  PutInt(object, "m", check.modified_ms);
+  PutString(object, "er", check.error_reason);
+  return ToMsgpack(object);
+}
+
+std::optional<CheckRecord> DecodeCheck(const rocksdb::Slice& bytes) {
+  json object = ParseValue(bytes);
+  if (object.is_discarded()) return std::nullopt;
+  CheckRecord check;
+  std::uint64_t outcome = 0;
+  bool ok = ReadInt(object, "t", &check.time_ms) &&
+            ReadUint(object, "o", static_cast<std::uint64_t>(CheckOutcome::kRemoved), &outcome) &&
+            ReadString(object, "h", &check.content_hash) &&
+            ReadInt(object, "m", &check.modified_ms) &&
+            ReadString(object, "er", &check.error_reason);
+  if (!ok) return std::nullopt;
+  check.outcome = static_cast<CheckOutcome>(outcome);
+  return check;
+}
+
+// ---------------------------------------------------------------------------------------
+// The decision: what a check means given the stored record.
+
+// Present: fetched successfully at least once, and not removed since.
+bool IsPresent(const DocumentRecord* previous) {
+  return previous != nullptr && !previous->removed && !previous->content_hash.empty();
+}
+
+CheckOutcome ApplyFetched(const DocumentRecord* previous, const Observation& seen,
+                          DocumentRecord* doc) {
+  CheckOutcome outcome = CheckOutcome::kNew;  // a removed document coming back is new too
+  if (IsPresent(previous)) {
+    outcome = previous->content_hash == seen.content_hash ? CheckOutcome::kUnchanged
+                                                          : CheckOutcome::kChanged;
+  }
+  doc->content_hash = seen.content_hash;
+  doc->etag = seen.etag;
+  doc->last_modified = seen.last_modified;
+  doc->modified_ms = seen.modified_ms;
+  doc->removed = false;
+  if (outcome == CheckOutcome::kChanged) ++doc->changes;
+  if (outcome != CheckOutcome::kUnchanged) doc->last_change_ms = seen.time_ms;
+  return outcome;
+}
+
+void ApplyError(const Observation& seen, DocumentRecord* doc) {
+  ++doc->errors;
+  if (doc->consecutive_errors < std::numeric_limits<std::uint32_t>::max()) {
+    ++doc->consecutive_errors;
+  }
+  doc->last_error = seen.error_reason;
+  if (!seen.error_message.empty()) {
+    doc->last_error += doc->last_error.empty() ? seen.error_message : ": " + seen.error_message;
+  }
+}
+
+void ApplyGone(const DocumentRecord* previous, const Observation& seen, DocumentRecord* doc) {
+  // Only the transition counts as a change; "still gone" is a check and nothing more.
+  if (IsPresent(previous)) {
+    ++doc->changes;
+    doc->last_change_ms = seen.time_ms;
+  }
+  doc->removed = true;
+  doc->etag.clear();
+  doc->last_modified.clear();
+}
+
+struct Decision {
+  CheckOutcome outcome = CheckOutcome::kNew;
+  DocumentRecord document;
+  CheckRecord check;
+};
+
+// `doc` starts as the stored record (or a blank one with the history bounds to continue).
+Decision Decide(const DocumentRecord* previous, DocumentRecord doc, const Observation& seen) {
+  if (previous == nullptr) doc.first_seen_ms = seen.time_ms;
+  ++doc.checks;
+  doc.last_check_ms = seen.time_ms;
+  CheckOutcome outcome = CheckOutcome::kNotModified;
+  switch (seen.kind) {
+    case Observation::Kind::kFetched:
+      outcome = ApplyFetched(previous, seen, &doc);
+      break;
+    case Observation::Kind::kNotModified:
+      outcome = CheckOutcome::kNotModified;
+      break;
+    case Observation::Kind::kError:
+      outcome = CheckOutcome::kError;
+      ApplyError(seen, &doc);
+      break;
+    case Observation::Kind::kGone:
+      outcome = CheckOutcome::kRemoved;
+      ApplyGone(previous, seen, &doc);
+      break;
+  }
+  if (outcome != CheckOutcome::kError) {
+    doc.consecutive_errors = 0;
+    doc.last_error.clear();
+  }
+  CheckRecord check;
+  check.time_ms = seen.time_ms;
+  check.outcome = outcome;
+  if (outcome == CheckOutcome::kError) {
+    check.error_reason = seen.error_reason;
+  } else if (outcome != CheckOutcome::kRemoved) {
+    check.content_hash = doc.content_hash;
+    check.modified_ms = doc.modified_ms;
+  }
+  return {outcome, std::move(doc), std::move(check)};
+}
+
+// ---------------------------------------------------------------------------------------
+// Opening.
+
+// Files RocksDB itself leaves in a folder whose creation was interrupted before CURRENT.
+bool IsStoreLeftover(const std::string& name) {
+  static constexpr std::array<std::string_view, 5> kPrefixes = {"LOG", "MANIFEST-", "OPTIONS-",
+                                                                "IDENTITY", "LOCK"};
+  for (std::string_view prefix : kPrefixes) {
+    if (name.starts_with(prefix)) return true;
+  }
+  return name == "lost+found" || name.ends_with(".log") || name.ends_with(".dbtmp");
+}
+
+// Makes sure `dir` is a folder that holds a store or nothing else. Sets *exists when a
+// store (a CURRENT file) is there.
+bool PrepareFolder(const std::string& dir, bool* exists, std::string* error) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::file_status status = fs::status(dir, ec);
+  if (!fs::exists(status)) {
+    if (!fs::create_directories(dir, ec) && ec) {
+      *error = "cannot create the state folder " + dir + ": " + ec.message();
+      return false;
+    }
+    *exists = false;
+    return true;
+  }
+  if (!fs::is_directory(status)) {
+    *error = "state folder " + dir + " is not a folder";
+    return false;
+  }
+  *exists = fs::exists(fs::path(dir) / "CURRENT", ec);
+  if (*exists) return true;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::string name = it->path().filename().string();
+    if (!IsStoreLeftover(name)) {
+      *error = "state folder " + dir + " holds other files (" + name +
+               ") but no RocksDB store (no CURRENT file); refusing to create a store among "
+               "them: point state_dir at an empty or new folder";
+      return false;
+    }
+  }
+  if (ec) {
+    *error = "cannot read the state folder " + dir + ": " + ec.message();
+    return false;
+  }
+  return true;
+}
+
+std::string OpenFailure(const std::string& dir, const rocksdb::Status& status) {
+  if (status.IsCorruption()) {
+    return "state store " + dir + " is corrupt (" + status.ToString() +
+           "); refusing to open it: move the folder aside to start afresh, or restore it "
+           "from a backup";
+  }
+  std::string message = "cannot open the state store " + dir + ": " + status.ToString();
+  if (status.IsIOError() && status.ToString().find("lock") != std::string::npos) {
+    message += " (is another freshd using the same state_dir?)";
+  }
+  return message;
+}
+
+rocksdb::CompressionType PickCompression() {
+  std::vector<rocksdb::CompressionType> supported = rocksdb::GetSupportedCompressions();
+  for (rocksdb::CompressionType wanted : {rocksdb::kLZ4Compression, rocksdb::kSnappyCompression}) {
+    if (std::find(supported.begin(), supported.end(), wanted) != supported.end()) return wanted;
+  }
+  return rocksdb::kNoCompression;
+}
+
+// Modest settings: the daemon runs for months on small machines next to other services.
+rocksdb::DBOptions MakeDbOptions() {
+  rocksdb::DBOptions options;
+  options.create_if_missing = true;
+  options.create_missing_column_families = true;
+  options.max_open_files = 256;
+  options.max_background_jobs = 2;
+  options.db_write_buffer_size = 32u << 20;  // all memtables together
+  options.max_total_wal_size = 64u << 20;    // flushes the rarely written meta family too
+  options.keep_log_file_num = 4;
+  options.max_log_file_size = 4u << 20;
+  return options;
+}
+
+rocksdb::ColumnFamilyOptions MakeFamilyOptions(const std::shared_ptr<rocksdb::Cache>& cache,
+                                               std::size_t write_buffer, bool bloom) {
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = cache;
+  table.cache_index_and_filter_blocks = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
+  if (bloom) table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  rocksdb::ColumnFamilyOptions options;
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  options.write_buffer_size = write_buffer;
+  options.max_write_buffer_number = 2;
+  options.level_compaction_dynamic_level_bytes = true;
+  options.compression = PickCompression();
+  return options;
+}
+
+std::string Excerpt(const std::string& bytes) {
+  std::string out;
+  for (char c : bytes.substr(0, 32)) out.push_back(c >= 0x20 && c < 0x7f ? c : '?');
+  return out;
+}
+
+}  // namespace
+
+std::string_view ToString(CheckOutcome outcome) {
+  switch (outcome) {
+    case CheckOutcome::kNew:
+      return "new";
+    case CheckOutcome::kChanged:
+      return "changed";
+    case CheckOutcome::kUnchanged:
+      return "unchanged";
+    case CheckOutcome::kNotModified:
+      return "not_modified";
+    case CheckOutcome::kError:
+      return "error";
+    case CheckOutcome::kRemoved:
+      return "removed";
+  }
+  return "unknown";
+}
+
+// ---------------------------------------------------------------------------------------
+
+struct StateStore::Impl {
+  std::string dir;
+  StoreOptions options;
+  std::shared_ptr<rocksdb::Cache> cache;
+  std::unique_ptr<rocksdb::DB> db;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;  // every family, owned
+  rocksdb::ColumnFamilyHandle* meta = nullptr;
+  rocksdb::ColumnFamilyHandle* documents = nullptr;
+  rocksdb::ColumnFamilyHandle* history = nullptr;
+  // Serializes read-modify-write of one document between Record and PruneHistory.
+  mutable std::array<std::mutex, kLockStripes> stripes;
+
+  ~Impl() {
+    if (!db) return;
+    for (rocksdb::ColumnFamilyHandle* handle : handles) db->DestroyColumnFamilyHandle(handle);
+    db->Close().PermitUncheckedError();
+  }
+
+  // sync = false, WAL on: each write reaches the WAL file (the OS page cache) before
+  // Write() returns, so a crash or kill -9 of the process loses nothing; only a power loss
+  // or kernel crash can, and SyncWal() (every second from the daemon) bounds that window
+  // without paying an fdatasync per check.
+  static rocksdb::WriteOptions WriteOptions() {
+    rocksdb::WriteOptions options;
+    options.sync = false;
+    options.disableWAL = false;
+    return options;
+  }
+
+  std::mutex& StripeFor(const std::string& document_key) const {
+    return stripes[std::hash<std::string>{}(document_key) % kLockStripes];
+  }
+
+  void ReportCorrupt(const std::string& message) const {
+    if (options.on_corrupt_record) options.on_corrupt_record(message);
+  }
+
+  bool OpenDb(const std::vector<std::string>& existing, std::string* error);
+  bool CheckSchema(std::string* error);
+  bool IsBlank();
+
+  // The stored record: nullopt when absent; *corrupt when present but undecodable.
+  std::optional<DocumentRecord> Load(const std::string& document_key, bool* corrupt,
+                                     std::string* error) const;
+  DocumentRecord RecoverBounds(const std::string& document_key) const;
+  RecordResult Record(const DocumentKey& key, const Observation& seen);
+  std::vector<CheckRecord> History(const DocumentKey& key, std::size_t limit) const;
+  void ForEachDocument(
+      std::string_view source,
+      const std::function<bool(const DocumentKey&, const DocumentRecord&)>& visit) const;
+  bool DeleteSource(std::string_view source, std::string* error);
+  std::size_t PruneHistory(std::int64_t now_ms);
+  std::size_t PruneDocument(const std::string& document_key, std::int64_t cutoff_ms);
+};
+
+bool StateStore::Impl::OpenDb(const std::vector<std::string>& existing, std::string* error) {
+  std::vector<std::string> names = {rocksdb::kDefaultColumnFamilyName, kDocumentsFamily,
+                                    kHistoryFamily};
+  for (const std::string& name : existing) {
+    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+  }
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const std::string& name : names) {
+    bool is_documents = name == kDocumentsFamily;
+    bool is_ours = is_documents || name == kHistoryFamily;
+    std::size_t write_buffer = is_ours ? 16u << 20 : 1u << 20;
+    descriptors.emplace_back(name, MakeFamilyOptions(cache, write_buffer, is_documents));
+  }
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status status = rocksdb::DB::Open(MakeDbOptions(), dir, descriptors, &handles, &raw);
+  db.reset(raw);
+  if (!status.ok()) {
+    *error = OpenFailure(dir, status);
+    return false;
+  }
+  meta = handles[0];
+  documents = handles[1];
+  history = handles[2];
+  return true;
+}
+
+bool StateStore::Impl::IsBlank() {
+  for (rocksdb::ColumnFamilyHandle* handle : handles) {
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), handle));
+    it->SeekToFirst();
+    if (it->Valid() || !it->status().ok()) return false;
+  }
+  return true;
+}
+
+bool StateStore::Impl::CheckSchema(std::string* error) {
+  std::string value;
+  rocksdb::Status status = db->Get(rocksdb::ReadOptions(), meta, kSchemaKey, &value);
+  bool fresh = status.IsNotFound();
+  if (fresh) {
+    // A store created by an interrupted first start is blank; anything else is not ours.
+    if (!IsBlank()) {
+      *error = "state store " + dir +
+               " holds data but no schema version: it was not written by freshd; refusing "
+               "to open it";
+      return false;
+    }
+    rocksdb::WriteOptions sync;
+    sync.sync = true;
+    status = db->Put(sync, meta, kSchemaKey, std::to_string(StateStore::kSchemaVersion));
+  }
+  if (!status.ok()) {
+    *error = OpenFailure(dir, status);
+    return false;
+  }
+  if (fresh) return true;
+  int version = 0;
+  auto [end, parse_error] = std::from_chars(value.data(), value.data() + value.size(), version);
+  if (parse_error != std::errc() || end != value.data() + value.size()) {
+    *error = "state store " + dir + " has an unreadable schema version ('" + Excerpt(value) +
+             "'); refusing to open it";
+    return false;
+  }
+  if (version != StateStore::kSchemaVersion) {
+    *error = "state store " + dir + " has schema version " + std::to_string(version) +
+             ", this freshd reads version " + std::to_string(StateStore::kSchemaVersion) +
+             " only; refusing to open it (run the freshd that wrote it, or move the folder "
+             "aside)";
+    return false;
+  }
+  return true;
+}
+
+std::optional<DocumentRecord> StateStore::Impl::Load(const std::string& document_key, bool* corrupt,
+                                                     std::string* error) const {
+  *corrupt = false;
+  std::string value;
+  rocksdb::Status status = db->Get(rocksdb::ReadOptions(), documents, document_key, &value);
+  if (status.IsNotFound()) return std::nullopt;
+  if (!status.ok()) {
+    *error = "cannot read the state store " + dir + ": " + status.ToString();
+    return std::nullopt;
+  }
+  std::optional<DocumentRecord> record = DecodeDocument(value);
+  if (!record) *corrupt = true;
+  return record;
+}
+
+// For a corrupt document record: a blank record whose history continues after the
+// entries still stored, so that the seq range [oldest, next) stays exact.
+DocumentRecord StateStore::Impl::RecoverBounds(const std::string& document_key) const {
+  std::string prefix = HistoryPrefix(document_key);
+  std::string end = PrefixEnd(prefix);
+  rocksdb::Slice lower(prefix), upper(end);
+  rocksdb::ReadOptions read;
+  read.iterate_lower_bound = &lower;
+  read.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(read, history));
+  DocumentRecord blank;
+  it->SeekToFirst();
+  if (!it->Valid()) return blank;
+  blank.history_oldest_seq = HistorySeq(it->key());
+  it->SeekToLast();
+  if (it->Valid()) blank.history_next_seq = HistorySeq(it->key()) + 1;
+  blank.history_next_seq = std::max(blank.history_next_seq, blank.history_oldest_seq);
+  return blank;
+}
+
+RecordResult StateStore::Impl::Record(const DocumentKey& key, const Observation& seen) {
+  RecordResult result;
+  result.error = ValidateKey(key);
+  if (result.error.empty() && seen.kind == Observation::Kind::kFetched &&
+      seen.content_hash.empty()) {
+    result.error = "a fetched observation needs a content hash";
+  }
+  if (!result.error.empty()) return result;
+
+  std::string document_key = DocumentKeyBytes(key);
+  std::lock_guard lock(StripeFor(document_key));
+  bool corrupt = false;
+  result.previous = Load(document_key, &corrupt, &result.error);
+  if (!result.error.empty()) return result;
+  DocumentRecord start = result.previous.value_or(DocumentRecord{});
+  if (corrupt) {
+    result.warning = "the stored record of " + Printable(key) + " was corrupt; started afresh";
+    ReportCorrupt(result.warning);
+    start = RecoverBounds(document_key);
+  }
+  const DocumentRecord* previous = result.previous ? &*result.previous : nullptr;
+  Decision decision = Decide(previous, std::move(start), seen);
+
+  DocumentRecord& doc = decision.document;
+  std::string prefix = HistoryPrefix(document_key);
+  rocksdb::WriteBatch batch;
+  batch.Put(history, HistoryKey(prefix, doc.history_next_seq++), EncodeCheck(decision.check));
+  std::uint64_t max_checks = std::max<std::uint64_t>(options.history_max_checks, 1);
+  while (doc.history_next_seq - doc.history_oldest_seq > max_checks) {
+    batch.Delete(history, HistoryKey(prefix, doc.history_oldest_seq++));
+  }
+  batch.Put(documents, document_key, EncodeDocument(doc));
+  rocksdb::Status status = db->Write(WriteOptions(), &batch);
+  if (!status.ok()) {
+    result.error = "cannot write to the state store " + dir + ": " + status.ToString();
+    return result;
+  }
+  result.ok = true;
+  result.outcome = decision.outcome;
+  result.document = std::move(doc);
+  return result;
+}
+
+std::vector<CheckRecord> StateStore::Impl::History(const DocumentKey& key,
+                                                   std::size_t limit) const {
+  std::vector<CheckRecord> checks;
+  if (limit == 0 || !ValidateKey(key).empty()) return checks;
+  std::string prefix = HistoryPrefix(DocumentKeyBytes(key));
+  rocksdb::Slice lower(prefix);
+  rocksdb::ReadOptions read;
+  read.iterate_lower_bound = &lower;
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(read, history));
+  for (it->SeekForPrev(HistoryKey(prefix, std::numeric_limits<std::uint64_t>::max()));
+       it->Valid() && checks.size() < limit; it->Prev()) {
+    std::optional<CheckRecord> check = DecodeCheck(it->value());
+    if (check) {
+      checks.push_back(std::move(*check));
+    } else {
+      ReportCorrupt("a stored check of " + Printable(key) + " is corrupt; skipped");
+    }
+  }
+  return checks;
+}
+
+void StateStore::Impl::ForEachDocument(
+    std::string_view source,
+    const std::function<bool(const DocumentKey&, const DocumentRecord&)>& visit) const {
+  std::string prefix = std::string(source) + '\0';
+  std::string end = PrefixEnd(prefix);
+  rocksdb::Slice lower(prefix), upper(end);
+  rocksdb::ReadOptions read;
+  if (!source.empty()) {
+    read.iterate_lower_bound = &lower;
+    read.iterate_upper_bound = &upper;
+  }
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(read, documents));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    DocumentKey key = SplitDocumentKey(it->key());
+    std::optional<DocumentRecord> record = DecodeDocument(it->value());
+    if (!record) {
+      ReportCorrupt("the stored record of " + Printable(key) + " is corrupt; skipped");
+      continue;
+    }
+    if (!visit(key, *record)) return;
+  }
+  if (!it->status().ok()) {
+    ReportCorrupt("reading the documents of the state store failed: " + it->status().ToString());
+  }
+}
+
+bool StateStore::Impl::DeleteSource(std::string_view source, std::string* error) {
+  std::string invalid = ValidateName("source", source);
+  if (!invalid.empty()) {
+    *error = invalid;
+    return false;
+  }
+  std::string begin = std::string(source) + '\0';
+  std::string end = PrefixEnd(begin);
+  rocksdb::WriteBatch batch;
+  batch.DeleteRange(documents, begin, end);
+  batch.DeleteRange(history, begin, end);
+  rocksdb::Status status = db->Write(WriteOptions(), &batch);
+  if (!status.ok()) {
+    *error = "cannot delete source " + std::string(source) + " from the state store " + dir + ": " +
+             status.ToString();
+    return false;
+  }
+  return true;
+}
+
+std::size_t StateStore::Impl::PruneHistory(std::int64_t now_ms) {
+  if (options.history_max_age_ms <= 0) return 0;
+  std::int64_t cutoff_ms = now_ms - options.history_max_age_ms;
+  std::size_t pruned = 0;
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), documents));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    std::optional<DocumentRecord> record = DecodeDocument(it->value());
+    if (!record || record->history_oldest_seq == record->history_next_seq) continue;
+    pruned += PruneDocument(it->key().ToString(), cutoff_ms);
+  }
+  return pruned;
+}
+
+// Deletes the document's oldest checks up to the first one at or after the cutoff, so the
+// stored seqs stay one contiguous range. Corrupt entries on the way go too.
+std::size_t StateStore::Impl::PruneDocument(const std::string& document_key,
+                                            std::int64_t cutoff_ms) {
+  std::lock_guard lock(StripeFor(document_key));
+  bool corrupt = false;
+  std::string error;
+  std::optional<DocumentRecord> record = Load(document_key, &corrupt, &error);
+  if (!record) return 0;  // deleted meanwhile, or corrupt (reported where it is used)
+  std::string prefix = HistoryPrefix(document_key);
+  std::string end = PrefixEnd(prefix);
+  rocksdb::Slice upper(end);
+  rocksdb::ReadOptions read;
+  read.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(read, history));
+  rocksdb::WriteBatch batch;
+  std::size_t pruned = 0;
+  for (it->Seek(HistoryKey(prefix, record->history_oldest_seq));
+       it->Valid() && record->history_oldest_seq < record->history_next_seq; it->Next()) {
+    if (HistorySeq(it->key()) >= record->history_next_seq) break;
+    std::optional<CheckRecord> check = DecodeCheck(it->value());
+    if (check && check->time_ms >= cutoff_ms) break;
+    batch.Delete(history, it->key());
+    record->history_oldest_seq = HistorySeq(it->key()) + 1;
+    ++pruned;
+  }
+  if (pruned == 0) return 0;
+  batch.Put(documents, document_key, EncodeDocument(*record));
+  return db->Write(WriteOptions(), &batch).ok() ? pruned : 0;
+}
+
+// ---------------------------------------------------------------------------------------
+
+StateStore::StateStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+StateStore::~StateStore() = default;
+
+std::unique_ptr<StateStore> StateStore::Open(const std::string& dir, const StoreOptions& options,
+                                             std::string* error) {
+  std::string ignored;
+  if (error == nullptr) error = &ignored;
+  bool exists = false;
+  if (!PrepareFolder(dir, &exists, error)) return nullptr;
+  std::vector<std::string> existing;
+  if (exists) {
+    rocksdb::Status status = rocksdb::DB::ListColumnFamilies(MakeDbOptions(), dir, &existing);
+    if (!status.ok()) {
+      *error = OpenFailure(dir, status);
+      return nullptr;
+    }
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->dir = dir;
+  impl->options = options;
+  impl->cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  if (!impl->OpenDb(existing, error) || !impl->CheckSchema(error)) return nullptr;
+  return std::unique_ptr<StateStore>(new StateStore(std::move(impl)));
+}
+
+RecordResult StateStore::Record(const DocumentKey& key, const Observation& observation) {
+  return impl_->Record(key, observation);
+}
+
+std::optional<DocumentRecord> StateStore::Get(const DocumentKey& key) const {
+  if (!ValidateKey(key).empty()) return std::nullopt;
+  bool corrupt = false;
+  std::string error;
+  std::optional<DocumentRecord> record = impl_->Load(DocumentKeyBytes(key), &corrupt, &error);
+  if (corrupt) impl_->ReportCorrupt("the stored record of " + Printable(key) + " is corrupt");
+  return record;
+}
+
+std::vector<CheckRecord> StateStore::History(const DocumentKey& key, std::size_t limit) const {
+  return impl_->History(key, limit);
+}
+
+void StateStore::ForEachDocument(
+    std::string_view source,
+    const std::function<bool(const DocumentKey&, const DocumentRecord&)>& visit) const {
+  impl_->ForEachDocument(source, visit);
+}
+
+bool StateStore::DeleteSource(std::string_view source, std::string* error) {
+  std::string ignored;
+  return impl_->DeleteSource(source, error != nullptr ? error : &ignored);
+}
+
+std::size_t StateStore::PruneHistory(std::int64_t now_ms) { return impl_->PruneHistory(now_ms); }
+
+bool StateStore::SyncWal(std::string* error) {
+  rocksdb::Status status = impl_->db->SyncWAL();
+  if (status.ok()) return true;
+  if (error != nullptr) *error = "cannot sync the state store's log: " + status.ToString();
+  return false;
+}
+
+}  // namespace freshd::store

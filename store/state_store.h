@@ -37,21 +37,21 @@ std::string_view ToString(CheckOutcome outcome);
 struct Observation {
   enum class Kind { kFetched, kNotModified, kError, kGone };
   Kind kind = Kind::kFetched;
-  std::int64_t time_ms = 0;        // when the check completed (Unix ms)
-  std::string content_hash;        // kFetched
-  std::string etag;                // kFetched: validators to send next time
-  std::string last_modified;       // kFetched
-  std::int64_t modified_ms = 0;    // source-reported modification time, 0 if unknown
-  std::string error_reason;        // kError: the FetchError label ("timeout", ...)
-  std::string error_message;       // kError
+  std::int64_t time_ms = 0;      // when the check completed (Unix ms)
+  std::string content_hash;      // kFetched
+  std::string etag;              // kFetched: validators to send next time
+  std::string last_modified;     // kFetched
+  std::int64_t modified_ms = 0;  // source-reported modification time, 0 if unknown
+  std::string error_reason;      // kError: the FetchError label ("timeout", ...)
+  std::string error_message;     // kError
 };
 
 struct CheckRecord {
   std::int64_t time_ms = 0;
   CheckOutcome outcome = CheckOutcome::kNew;
-  std::string content_hash;   // after the check ("" for errors)
+  std::string content_hash;  // after the check ("" for errors and removals)
   std::int64_t modified_ms = 0;
-  std::string error_reason;   // kError
+  std::string error_reason;  // kError
 };
 
 struct DocumentRecord {
@@ -67,19 +67,24 @@ struct DocumentRecord {
   std::uint64_t errors = 0;
   std::uint32_t consecutive_errors = 0;
   std::string last_error;  // "reason: message" of the last error, "" once it succeeds again
-  bool removed = false;
-  std::uint64_t history_next_seq = 0;    // internal: history ring bounds
+  bool removed = false;    // a removed document keeps no validators: its next fetch is full
+  std::uint64_t history_next_seq = 0;  // internal: history ring bounds
   std::uint64_t history_oldest_seq = 0;
 };
 
 struct StoreOptions {
-  std::size_t history_max_checks = 1000;             // per document
-  std::int64_t history_max_age_ms = 400LL * 86400000;  // enforced by PruneHistory()
+  std::size_t history_max_checks = 1000;               // per document (at least 1 is kept)
+  std::int64_t history_max_age_ms = 400LL * 86400000;  // enforced by PruneHistory(); <= 0: none
+  std::size_t block_cache_bytes = 32u << 20;           // shared by all column families
+  // Told about every stored record that cannot be decoded (it is skipped, never fatal).
+  // May be called from any thread that uses the store; may be empty.
+  std::function<void(const std::string& message)> on_corrupt_record;
 };
 
 struct RecordResult {
   bool ok = false;
-  std::string error;
+  std::string error;    // why ok is false
+  std::string warning;  // with ok: the stored record was corrupt and has been started afresh
   CheckOutcome outcome = CheckOutcome::kNew;
   DocumentRecord document;  // as stored after the check
   std::optional<DocumentRecord> previous;
@@ -89,15 +94,17 @@ class StateStore {
  public:
   static constexpr int kSchemaVersion = 1;
 
-  // Opens or creates the store in `dir`. Refuses (nullptr, *error set) on corruption or a
-  // schema version it does not know, never silently rewriting.
+  // Opens or creates the store in `dir`. Refuses (nullptr, *error set) on corruption, a
+  // schema version it does not know, or a folder holding other files than a store, never
+  // silently rewriting.
   static std::unique_ptr<StateStore> Open(const std::string& dir, const StoreOptions& options,
                                           std::string* error);
   ~StateStore();
 
   // Decides the outcome from the stored record, then writes the check record and the
   // updated document record in one atomic WriteBatch. Callers must not record two
-  // observations of the same document concurrently; different documents are fine.
+  // observations of the same document concurrently (their order would be arbitrary);
+  // different documents are fine.
   RecordResult Record(const DocumentKey& key, const Observation& observation);
 
   std::optional<DocumentRecord> Get(const DocumentKey& key) const;
@@ -107,9 +114,9 @@ class StateStore {
 
   // Visits every document of `source` (all sources when empty) in key order until `visit`
   // returns false.
-  void ForEachDocument(std::string_view source,
-                       const std::function<bool(const DocumentKey&, const DocumentRecord&)>&
-                           visit) const;
+  void ForEachDocument(
+      std::string_view source,
+      const std::function<bool(const DocumentKey&, const DocumentRecord&)>& visit) const;
 
   // Deletes every record of a source (it was removed from the configuration).
   bool DeleteSource(std::string_view source, std::string* error);

@@ -1,7 +1,13 @@
 // HTTP fetches with libcurl's multi interface, driven by a Boost.Asio io_context: every
 // transfer runs on the io_context's thread, with no thread per request.
+//
+// Only http and https are allowed, on redirects too. Bodies are decoded (gzip, deflate, br,
+// zstd) and limited to max_bytes after decoding, so a compression bomb stops there. Idle
+// connections and resolved names are kept by the client and reused across transfers; at
+// most kMaxHostConnections connections are opened to one host, further transfers queue.
 #pragma once
 
+#include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -9,8 +15,6 @@
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <boost/asio/io_context.hpp>
 
 #include "watchers/fetch_error.h"
 
@@ -25,7 +29,9 @@ struct HttpRequest {
   std::uint64_t max_bytes = 10 * 1024 * 1024;  // on the decoded body too (gzip bombs)
   std::string user_agent;
   int max_redirects = 5;
-  std::string ca_file;  // extra trust anchor (tests); verification is never turned off
+  // A PEM bundle that replaces the system CA store for this request (CURLOPT_CAINFO),
+  // mainly for tests against a self-signed server. Verification is never turned off.
+  std::string ca_file;
 };
 
 struct HttpResponse {
@@ -56,7 +62,10 @@ class HttpClient {
   // inside Fetch. Connections are reused across transfers to the same host.
   void Fetch(HttpRequest request, Callback done);
 
+  // Transfers started and not yet completed (a completed one's callback may be pending).
   std::size_t InFlight() const;
+
+  static constexpr long kMaxHostConnections = 6;
 
  private:
   struct Impl;

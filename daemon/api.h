@@ -1,0 +1,25 @@
+// JSON documents of the HTTP API (/api/v1/*), built from the engine's summaries and the
+// store. The API never shows a header value or any other secret.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "daemon/engine.h"
+#include "scheduler/scheduler.h"
+#include "store/state_store.h"
+
+namespace freshd::daemon {
+
+// Every source with its summary and next due time. Event-loop only (reads no disk).
+nlohmann::json SourcesJson(const Engine& engine, const scheduler::Scheduler& scheduler);
+
+// One source's documents in URI order, starting after `after`, at most `limit`, with
+// "next" set when there are more. Reads the store: call on a worker.
+nlohmann::json DocumentsJson(const store::StateStore& store, const std::string& source,
+                             const std::string& after, std::size_t limit);
+
+}  // namespace freshd::daemon

@@ -1,0 +1,215 @@
+#include "daemon/cli.h"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <iomanip>
+#include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "daemon/daemon.h"
+#include "daemon/logging.h"
+#include "scheduler/clock.h"
+#include "version.h"
+#include "watchers/http_client.h"
+
+namespace freshd::daemon {
+namespace {
+
+constexpr const char* kDefaultConfig = "/etc/freshd/freshd.yaml";
+constexpr const char* kDefaultUrl = "http://127.0.0.1:9711";
+
+constexpr const char* kUsage = R"(usage: freshd COMMAND [OPTIONS]
+
+Watches the documents behind AI workloads and records every change.
+
+commands:
+  run -c FILE            run the daemon in the foreground (systemd runs this)
+  once -c FILE           check every source once, print a summary, exit
+  check-config -c FILE   validate a configuration file; print every problem
+  status [--url URL]     sources of a running daemon (default )" "http://127.0.0.1:9711" R"()
+
+options:
+  -c, --config FILE      configuration file (default /etc/freshd/freshd.yaml)
+  --url URL              address of a running daemon
+  -h, --help             this text; `freshd COMMAND --help` for one command
+  --version              print the version
+)";
+
+const std::map<std::string, std::string>& CommandHelp() {
+  static const std::map<std::string, std::string> help = {
+      {"run",
+       "usage: freshd run [-c FILE]\n\nRuns the daemon in the foreground: checks every source "
+       "on its schedule, records\nevery change, serves /metrics, /healthz, /readyz and "
+       "/api/v1/* on `listen`.\nSIGHUP reloads the configuration; SIGTERM or SIGINT stops.\n"},
+      {"once",
+       "usage: freshd once [-c FILE]\n\nChecks every source once, records what changed, prints "
+       "a summary and exits:\n0 when every source could be checked, 1 otherwise.\n"},
+      {"check-config",
+       "usage: freshd check-config [-c FILE]\n\nValidates the configuration and prints every "
+       "problem as FILE:LINE:COL: message.\nExits 0 when valid, 1 otherwise.\n"},
+      {"status",
+       "usage: freshd status [--url URL]\n\nPrints the sources of a running daemon "
+       "(default URL http://127.0.0.1:9711).\n"},
+  };
+  return help;
+}
+
+struct Arguments {
+  std::string command;
+  std::string config_file = kDefaultConfig;
+  std::string url = kDefaultUrl;
+  bool help = false;
+};
+
+// Returns nullopt (after printing why) on a usage error.
+std::optional<Arguments> Parse(int argc, char** argv) {
+  Arguments arguments;
+  std::vector<std::string> words(argv + 1, argv + argc);
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    const std::string& word = words[i];
+    auto value = [&](const char* flag) -> std::optional<std::string> {
+      if (i + 1 >= words.size()) {
+        std::cerr << "freshd: " << flag << " needs a value\n";
+        return std::nullopt;
+      }
+      return words[++i];
+    };
+    if (word == "-h" || word == "--help") {
+      arguments.help = true;
+    } else if (word == "-c" || word == "--config") {
+      auto file = value("--config");
+      if (!file) return std::nullopt;
+      arguments.config_file = *file;
+    } else if (word == "--url") {
+      auto url = value("--url");
+      if (!url) return std::nullopt;
+      arguments.url = *url;
+    } else if (arguments.command.empty() && !word.starts_with("-")) {
+      arguments.command = word;
+    } else {
+      std::cerr << "freshd: unexpected argument '" << word << "'\n" << kUsage;
+      return std::nullopt;
+    }
+  }
+  return arguments;
+}
+
+std::optional<config::Config> LoadConfig(const std::string& file, std::ostream& errors) {
+  config::LoadResult loaded = config::Load(file);
+  for (const auto& error : loaded.errors) errors << error.ToString() << "\n";
+  return loaded.config;
+}
+
+int CheckConfig(const Arguments& arguments) {
+  auto loaded = LoadConfig(arguments.config_file, std::cerr);
+  if (!loaded) return 1;
+  std::size_t sources = 0;
+  for (const auto& workload : loaded->workloads) sources += workload.sources.size();
+  std::cout << arguments.config_file << ": ok (" << loaded->workloads.size() << " workloads, "
+            << sources << " sources)\n";
+  return 0;
+}
+
+std::optional<nlohmann::json> GetJson(const std::string& url, std::string* error) {
+  boost::asio::io_context io;
+  watchers::HttpClient client(io);
+  watchers::HttpRequest request;
+  request.url = url;
+  request.timeout = std::chrono::seconds(10);
+  request.user_agent = std::string("freshd/") + FRESHD_VERSION;
+  std::optional<watchers::HttpResponse> response;
+  client.Fetch(request, [&](watchers::HttpResponse r) { response = std::move(r); });
+  io.run();
+  if (!response || response->error != watchers::FetchError::kNone) {
+    *error = "cannot reach freshd at " + url + ": " + (response ? response->message : "no answer");
+    return std::nullopt;
+  }
+  auto parsed = nlohmann::json::parse(response->body, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded()) {
+    *error = url + " did not answer with JSON";
+    return std::nullopt;
+  }
+  return parsed;
+}
+
+std::string Text(const nlohmann::json& value) {
+  if (value.is_null()) return "-";
+  if (value.is_string()) return value.get<std::string>();
+  return value.dump();
+}
+
+int Status(const Arguments& arguments) {
+  std::string error;
+  auto sources = GetJson(arguments.url + "/api/v1/sources", &error);
+  if (!sources) {
+    std::cerr << "freshd: " << error << "\n";
+    return 1;
+  }
+  std::cout << std::left << std::setw(22) << "WORKLOAD" << std::setw(22) << "SOURCE"
+            << std::setw(10) << "KIND" << std::setw(8) << "STATE" << std::setw(10) << "DOCUMENTS"
+            << std::setw(9) << "CHANGES" << std::setw(8) << "ERRORS" << std::setw(22)
+            << "LAST CHECK" << "LAST CHANGE\n";
+  for (const auto& source : (*sources)["sources"]) {
+    std::cout << std::setw(22) << Text(source["workload"]) << std::setw(22)
+              << Text(source["source"]) << std::setw(10) << Text(source["kind"]) << std::setw(8)
+              << Text(source["state"]) << std::setw(10) << Text(source["documents"])
+              << std::setw(9) << Text(source["changes"]) << std::setw(8) << Text(source["errors"])
+              << std::setw(22) << Text(source["last_check"]) << Text(source["last_change"])
+              << "\n";
+  }
+  return 0;
+}
+
+int RunDaemon(const Arguments& arguments, bool once) {
+  auto loaded = LoadConfig(arguments.config_file, std::cerr);
+  if (!loaded) return 1;
+  SetUpLogging(loaded->log);
+  scheduler::SystemClock clock;
+  Daemon daemon(std::move(*loaded), clock);
+  return once ? daemon.Once(std::cout) : daemon.Run();
+}
+
+}  // namespace
+
+int RunCommandLine(int argc, char** argv) {
+  if (argc == 2 && std::string(argv[1]) == "--version") {
+    std::cout << "freshd " << FRESHD_VERSION << "\n";
+    return 0;
+  }
+  auto arguments = Parse(argc, argv);
+  if (!arguments) return 2;
+  if (arguments->command.empty()) {
+    (arguments->help ? std::cout : std::cerr) << kUsage;
+    return arguments->help ? 0 : 2;
+  }
+  if (arguments->help) {
+    auto found = CommandHelp().find(arguments->command);
+    if (found == CommandHelp().end()) {
+      std::cerr << "freshd: unknown command '" << arguments->command << "'\n" << kUsage;
+      return 2;
+    }
+    std::cout << found->second;
+    return 0;
+  }
+  try {
+    if (arguments->command == "run") return RunDaemon(*arguments, /*once=*/false);
+    if (arguments->command == "once") return RunDaemon(*arguments, /*once=*/true);
+    if (arguments->command == "check-config") return CheckConfig(*arguments);
+    if (arguments->command == "status") return Status(*arguments);
+  } catch (const std::exception& error) {
+    // The edge of the program: anything unexpected ends here with a message, not a trace.
+    std::cerr << "freshd: " << error.what() << "\n";
+    return 1;
+  }
+  std::cerr << "freshd: unknown command '" << arguments->command << "'\n" << kUsage;
+  return 2;
+}
+
+}  // namespace freshd::daemon

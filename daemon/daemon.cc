@@ -1,0 +1,394 @@
+#include "daemon/daemon.h"
+
+#include <spdlog/spdlog.h>
+#include <systemd/sd-daemon.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <cctype>
+#include <iomanip>
+#include <ostream>
+#include <thread>
+
+#include "daemon/api.h"
+#include "daemon/engine.h"
+#include "daemon/http_server.h"
+#include "metrics/metrics.h"
+#include "scheduler/scheduler.h"
+#include "store/state_store.h"
+#include "version.h"
+
+namespace freshd::daemon {
+namespace {
+
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+
+constexpr auto kWalSyncInterval = std::chrono::seconds(1);
+constexpr auto kPruneInterval = std::chrono::hours(6);
+constexpr std::size_t kDefaultDocumentPage = 1000;
+constexpr std::size_t kMaxDocumentPage = 10000;
+
+std::string QueryParameter(std::string_view target, std::string_view name) {
+  const auto query_start = target.find('?');
+  if (query_start == std::string_view::npos) return "";
+  std::string_view query = target.substr(query_start + 1);
+  while (!query.empty()) {
+    const auto end = query.find('&');
+    std::string_view pair = query.substr(0, end);
+    const auto equals = pair.find('=');
+    if (pair.substr(0, equals) == name) {
+      std::string value;
+      std::string_view raw = equals == std::string_view::npos ? "" : pair.substr(equals + 1);
+      for (std::size_t i = 0; i < raw.size(); ++i) {
+        if (raw[i] == '+') {
+          value += ' ';
+        } else if (raw[i] == '%' && i + 2 < raw.size() && std::isxdigit(raw[i + 1]) &&
+                   std::isxdigit(raw[i + 2])) {
+          value += static_cast<char>(std::strtol(std::string(raw.substr(i + 1, 2)).c_str(),
+                                                 nullptr, 16));
+          i += 2;
+        } else {
+          value += raw[i];
+        }
+      }
+      return value;
+    }
+    if (end == std::string_view::npos) break;
+    query.remove_prefix(end + 1);
+  }
+  return "";
+}
+
+std::string_view PathOf(std::string_view target) { return target.substr(0, target.find('?')); }
+
+}  // namespace
+
+struct Daemon::Impl {
+  Impl(config::Config initial, const scheduler::Clock& time_source)
+      : config(std::move(initial)),
+        clock(time_source),
+        workers(2),
+        metrics(FRESHD_VERSION),
+        scheduler(clock, scheduler::SchedulerOptions{}),
+        timer(io),
+        wal_timer(io),
+        prune_timer(io),
+        signals(io) {}
+
+  bool OpenStore();
+  void ArmTimer();
+  void OnTimer();
+  void StartDue();
+  void SyncWalPeriodically();
+  void PruneHistoryPeriodically();
+  void BuildSchedule();
+  void Reload();
+  void Shutdown();
+  void Route(const HttpRequest& request, Respond respond);
+
+  config::Config config;
+  const scheduler::Clock& clock;
+  asio::io_context io;
+  asio::thread_pool workers;
+  std::unique_ptr<store::StateStore> store;
+  metrics::Metrics metrics;
+  scheduler::Scheduler scheduler;
+  std::unique_ptr<Engine> engine;
+  std::unique_ptr<HttpServer> server;
+  asio::steady_timer timer;
+  asio::steady_timer wal_timer;
+  asio::steady_timer prune_timer;
+  asio::signal_set signals;
+  bool ready = false;
+  bool stopping = false;
+  bool reloading = false;
+};
+
+bool Daemon::Impl::OpenStore() {
+  std::string error;
+  store = store::StateStore::Open(config.state_dir, store::StoreOptions{}, &error);
+  if (!store) {
+    spdlog::critical("cannot open the state store: {}", error);
+    return false;
+  }
+  engine = std::make_unique<Engine>(io, workers, *store, metrics, clock);
+  return true;
+}
+
+void Daemon::Impl::BuildSchedule() {
+  for (const auto& name : engine->SourceNames()) {
+    const config::Source* source = engine->FindSource(name);
+    const SourceState* state = engine->State(name);
+    std::optional<scheduler::TimePoint> last_check;
+    if (state->last_check_ms > 0) {
+      last_check = scheduler::TimePoint(std::chrono::milliseconds(state->last_check_ms));
+    }
+    scheduler.Add(name, source->fetch.interval, last_check);
+  }
+}
+
+void Daemon::Impl::ArmTimer() {
+  if (stopping) return;
+  auto due = scheduler.NextDue();
+  if (!due) return;
+  const auto wait = std::max(scheduler::Duration(0), std::chrono::duration_cast<scheduler::Duration>(
+                                                         *due - clock.Now()));
+  timer.expires_after(wait);
+  timer.async_wait([this](boost::system::error_code error) {
+    if (!error) StartDue();
+  });
+}
+
+void Daemon::Impl::StartDue() {
+  if (stopping) return;
+  for (const auto& name : scheduler.TakeDue()) {
+    engine->CheckSource(name, [this](SourceRunResult result) {
+      scheduler.Complete(result.source, result.failed);
+      ArmTimer();
+    });
+  }
+  ArmTimer();
+}
+
+void Daemon::Impl::SyncWalPeriodically() {
+  wal_timer.expires_after(kWalSyncInterval);
+  wal_timer.async_wait([this](boost::system::error_code error) {
+    if (error || stopping) return;
+    asio::post(workers, [this] {
+      std::string problem;
+      if (!store->SyncWal(&problem)) spdlog::error("cannot sync the write-ahead log: {}", problem);
+    });
+    SyncWalPeriodically();
+  });
+}
+
+void Daemon::Impl::PruneHistoryPeriodically() {
+  prune_timer.expires_after(kPruneInterval);
+  prune_timer.async_wait([this](boost::system::error_code error) {
+    if (error || stopping) return;
+    asio::post(workers, [this] {
+      const std::size_t pruned = store->PruneHistory(scheduler::ToUnixMillis(clock.Now()));
+      if (pruned > 0) spdlog::info("pruned {} old check records", pruned);
+    });
+    PruneHistoryPeriodically();
+  });
+}
+
+void Daemon::Impl::Reload() {
+  if (reloading || stopping) return;
+  reloading = true;
+  sd_notify(0, "RELOADING=1");
+  asio::post(workers, [this] {
+    config::LoadResult loaded = config::Load(config.file);
+    asio::post(io, [this, loaded = std::move(loaded)]() mutable {
+      reloading = false;
+      const double now = static_cast<double>(scheduler::ToUnixMillis(clock.Now())) / 1000.0;
+      std::string error;
+      if (!loaded.config) {
+        for (const auto& problem : loaded.errors) spdlog::error("reload: {}", problem.ToString());
+        spdlog::error("reload failed; the previous configuration stays in force");
+        metrics.SetReloadResult(false, now);
+        sd_notify(0, "READY=1");
+        return;
+      }
+      if (!engine->Configure(*loaded.config, &error, [this] {
+            BuildSchedule();
+            ArmTimer();
+          })) {
+        spdlog::error("reload failed: {}; the previous configuration stays in force", error);
+        metrics.SetReloadResult(false, now);
+        sd_notify(0, "READY=1");
+        return;
+      }
+      // Sources no longer configured leave the schedule.
+      for (const auto& workload : config.workloads) {
+        for (const auto& source : workload.sources) {
+          if (engine->FindSource(source.name) == nullptr) scheduler.Remove(source.name);
+        }
+      }
+      config = std::move(*loaded.config);
+      metrics.SetReloadResult(true, now);
+      spdlog::info("configuration reloaded from {}", config.file);
+      sd_notify(0, "READY=1");
+    });
+  });
+}
+
+void Daemon::Impl::Shutdown() {
+  if (stopping) return;
+  stopping = true;
+  sd_notify(0, "STOPPING=1");
+  spdlog::info("stopping");
+  timer.cancel();
+  wal_timer.cancel();
+  prune_timer.cancel();
+  signals.cancel();
+  if (server) server->Stop();
+  if (engine) engine->Stop();
+  io.stop();
+}
+
+void Daemon::Impl::Route(const HttpRequest& request, Respond respond) {
+  const std::string_view target(request.target().data(), request.target().size());
+  const std::string_view path = PathOf(target);
+  const bool get = request.method() == http::verb::get || request.method() == http::verb::head;
+  auto reply = [&](http::status status, std::string type, std::string body) {
+    respond(MakeReply(request, status, std::move(type), std::move(body)));
+  };
+  if (path == "/metrics" && get) {
+    return reply(http::status::ok, "text/plain; version=0.0.4; charset=utf-8", metrics.Render());
+  }
+  if (path == "/healthz" && get) return reply(http::status::ok, "text/plain", "ok\n");
+  if (path == "/readyz" && get) {
+    return ready ? reply(http::status::ok, "text/plain", "ready\n")
+                 : reply(http::status::service_unavailable, "text/plain", "not ready\n");
+  }
+  if (path == "/api/v1/sources" && get) {
+    const std::string source = QueryParameter(target, "source");
+    if (source.empty()) {
+      return reply(http::status::ok, "application/json", SourcesJson(*engine, scheduler).dump(2));
+    }
+    if (engine->FindSource(source) == nullptr) {
+      return reply(http::status::not_found, "application/json",
+                   nlohmann::json{{"error", "no such source"}}.dump());
+    }
+    std::size_t limit = kDefaultDocumentPage;
+    if (auto text = QueryParameter(target, "limit"); !text.empty()) {
+      limit = std::clamp<std::size_t>(std::strtoul(text.c_str(), nullptr, 10), 1, kMaxDocumentPage);
+    }
+    // The documents are read on a worker; the reply is written back on the loop.
+    asio::post(workers, [this, request, respond, source, limit,
+                         after = QueryParameter(target, "after")] {
+      std::string body = DocumentsJson(*store, source, after, limit).dump(2);
+      asio::post(io, [request, respond, body = std::move(body)]() mutable {
+        respond(MakeReply(request, http::status::ok, "application/json", std::move(body)));
+      });
+    });
+    return;
+  }
+  if (path == "/-/reload" && request.method() == http::verb::post) {
+    Reload();
+    return reply(http::status::ok, "text/plain", "reloading\n");
+  }
+  reply(http::status::not_found, "text/plain", "not found\n");
+}
+
+Daemon::Daemon(config::Config config, const scheduler::Clock& clock)
+    : impl_(std::make_unique<Impl>(std::move(config), clock)) {}
+
+Daemon::~Daemon() {
+  if (impl_->engine) impl_->engine->Stop();
+  impl_->workers.join();
+}
+
+int Daemon::Run() {
+  Impl& impl = *impl_;
+  if (!impl.OpenStore()) return 1;
+  impl.server = std::make_unique<HttpServer>(
+      impl.io, [&impl](const HttpRequest& request, Respond respond) {
+        impl.Route(request, std::move(respond));
+      });
+  std::string error;
+  if (!impl.server->Listen(impl.config.listen_host, impl.config.listen_port, &error)) {
+    spdlog::critical("{}", error);
+    return 1;
+  }
+  if (!impl.engine->Configure(impl.config, &error, [&impl] {
+        impl.BuildSchedule();
+        impl.ready = true;
+        impl.ArmTimer();
+        sd_notify(0, "READY=1");
+        spdlog::info("ready: {} sources", impl.engine->SourceNames().size());
+      })) {
+    spdlog::critical("{}", error);
+    return 1;
+  }
+  impl.metrics.SetReloadResult(
+      true, static_cast<double>(scheduler::ToUnixMillis(impl.clock.Now())) / 1000.0);
+  impl.signals.add(SIGTERM);
+  impl.signals.add(SIGINT);
+  impl.signals.add(SIGHUP);
+  std::function<void()> wait_signal = [&impl, &wait_signal] {
+    impl.signals.async_wait([&impl, &wait_signal](boost::system::error_code error, int signal) {
+      if (error) return;
+      if (signal == SIGHUP) {
+        impl.Reload();
+        wait_signal();
+      } else {
+        impl.Shutdown();
+      }
+    });
+  };
+  wait_signal();
+  impl.SyncWalPeriodically();
+  impl.PruneHistoryPeriodically();
+  spdlog::info("freshd {} listening on {}:{}", FRESHD_VERSION, impl.config.listen_host,
+               impl.server->port());
+  impl.io.run();
+
+  impl.engine->Stop();
+  impl.workers.join();
+  impl.store->SyncWal(&error);
+  impl.engine.reset();
+  impl.store.reset();
+  spdlog::info("stopped");
+  return 0;
+}
+
+int Daemon::Once(std::ostream& out) {
+  Impl& impl = *impl_;
+  if (!impl.OpenStore()) return 1;
+  std::string error;
+  std::vector<SourceRunResult> results;
+  std::size_t pending = 0;
+  const auto started = std::chrono::steady_clock::now();
+  if (!impl.engine->Configure(impl.config, &error, [&] {
+        const auto names = impl.engine->SourceNames();
+        pending = names.size();
+        if (pending == 0) impl.io.stop();
+        for (const auto& name : names) {
+          impl.engine->CheckSource(name, [&](SourceRunResult result) {
+            results.push_back(std::move(result));
+            if (--pending == 0) impl.io.stop();
+          });
+        }
+      })) {
+    spdlog::critical("{}", error);
+    return 1;
+  }
+  impl.io.run();
+  impl.engine->Stop();
+  impl.workers.join();
+  impl.store->SyncWal(&error);
+
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::sort(results.begin(), results.end(),
+            [](const auto& a, const auto& b) { return a.source < b.source; });
+  int failed = 0;
+  std::uint64_t documents = 0;
+  std::uint64_t changed = 0;
+  out << std::left << std::setw(28) << "SOURCE" << std::setw(10) << "DOCUMENTS" << std::setw(10)
+      << "CHANGED" << std::setw(8) << "ERRORS" << "STATE\n";
+  for (const auto& result : results) {
+    const SourceState* state = impl.engine->State(result.source);
+    out << std::setw(28) << result.source << std::setw(10) << result.documents_checked
+        << std::setw(10) << result.changed << std::setw(8) << result.errors
+        << (result.failed ? "failing: " + (state ? state->last_error : "") : "ok") << "\n";
+    failed += result.failed ? 1 : 0;
+    documents += result.documents_checked;
+    changed += result.changed;
+  }
+  out << results.size() << " sources, " << documents << " documents checked, " << changed
+      << " changed, " << failed << " sources failing, in " << std::fixed << std::setprecision(2)
+      << seconds << " s\n";
+  impl.engine.reset();
+  impl.store.reset();
+  return failed == 0 ? 0 : 1;
+}
+
+}  // namespace freshd::daemon

@@ -1,0 +1,70 @@
+// The engine checks sources: it fetches (HTTP on the event loop, files on a worker),
+// normalizes and records on worker threads, and reports to the metrics. It does not decide
+// when: the daemon's scheduler calls CheckSource when a source is due.
+//
+// Threads: every public method is called on the io_context's thread, and every callback
+// runs there. Disk and CPU work (store reads and writes, parsing, hashing, folder scans)
+// runs on the worker pool, so the event loop never waits on them.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include "config/config.h"
+#include "daemon/source_state.h"
+#include "metrics/metrics.h"
+#include "scheduler/clock.h"
+#include "store/state_store.h"
+
+namespace freshd::daemon {
+
+struct EngineOptions {
+  int max_in_flight = 64;  // HTTP transfers at once, all hosts together
+  int max_child_sitemaps = 1000;
+};
+
+struct SourceRunResult {
+  std::string source;
+  bool failed = false;  // the source-level fetch failed: the scheduler backs off
+  std::uint64_t documents_checked = 0;
+  std::uint64_t changed = 0;  // kNew, kChanged and kRemoved
+  std::uint64_t errors = 0;
+};
+
+class Engine {
+ public:
+  Engine(boost::asio::io_context& io, boost::asio::thread_pool& workers, store::StateStore& store,
+         metrics::Metrics& metrics, const scheduler::Clock& clock);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Installs a configuration: sources added, changed or removed; the state of sources that
+  // stay is kept. Fails (and changes nothing) when a source's selector or patterns do not
+  // compile. Calls `done` once the in-memory summaries of new sources are loaded.
+  bool Configure(const config::Config& config, std::string* error,
+                 std::function<void()> done);
+
+  using RunCallback = std::function<void(SourceRunResult)>;
+  // Checks every document of a source once. Never called twice concurrently for a source.
+  void CheckSource(const std::string& source, RunCallback done);
+
+  std::vector<std::string> SourceNames() const;
+  const config::Source* FindSource(const std::string& name) const;
+  const SourceState* State(const std::string& name) const;
+
+  // Abandons transfers in flight; no callback runs afterwards.
+  void Stop();
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;  // shared with callbacks still queued on the loop
+};
+
+}  // namespace freshd::daemon

@@ -1,0 +1,153 @@
+#include "metrics/metrics.h"
+
+#include <prometheus/text_serializer.h>
+
+#include <array>
+
+namespace freshd::metrics {
+namespace {
+
+constexpr std::array<std::string_view, 4> kResults = {"changed", "unchanged", "not_modified",
+                                                      "error"};
+
+std::string_view ResultLabel(CheckResult result) {
+  return kResults[static_cast<std::size_t>(result)];
+}
+
+const prometheus::Histogram::BucketBoundaries& FetchBuckets() {
+  static const prometheus::Histogram::BucketBoundaries buckets = {
+      0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60};
+  return buckets;
+}
+
+template <typename T>
+prometheus::Family<T>& Build(prometheus::detail::Builder<T> builder, prometheus::Registry& registry,
+                             const std::string& name, const std::string& help) {
+  return builder.Name(name).Help(help).Register(registry);
+}
+
+}  // namespace
+
+Metrics::Metrics(std::string_view version)
+    : registry_(std::make_shared<prometheus::Registry>()),
+      checks_(Build(prometheus::BuildCounter(), *registry_, "freshd_source_checks_total",
+                    "Document checks by result.")),
+      errors_(Build(prometheus::BuildCounter(), *registry_, "freshd_source_errors_total",
+                    "Failed document checks by reason.")),
+      documents_(Build(prometheus::BuildGauge(), *registry_, "freshd_source_documents",
+                       "Documents currently watched in the source.")),
+      last_check_(Build(prometheus::BuildGauge(), *registry_,
+                        "freshd_source_last_check_timestamp_seconds",
+                        "Unix time of the source's last completed check.")),
+      last_change_(Build(prometheus::BuildGauge(), *registry_,
+                         "freshd_source_last_change_timestamp_seconds",
+                         "Unix time of the last change seen in any document of the source.")),
+      fetch_duration_(Build(prometheus::BuildHistogram(), *registry_,
+                            "freshd_fetch_duration_seconds",
+                            "Time to fetch one document, including redirects.")),
+      reload_successful_(Build(prometheus::BuildGauge(), *registry_,
+                               "freshd_config_last_reload_successful",
+                               "1 if the last configuration load succeeded.")
+                             .Add({})),
+      reload_success_timestamp_(Build(prometheus::BuildGauge(), *registry_,
+                                      "freshd_config_last_reload_success_timestamp_seconds",
+                                      "Unix time of the last successful configuration load.")
+                                    .Add({})) {
+  Build(prometheus::BuildGauge(), *registry_, "freshd_build_info",
+        "Always 1; the version label says which freshd runs.")
+      .Add({{"version", std::string(version)}})
+      .Set(1);
+}
+
+const std::vector<std::string_view>& Metrics::ErrorReasons() {
+  static const std::vector<std::string_view> reasons = {
+      "timeout", "dns", "connect", "tls", "http_4xx", "http_5xx", "too_large", "parse", "io"};
+  return reasons;
+}
+
+prometheus::Labels Metrics::Labels(const SourceLabels& labels) const {
+  return {{"workload", labels.workload}, {"source", labels.source}};
+}
+
+void Metrics::AddSource(const SourceLabels& labels) {
+  std::lock_guard lock(mutex_);
+  const prometheus::Labels base = Labels(labels);
+  for (std::string_view result : kResults) {
+    auto with_result = base;
+    with_result["result"] = std::string(result);
+    checks_.Add(with_result);
+  }
+  for (std::string_view reason : ErrorReasons()) {
+    auto with_reason = base;
+    with_reason["reason"] = std::string(reason);
+    errors_.Add(with_reason);
+  }
+  documents_.Add(base);
+  last_check_.Add(base);
+  last_change_.Add(base);
+  fetch_duration_.Add(base, FetchBuckets());
+}
+
+void Metrics::RemoveSource(const SourceLabels& labels) {
+  std::lock_guard lock(mutex_);
+  const prometheus::Labels base = Labels(labels);
+  for (std::string_view result : kResults) {
+    auto with_result = base;
+    with_result["result"] = std::string(result);
+    checks_.Remove(&checks_.Add(with_result));
+  }
+  for (std::string_view reason : ErrorReasons()) {
+    auto with_reason = base;
+    with_reason["reason"] = std::string(reason);
+    errors_.Remove(&errors_.Add(with_reason));
+  }
+  documents_.Remove(&documents_.Add(base));
+  last_check_.Remove(&last_check_.Add(base));
+  last_change_.Remove(&last_change_.Add(base));
+  fetch_duration_.Remove(&fetch_duration_.Add(base, FetchBuckets()));
+}
+
+void Metrics::CountCheck(const SourceLabels& labels, CheckResult result) {
+  auto with_result = Labels(labels);
+  with_result["result"] = std::string(ResultLabel(result));
+  std::lock_guard lock(mutex_);
+  checks_.Add(with_result).Increment();
+}
+
+void Metrics::CountError(const SourceLabels& labels, std::string_view reason) {
+  auto with_reason = Labels(labels);
+  with_reason["reason"] = std::string(reason);
+  std::lock_guard lock(mutex_);
+  errors_.Add(with_reason).Increment();
+}
+
+void Metrics::ObserveFetchSeconds(const SourceLabels& labels, double seconds) {
+  std::lock_guard lock(mutex_);
+  fetch_duration_.Add(Labels(labels), FetchBuckets()).Observe(seconds);
+}
+
+void Metrics::SetDocuments(const SourceLabels& labels, double documents) {
+  std::lock_guard lock(mutex_);
+  documents_.Add(Labels(labels)).Set(documents);
+}
+
+void Metrics::SetLastCheck(const SourceLabels& labels, double unix_seconds) {
+  std::lock_guard lock(mutex_);
+  last_check_.Add(Labels(labels)).Set(unix_seconds);
+}
+
+void Metrics::SetLastChange(const SourceLabels& labels, double unix_seconds) {
+  std::lock_guard lock(mutex_);
+  last_change_.Add(Labels(labels)).Set(unix_seconds);
+}
+
+void Metrics::SetReloadResult(bool successful, double unix_seconds) {
+  reload_successful_.Set(successful ? 1 : 0);
+  if (successful) reload_success_timestamp_.Set(unix_seconds);
+}
+
+std::string Metrics::Render() const {
+  return prometheus::TextSerializer().Serialize(registry_->Collect());
+}
+
+}  // namespace freshd::metrics

@@ -1,0 +1,67 @@
+// freshd's metric families (DESIGN.md section 5) in one prometheus-cpp registry, rendered
+// as the Prometheus text exposition. Labels are workload and source, never a document, so
+// the number of series grows with the configuration, not with the documents watched.
+// Thread-safe: prometheus-cpp metrics are atomic, and the label bookkeeping is locked.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+namespace freshd::metrics {
+
+// The `result` label of freshd_source_checks_total.
+enum class CheckResult { kChanged, kUnchanged, kNotModified, kError };
+
+struct SourceLabels {
+  std::string workload;
+  std::string source;
+};
+
+class Metrics {
+ public:
+  explicit Metrics(std::string_view version);
+
+  // Creates every series of a source at zero, so rate() and absent() work from the start.
+  void AddSource(const SourceLabels& labels);
+  // Drops every series of a source (it left the configuration).
+  void RemoveSource(const SourceLabels& labels);
+
+  void CountCheck(const SourceLabels& labels, CheckResult result);
+  void CountError(const SourceLabels& labels, std::string_view reason);
+  void ObserveFetchSeconds(const SourceLabels& labels, double seconds);
+  void SetDocuments(const SourceLabels& labels, double documents);
+  void SetLastCheck(const SourceLabels& labels, double unix_seconds);
+  void SetLastChange(const SourceLabels& labels, double unix_seconds);
+
+  void SetReloadResult(bool successful, double unix_seconds);
+
+  // Text exposition format 0.0.4.
+  std::string Render() const;
+
+  static const std::vector<std::string_view>& ErrorReasons();
+
+ private:
+  prometheus::Labels Labels(const SourceLabels& labels) const;
+
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Counter>& checks_;
+  prometheus::Family<prometheus::Counter>& errors_;
+  prometheus::Family<prometheus::Gauge>& documents_;
+  prometheus::Family<prometheus::Gauge>& last_check_;
+  prometheus::Family<prometheus::Gauge>& last_change_;
+  prometheus::Family<prometheus::Histogram>& fetch_duration_;
+  prometheus::Gauge& reload_successful_;
+  prometheus::Gauge& reload_success_timestamp_;
+  mutable std::mutex mutex_;  // serialises Add/Remove of label sets
+};
+
+}  // namespace freshd::metrics

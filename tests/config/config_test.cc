@@ -1,0 +1,3 @@
+#include <catch2/catch.hpp>
+#include "config/config.h"
+TEST_CASE("placeholder") { CHECK(true); }
