@@ -126,7 +126,7 @@ void ReadSecret(Reader& reader, const Map& map, const std::string& prefix, bool 
     return;
   }
   if (!use) return;
-  const std::string what = Quote(prefix) + " of " + owner;
+  const std::string what = owner + "." + prefix;
   if (path) {
     Assign(reader.LoadSecretFile(*path, file->where, what), secret);
   } else if (name) {

@@ -6,7 +6,10 @@ root=$(realpath "$1")
 port=$2
 work=$(realpath -m "$3")
 mkdir -p "$work/logs" "$work/tmp"
+user_line=""
+[ "$(id -u)" -eq 0 ] && user_line="user root root;"  # nginx's workers would drop to nobody
 cat > "$work/nginx.conf" <<CONF
+$user_line
 daemon off;
 worker_processes 1;
 pid $work/nginx.pid;

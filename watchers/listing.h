@@ -32,4 +32,12 @@ Listing ParseFeed(std::string_view xml, std::string_view base_url);
 // sitemaps and feeds).
 std::string ResolveUrl(std::string_view base_url, std::string_view reference);
 
+// W3C datetime / RFC 3339 ("2024-05-01", "2024-05-01T10:00:00+02:00", "2024-05-01T08:00Z";
+// also "YYYY" and "YYYY-MM"; a time without zone is taken as UTC) to unix seconds.
+std::optional<std::int64_t> ParseW3cDateTime(std::string_view text);
+
+// RFC 822 / RFC 2822 / RFC 1123 dates ("Wed, 01 May 2024 10:00:00 GMT", "+0200", "EST"...)
+// to unix seconds. Two-digit years are read as RFC 2822 says (00-49: 20xx, 50-99: 19xx).
+std::optional<std::int64_t> ParseRfc822DateTime(std::string_view text);
+
 }  // namespace freshd::watchers

@@ -71,11 +71,11 @@ const char* const kDate = "Wed, 21 Oct 2015 07:28:00 GMT";
 
 TEST_CASE("a plain page comes back with its validators, type and charset") {
   FaultServer server;
-  server.Route("/page",
-               FaultServer::Plain{.headers = {{"Content-Type", "Text/HTML; Charset=\"UTF-8\""}},
-                                  .body = "<p>hello</p>",
-                                  .etag = "\"v1\"",
-                                  .last_modified = kDate});
+  server.Route("/page", FaultServer::Plain()
+                            .Header("Content-Type", "Text/HTML; Charset=\"UTF-8\"")
+                            .Body("<p>hello</p>")
+                            .ETag("\"v1\"")
+                            .LastModified(kDate));
   HttpRequest request = Get(server.Url("/page?x=1"));
   request.headers = {{"X-Test", "yes"}};
 
@@ -106,8 +106,7 @@ TEST_CASE("a plain page comes back with its validators, type and charset") {
 
 TEST_CASE("a content type without charset leaves the charset empty") {
   FaultServer server;
-  server.Route("/json",
-               FaultServer::Plain{.headers = {{"Content-Type", "application/json"}}, .body = "{}"});
+  server.Route("/json", FaultServer::Plain().Header("Content-Type", "application/json").Body("{}"));
   const HttpResponse response = FetchOne(Get(server.Url("/json")));
   CHECK(response.content_type == "application/json");
   CHECK(response.charset.empty());
@@ -162,7 +161,9 @@ TEST_CASE("If-Modified-Since with the current Last-Modified gets a 304") {
 TEST_CASE("a gzip body is decoded") {
   const std::string text(100000, 'a');
   FaultServer server;
-  server.Route("/gz", FaultServer::Plain().Header("Content-Encoding", "gzip").Body(freshd::testing::Gzip(text)));
+  server.Route(
+      "/gz",
+      FaultServer::Plain().Header("Content-Encoding", "gzip").Body(freshd::testing::Gzip(text)));
   const HttpResponse response = FetchOne(Get(server.Url("/gz")));
   CHECK(response.error == FetchError::kNone);
   CHECK(response.body == text);
@@ -172,8 +173,8 @@ TEST_CASE("invalid UTF-8 and binary bodies come back byte for byte") {
   FaultServer server;
   server.Route("/latin", FaultServer::Plain().Body(freshd::testing::InvalidUtf8Body()));
   server.Route("/bin", FaultServer::Plain()
-                              .Header("Content-Type", "application/octet-stream")
-                              .Body(freshd::testing::BinaryBody(70000)));
+                           .Header("Content-Type", "application/octet-stream")
+                           .Body(freshd::testing::BinaryBody(70000)));
   CHECK(FetchOne(Get(server.Url("/latin"))).body == freshd::testing::InvalidUtf8Body());
   const HttpResponse binary = FetchOne(Get(server.Url("/bin")));
   CHECK(binary.error == FetchError::kNone);
@@ -309,13 +310,14 @@ TEST_CASE("a redirect loop is an I/O error after max_redirects") {
 
 TEST_CASE("redirects are followed and the final response's headers are kept") {
   FaultServer server;
-  server.Route("/old",
-               FaultServer::Plain{
-                   .status = 301,
-                   .headers = {{"Location", "/new"}, {"Content-Type", "text/html; charset=latin1"}},
-                   .etag = "\"old\"",
-                   .last_modified = kDate});
-  server.Route("/new", FaultServer::Plain().Header("Content-Type", "text/plain").Body("moved here"));
+  server.Route("/old", FaultServer::Plain()
+                           .Status(301)
+                           .Header("Location", "/new")
+                           .Header("Content-Type", "text/html; charset=latin1")
+                           .ETag("\"old\"")
+                           .LastModified(kDate));
+  server.Route("/new",
+               FaultServer::Plain().Header("Content-Type", "text/plain").Body("moved here"));
 
   const HttpResponse response = FetchOne(Get(server.Url("/old")));
 

@@ -162,8 +162,8 @@ awaitable<void> FaultServer::Impl::Serve(tcp::socket socket) {
     const std::string path = PathOf(std::string(request.target()));
     Record(path, request);
     const Behaviour behaviour = Find(path);
-    keep_open = co_await std::visit(
-        [&](const auto& what) { return Respond(socket, request, what); }, behaviour);
+    const auto respond = [&](const auto& what) { return Respond(socket, request, what); };
+    keep_open = co_await std::visit(respond, behaviour);
   }
 }
 
@@ -210,7 +210,9 @@ awaitable<bool> FaultServer::Impl::Respond(tcp::socket& socket, const HttpReques
 
 awaitable<bool> FaultServer::Impl::Respond(tcp::socket& socket, const HttpRequest& request,
                                            const RedirectLoop&) {
-  co_return co_await Respond(socket, request, Redirect{std::string(request.target()), 302});
+  // Named, not a temporary: GCC 12 destroys temporaries of a co_await expression twice.
+  const Redirect to_itself{std::string(request.target()), 302};
+  co_return co_await Respond(socket, request, to_itself);
 }
 
 awaitable<bool> FaultServer::Impl::Respond(tcp::socket& socket, const HttpRequest&, const Stall&) {
@@ -220,9 +222,10 @@ awaitable<bool> FaultServer::Impl::Respond(tcp::socket& socket, const HttpReques
 
 awaitable<bool> FaultServer::Impl::Respond(tcp::socket& socket, const HttpRequest&,
                                            const LieAboutLength& lie) {
-  const std::string head = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " +
-                           std::to_string(lie.declared_length) + "\r\nConnection: close\r\n\r\n";
-  co_await asio::async_write(socket, asio::buffer(head + lie.body), use_awaitable);
+  const std::string response = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " +
+                               std::to_string(lie.declared_length) +
+                               "\r\nConnection: close\r\n\r\n" + lie.body;
+  co_await asio::async_write(socket, asio::buffer(response), use_awaitable);
   socket.shutdown(tcp::socket::shutdown_send);
   co_return false;
 }

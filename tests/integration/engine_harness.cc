@@ -1,0 +1,65 @@
+#include "tests/integration/engine_harness.h"
+
+#include <sstream>
+#include <stdexcept>
+
+namespace freshd::testing {
+
+EngineHarness::EngineHarness(const std::string& workloads_yaml, const std::string& defaults_yaml)
+    : guard_(boost::asio::make_work_guard(io_)) {
+  const std::string yaml = "state_dir: " + (dir_ / "state") + "\n" + defaults_yaml +
+                           "workloads:\n" + workloads_yaml;
+  config::LoadResult loaded = config::Parse(yaml, dir_ / "freshd.yaml");
+  if (!loaded.config) {
+    std::string errors;
+    for (const auto& error : loaded.errors) errors += error.ToString() + "\n";
+    throw std::runtime_error("test configuration invalid:\n" + errors);
+  }
+  std::string error;
+  store_ = store::StateStore::Open(loaded.config->state_dir, store::StoreOptions{}, &error);
+  if (!store_) throw std::runtime_error(error);
+  engine_ = std::make_unique<daemon::Engine>(io_, workers_, *store_, metrics_, clock_);
+  if (!engine_->Configure(*loaded.config, &error, [this] { io_.stop(); })) {
+    throw std::runtime_error(error);
+  }
+  RunUntilStopped();
+}
+
+EngineHarness::~EngineHarness() {
+  engine_->Stop();
+  workers_.join();
+}
+
+void EngineHarness::RunUntilStopped() {
+  io_.restart();
+  io_.run();
+}
+
+daemon::SourceRunResult EngineHarness::Check(const std::string& source) {
+  daemon::SourceRunResult result;
+  engine_->CheckSource(source, [&](daemon::SourceRunResult r) {
+    result = std::move(r);
+    io_.stop();
+  });
+  RunUntilStopped();
+  return result;
+}
+
+const daemon::SourceState& EngineHarness::State(const std::string& source) const {
+  return *engine_->State(source);
+}
+
+double MetricValue(const std::string& exposition, const std::string& name,
+                   const std::vector<std::string>& labels) {
+  std::istringstream lines(exposition);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.rfind(name + "{", 0) != 0) continue;
+    bool all = true;
+    for (const auto& label : labels) all = all && line.find(label) != std::string::npos;
+    if (all) return std::stod(line.substr(line.rfind(' ') + 1));
+  }
+  return -1;
+}
+
+}  // namespace freshd::testing

@@ -1,0 +1,256 @@
+// The engine against real servers on loopback: nginx for well-behaved sources, the fault
+// server for the bad ones, and real folders.
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <sstream>
+#include <thread>
+
+#include "tests/integration/engine_harness.h"
+#include "tests/support/fault_server.h"
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
+
+using freshd::store::CheckOutcome;
+using freshd::store::DocumentKey;
+using freshd::testing::EngineHarness;
+using freshd::testing::FaultServer;
+using freshd::testing::MetricValue;
+using freshd::testing::Nginx;
+using freshd::testing::TempDir;
+using freshd::testing::WriteFile;
+
+namespace {
+
+std::string Page(const std::string& text, const std::string& footer = "") {
+  return "<html><body><nav>menu</nav><main><article><h1>Policy</h1><p>" + text +
+         "</p></article></main><footer>" + footer + "</footer></body></html>";
+}
+
+std::string Source(const std::string& name, const std::string& kind_yaml,
+                   const std::string& extra = "") {
+  return "      - name: " + name + "\n        " + kind_yaml + "\n" + extra;
+}
+
+std::string Workload(const std::string& sources) {
+  return "  - name: w\n    strategy: rag\n    sources:\n" + sources;
+}
+
+double Checks(const EngineHarness& harness, const std::string& source, const std::string& result) {
+  return MetricValue(harness.MetricsText(), "freshd_source_checks_total",
+                     {"source=\"" + source + "\"", "result=\"" + result + "\""});
+}
+
+std::vector<CheckOutcome> Outcomes(EngineHarness& harness, const DocumentKey& key) {
+  std::vector<CheckOutcome> outcomes;
+  for (const auto& check : harness.store().History(key, 100)) outcomes.push_back(check.outcome);
+  std::reverse(outcomes.begin(), outcomes.end());
+  return outcomes;
+}
+
+// Captures what the engine logs, to count state-change lines.
+class LogCapture {
+ public:
+  LogCapture() : previous_(spdlog::default_logger()) {
+    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(stream_);
+    spdlog::set_default_logger(std::make_shared<spdlog::logger>("capture", sink));
+  }
+  ~LogCapture() { spdlog::set_default_logger(previous_); }
+  int Count(const std::string& needle) const {
+    const std::string text = stream_.str();
+    int count = 0;
+    for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) {
+      ++count;
+    }
+    return count;
+  }
+
+ private:
+  std::ostringstream stream_;
+  std::shared_ptr<spdlog::logger> previous_;
+};
+
+}  // namespace
+
+TEST_CASE("an nginx page: new, then not modified (304), then changed, then unchanged") {
+  TempDir site;
+  WriteFile(site.path() / "refund.html", Page("Refunds within 30 days.", "Last updated: 1"));
+  Nginx nginx(site.path(), site.path() / "nginx-work");
+  const std::string url = nginx.Url("/refund.html");
+  EngineHarness harness(Workload(Source("refund", "http: { url: \"" + url + "\" }",
+                                        "        select: { css: \"main article\" }\n"
+                                        "        ignore: [\"Last updated: .*\"]\n")));
+  const DocumentKey key{"refund", url};
+
+  CHECK(harness.Check("refund").changed == 1);
+  CHECK(harness.Check("refund").changed == 0);
+  CHECK(Checks(harness, "refund", "not_modified") == 1);
+
+  // Rewritten text: a new ETag, and new content.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // nginx's mtime is in seconds
+  WriteFile(site.path() / "refund.html", Page("Refunds within 14 days.", "Last updated: 2"));
+  CHECK(harness.Check("refund").changed == 1);
+
+  // Only the ignored footer and the unselected nav differ: fetched, but unchanged.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  WriteFile(site.path() / "refund.html",
+            "<html><body><nav>other menu</nav><main><article><h1>Policy</h1><p>Refunds within "
+            "14 days.</p></article></main><footer>Last updated: 3</footer></body></html>");
+  CHECK(harness.Check("refund").changed == 0);
+
+  CHECK(Outcomes(harness, key) == std::vector<CheckOutcome>{CheckOutcome::kNew,
+                                                            CheckOutcome::kNotModified,
+                                                            CheckOutcome::kChanged,
+                                                            CheckOutcome::kUnchanged});
+  CHECK(Checks(harness, "refund", "changed") == 2);
+  CHECK(Checks(harness, "refund", "unchanged") == 1);
+  CHECK(harness.State("refund").documents == 1);
+  CHECK(harness.State("refund").changes == 1);
+  CHECK(MetricValue(harness.MetricsText(), "freshd_source_documents", {"source=\"refund\""}) == 1);
+  CHECK(MetricValue(harness.MetricsText(), "freshd_source_last_change_timestamp_seconds",
+                    {"source=\"refund\""}) > 1.7e9);
+}
+
+TEST_CASE("a sitemap expands to its documents, filters them, and marks dropped ones removed") {
+  TempDir site;
+  Nginx nginx(site.path(), site.path() / "nginx-work");
+  auto sitemap = [&](const std::vector<std::string>& paths) {
+    std::string xml = R"(<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">)";
+    for (const auto& path : paths) xml += "<url><loc>" + nginx.Url(path) + "</loc></url>";
+    WriteFile(site.path() / "sitemap.xml", xml + "</urlset>");
+  };
+  for (const char* name : {"a", "b", "c"}) {
+    WriteFile(site.path() / "policies" / (std::string(name) + ".html"), Page(name));
+  }
+  WriteFile(site.path() / "blog" / "x.html", Page("blog"));
+  sitemap({"/policies/a.html", "/policies/b.html", "/policies/c.html", "/blog/x.html"});
+  EngineHarness harness(Workload(Source(
+      "pages", "sitemap: { url: \"" + nginx.Url("/sitemap.xml") + "\", include: \"/policies/\" }")));
+
+  auto first = harness.Check("pages");
+  CHECK(first.documents_checked == 3);
+  CHECK(first.changed == 3);
+  CHECK(harness.State("pages").documents == 3);
+  CHECK_FALSE(harness.store().Get({"pages", nginx.Url("/blog/x.html")}).has_value());
+
+  sitemap({"/policies/a.html", "/policies/c.html"});
+  auto second = harness.Check("pages");
+  CHECK(second.changed == 1);  // b removed; a and c answer 304
+  CHECK(harness.State("pages").documents == 2);
+  auto removed = harness.store().Get({"pages", nginx.Url("/policies/b.html")});
+  REQUIRE(removed.has_value());
+  CHECK(removed->removed);
+  CHECK(Checks(harness, "pages", "not_modified") == 2);
+}
+
+TEST_CASE("a sitemap index and an Atom feed are followed to their documents") {
+  TempDir site;
+  Nginx nginx(site.path(), site.path() / "nginx-work");
+  WriteFile(site.path() / "one.html", Page("one"));
+  WriteFile(site.path() / "two.html", Page("two"));
+  WriteFile(site.path() / "part1.xml",
+            "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\"><url><loc>" +
+                nginx.Url("/one.html") + "</loc></url></urlset>");
+  WriteFile(site.path() / "part2.xml",
+            "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\"><url><loc>" +
+                nginx.Url("/two.html") + "</loc></url></urlset>");
+  WriteFile(site.path() / "index.xml",
+            "<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\"><sitemap><loc>" +
+                nginx.Url("/part1.xml") + "</loc></sitemap><sitemap><loc>" +
+                nginx.Url("/part2.xml") + "</loc></sitemap></sitemapindex>");
+  WriteFile(site.path() / "feed.xml",
+            "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>t</title><entry><title>e</title>"
+            "<link href=\"" + nginx.Url("/two.html") + "\"/><updated>2026-01-02T00:00:00Z"
+            "</updated></entry></feed>");
+  EngineHarness harness(
+      Workload(Source("index", "sitemap: { url: \"" + nginx.Url("/index.xml") + "\" }") +
+               Source("feed", "feed: { url: \"" + nginx.Url("/feed.xml") + "\" }")));
+
+  CHECK(harness.Check("index").changed == 2);
+  CHECK(harness.store().Get({"index", nginx.Url("/one.html")}).has_value());
+  CHECK(harness.store().Get({"index", nginx.Url("/two.html")}).has_value());
+  CHECK(harness.Check("feed").changed == 1);
+  CHECK(harness.store().Get({"feed", nginx.Url("/two.html")}).has_value());
+}
+
+TEST_CASE("a directory: files created, edited, deleted; untouched files cost no read") {
+  TempDir root;
+  WriteFile(root.path() / "docs" / "a.md", "# A\n\nfirst");
+  WriteFile(root.path() / "docs" / "sub" / "b.md", "# B");
+  WriteFile(root.path() / "docs" / "ignored.txt", "not matched by the glob");
+  EngineHarness harness(Workload(
+      Source("handbook", "directory: { path: " + (root / "docs") + ", glob: \"**/*.md\" }")));
+  const std::string uri_a = "file://" + (root / "docs") + "/a.md";
+  const std::string uri_b = "file://" + (root / "docs") + "/sub/b.md";
+
+  CHECK(harness.Check("handbook").changed == 2);
+  CHECK(harness.State("handbook").documents == 2);
+  CHECK(harness.Check("handbook").changed == 0);
+  CHECK(Checks(harness, "handbook", "not_modified") == 2);
+
+  WriteFile(root.path() / "docs" / "a.md", "# A\n\nsecond version");
+  WriteFile(root.path() / "docs" / "new.md", "# New");
+  std::filesystem::remove(root.path() / "docs" / "sub" / "b.md");
+  auto third = harness.Check("handbook");
+  CHECK(third.changed == 3);
+  CHECK(harness.State("handbook").documents == 2);
+  CHECK(Outcomes(harness, {"handbook", uri_a}) ==
+        std::vector<CheckOutcome>{CheckOutcome::kNew, CheckOutcome::kNotModified,
+                                  CheckOutcome::kChanged});
+  CHECK(harness.store().Get({"handbook", uri_b})->removed);
+}
+
+TEST_CASE("bad sources fail with the right reason, once in the log, and the rest carry on") {
+  FaultServer faults;
+  faults.Route("/slow", FaultServer::Stall{});
+  faults.Route("/missing", FaultServer::Plain().Status(404));
+  faults.Route("/broken", FaultServer::Plain().Status(503).Body("down"));
+  faults.Route("/huge", FaultServer::EndlessBody{});
+  faults.Route("/bomb", FaultServer::GzipBomb{});
+  faults.Route("/liar", FaultServer::LieAboutLength{"short", 100000});
+  faults.Route("/latin", FaultServer::Plain()
+                             .Header("Content-Type", "text/plain; charset=utf-8")
+                             .Body(freshd::testing::InvalidUtf8Body()));
+  faults.Route("/binary", FaultServer::Plain()
+                              .Header("Content-Type", "text/plain")
+                              .Body(freshd::testing::BinaryBody(4096)));
+  faults.Route("/loop", FaultServer::RedirectLoop{});
+  faults.Route("/good", FaultServer::Plain().Header("Content-Type", "text/html").Body(Page("ok")));
+  const int closed_port = freshd::testing::FreePort();
+
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"slow", "timeout"},   {"missing", "http_4xx"}, {"broken", "http_5xx"},
+      {"huge", "too_large"}, {"bomb", "too_large"},   {"liar", "io"},
+      {"latin", "parse"},    {"binary", "parse"},     {"loop", "io"},
+      {"refused", "connect"}};
+  std::string sources;
+  for (const auto& [name, reason] : cases) {
+    const std::string url = name == "refused"
+                                ? "http://127.0.0.1:" + std::to_string(closed_port) + "/"
+                                : faults.Url("/" + name);
+    sources += Source(name, "http: { url: \"" + url + "\" }");
+  }
+  sources += Source("good", "http: { url: \"" + faults.Url("/good") + "\" }");
+  LogCapture log;
+  EngineHarness harness(Workload(sources), "defaults: { timeout: 500ms, max_bytes: 1MiB }\n");
+
+  for (int round = 0; round < 2; ++round) {
+    for (const auto& [name, reason] : cases) {
+      INFO(name);
+      CHECK(harness.Check(name).failed);
+    }
+    CHECK_FALSE(harness.Check("good").failed);
+  }
+  const std::string metrics = harness.MetricsText();
+  for (const auto& [name, reason] : cases) {
+    INFO(name << " should fail with " << reason);
+    CHECK(MetricValue(metrics, "freshd_source_errors_total",
+                      {"source=\"" + name + "\"", "reason=\"" + reason + "\""}) == 2);
+    CHECK(Checks(harness, name, "error") == 2);
+    CHECK(log.Count("source " + name + ": ") == 1);  // logged on the change of state only
+  }
+  CHECK(Checks(harness, "good", "changed") == 1);
+  CHECK(Checks(harness, "good", "unchanged") + Checks(harness, "good", "not_modified") == 1);
+}
