@@ -305,7 +305,7 @@ void Engine::Impl::Account(WatchedSource& source, const DocumentKey& key,
     metrics.CountCheck(source.labels, metrics::CheckResult::kError);
     metrics.CountError(source.labels, observation.error_reason);
     const bool new_state = observation.kind == Observation::Kind::kGone
-                               ? was_present
+                               ? !previous || !previous->removed
                                : !was_failing || previous->last_error.rfind(
                                                      observation.error_reason, 0) != 0;
     if (observation.kind == Observation::Kind::kError && !was_failing) ++state.documents_failing;

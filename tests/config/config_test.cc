@@ -1,4 +1,6 @@
 // Loading valid configurations: the values that come out of them.
+#include "config/config.h"
+
 #include <stdlib.h>
 
 #include <catch2/catch.hpp>
@@ -6,7 +8,6 @@
 #include <filesystem>
 #include <string>
 
-#include "config/config.h"
 #include "tests/config/config_test_util.h"
 #include "tests/support/temp_dir.h"
 #include "version.h"
@@ -155,8 +156,8 @@ TEST_CASE("the example of DESIGN.md section 3 loads with its values", "[config]"
   CHECK(classifier.name == "merchant-classifier");
   CHECK(classifier.strategy == Strategy::kFineTuning);
   REQUIRE(classifier.trained_at.has_value());
-  CHECK(*classifier.trained_at == std::chrono::sys_days(std::chrono::year(2026) /
-                                                         std::chrono::September / 1));
+  CHECK(*classifier.trained_at ==
+        std::chrono::sys_days(std::chrono::year(2026) / std::chrono::September / 1));
   CHECK(classifier.latency_budget == milliseconds(50));
   CHECK_FALSE(classifier.explainability_required);
   REQUIRE(classifier.sources.size() == 1);
@@ -321,9 +322,8 @@ rag_store:
 
   const std::string postgres = std::string(yaml).replace(yaml.find("KIND"), 4, "postgres");
   CHECK(Messages(Parse(postgres, "test.yaml")) ==
-        std::vector<std::string>{
-            "test.yaml:3:25: cannot read rag_store.postgres.dsn from file "
-            "'/nonexistent/freshd-test/pg_dsn': No such file or directory"});
+        std::vector<std::string>{"test.yaml:3:25: cannot read rag_store.postgres.dsn from file "
+                                 "'/nonexistent/freshd-test/pg_dsn': No such file or directory"});
 }
 
 TEST_CASE("the openai embedder reads its key and defaults its base URL", "[config]") {
@@ -340,8 +340,8 @@ embedder: { kind: openai, model: text-embedding-3-small, api_key_env: FRESHD_CON
 }
 
 TEST_CASE("a valid configuration plus one workload has no errors", "[config]") {
-  const LoadResult result = ParseYaml(std::string("listen: 127.0.0.1:9711\n") +
-                                      std::string(kOneWorkload));
+  const LoadResult result =
+      ParseYaml(std::string("listen: 127.0.0.1:9711\n") + std::string(kOneWorkload));
   CHECK(Messages(result).empty());
   REQUIRE(result.config.has_value());
   CHECK(result.config->workloads.size() == 1);

@@ -1,10 +1,10 @@
+#include "config/units.h"
+
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdint>
 #include <limits>
 #include <string>
-
-#include "config/units.h"
 
 namespace freshd::config {
 namespace {
@@ -74,8 +74,8 @@ TEST_CASE("FormatDuration round-trips through ParseDuration", "[units]") {
   const std::int64_t max = std::numeric_limits<std::int64_t>::max();
   for (const std::int64_t millis :
        {std::int64_t{0}, std::int64_t{1}, std::int64_t{999}, std::int64_t{1000},
-        std::int64_t{90'061'001}, std::int64_t{86'400'000} * 366, std::int64_t{86'400'000} * 800 + 7,
-        std::int64_t{604'800'000} * 52, max, max - 1}) {
+        std::int64_t{90'061'001}, std::int64_t{86'400'000} * 366,
+        std::int64_t{86'400'000} * 800 + 7, std::int64_t{604'800'000} * 52, max, max - 1}) {
     const std::string text = FormatDuration(milliseconds(millis));
     INFO("millis " << millis << " -> '" << text << "'");
     CHECK(ParseDuration(text) == milliseconds(millis));

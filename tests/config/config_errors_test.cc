@@ -1,0 +1,350 @@
+// Invalid configurations: every error, with its FILE:LINE:COL, in file order.
+#include <stdlib.h>
+
+#include <catch2/catch.hpp>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "tests/config/config_test_util.h"
+#include "tests/support/temp_dir.h"
+
+namespace freshd::config {
+namespace {
+
+using testing::Messages;
+using testing::ParseYaml;
+using testing::Yaml;
+using Lines = std::vector<std::string>;
+
+TEST_CASE("unknown keys are reported at the key, at every level", "[config][errors]") {
+  const LoadResult result = ParseYaml(R"yaml(
+stat_dir: /var/lib/freshd
+defaults:
+  interval: 15m
+  intervall: 15m
+workloads:
+  - name: w
+    strategy: rag
+    sources:
+      - name: s
+        http: { url: "https://example.com/", method: GET }
+)yaml");
+  CHECK_FALSE(result.config.has_value());
+  CHECK(Messages(result) ==
+        Lines{
+            "test.yaml:1:1: unknown key 'stat_dir' in the configuration (did you mean "
+            "'state_dir'?)",
+            "test.yaml:4:3: unknown key 'intervall' in defaults (did you mean 'interval'?)",
+            "test.yaml:10:46: unknown key 'method' in 'http' of source 's'",
+        });
+}
+
+TEST_CASE("a value of the wrong type is reported at the value", "[config][errors]") {
+  const LoadResult result = ParseYaml(R"yaml(
+defaults:
+  timeout: abc
+  max_bytes: 10 MB
+  headers: [Authorization]
+rag_store: embedded
+workloads:
+  - name: w
+    strategy: rag
+    sources: refund-policy
+)yaml");
+  CHECK(Messages(result) ==
+        Lines{
+            "test.yaml:2:12: 'timeout' must be a duration such as 500ms, 30s or 1h30m, not 'abc'",
+            "test.yaml:3:14: 'max_bytes' must be a size such as 512KiB or 10MiB, not '10 MB'",
+            "test.yaml:4:12: 'headers' must be a map, not a list",
+            "test.yaml:5:12: 'rag_store' must be a map, not a string",
+            "test.yaml:9:14: 'sources' must be a list, not a string",
+        });
+}
+
+TEST_CASE("a missing required key is reported at the enclosing map", "[config][errors]") {
+  const LoadResult result = ParseYaml(R"yaml(
+workloads:
+  - name: w
+    sources:
+      - name: s
+        select: { css: main }
+      - http: {}
+  - strategy: rag
+    sources:
+      - name: t
+        directory: { path: /srv }
+)yaml");
+  CHECK(Messages(result) ==
+        Lines{
+            "test.yaml:2:5: workload 'w' needs 'strategy'",
+            "test.yaml:4:9: source 's' needs one of 'http', 'sitemap', 'feed' or 'directory'",
+            "test.yaml:6:9: source needs 'name'",
+            "test.yaml:6:15: 'http' of source needs 'url'",
+            "test.yaml:7:5: workload needs 'name'",
+            "test.yaml:10:20: 'directory' of source 't' needs 'glob'",
+        });
+}
+
+TEST_CASE("a duplicate workload name is reported at the second one", "[config][errors]") {
+  const LoadResult result = ParseYaml(R"yaml(
+workloads:
+  - name: a
+    strategy: rag
+    sources:
+      - name: s1
+        http: { url: "https://example.com/1" }
+  - name: a
+    strategy: rag
+    sources:
+      - name: s2
+        http: { url: "https://example.com/2" }
+)yaml");
+  CHECK(Messages(result) == Lines{"test.yaml:7:11: duplicate workload name 'a' (first at line 2)"});
+}
+
+TEST_CASE("source names are unique across all workloads", "[config][errors]") {
+  const LoadResult result = ParseYaml(R"yaml(
+workloads:
+  - name: a
+    strategy: rag
+    sources:
+      - name: shared
+        http: { url: "https://example.com/1" }
+  - name: b
+    strategy: rag
+    sources:
+      - name: shared
+        http: { url: "https://example.com/2" }
+)yaml");
+  CHECK(Messages(result) ==
+        Lines{"test.yaml:10:15: duplicate source name 'shared' (first at line 5)"});
+}
+
+TEST_CASE("duplicate keys in one map are errors", "[config][errors]") {
+  const LoadResult result = ParseYaml(R"yaml(
+defaults:
+  timeout: 10s
+  timeout: 20s
+)yaml");
+  CHECK(Messages(result) == Lines{"test.yaml:3:3: duplicate key 'timeout' (first at line 2)"});
+}
+
+TEST_CASE("an invalid regex is reported at its string with pcre2's message", "[config][errors]") {
+  const LoadResult result = ParseYaml(R"yaml(
+workloads:
+  - name: w
+    strategy: rag
+    sources:
+      - name: s
+        http: { url: "https://example.com/" }
+        ignore: ["Last updated: .*", "(unclosed"]
+      - name: t
+        sitemap: { url: "https://example.com/sitemap.xml", include: "*.html" }
+)yaml");
+  CHECK(Messages(result) ==
+        Lines{
+            "test.yaml:7:38: item 2 of 'ignore' is not a valid regex: missing closing "
+            "parenthesis at offset 9",
+            "test.yaml:9:69: 'include' is not a valid regex: quantifier does not follow a "
+            "repeatable item at offset 0",
+        });
+}
+
+TEST_CASE("a value outside an enum lists the allowed ones", "[config][errors]") {
+  const LoadResult result = ParseYaml(R"yaml(
+log: { level: loud }
+workloads:
+  - name: w
+    strategy: rgg
+    explainability: sometimes
+    sources:
+      - name: s
+        http: { url: "https://example.com/" }
+)yaml");
+  CHECK(Messages(result) ==
+        Lines{
+            "test.yaml:1:15: 'level' must be trace, debug, info, warn or error, not 'loud'",
+            "test.yaml:4:15: 'strategy' must be rag, fine_tuning or hybrid, not 'rgg'",
+            "test.yaml:5:21: 'explainability' must be required or optional, not 'sometimes'",
+        });
+}
+
+TEST_CASE("a YAML syntax error is one error at its position", "[config][errors]") {
+  const LoadResult result = ParseYaml(R"yaml(
+listen: 127.0.0.1:9711
+log: level: info
+)yaml");
+  CHECK_FALSE(result.config.has_value());
+  CHECK(Messages(result) == Lines{"test.yaml:2:11: illegal map value"});
+}
+
+TEST_CASE("several errors are all reported, in file order", "[config][errors]") {
+  // The sections are validated top-down in a fixed order, not in the order of the file.
+  const LoadResult result = ParseYaml(R"yaml(
+workloads:
+  - name: w
+    strategy: rgg
+    sources:
+      - name: s
+        http: { url: "ftp://example.com/" }
+defaults:
+  timeout: 0s
+log: { format: xml }
+)yaml");
+  CHECK(Messages(result) ==
+        Lines{
+            "test.yaml:3:15: 'strategy' must be rag, fine_tuning or hybrid, not 'rgg'",
+            "test.yaml:6:22: 'url' must be an http:// or https:// URL with a host, not "
+            "'ftp://example.com/'",
+            "test.yaml:8:12: 'timeout' must be longer than 0s",
+            "test.yaml:9:16: 'format' must be text or json, not 'xml'",
+        });
+}
+
+TEST_CASE("numbers, durations, dates and ports are checked against their ranges",
+          "[config][errors]") {
+  const LoadResult result = ParseYaml(R"yaml(
+listen: 127.0.0.1:0
+chunking: { max_chars: 99, overlap_chars: -1 }
+embedder: { dims: 4 }
+advisor: { confidence: 1, hold_for: 0s }
+defaults: { host_concurrency: 65, max_bytes: 0 }
+workloads:
+  - name: w
+    strategy: fine_tuning
+    trained_at: 2026-02-30
+    latency_budget: 0ms
+    sources:
+      - name: s
+        http: { url: "https://example.com/" }
+        interval: 0s
+        host_concurrency: 2
+)yaml");
+  CHECK(Messages(result) ==
+        Lines{
+            "test.yaml:1:9: 'listen' must be HOST:PORT such as 127.0.0.1:9711 or [::1]:9711 and "
+            "needs a port between 1 and 65535, not '127.0.0.1:0'",
+            "test.yaml:2:24: 'max_chars' must be between 100 and 1000000, not 99",
+            "test.yaml:2:43: 'overlap_chars' must be between 0 and 1000000, not -1",
+            "test.yaml:3:19: 'dims' must be between 8 and 8192, not 4",
+            "test.yaml:4:24: 'confidence' must be greater than 0 and less than 1, not 1",
+            "test.yaml:4:37: 'hold_for' must be longer than 0s",
+            "test.yaml:5:31: 'host_concurrency' must be between 1 and 64, not 65",
+            "test.yaml:5:46: 'max_bytes' must be greater than 0",
+            "test.yaml:9:17: 'trained_at' must be a date such as 2026-09-01, not '2026-02-30'",
+            "test.yaml:10:21: 'latency_budget' must be longer than 0s",
+            "test.yaml:14:19: 'interval' must be longer than 0s",
+            "test.yaml:15:9: 'host_concurrency' is allowed only in defaults, not in source 's'",
+        });
+}
+
+TEST_CASE("listen rejects what is not HOST:PORT", "[config][errors]") {
+  for (const char* listen : {"127.0.0.1", "127.0.0.1:65536", "127.0.0.1:http", ":9711", "::1:9711",
+                             "\"[::1]9711\"", "\"[nope]:9711\""}) {
+    INFO("listen: " << listen);
+    const LoadResult result = ParseYaml(std::string("listen: ") + listen + "\n");
+    REQUIRE(result.errors.size() == 1);
+    CHECK(result.errors[0].where.line == 1);
+    CHECK(result.errors[0].where.column == 9);
+    CHECK_THAT(result.errors[0].message, Catch::StartsWith("'listen' must be HOST:PORT"));
+  }
+}
+
+TEST_CASE("a source takes one kind, a URL over http(s) and one selector", "[config][errors]") {
+  const LoadResult result = ParseYaml(R"yaml(
+workloads:
+  - name: w
+    strategy: rag
+    sources:
+      - name: a
+        http: { url: "ftp://example.com/" }
+        select: { xpath: "//main", css: "main" }
+      - name: b
+        feed: { url: "https:///feed" }
+        select: {}
+      - name: c
+        http: { url: "https://example.com/" }
+        directory: { path: /srv, glob: "*" }
+)yaml");
+  CHECK(Messages(result) ==
+        Lines{
+            "test.yaml:6:22: 'url' must be an http:// or https:// URL with a host, not "
+            "'ftp://example.com/'",
+            "test.yaml:7:41: 'select' takes 'xpath' or 'css', not both",
+            "test.yaml:9:22: 'url' must be an http:// or https:// URL with a host, not "
+            "'https:///feed'",
+            "test.yaml:10:17: 'select' needs 'xpath' or 'css'",
+            "test.yaml:13:9: source 'c' has both 'http' and 'directory': give only one",
+        });
+}
+
+TEST_CASE("a missing credential file is reported with the file's name", "[config][errors]") {
+  freshd::testing::TempDir dir;
+  freshd::testing::WriteFile(dir.path() / "freshd.yaml", Yaml(R"yaml(
+defaults:
+  headers:
+    Authorization: { file: missing-token }
+)yaml"));
+  const LoadResult result = Load(dir / "freshd.yaml");
+  CHECK(Messages(result) ==
+        Lines{(dir / "freshd.yaml") + ":3:28: cannot read header 'Authorization' from file '" +
+              (dir / "missing-token") + "': No such file or directory"});
+}
+
+TEST_CASE("a missing environment variable is reported with its name", "[config][errors]") {
+  unsetenv("FRESHD_CONFIG_TEST_UNSET");
+  const LoadResult result = ParseYaml(R"yaml(
+defaults:
+  headers:
+    X-Api-Key: { env: FRESHD_CONFIG_TEST_UNSET }
+)yaml");
+  CHECK(Messages(result) ==
+        Lines{"test.yaml:3:23: cannot read header 'X-Api-Key' from environment variable "
+              "'FRESHD_CONFIG_TEST_UNSET': it is not set"});
+}
+
+TEST_CASE("secret values never appear in error messages", "[config][errors]") {
+  freshd::testing::TempDir dir;
+  freshd::testing::WriteFile(dir.path() / "two-lines", "alpha-value\nbeta-value\n");
+  freshd::testing::WriteFile(dir.path() / "freshd.yaml", Yaml(R"yaml(
+defaults:
+  headers:
+    Authorization: { file: two-lines }
+    X-Inline: "Bearer gamma-value\r\nInjected: yes"
+)yaml"));
+  const LoadResult result = Load(dir / "freshd.yaml");
+  CHECK(Messages(result) ==
+        Lines{
+            (dir / "freshd.yaml") + ":3:28: header 'Authorization' from file '" +
+                (dir / "two-lines") + "' holds more than one line",
+            (dir / "freshd.yaml") + ":4:15: header 'X-Inline' must be one line",
+        });
+  for (const std::string& message : Messages(result)) {
+    CHECK(message.find("value") == std::string::npos);
+  }
+}
+
+TEST_CASE("a root that is not a map is an error", "[config][errors]") {
+  CHECK(Messages(ParseYaml("- a\n- b\n")) ==
+        Lines{"test.yaml:1:1: the configuration must be a map, not a list"});
+}
+
+TEST_CASE("Load reports a file it cannot read", "[config][errors]") {
+  CHECK(Messages(Load("/nonexistent/freshd-test.yaml")) ==
+        Lines{"/nonexistent/freshd-test.yaml: cannot read: No such file or directory"});
+}
+
+TEST_CASE("no exception escapes Parse on malformed input", "[config][errors]") {
+  for (const char* text : {"{", "[[[[", "a: *undefined", "? [a]\n: b\n", "a: !!binary ~~~", "\t- x",
+                           "a: 'unterminated"}) {
+    INFO("text: " << text);
+    LoadResult result;
+    CHECK_NOTHROW(result = Parse(text, "test.yaml"));
+    CHECK_FALSE(result.errors.empty());
+    CHECK_FALSE(result.config.has_value());
+  }
+}
+
+}  // namespace
+}  // namespace freshd::config

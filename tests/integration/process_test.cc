@@ -1,0 +1,228 @@
+// The freshd binary as a user runs it: the command line, the daemon's endpoints, a clean
+// stop on SIGTERM, and no recorded change lost to SIGKILL.
+#include <signal.h>
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <map>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include "store/state_store.h"
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
+#include "watchers/http_client.h"
+
+using freshd::testing::ChildProcess;
+using freshd::testing::FreePort;
+using freshd::testing::FreshdBinary;
+using freshd::testing::Nginx;
+using freshd::testing::ReadFile;
+using freshd::testing::RunCommand;
+using freshd::testing::TempDir;
+using freshd::testing::WriteFile;
+
+namespace {
+
+struct Reply {
+  long status = 0;
+  std::string body;
+};
+
+Reply HttpGet(const std::string& url) {
+  boost::asio::io_context io;
+  freshd::watchers::HttpClient client(io);
+  freshd::watchers::HttpRequest request;
+  request.url = url;
+  request.timeout = std::chrono::seconds(5);
+  Reply reply;
+  client.Fetch(request, [&](freshd::watchers::HttpResponse response) {
+    reply.status = response.status;
+    reply.body = std::move(response.body);
+  });
+  io.run();
+  return reply;
+}
+
+bool WaitForReady(int port) {
+  for (int i = 0; i < 200; ++i) {
+    if (HttpGet("http://127.0.0.1:" + std::to_string(port) + "/readyz").status == 200) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+std::string Config(const TempDir& dir, int port, const std::string& sources,
+                   const std::string& interval = "1h") {
+  return "state_dir: " + (dir / "state") + "\nlisten: 127.0.0.1:" + std::to_string(port) +
+         "\ndefaults: { interval: " + interval + ", timeout: 2s }\nworkloads:\n  - name: docs\n"
+         "    strategy: rag\n    sources:\n" + sources;
+}
+
+std::string DirectorySource(const std::string& name, const std::string& path) {
+  return "      - name: " + name + "\n        directory: { path: " + path +
+         ", glob: \"**/*.md\" }\n";
+}
+
+}  // namespace
+
+TEST_CASE("the command line answers --version, --help and usage errors with the right codes") {
+  std::string output;
+  CHECK(RunCommand({FreshdBinary(), "--version"}, &output) == 0);
+  CHECK(output.rfind("freshd ", 0) == 0);
+  CHECK(RunCommand({FreshdBinary(), "--help"}, &output) == 0);
+  CHECK(output.find("check-config") != std::string::npos);
+  CHECK(RunCommand({FreshdBinary(), "once", "--help"}, &output) == 0);
+  CHECK(RunCommand({FreshdBinary()}, &output) == 2);
+  CHECK(RunCommand({FreshdBinary(), "frobnicate"}, &output) == 2);
+  CHECK(RunCommand({FreshdBinary(), "run", "--bogus"}, &output) == 2);
+  CHECK(RunCommand({FreshdBinary(), "status", "--url", "http://127.0.0.1:" +
+                                                            std::to_string(FreePort())},
+                   &output) == 1);
+  CHECK(output.find("cannot reach freshd") != std::string::npos);
+}
+
+TEST_CASE("check-config prints every problem as FILE:LINE:COL and exits 1") {
+  TempDir dir;
+  const std::string file = dir / "bad.yaml";
+  WriteFile(file,
+            "state_dir: /tmp/x\n"
+            "defaults:\n"
+            "  intervall: 5m\n"
+            "workloads:\n"
+            "  - name: w\n"
+            "    strategy: sometimes\n"
+            "    sources: []\n");
+  std::string output;
+  CHECK(RunCommand({FreshdBinary(), "check-config", "-c", file}, &output) == 1);
+  CHECK(output.find(file + ":3:3: ") != std::string::npos);
+  CHECK(output.find(file + ":6:15: ") != std::string::npos);
+
+  WriteFile(file, Config(dir, FreePort(), DirectorySource("d", dir / "docs")));
+  CHECK(RunCommand({FreshdBinary(), "check-config", "-c", file}, &output) == 0);
+  CHECK(RunCommand({FreshdBinary(), "check-config", "-c", dir / "missing.yaml"}, &output) == 1);
+}
+
+TEST_CASE("once checks every source, prints a summary, and exits 0") {
+  TempDir dir;
+  WriteFile(dir.path() / "site" / "page.html", "<html><body><p>hello</p></body></html>");
+  WriteFile(dir.path() / "docs" / "a.md", "# a");
+  WriteFile(dir.path() / "docs" / "b.md", "# b");
+  Nginx nginx(dir.path() / "site", dir.path() / "nginx");
+  const std::string file = dir / "freshd.yaml";
+  WriteFile(file, Config(dir, FreePort(),
+                         DirectorySource("handbook", dir / "docs") +
+                             "      - name: page\n        http: { url: \"" +
+                             nginx.Url("/page.html") + "\" }\n"));
+  std::string output;
+  REQUIRE(RunCommand({FreshdBinary(), "once", "-c", file}, &output) == 0);
+  CHECK(output.find("2 sources, 3 documents checked, 3 changed, 0 sources failing") !=
+        std::string::npos);
+  REQUIRE(RunCommand({FreshdBinary(), "once", "-c", file}, &output) == 0);
+  CHECK(output.find("2 sources, 3 documents checked, 0 changed, 0 sources failing") !=
+        std::string::npos);
+}
+
+TEST_CASE("run serves metrics that promtool accepts, health, readiness and the sources API") {
+  TempDir dir;
+  WriteFile(dir.path() / "docs" / "a.md", "# a");
+  const int port = FreePort();
+  const std::string file = dir / "freshd.yaml";
+  WriteFile(file, Config(dir, port, DirectorySource("handbook", dir / "docs"), "1s"));
+  ChildProcess daemon({FreshdBinary(), "run", "-c", file}, dir.path() / "freshd.log");
+  REQUIRE(WaitForReady(port));
+  const std::string base = "http://127.0.0.1:" + std::to_string(port);
+  CHECK(HttpGet(base + "/healthz").status == 200);
+
+  // The first check lands within the initial spread (min(interval, 60 s) = 1 s).
+  std::string sources;
+  for (int i = 0; i < 100; ++i) {
+    sources = HttpGet(base + "/api/v1/sources").body;
+    if (sources.find("\"documents\": 1") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CHECK(sources.find("\"source\": \"handbook\"") != std::string::npos);
+  CHECK(sources.find("\"documents\": 1") != std::string::npos);
+  const std::string documents = HttpGet(base + "/api/v1/sources?source=handbook").body;
+  CHECK(documents.find("a.md") != std::string::npos);
+  CHECK(HttpGet(base + "/api/v1/sources?source=nope").status == 404);
+  CHECK(HttpGet(base + "/nope").status == 404);
+
+  const std::string metrics = HttpGet(base + "/metrics").body;
+  CHECK(metrics.find("freshd_build_info{version=") != std::string::npos);
+  CHECK(metrics.find("freshd_source_checks_total{result=\"changed\",source=\"handbook\","
+                     "workload=\"docs\"} 1") != std::string::npos);
+  WriteFile(dir.path() / "metrics.txt", metrics);
+  std::string promtool;
+  CHECK(RunCommand({"sh", "-c", "promtool check metrics < " + (dir / "metrics.txt")},
+                   &promtool) == 0);
+  INFO(promtool);
+  CHECK(promtool.find("error") == std::string::npos);
+
+  daemon.Signal(SIGTERM);
+  CHECK(daemon.Wait() == 0);
+  CHECK(ReadFile(dir.path() / "freshd.log").find("stopped") != std::string::npos);
+}
+
+TEST_CASE("SIGKILL while recording changes loses none of the changes recorded before it") {
+  TempDir dir;
+  constexpr int kFiles = 50;
+  for (int i = 0; i < kFiles; ++i) {
+    WriteFile(dir.path() / "docs" / (std::to_string(i) + ".md"), "version 0");
+  }
+  const int port = FreePort();
+  const std::string file = dir / "freshd.yaml";
+  WriteFile(file, Config(dir, port, DirectorySource("handbook", dir / "docs"), "100ms"));
+  const auto log_file = dir.path() / "freshd.log";
+  {
+    ChildProcess daemon({FreshdBinary(), "run", "-c", file}, log_file);
+    REQUIRE(WaitForReady(port));
+    std::atomic<bool> writing{true};
+    std::thread writer([&] {
+      for (int version = 1; writing; ++version) {
+        for (int i = 0; i < kFiles && writing; ++i) {
+          WriteFile(dir.path() / "docs" / (std::to_string(i) + ".md"),
+                    "version " + std::to_string(version));
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(30));
+      }
+    });
+    std::this_thread::sleep_for(std::chrono::seconds(3));
+    daemon.Signal(SIGKILL);
+    CHECK(daemon.Wait() == 128 + SIGKILL);
+    writing = false;
+    writer.join();
+  }
+
+  // Every change the daemon logged was logged after its write returned.
+  std::map<std::string, std::uint64_t> logged;
+  std::istringstream lines(ReadFile(log_file));
+  const std::regex changed_line("source handbook: changed (file://\\S+)");
+  std::smatch match;
+  for (std::string line; std::getline(lines, line);) {
+    if (std::regex_search(line, match, changed_line)) ++logged[match[1].str()];
+  }
+  REQUIRE(logged.size() > 10);
+
+  std::string error;
+  auto store = freshd::store::StateStore::Open(dir / "state", {}, &error);
+  REQUIRE(store);
+  std::uint64_t logged_total = 0;
+  for (const auto& [uri, count] : logged) {
+    auto record = store->Get({"handbook", uri});
+    REQUIRE(record.has_value());
+    CHECK(record->changes >= count);
+    CHECK(store->History({"handbook", uri}, 100000).size() == record->checks);
+    logged_total += count;
+  }
+  store.reset();
+
+  // And it starts again on the same state.
+  std::string output;
+  CHECK(RunCommand({FreshdBinary(), "once", "-c", file}, &output) == 0);
+  INFO(output);
+  CHECK(logged_total > 0);
+}
