@@ -1,1 +1,655 @@
 #include "watchers/listing.h"
+
+#include <array>
+#include <climits>
+#include <exception>
+#include <memory>
+#include <unordered_set>
+#include <utility>
+
+#include "watchers/content_xml.h"
+
+namespace freshd::watchers {
+namespace {
+
+using content::AsView;
+using content::XmlCharPtr;
+using content::XmlDocPtr;
+using content::XmlParserCtxtPtr;
+
+// No entity substitution, no DTD loading, no network; libxml2's own limits stay on (no
+// XML_PARSE_HUGE).
+constexpr int kListingOptions =
+    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA;
+
+bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
+  while (!s.empty() && IsSpace(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+std::string Lowered(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = Lower(c);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------
+// Dates.
+
+bool IsLeapYear(int year) { return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0; }
+
+int DaysInMonth(int year, int month) {
+  static constexpr std::array<int, 12> kDays = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return month == 2 && IsLeapYear(year) ? 29 : kDays[static_cast<std::size_t>(month - 1)];
+}
+
+// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
+std::int64_t DaysFromCivil(std::int64_t year, int month, int day) {
+  year -= month <= 2 ? 1 : 0;
+  const std::int64_t era = (year >= 0 ? year : year - 399) / 400;
+  const std::int64_t year_of_era = year - era * 400;
+  const std::int64_t day_of_year = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
+  const std::int64_t day_of_era =
+      year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+  return era * 146097 + day_of_era - 719468;
+}
+
+struct CivilTime {
+  int year = 1970;
+  int month = 1;
+  int day = 1;
+  int hour = 0;
+  int minute = 0;
+  int second = 0;
+  int offset_seconds = 0;  // east of UTC
+};
+
+std::optional<std::int64_t> ToUnixSeconds(const CivilTime& t) {
+  if (t.month < 1 || t.month > 12 || t.day < 1 || t.day > DaysInMonth(t.year, t.month) ||
+      t.hour > 24 || t.minute > 59 || t.second > 60 ||
+      (t.hour == 24 && (t.minute != 0 || t.second != 0))) {
+    return std::nullopt;
+  }
+  return DaysFromCivil(t.year, t.month, t.day) * 86400 + t.hour * 3600 + t.minute * 60 + t.second -
+         t.offset_seconds;
+}
+
+class Cursor {
+ public:
+  explicit Cursor(std::string_view text) : text_(text) {}
+
+  bool AtEnd() const { return pos_ >= text_.size(); }
+  char Peek() const { return AtEnd() ? '\0' : text_[pos_]; }
+
+  bool Consume(char c) {
+    if (AtEnd() || text_[pos_] != c) return false;
+    ++pos_;
+    return true;
+  }
+
+  // Reads between `min` and `max` digits.
+  bool Digits(int min, int max, int* value) {
+    int count = 0;
+    int result = 0;
+    while (count < max && IsDigit(Peek())) {
+      result = result * 10 + (text_[pos_++] - '0');
+      ++count;
+    }
+    *value = result;
+    return count >= min;
+  }
+
+  // Reads up to `max` digits and says how many there were.
+  int DigitCount(int max, int* value) {
+    const std::size_t start = pos_;
+    Digits(0, max, value);
+    return static_cast<int>(pos_ - start);
+  }
+
+  void SkipDigits() {
+    while (IsDigit(Peek())) ++pos_;
+  }
+
+  void SkipSeparators() {
+    while (IsSpace(Peek()) || Peek() == ',') ++pos_;
+  }
+
+  std::string_view Word() {
+    const std::size_t start = pos_;
+    while (IsAlpha(Peek())) ++pos_;
+    return text_.substr(start, pos_ - start);
+  }
+
+ private:
+  std::string_view text_;
+  std::size_t pos_ = 0;
+};
+
+// "+02:00", "-0500", "+01" -> seconds east of UTC.
+bool ParseNumericOffset(Cursor* cursor, int* seconds) {
+  int sign = 0;
+  if (cursor->Consume('+')) {
+    sign = 1;
+  } else if (cursor->Consume('-')) {
+    sign = -1;
+  } else {
+    return false;
+  }
+  int hours = 0;
+  int minutes = 0;
+  if (!cursor->Digits(2, 2, &hours)) return false;
+  if (cursor->Consume(':')) {
+    if (!cursor->Digits(2, 2, &minutes)) return false;
+  } else if (IsDigit(cursor->Peek()) && !cursor->Digits(2, 2, &minutes)) {
+    return false;
+  }
+  if (hours > 23 || minutes > 59) return false;
+  *seconds = sign * (hours * 3600 + minutes * 60);
+  return true;
+}
+
+// hh:mm[:ss[.fraction]]
+bool ParseClock(Cursor* cursor, int min_hour_digits, CivilTime* t) {
+  if (!cursor->Digits(min_hour_digits, 2, &t->hour) || !cursor->Consume(':') ||
+      !cursor->Digits(2, 2, &t->minute)) {
+    return false;
+  }
+  if (cursor->Consume(':')) {
+    if (!cursor->Digits(2, 2, &t->second)) return false;
+    if (cursor->Consume('.') || cursor->Consume(',')) {
+      if (!IsDigit(cursor->Peek())) return false;
+      cursor->SkipDigits();  // fractions of a second are dropped
+    }
+  }
+  return true;
+}
+
+std::optional<int> NamedZoneOffset(std::string_view zone) {
+  struct Zone {
+    std::string_view name;
+    int hours;
+  };
+  static constexpr std::array<Zone, 12> kZones = {{{"ut", 0},
+                                                   {"utc", 0},
+                                                   {"gmt", 0},
+                                                   {"z", 0},
+                                                   {"est", -5},
+                                                   {"edt", -4},
+                                                   {"cst", -6},
+                                                   {"cdt", -5},
+                                                   {"mst", -7},
+                                                   {"mdt", -6},
+                                                   {"pst", -8},
+                                                   {"pdt", -7}}};
+  const std::string lowered = Lowered(zone);
+  for (const Zone& known : kZones) {
+    if (known.name == lowered) return known.hours * 3600;
+  }
+  return std::nullopt;
+}
+
+std::optional<int> MonthFromName(std::string_view name) {
+  static constexpr std::array<std::string_view, 12> kMonths = {
+      "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"};
+  if (name.size() < 3) return std::nullopt;
+  const std::string prefix = Lowered(name.substr(0, 3));
+  for (std::size_t i = 0; i < kMonths.size(); ++i) {
+    if (kMonths[i] == prefix) return static_cast<int>(i) + 1;
+  }
+  return std::nullopt;
+}
+
+// Any date a feed or sitemap may carry: W3C/RFC 3339 first, then RFC 822.
+std::optional<std::int64_t> ParseAnyDate(std::string_view text) {
+  if (auto seconds = ParseW3cDateTime(text)) return seconds;
+  return ParseRfc822DateTime(text);
+}
+
+// ---------------------------------------------------------------------------------------
+// URLs (RFC 3986).
+
+struct UriParts {
+  std::string scheme;
+  bool has_authority = false;
+  std::string authority;
+  std::string path;
+  bool has_query = false;
+  std::string query;
+  bool has_fragment = false;
+  std::string fragment;
+};
+
+bool IsSchemeChar(char c) { return IsAlpha(c) || IsDigit(c) || c == '+' || c == '-' || c == '.'; }
+
+// The split of RFC 3986 appendix B.
+UriParts SplitUri(std::string_view uri) {
+  UriParts parts;
+  const std::size_t colon = uri.find(':');
+  if (colon != std::string_view::npos && colon > 0 && IsAlpha(uri[0]) &&
+      uri.substr(0, colon).find_first_of("/?#") == std::string_view::npos) {
+    const std::string_view scheme = uri.substr(0, colon);
+    bool valid = true;
+    for (char c : scheme) valid = valid && IsSchemeChar(c);
+    if (valid) {
+      parts.scheme = std::string(scheme);
+      uri.remove_prefix(colon + 1);
+    }
+  }
+  if (uri.starts_with("//")) {
+    uri.remove_prefix(2);
+    const std::size_t end = uri.find_first_of("/?#");
+    parts.has_authority = true;
+    parts.authority = std::string(uri.substr(0, end));
+    uri.remove_prefix(end == std::string_view::npos ? uri.size() : end);
+  }
+  const std::size_t hash = uri.find('#');
+  if (hash != std::string_view::npos) {
+    parts.has_fragment = true;
+    parts.fragment = std::string(uri.substr(hash + 1));
+    uri = uri.substr(0, hash);
+  }
+  const std::size_t question = uri.find('?');
+  if (question != std::string_view::npos) {
+    parts.has_query = true;
+    parts.query = std::string(uri.substr(question + 1));
+    uri = uri.substr(0, question);
+  }
+  parts.path = std::string(uri);
+  return parts;
+}
+
+void RemoveLastSegment(std::string* output) {
+  const std::size_t slash = output->rfind('/');
+  output->erase(slash == std::string::npos ? 0 : slash);
+}
+
+// RFC 3986 section 5.2.4.
+std::string RemoveDotSegments(std::string_view input) {
+  std::string output;
+  std::string_view in = input;
+  while (!in.empty()) {
+    if (in.starts_with("../")) {
+      in.remove_prefix(3);
+    } else if (in.starts_with("./")) {
+      in.remove_prefix(2);
+    } else if (in.starts_with("/./")) {
+      in.remove_prefix(2);
+    } else if (in == "/.") {
+      in = "/";
+    } else if (in.starts_with("/../")) {
+      in.remove_prefix(3);
+      RemoveLastSegment(&output);
+    } else if (in == "/..") {
+      in = "/";
+      RemoveLastSegment(&output);
+    } else if (in == "." || in == "..") {
+      in = {};
+    } else {
+      const std::size_t next = in.find('/', 1);
+      const std::size_t length = next == std::string_view::npos ? in.size() : next;
+      output.append(in.substr(0, length));
+      in.remove_prefix(length);
+    }
+  }
+  return output;
+}
+
+// RFC 3986 section 5.2.3.
+std::string MergePaths(const UriParts& base, std::string_view reference_path) {
+  if (base.has_authority && base.path.empty()) return "/" + std::string(reference_path);
+  const std::size_t slash = base.path.rfind('/');
+  if (slash == std::string::npos) return std::string(reference_path);
+  return base.path.substr(0, slash + 1) + std::string(reference_path);
+}
+
+std::string Recompose(const UriParts& parts) {
+  std::string out;
+  if (!parts.scheme.empty()) out += parts.scheme + ":";
+  if (parts.has_authority) out += "//" + parts.authority;
+  out += parts.path;
+  if (parts.has_query) out += "?" + parts.query;
+  if (parts.has_fragment) out += "#" + parts.fragment;
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------
+// XML documents.
+
+struct XmlDocument {
+  XmlDocPtr doc;
+  std::string error;
+};
+
+XmlDocument ReadXml(std::string_view xml) {
+  XmlDocument result;
+  if (Trim(xml).empty()) {
+    result.error = "empty document";
+    return result;
+  }
+  if (xml.size() > static_cast<std::size_t>(INT_MAX)) {
+    result.error = "document too large for the parser";
+    return result;
+  }
+  content::EnsureXmlInitialized();
+  content::ScopedXmlErrorSilencer silence;
+  XmlParserCtxtPtr parser(xmlNewParserCtxt());
+  if (parser == nullptr) {
+    result.error = "cannot allocate an XML parser";
+    return result;
+  }
+  result.doc.reset(xmlCtxtReadMemory(parser.get(), xml.data(), static_cast<int>(xml.size()),
+                                     nullptr, nullptr, kListingOptions));
+  if (result.doc == nullptr) {
+    result.error = "malformed XML: " + content::DescribeXmlError(parser->lastError);
+  } else if (xmlDocGetRootElement(result.doc.get()) == nullptr) {
+    result.doc.reset();
+    result.error = "no root element";
+  }
+  return result;
+}
+
+// Local names only: a prefix or namespace never matters.
+bool IsElement(const xmlNode* node, std::string_view local_name) {
+  return node != nullptr && node->type == XML_ELEMENT_NODE && AsView(node->name) == local_name;
+}
+
+std::vector<xmlNode*> ChildElements(xmlNode* parent, std::string_view local_name) {
+  std::vector<xmlNode*> children;
+  if (parent == nullptr) return children;
+  for (xmlNode* child = parent->children; child != nullptr; child = child->next) {
+    if (IsElement(child, local_name)) children.push_back(child);
+  }
+  return children;
+}
+
+xmlNode* FirstChildElement(xmlNode* parent, std::string_view local_name) {
+  if (parent == nullptr) return nullptr;
+  for (xmlNode* child = parent->children; child != nullptr; child = child->next) {
+    if (IsElement(child, local_name)) return child;
+  }
+  return nullptr;
+}
+
+// The text directly inside an element (text and CDATA children), trimmed.
+std::string DirectText(const xmlNode* node) {
+  std::string text;
+  if (node == nullptr) return text;
+  for (const xmlNode* child = node->children; child != nullptr; child = child->next) {
+    if (child->type == XML_TEXT_NODE || child->type == XML_CDATA_SECTION_NODE) {
+      text += AsView(child->content);
+    }
+  }
+  return std::string(Trim(text));
+}
+
+bool IsXmlNamespace(const xmlNs* ns) {
+  return ns != nullptr && AsView(ns->href) == AsView(XML_XML_NAMESPACE);
+}
+
+// An attribute by local name; `xml_namespace` selects xml:base-style attributes.
+std::optional<std::string> Attribute(const xmlNode* node, std::string_view local_name,
+                                     bool xml_namespace = false) {
+  for (const xmlAttr* attr = node->properties; attr != nullptr; attr = attr->next) {
+    if (AsView(attr->name) != local_name || IsXmlNamespace(attr->ns) != xml_namespace) continue;
+    XmlCharPtr value(xmlNodeListGetString(node->doc, attr->children, 1));
+    return std::string(Trim(AsView(value.get())));
+  }
+  return std::nullopt;
+}
+
+// base_url, refined by the xml:base attributes of the node and its ancestors.
+std::string EffectiveBase(const xmlNode* node, std::string_view base_url) {
+  std::vector<std::string> bases;
+  for (const xmlNode* up = node; up != nullptr && up->type == XML_ELEMENT_NODE; up = up->parent) {
+    if (auto base = Attribute(up, "base", /*xml_namespace=*/true)) bases.push_back(*base);
+  }
+  std::string base(base_url);
+  for (auto it = bases.rbegin(); it != bases.rend(); ++it) base = ResolveUrl(base, *it);
+  return base;
+}
+
+class ListingBuilder {
+ public:
+  void AddDocument(std::string uri, std::optional<std::int64_t> modified) {
+    if (uri.empty() || !seen_documents_.insert(uri).second) return;
+    listing_.documents.push_back(ListedDocument{std::move(uri), modified});
+  }
+
+  void AddChildSitemap(std::string uri) {
+    if (uri.empty() || !seen_sitemaps_.insert(uri).second) return;
+    listing_.child_sitemaps.push_back(std::move(uri));
+  }
+
+  Listing Finish() {
+    listing_.ok = true;
+    return std::move(listing_);
+  }
+
+ private:
+  Listing listing_;
+  std::unordered_set<std::string> seen_documents_;
+  std::unordered_set<std::string> seen_sitemaps_;
+};
+
+Listing Failure(std::string error) {
+  Listing listing;
+  listing.ok = false;
+  listing.error = std::move(error);
+  return listing;
+}
+
+std::string RootName(const xmlNode* root) { return std::string(AsView(root->name)); }
+
+std::optional<std::int64_t> ChildDate(xmlNode* parent, std::string_view local_name) {
+  xmlNode* element = FirstChildElement(parent, local_name);
+  if (element == nullptr) return std::nullopt;
+  return ParseAnyDate(DirectText(element));
+}
+
+Listing ParseUrlset(xmlNode* root, std::string_view base_url) {
+  ListingBuilder builder;
+  for (xmlNode* url : ChildElements(root, "url")) {
+    const std::string loc = DirectText(FirstChildElement(url, "loc"));
+    if (loc.empty()) continue;
+    builder.AddDocument(ResolveUrl(base_url, loc), ChildDate(url, "lastmod"));
+  }
+  return builder.Finish();
+}
+
+Listing ParseSitemapIndex(xmlNode* root, std::string_view base_url) {
+  ListingBuilder builder;
+  for (xmlNode* sitemap : ChildElements(root, "sitemap")) {
+    const std::string loc = DirectText(FirstChildElement(sitemap, "loc"));
+    if (!loc.empty()) builder.AddChildSitemap(ResolveUrl(base_url, loc));
+  }
+  return builder.Finish();
+}
+
+// <link>text</link>, else an Atom-style <atom:link href>, else a permalink <guid>.
+std::string RssItemLink(xmlNode* item, std::string_view base_url) {
+  for (xmlNode* link : ChildElements(item, "link")) {
+    std::string text = DirectText(link);
+    if (!text.empty()) return ResolveUrl(EffectiveBase(link, base_url), text);
+  }
+  for (xmlNode* link : ChildElements(item, "link")) {
+    const std::string rel = Attribute(link, "rel").value_or("alternate");
+    const std::optional<std::string> href = Attribute(link, "href");
+    if (rel == "alternate" && href && !href->empty()) {
+      return ResolveUrl(EffectiveBase(link, base_url), *href);
+    }
+  }
+  if (xmlNode* guid = FirstChildElement(item, "guid")) {
+    if (Lowered(Attribute(guid, "isPermaLink").value_or("true")) != "false") {
+      const std::string text = DirectText(guid);
+      if (!text.empty()) return ResolveUrl(EffectiveBase(guid, base_url), text);
+    }
+  }
+  return "";
+}
+
+std::optional<std::int64_t> RssItemDate(xmlNode* item) {
+  for (std::string_view name : {"pubDate", "date", "updated", "modified"}) {
+    if (auto seconds = ChildDate(item, name)) return seconds;
+  }
+  return std::nullopt;
+}
+
+Listing ParseRssItems(const std::vector<xmlNode*>& items, std::string_view base_url) {
+  ListingBuilder builder;
+  for (xmlNode* item : items) builder.AddDocument(RssItemLink(item, base_url), RssItemDate(item));
+  return builder.Finish();
+}
+
+// The first <link> with rel="alternate" or no rel.
+std::string AtomEntryLink(xmlNode* entry, std::string_view base_url) {
+  for (xmlNode* link : ChildElements(entry, "link")) {
+    const std::string rel = Attribute(link, "rel").value_or("alternate");
+    const std::optional<std::string> href = Attribute(link, "href");
+    if (rel == "alternate" && href && !href->empty()) {
+      return ResolveUrl(EffectiveBase(link, base_url), *href);
+    }
+  }
+  return "";
+}
+
+Listing ParseAtom(xmlNode* root, std::string_view base_url) {
+  ListingBuilder builder;
+  for (xmlNode* entry : ChildElements(root, "entry")) {
+    std::optional<std::int64_t> modified = ChildDate(entry, "updated");
+    if (!modified) modified = ChildDate(entry, "published");
+    builder.AddDocument(AtomEntryLink(entry, base_url), modified);
+  }
+  return builder.Finish();
+}
+
+}  // namespace
+
+std::optional<std::int64_t> ParseW3cDateTime(std::string_view text) {
+  Cursor cursor(Trim(text));
+  CivilTime t;
+  if (!cursor.Digits(4, 4, &t.year)) return std::nullopt;
+  if (cursor.AtEnd()) return ToUnixSeconds(t);
+  if (!cursor.Consume('-') || !cursor.Digits(2, 2, &t.month)) return std::nullopt;
+  if (cursor.AtEnd()) return ToUnixSeconds(t);
+  if (!cursor.Consume('-') || !cursor.Digits(2, 2, &t.day)) return std::nullopt;
+  if (cursor.AtEnd()) return ToUnixSeconds(t);
+  if (!cursor.Consume('T') && !cursor.Consume('t') && !cursor.Consume(' ')) return std::nullopt;
+  if (!ParseClock(&cursor, 2, &t)) return std::nullopt;
+  if (!cursor.AtEnd() && !cursor.Consume('Z') && !cursor.Consume('z') &&
+      !ParseNumericOffset(&cursor, &t.offset_seconds)) {
+    return std::nullopt;
+  }
+  if (!cursor.AtEnd()) return std::nullopt;
+  return ToUnixSeconds(t);
+}
+
+std::optional<std::int64_t> ParseRfc822DateTime(std::string_view text) {
+  Cursor cursor(Trim(text));
+  CivilTime t;
+  if (IsAlpha(cursor.Peek())) cursor.Word();  // the day of the week, not checked
+  cursor.SkipSeparators();
+  if (!cursor.Digits(1, 2, &t.day)) return std::nullopt;
+  cursor.SkipSeparators();
+  cursor.Consume('-');
+  const std::optional<int> month = MonthFromName(cursor.Word());
+  if (!month) return std::nullopt;
+  t.month = *month;
+  cursor.SkipSeparators();
+  cursor.Consume('-');
+  const int year_digits = cursor.DigitCount(4, &t.year);
+  if (year_digits == 2) {
+    t.year += t.year < 50 ? 2000 : 1900;
+  } else if (year_digits == 3) {
+    t.year += 1900;
+  } else if (year_digits != 4) {
+    return std::nullopt;
+  }
+  cursor.SkipSeparators();
+  if (!ParseClock(&cursor, 1, &t)) return std::nullopt;
+  cursor.SkipSeparators();
+  if (cursor.Peek() == '+' || cursor.Peek() == '-') {
+    if (!ParseNumericOffset(&cursor, &t.offset_seconds)) return std::nullopt;
+  } else if (IsAlpha(cursor.Peek())) {
+    // RFC 2822 4.3: other alphabetic zones are to be taken as UTC.
+    t.offset_seconds = NamedZoneOffset(cursor.Word()).value_or(0);
+  }
+  return ToUnixSeconds(t);  // anything after the zone, such as "(UTC)", is a comment
+}
+
+std::string ResolveUrl(std::string_view base_url, std::string_view reference) {
+  reference = Trim(reference);
+  base_url = Trim(base_url);
+  if (base_url.empty()) return std::string(reference);
+  const UriParts ref = SplitUri(reference);
+  const UriParts base = SplitUri(base_url);
+  UriParts target;
+  if (!ref.scheme.empty()) {
+    target = ref;
+    target.path = RemoveDotSegments(ref.path);
+  } else {
+    target.scheme = base.scheme;
+    if (ref.has_authority) {
+      target.has_authority = true;
+      target.authority = ref.authority;
+      target.path = RemoveDotSegments(ref.path);
+      target.has_query = ref.has_query;
+      target.query = ref.query;
+    } else {
+      target.has_authority = base.has_authority;
+      target.authority = base.authority;
+      if (ref.path.empty()) {
+        target.path = base.path;
+        target.has_query = ref.has_query || base.has_query;
+        target.query = ref.has_query ? ref.query : base.query;
+      } else {
+        target.path = RemoveDotSegments(ref.path.starts_with('/') ? ref.path
+                                                                   : MergePaths(base, ref.path));
+        target.has_query = ref.has_query;
+        target.query = ref.query;
+      }
+    }
+  }
+  target.has_fragment = ref.has_fragment;
+  target.fragment = ref.fragment;
+  return Recompose(target);
+}
+
+Listing ParseSitemap(std::string_view xml, std::string_view base_url) {
+  try {
+    XmlDocument parsed = ReadXml(xml);
+    if (parsed.doc == nullptr) return Failure("sitemap: " + parsed.error);
+    xmlNode* root = xmlDocGetRootElement(parsed.doc.get());
+    if (IsElement(root, "urlset")) return ParseUrlset(root, base_url);
+    if (IsElement(root, "sitemapindex")) return ParseSitemapIndex(root, base_url);
+    return Failure("not a sitemap: the root element is <" + RootName(root) +
+                   ">, not <urlset> or <sitemapindex>");
+  } catch (const std::exception& e) {
+    return Failure(std::string("sitemap: ") + e.what());
+  }
+}
+
+Listing ParseFeed(std::string_view xml, std::string_view base_url) {
+  try {
+    XmlDocument parsed = ReadXml(xml);
+    if (parsed.doc == nullptr) return Failure("feed: " + parsed.error);
+    xmlNode* root = xmlDocGetRootElement(parsed.doc.get());
+    if (IsElement(root, "rss")) {
+      return ParseRssItems(ChildElements(FirstChildElement(root, "channel"), "item"), base_url);
+    }
+    if (IsElement(root, "RDF")) return ParseRssItems(ChildElements(root, "item"), base_url);
+    if (IsElement(root, "feed")) return ParseAtom(root, base_url);
+    return Failure("not a feed: the root element is <" + RootName(root) +
+                   ">, not <rss>, <feed> or <rdf:RDF>");
+  } catch (const std::exception& e) {
+    return Failure(std::string("feed: ") + e.what());
+  }
+}
+
+}  // namespace freshd::watchers

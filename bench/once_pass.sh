@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# `freshd once` over N documents (default 1000) listed in a sitemap served by nginx on
+# loopback: wall time and peak RSS of the first pass (every document new) and the second
+# (every document answers 304). Usage: bench/once_pass.sh [N]   (after scripts/build.sh)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+count=${1:-1000}
+freshd=build/daemon/freshd
+[ -x "$freshd" ] || { echo "build first: scripts/build.sh" >&2; exit 1; }
+command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (apt-get install time)" >&2; exit 1; }
+
+work=$(mktemp -d)
+nginx_pid=""
+cleanup() { [ -n "$nginx_pid" ] && kill "$nginx_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+mkdir -p "$work/site/docs"
+{
+  echo '<?xml version="1.0" encoding="UTF-8"?>'
+  echo '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+  for i in $(seq 1 "$count"); do
+    printf '<html><head><title>Doc %d</title></head><body><nav>menu</nav><main><h1>Document %d</h1>' "$i" "$i" \
+      > "$work/site/docs/$i.html"
+    for p in $(seq 1 20); do
+      printf '<p>Paragraph %d of document %d: policies change, and the assistant must know.</p>' "$p" "$i" \
+        >> "$work/site/docs/$i.html"
+    done
+    echo '</main></body></html>' >> "$work/site/docs/$i.html"
+    echo "<url><loc>http://127.0.0.1:$port/docs/$i.html</loc></url>"
+  done
+  echo '</urlset>'
+} > "$work/site/sitemap.xml"
+
+scripts/nginx-serve.sh "$work/site" "$port" "$work/nginx" &
+nginx_pid=$!
+for _ in $(seq 1 100); do (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
+
+cat > "$work/freshd.yaml" <<YAML
+state_dir: $work/state
+log: { level: warn }
+defaults: { interval: 1h, timeout: 10s, host_concurrency: 8 }
+workloads:
+  - name: bench
+    strategy: rag
+    sources:
+      - name: corpus
+        sitemap: { url: "http://127.0.0.1:$port/sitemap.xml" }
+YAML
+
+pass() {
+  /usr/bin/time -f "%e %M" -o "$work/time" "$freshd" once -c "$work/freshd.yaml" > "$work/out"
+  read -r wall rss < "$work/time"
+  printf '%-28s %8.2f s %8.1f MiB   %s\n' "$1" "$wall" "$(echo "$rss / 1024" | bc -l)" \
+    "$(tail -1 "$work/out")"
+}
+echo "freshd once over $count documents (nginx on loopback, $(nproc) cores)"
+pass "first pass (all new)"
+pass "second pass (all 304)"
