@@ -17,21 +17,18 @@ namespace {
 
 using internal::Assign;
 using internal::Map;
+using internal::Quote;
 using internal::Reader;
 using internal::Value;
 
 constexpr char kOpenAiBaseUrl[] = "https://api.openai.com/v1";
 constexpr int kMaxChunkChars = 1'000'000;
 
-std::string Quote(std::string_view text) { return "'" + std::string(text) + "'"; }
-
 std::optional<int> ParsePort(std::string_view text) {
   int port = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), port);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  if (port < 1 || port > 65535 || !std::isdigit(static_cast<unsigned char>(text[0]))) {
-    return std::nullopt;
-  }
+  const char* end = text.data() + text.size();
+  const auto [stop, ec] = std::from_chars(text.data(), end, port);
+  if (ec != std::errc() || stop != end || port < 1 || port > 65535) return std::nullopt;
   return port;
 }
 
@@ -70,10 +67,8 @@ void ReadListen(Reader& reader, const std::optional<Value>& value, Config* confi
   int port = 0;
   const std::string missing = SplitListen(*text, &host, &port);
   if (!missing.empty()) {
-    reader.Error(value->where,
-                 "'listen' must be HOST:PORT such as 127.0.0.1:9711 or [::1]:9711 "
-                 "and needs " +
-                     missing + ", not " + Quote(*text));
+    const std::string expected = "'listen' must be HOST:PORT such as 127.0.0.1:9711 or [::1]:9711";
+    reader.Error(value->where, expected + " and needs " + missing + ", not " + Quote(*text));
     return;
   }
   config->listen_host = host;
@@ -109,12 +104,18 @@ bool IsTableName(std::string_view text) {
   return IsSqlIdentifier(text.substr(0, dot)) && IsSqlIdentifier(text.substr(dot + 1));
 }
 
-// A secret given as `<prefix>_file: PATH` or `<prefix>_env: NAME`, read only when `use`.
-// `owner` is the map's name in messages, `needed` says the secret is required.
-void ReadSecret(Reader& reader, const Map& map, const std::string& prefix, bool use, bool needed,
-                Location owner_where, const std::string& owner, std::string* secret) {
-  const std::string file_key = prefix + "_file";
-  const std::string env_key = prefix + "_env";
+// A secret given as `<prefix>_file: PATH` or `<prefix>_env: NAME` in the map `owner`.
+struct SecretKeys {
+  std::string owner;   // "rag_store.postgres"
+  std::string prefix;  // "dsn"
+  bool read;           // false when the setting that uses it is not selected
+  bool required;
+};
+
+void ReadSecret(Reader& reader, const Map& map, const SecretKeys& keys, std::string* secret) {
+  const std::string& owner = keys.owner;
+  const std::string file_key = keys.prefix + "_file";
+  const std::string env_key = keys.prefix + "_env";
   const std::optional<Value> file = map.Get(file_key);
   const std::optional<Value> env = map.Get(env_key);
   const std::optional<std::string> path = reader.ReadPath(file);
@@ -125,14 +126,14 @@ void ReadSecret(Reader& reader, const Map& map, const std::string& prefix, bool 
                  owner + " takes " + Quote(file_key) + " or " + Quote(env_key) + ", not both");
     return;
   }
-  if (!use) return;
-  const std::string what = owner + "." + prefix;
+  if (!keys.read) return;
+  const std::string what = owner + "." + keys.prefix;
   if (path) {
     Assign(reader.LoadSecretFile(*path, file->where, what), secret);
   } else if (name) {
     Assign(reader.LoadSecretEnv(*name, env->where, what), secret);
-  } else if (needed && !file && !env) {
-    reader.Error(owner_where, owner + " needs " + Quote(file_key) + " or " + Quote(env_key));
+  } else if (keys.required && !file && !env) {
+    reader.Error(map.where(), owner + " needs " + Quote(file_key) + " or " + Quote(env_key));
   }
 }
 
@@ -153,15 +154,12 @@ void ReadPostgres(Reader& reader, const std::optional<Value>& value, Location ki
     return;
   }
   reader.CheckKeys(*map, {"dsn_file", "dsn_env", "table"}, "rag_store.postgres");
-  ReadSecret(reader, *map, "dsn", selected, true, map->where(), "rag_store.postgres",
-             &store->postgres_dsn);
+  ReadSecret(reader, *map, {"rag_store.postgres", "dsn", selected, true}, &store->postgres_dsn);
   const std::optional<Value> table = map->Get("table");
   const std::optional<std::string> name = reader.ReadNonEmptyString(table);
   if (name && !IsTableName(*name)) {
-    reader.Error(table->where,
-                 "'table' must be a table name such as rag_chunks or "
-                 "schema.rag_chunks, not " +
-                     Quote(*name));
+    const std::string expected = "'table' must be a table name such as schema.rag_chunks";
+    reader.Error(table->where, expected + ", not " + Quote(*name));
   } else {
     Assign(name, &store->postgres_table);
   }
@@ -227,7 +225,7 @@ void ReadEmbedder(Reader& reader, const std::optional<Value>& value, Embedder* e
   Assign(reader.ReadUrl(map->Get("base_url")), &embedder->base_url);
   Assign(reader.ReadNonEmptyString(map->Get("model")), &embedder->model);
   const bool openai = embedder->kind == Embedder::Kind::kOpenAi;
-  ReadSecret(reader, *map, "api_key", openai, false, map->where(), "embedder", &embedder->api_key);
+  ReadSecret(reader, *map, {"embedder", "api_key", openai, false}, &embedder->api_key);
   if (!openai) return;
   if (embedder->base_url.empty()) embedder->base_url = kOpenAiBaseUrl;
   if (!map->Get("model")) reader.Error(kind->where, "embedder kind 'openai' needs 'model'");

@@ -19,8 +19,6 @@
 namespace freshd::config::internal {
 namespace {
 
-std::string Quote(std::string_view text) { return "'" + std::string(text) + "'"; }
-
 std::string_view Describe(const YAML::Node& node) {
   switch (node.Type()) {
     case YAML::NodeType::Map:
@@ -163,6 +161,8 @@ std::optional<std::string> ReadWholeFile(const std::string& path, std::string* e
   }
   return content;
 }
+
+std::string Quote(std::string_view text) { return "'" + std::string(text) + "'"; }
 
 const Entry* Map::Find(std::string_view key) const {
   for (const Entry& entry : entries_) {

@@ -47,6 +47,9 @@ class Map {
   std::vector<Entry> entries_;
 };
 
+// 'text', for messages.
+std::string Quote(std::string_view text);
+
 Location LocationOf(const YAML::Node& node);
 Location LocationOf(const YAML::Mark& mark);
 

@@ -1,11 +1,13 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <chrono>
 #include <map>
 #include <string>
 #include <string_view>
 
 #include "config/sections.h"
+#include "config/units.h"
 #include "version.h"
 
 namespace freshd::config::internal {
@@ -16,9 +18,10 @@ namespace {
 
 using NameLines = std::map<std::string, int, std::less<>>;
 
-constexpr std::array<std::string_view, 4> kSourceKinds = {"http", "sitemap", "feed", "directory"};
+// Characters that would end an HTTP header line early.
+constexpr std::string_view kLineBreaks("\r\n\0", 3);
 
-std::string Quote(std::string_view text) { return "'" + std::string(text) + "'"; }
+constexpr std::array<std::string_view, 4> kSourceKinds = {"http", "sitemap", "feed", "directory"};
 
 bool EqualsNoCase(std::string_view a, std::string_view b) {
   return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
@@ -77,7 +80,7 @@ std::optional<Header> ReadHeader(Reader& reader, const Entry& entry) {
   const YAML::Node& node = entry.value.node;
   if (node.IsScalar()) {
     const std::string& value = node.Scalar();
-    if (value.find_first_of(std::string_view("\r\n\0", 3)) == std::string::npos) {
+    if (value.find_first_of(kLineBreaks) == std::string::npos) {
       return Header{entry.key, value, false};
     }
     reader.Error(entry.value.where, what + " must be one line");
@@ -130,16 +133,23 @@ void MergeHeaders(std::vector<Header> overrides, std::vector<Header>* headers) {
 // "freshd/<version>", as DESIGN.md writes it, becomes "freshd/0.1.0".
 std::string ExpandVersion(std::string agent) {
   constexpr std::string_view kPlaceholder = "<version>";
+  constexpr std::string_view kVersion = FRESHD_VERSION;
   for (std::size_t at = agent.find(kPlaceholder); at != std::string::npos;
-       at = agent.find(kPlaceholder, at)) {
-    agent.replace(at, kPlaceholder.size(), FRESHD_VERSION);
+       at = agent.find(kPlaceholder, at + kVersion.size())) {
+    agent.replace(at, kPlaceholder.size(), kVersion);
   }
   return agent;
 }
 
 void ReadInterval(Reader& reader, const std::optional<Value>& value, FetchSettings* settings) {
-  if (value && value->node.IsScalar() && value->node.Scalar() == "adaptive") {
+  const bool scalar = value && value->node.IsScalar();
+  if (scalar && value->node.Scalar() == "adaptive") {
     settings->adaptive_interval = true;
+    return;
+  }
+  if (scalar && !ParseDuration(value->node.Scalar())) {
+    reader.Error(value->where, "'interval' must be a duration such as 15m, or adaptive, not " +
+                                   Quote(value->node.Scalar()));
     return;
   }
   if (std::optional<Duration> interval = reader.ReadDuration(value)) {
@@ -153,8 +163,13 @@ void ReadFetchSettings(Reader& reader, const Map& map, FetchSettings* settings) 
   ReadInterval(reader, map.Get("interval"), settings);
   Assign(reader.ReadDuration(map.Get("timeout")), &settings->timeout);
   Assign(reader.ReadSize(map.Get("max_bytes")), &settings->max_bytes);
-  if (std::optional<std::string> agent = reader.ReadNonEmptyString(map.Get("user_agent"))) {
-    settings->user_agent = ExpandVersion(std::move(*agent));
+  const std::optional<Value> agent_value = map.Get("user_agent");
+  if (std::optional<std::string> agent = reader.ReadNonEmptyString(agent_value)) {
+    if (agent->find_first_of(kLineBreaks) == std::string::npos) {
+      settings->user_agent = ExpandVersion(std::move(*agent));
+    } else {
+      reader.Error(agent_value->where, "'user_agent' must be one line");
+    }
   }
   if (std::optional<std::vector<Header>> headers = ReadHeaders(reader, map.Get("headers"))) {
     MergeHeaders(std::move(*headers), &settings->headers);

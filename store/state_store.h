@@ -77,7 +77,8 @@ struct StoreOptions {
   std::int64_t history_max_age_ms = 400LL * 86400000;  // enforced by PruneHistory(); <= 0: none
   std::size_t block_cache_bytes = 32u << 20;           // shared by all column families
   // Told about every stored record that cannot be decoded (it is skipped, never fatal).
-  // May be called from any thread that uses the store; may be empty.
+  // May be called from any thread that uses the store, under its locks: it must not call
+  // back into the store. May be empty.
   std::function<void(const std::string& message)> on_corrupt_record;
 };
 
@@ -107,6 +108,7 @@ class StateStore {
   // different documents are fine.
   RecordResult Record(const DocumentKey& key, const Observation& observation);
 
+  // nullopt when there is none, or when it cannot be decoded (then reported).
   std::optional<DocumentRecord> Get(const DocumentKey& key) const;
 
   // Newest first, at most `limit`.

@@ -78,7 +78,8 @@ class ScopedXmlErrorSilencer {
 };
 
 inline std::string_view AsView(const xmlChar* text) {
-  return text == nullptr ? std::string_view() : std::string_view(reinterpret_cast<const char*>(text));
+  return text == nullptr ? std::string_view()
+                         : std::string_view(reinterpret_cast<const char*>(text));
 }
 
 inline const xmlChar* AsXmlChar(const std::string& text) {
@@ -90,6 +91,17 @@ inline std::string DescribeXmlError(const xmlError& error) {
   std::string message = error.message != nullptr ? error.message : "unknown error";
   while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
   if (error.line > 0) return "line " + std::to_string(error.line) + ": " + message;
+  return message;
+}
+
+// The XPath error last raised on this thread ("Invalid expression at offset 5"). XPath
+// errors reach the context's own record only without their message, so the thread's last
+// error is read instead (reset it with xmlResetLastError before evaluating).
+inline std::string DescribeLastXPathError() {
+  const xmlError* error = xmlGetLastError();
+  if (error == nullptr) return "unknown error";
+  std::string message = DescribeXmlError(*error);
+  if (error->domain == XML_FROM_XPATH) message += " at offset " + std::to_string(error->int1);
   return message;
 }
 

@@ -311,6 +311,10 @@ bool HttpClient::Impl::Configure(Transfer& transfer, const HttpRequest& request)
   const long timeout_ms = std::max<long>(1, request.timeout.count());
   curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, transfer.error);
   curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+  // Without it, ending a transfer during name resolution (timeout, or the client going
+  // away) joins curl's resolver thread, blocking the io_context until getaddrinfo returns.
+  // With it, the thread is detached and frees itself when getaddrinfo returns.
+  curl_easy_setopt(easy, CURLOPT_QUICK_EXIT, 1L);
   curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
   curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, timeout_ms);
@@ -371,7 +375,8 @@ int HttpClient::Impl::StartWatching(curl_socket_t fd, int what) {
     auto watch = std::make_unique<Watch>(io, ++next_serial);
     boost::system::error_code error;
     watch->descriptor.assign(fd, error);
-    if (error) return -1;
+    // Unwatched, the transfer ends at its timeout; -1 would abort every transfer instead.
+    if (error) return 0;
     found = watches.emplace(fd, std::move(watch)).first;
   }
   found->second->wanted = what;

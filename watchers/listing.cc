@@ -171,25 +171,20 @@ bool ParseClock(Cursor* cursor, int min_hour_digits, CivilTime* t) {
   return true;
 }
 
+struct NamedZone {
+  std::string_view name;
+  int hours;
+};
+// The zone names of RFC 822 (military letters other than Z are obsolete and ignored).
+// clang-format off
+constexpr std::array<NamedZone, 12> kNamedZones = {{
+    {"ut", 0}, {"utc", 0}, {"gmt", 0}, {"z", 0}, {"est", -5}, {"edt", -4},
+    {"cst", -6}, {"cdt", -5}, {"mst", -7}, {"mdt", -6}, {"pst", -8}, {"pdt", -7}}};
+// clang-format on
+
 std::optional<int> NamedZoneOffset(std::string_view zone) {
-  struct Zone {
-    std::string_view name;
-    int hours;
-  };
-  static constexpr std::array<Zone, 12> kZones = {{{"ut", 0},
-                                                   {"utc", 0},
-                                                   {"gmt", 0},
-                                                   {"z", 0},
-                                                   {"est", -5},
-                                                   {"edt", -4},
-                                                   {"cst", -6},
-                                                   {"cdt", -5},
-                                                   {"mst", -7},
-                                                   {"mdt", -6},
-                                                   {"pst", -8},
-                                                   {"pdt", -7}}};
   const std::string lowered = Lowered(zone);
-  for (const Zone& known : kZones) {
+  for (const NamedZone& known : kNamedZones) {
     if (known.name == lowered) return known.hours * 3600;
   }
   return std::nullopt;
@@ -609,8 +604,8 @@ std::string ResolveUrl(std::string_view base_url, std::string_view reference) {
         target.has_query = ref.has_query || base.has_query;
         target.query = ref.has_query ? ref.query : base.query;
       } else {
-        target.path = RemoveDotSegments(ref.path.starts_with('/') ? ref.path
-                                                                   : MergePaths(base, ref.path));
+        target.path =
+            RemoveDotSegments(ref.path.starts_with('/') ? ref.path : MergePaths(base, ref.path));
         target.has_query = ref.has_query;
         target.query = ref.query;
       }

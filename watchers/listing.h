@@ -16,9 +16,9 @@ struct ListedDocument {
 
 struct Listing {
   bool ok = false;
-  std::string error;                       // when !ok
-  std::vector<ListedDocument> documents;   // in document order, duplicates removed
-  std::vector<std::string> child_sitemaps; // a sitemap index's <sitemap><loc> entries
+  std::string error;                        // when !ok
+  std::vector<ListedDocument> documents;    // in document order, duplicates removed
+  std::vector<std::string> child_sitemaps;  // a sitemap index's <sitemap><loc> entries
 };
 
 // <urlset> or <sitemapindex> (namespace-tolerant). Relative locations are resolved

@@ -44,7 +44,6 @@ constexpr int kXmlOptions =
 // Per start position of a match attempt: enough for any sane pattern, small enough that a
 // pathological one (nested quantifiers) fails fast instead of hanging a worker.
 constexpr std::uint32_t kRegexMatchLimit = 1'000'000;
-constexpr std::uint32_t kRegexDepthLimit = 10'000;
 // Deeper JSON would only exist to blow the stack of a recursive serializer.
 constexpr int kMaxJsonDepth = 512;
 // Bytes of an HTML document searched for <meta charset> (as the HTML standard's prescan).
@@ -126,8 +125,7 @@ std::size_t FindInvalidUtf8(std::string_view s) {
 }
 
 bool IsControlByte(unsigned char c) {
-  return (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v' &&
-          c != 0x1B) ||
+  return (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v' && c != 0x1B) ||
          c == 0x7F;
 }
 
@@ -172,9 +170,9 @@ bool IsUtf8Label(std::string_view label) {
 
 // Encodings whose text legitimately holds NUL bytes.
 bool IsWideLabel(std::string_view label) {
-  return label.starts_with("utf-16") || label.starts_with("utf16") ||
-         label.starts_with("utf-32") || label.starts_with("utf32") || label.starts_with("ucs-2") ||
-         label.starts_with("ucs-4") || label.starts_with("ucs2") || label.starts_with("ucs4");
+  return label.starts_with("utf-16") || label.starts_with("utf16") || label.starts_with("utf-32") ||
+         label.starts_with("utf32") || label.starts_with("ucs-2") || label.starts_with("ucs-4") ||
+         label.starts_with("ucs2") || label.starts_with("ucs4");
 }
 
 // The decoder name for a label. Web content labelled Latin-1 is Windows-1252 in practice
@@ -294,8 +292,8 @@ bool TranscodeToUtf8(std::string_view in, const std::string& charset, std::strin
       out->resize(out->size() * 2);
       continue;
     }
-    *message = "cannot decode as " + charset + " at byte offset " +
-               std::to_string(in.size() - in_left);
+    *message =
+        "cannot decode as " + charset + " at byte offset " + std::to_string(in.size() - in_left);
     return false;
   }
   out->resize(written);
@@ -405,14 +403,14 @@ class CssCompiler {
   }
   bool Unexpected(std::string* error) const {
     if (AtEnd()) return Fail("unexpected end", error);
-    return Fail(std::string("unsupported or unexpected '") + Peek() + "' at offset " +
-                    std::to_string(pos_),
-                error);
+    return Fail(
+        std::string("unsupported or unexpected '") + Peek() + "' at offset " + std::to_string(pos_),
+        error);
   }
 
   static bool IsNameChar(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_' || static_cast<unsigned char>(c) >= 0x80;
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || static_cast<unsigned char>(c) >= 0x80;
   }
 
   bool ReadName(std::string* name, std::string* error) {
@@ -580,19 +578,19 @@ constexpr std::array<std::string_view, 11> kDroppedElements = {
     "iframe", "head",  "object",   "embed",    "canvas"};
 // Separated from their neighbours by a blank line.
 constexpr std::array<std::string_view, 24> kParagraphElements = {
-    "p",       "h1",    "h2",       "h3",     "h4",         "h5",      "h6",      "pre",
-    "table",   "ul",    "ol",       "dl",     "blockquote", "section", "article", "main",
-    "aside",   "figure", "form",    "fieldset", "address",  "hr",      "details", "header"};
+    "p",     "h1",     "h2",   "h3",       "h4",         "h5",      "h6",      "pre",
+    "table", "ul",     "ol",   "dl",       "blockquote", "section", "article", "main",
+    "aside", "figure", "form", "fieldset", "address",    "hr",      "details", "header"};
 // On a line of their own.
 constexpr std::array<std::string_view, 17> kLineElements = {
-    "div",     "li",     "tr",     "dd",     "dt",     "caption", "figcaption", "summary", "option",
-    "legend",  "body",   "html",   "center", "hgroup", "search",  "footer",     "menu"};
+    "div",    "li",   "tr",   "dd",     "dt",     "caption", "figcaption", "summary", "option",
+    "legend", "body", "html", "center", "hgroup", "search",  "footer",     "menu"};
 // Table cells: kept apart on their row.
 constexpr std::array<std::string_view, 2> kCellElements = {"td", "th"};
 // A <header> or <footer> inside one of these belongs to that content (an article's title);
 // elsewhere it is the page's banner or footer, and dropped.
-constexpr std::array<std::string_view, 5> kSectioningElements = {"article", "aside", "main",
-                                                                 "nav", "section"};
+constexpr std::array<std::string_view, 5> kSectioningElements = {"article", "aside", "main", "nav",
+                                                                 "section"};
 
 class TextExtractor {
  public:
@@ -747,8 +745,8 @@ std::size_t UnicodeSpaceLength(std::string_view s, std::size_t i) {
     return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0;
   };
   const unsigned char c = at(0);
-  if (c == 0xC2 && at(1) == 0xA0) return 2;                              // U+00A0
-  if (c == 0xE1 && at(1) == 0x9A && at(2) == 0x80) return 3;             // U+1680
+  if (c == 0xC2 && at(1) == 0xA0) return 2;                   // U+00A0
+  if (c == 0xE1 && at(1) == 0x9A && at(2) == 0x80) return 3;  // U+1680
   if (c == 0xE2 && at(1) == 0x80 && ((at(2) >= 0x80 && at(2) <= 0x8A) || at(2) == 0xAF)) {
     return 3;  // U+2000-U+200A, U+202F
   }
@@ -908,30 +906,157 @@ std::string Pcre2ErrorMessage(int code) {
 // ---------------------------------------------------------------------------------------
 // XPath.
 
+// The function library of XPath 1.0, all that libxml2 knows without a namespace.
+// clang-format off
+constexpr std::array<std::string_view, 27> kXPathCoreFunctions = {
+    "last", "position", "count", "id", "local-name", "namespace-uri", "name", "string", "concat",
+    "starts-with", "contains", "substring-before", "substring-after", "substring",
+    "string-length", "normalize-space", "translate", "boolean", "not", "true", "false", "lang",
+    "number", "sum", "floor", "ceiling", "round"};
+// clang-format on
+
+// libxml2 resolves function names, namespace prefixes and variables only when evaluation
+// reaches them, so a typo inside a predicate would surface as a failed check much later.
+// This scanner follows the lexical rules of XPath 1.0 (section 3.7) far enough to find
+// function calls, prefixes and variables, and reports the ones no evaluation can resolve.
+class XPathNameChecker {
+ public:
+  explicit XPathNameChecker(std::string_view xpath) : xpath_(xpath) {}
+
+  // A description of the first unresolvable name, or nothing.
+  std::optional<std::string> FindProblem() {
+    while (true) {
+      SkipSpaces();
+      if (AtEnd()) return std::nullopt;
+      if (auto problem = NextToken()) return problem;
+    }
+  }
+
+ private:
+  static bool IsNameStart(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+           static_cast<unsigned char>(c) >= 0x80;
+  }
+  static bool IsNameChar(char c) {
+    return IsNameStart(c) || (c >= '0' && c <= '9') || c == '-' || c == '.';
+  }
+  static bool IsCoreFunction(std::string_view name) {
+    return std::find(kXPathCoreFunctions.begin(), kXPathCoreFunctions.end(), name) !=
+           kXPathCoreFunctions.end();
+  }
+  static bool IsNodeType(std::string_view name) {
+    return name == "node" || name == "text" || name == "comment" ||
+           name == "processing-instruction";
+  }
+
+  bool AtEnd() const { return pos_ >= xpath_.size(); }
+  char At(std::size_t offset) const {
+    return pos_ + offset < xpath_.size() ? xpath_[pos_ + offset] : '\0';
+  }
+  void SkipSpaces() {
+    while (!AtEnd() && IsAsciiSpace(xpath_[pos_])) ++pos_;
+  }
+  std::string_view ReadNcName() {
+    const std::size_t start = pos_;
+    while (!AtEnd() && IsNameChar(xpath_[pos_])) ++pos_;
+    return xpath_.substr(start, pos_ - start);
+  }
+
+  std::optional<std::string> NextToken() {
+    const char c = At(0);
+    if (c == '"' || c == '\'') {
+      const std::size_t end = xpath_.find(c, pos_ + 1);
+      pos_ = end == std::string_view::npos ? xpath_.size() : end + 1;
+      operand_expected_ = false;
+    } else if ((c >= '0' && c <= '9') || (c == '.' && At(1) >= '0' && At(1) <= '9')) {
+      while (!AtEnd() && ((At(0) >= '0' && At(0) <= '9') || At(0) == '.')) ++pos_;
+      operand_expected_ = false;
+    } else if (c == '.') {
+      pos_ += At(1) == '.' ? 2 : 1;
+      operand_expected_ = false;
+    } else if (c == '$') {
+      ++pos_;
+      return "variables are not supported ($" + std::string(ReadNcName()) + ")";
+    } else if (c == ')' || c == ']') {
+      ++pos_;
+      operand_expected_ = false;
+    } else if (c == '*') {
+      ++pos_;
+      operand_expected_ = !operand_expected_;  // a name test, or the multiply operator
+    } else if (IsNameStart(c)) {
+      return Name();
+    } else {
+      // ( [ , @ :: / // | + - = != < <= > >= : all followed by an operand.
+      pos_ += (c == ':' && At(1) == ':') || (c == '/' && At(1) == '/') ||
+                      ((c == '!' || c == '<' || c == '>') && At(1) == '=')
+                  ? 2
+                  : 1;
+      operand_expected_ = true;
+    }
+    return std::nullopt;
+  }
+
+  std::optional<std::string> Name() {
+    const std::string_view name = ReadNcName();
+    if (!operand_expected_) {  // an operator name: and, or, div, mod
+      operand_expected_ = true;
+      return std::nullopt;
+    }
+    std::string_view prefix;
+    std::string_view local = name;
+    if (At(0) == ':' && At(1) != ':') {
+      ++pos_;
+      prefix = name;
+      if (At(0) == '*') {
+        ++pos_;
+        local = "*";
+      } else {
+        local = ReadNcName();
+      }
+    }
+    const std::size_t after_name = pos_;
+    SkipSpaces();
+    const bool call = At(0) == '(';
+    const bool axis = At(0) == ':' && At(1) == ':';
+    pos_ = after_name;
+    operand_expected_ = axis;
+    if (!prefix.empty() && prefix != "xml") {
+      return "unbound namespace prefix \"" + std::string(prefix) + "\"";
+    }
+    if (call && !IsNodeType(local) && (!prefix.empty() || !IsCoreFunction(local))) {
+      const std::string full =
+          prefix.empty() ? std::string(local) : std::string(prefix) + ":" + std::string(local);
+      return "unknown function \"" + full + "()\"";
+    }
+    return std::nullopt;
+  }
+
+  std::string_view xpath_;
+  std::size_t pos_ = 0;
+  bool operand_expected_ = true;
+};
+
 // Compiles `xpath` and evaluates it once on a tiny document, so that syntax errors, unknown
 // functions and unbound prefixes are reported when the configuration is loaded.
 bool ValidateXPath(const std::string& xpath, std::string* error) {
+  const auto fail = [&](const std::string& why) {
+    SetError(error, "invalid XPath \"" + xpath + "\": " + why);
+    return false;
+  };
+  if (TrimAscii(xpath).empty()) return fail("empty");
+  if (xpath.find('\0') != std::string::npos) return fail("NUL character");
+  if (auto problem = XPathNameChecker(xpath).FindProblem()) return fail(*problem);
   content::ScopedXmlErrorSilencer silence;
-  if (xpath.empty() || xpath.find('\0') != std::string::npos) {
-    SetError(error, "invalid XPath \"" + xpath + "\": empty");
-    return false;
-  }
   static constexpr std::string_view kProbe = "<html><body><p class='x'>x</p></body></html>";
-  XmlDocPtr probe(xmlReadMemory(kProbe.data(), static_cast<int>(kProbe.size()), nullptr, "UTF-8",
-                                kXmlOptions));
+  XmlDocPtr probe(
+      xmlReadMemory(kProbe.data(), static_cast<int>(kProbe.size()), nullptr, "UTF-8", kXmlOptions));
   XPathContextPtr context(xmlXPathNewContext(probe.get()));
-  if (probe == nullptr || context == nullptr) {
-    SetError(error, "cannot set up an XPath context");
-    return false;
-  }
-  context->error = content::IgnoreStructuredError;
+  if (probe == nullptr || context == nullptr) return fail("cannot set up an XPath context");
+  xmlResetLastError();
   XPathCompExprPtr compiled(xmlXPathCtxtCompile(context.get(), AsXmlChar(xpath)));
   XPathObjectPtr result;
   if (compiled != nullptr) result.reset(xmlXPathCompiledEval(compiled.get(), context.get()));
-  if (result == nullptr) {
-    SetError(error, "invalid XPath \"" + xpath + "\": " + content::DescribeXmlError(context->lastError));
-    return false;
-  }
+  if (result == nullptr) return fail(content::DescribeLastXPathError());
   return true;
 }
 
@@ -948,8 +1073,8 @@ struct Normalizer::Impl {
   bool InitSelector(const SelectorSpec& select, std::string* error);
   bool InitPatterns(const std::vector<std::string>& sources, std::string* error);
 
-  bool Extract(std::string_view body, ContentKind kind, std::string_view charset,
-               std::string* text, Result* result) const;
+  bool Extract(std::string_view body, ContentKind kind, std::string_view charset, std::string* text,
+               Result* result) const;
   bool ExtractMarkup(const PreparedInput& input, ContentKind kind, std::string* text,
                      Result* result) const;
   bool Select(xmlDoc* doc, bool html, std::string* text, Result* result) const;
@@ -977,7 +1102,6 @@ bool Normalizer::Impl::InitPatterns(const std::vector<std::string>& sources, std
     return false;
   }
   pcre2_set_match_limit(match_context.get(), kRegexMatchLimit);
-  pcre2_set_depth_limit(match_context.get(), kRegexDepthLimit);
   for (std::size_t i = 0; i < sources.size(); ++i) {
     int code = 0;
     PCRE2_SIZE offset = 0;
@@ -1060,11 +1184,10 @@ bool Normalizer::Impl::Select(xmlDoc* doc, bool html, std::string* text, Result*
     *result = ParseFailure("cannot allocate an XPath context");
     return false;
   }
-  context->error = content::IgnoreStructuredError;
+  xmlResetLastError();
   XPathObjectPtr selected(xmlXPathEvalExpression(AsXmlChar(xpath), context.get()));
   if (selected == nullptr) {
-    *result = ParseFailure("XPath \"" + xpath +
-                           "\" failed: " + content::DescribeXmlError(context->lastError));
+    *result = ParseFailure("XPath \"" + xpath + "\" failed: " + content::DescribeLastXPathError());
     return false;
   }
   if (selected->type != XPATH_NODESET) {  // string(...), count(...): the value itself
@@ -1106,8 +1229,7 @@ bool Normalizer::Impl::RemoveIgnored(std::string* text, Result* result) const {
       const int rc = pcre2_substitute(
           code, reinterpret_cast<PCRE2_SPTR>(text->data()), text->size(), 0,
           PCRE2_SUBSTITUTE_GLOBAL | options, match_data.get(), match_context.get(),
-          reinterpret_cast<PCRE2_SPTR>(""), 0, reinterpret_cast<PCRE2_UCHAR*>(out.data()),
-          &length);
+          reinterpret_cast<PCRE2_SPTR>(""), 0, reinterpret_cast<PCRE2_UCHAR*>(out.data()), &length);
       if (rc >= 0) out.resize(length);
       return rc;
     };

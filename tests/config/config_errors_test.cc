@@ -239,6 +239,26 @@ workloads:
         });
 }
 
+TEST_CASE("the store, embedder, advisor and interval settings are checked", "[config][errors]") {
+  const LoadResult result = ParseYaml(R"yaml(
+rag_store:
+  kind: webhook
+  postgres: { dsn_file: a, dsn_env: B }
+embedder: { kind: openai }
+advisor: { rag_if_changes_faster_than: 100d }
+defaults: { interval: soon }
+)yaml");
+  CHECK(Messages(result) ==
+        Lines{
+            "test.yaml:2:9: rag_store kind 'webhook' needs 'webhook'",
+            "test.yaml:3:37: rag_store.postgres takes 'dsn_file' or 'dsn_env', not both",
+            "test.yaml:4:19: embedder kind 'openai' needs 'model'",
+            "test.yaml:5:40: 'rag_if_changes_faster_than' (100d) must not be longer than "
+            "'fine_tune_if_stable_for' (90d)",
+            "test.yaml:6:23: 'interval' must be a duration such as 15m, or adaptive, not 'soon'",
+        });
+}
+
 TEST_CASE("listen rejects what is not HOST:PORT", "[config][errors]") {
   for (const char* listen : {"127.0.0.1", "127.0.0.1:65536", "127.0.0.1:http", ":9711", "::1:9711",
                              "\"[::1]9711\"", "\"[nope]:9711\""}) {

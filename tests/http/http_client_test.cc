@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/http/tls_server.h"
 #include "tests/support/fault_server.h"
 #include "tests/support/temp_dir.h"
 
@@ -185,7 +186,9 @@ TEST_CASE("a gzip bomb stops at max_bytes of inflated output") {
   FaultServer server;
   server.Route("/bomb", FaultServer::GzipBomb{.inflated_bytes = std::uint64_t{1} << 30});
   HttpRequest request = Get(server.Url("/bomb"));
-  request.max_bytes = 1 << 20;
+  request.max_bytes = 2 << 20;
+  // Small enough on the wire to pass the Content-Length check: the inflated size must stop it.
+  REQUIRE(freshd::testing::GzipZeros(std::uint64_t{1} << 30).size() < request.max_bytes);
 
   const auto start = Clock::now();
   const HttpResponse response = FetchOne(request);
@@ -293,6 +296,28 @@ TEST_CASE("https to a plain HTTP port is a TLS error") {
   const std::string url = "https://127.0.0.1:" + std::to_string(server.port()) + "/";
   const HttpResponse response = FetchOne(Get(url));
   CHECK(response.error == FetchError::kTls);
+}
+
+TEST_CASE("a self-signed certificate is refused unless it is the ca_file") {
+  freshd::testing::TlsServer server;
+  CHECK(FetchOne(Get(server.Url("/"))).error == FetchError::kTls);
+
+  freshd::testing::TempDir dir;
+  freshd::testing::WriteFile(dir / "ca.pem", server.certificate_pem());
+  HttpRequest request = Get(server.Url("/"));
+  request.ca_file = dir / "ca.pem";
+  const HttpResponse response = FetchOne(request);
+  CHECK(response.error == FetchError::kNone);
+  CHECK(response.body == "secure");
+}
+
+TEST_CASE("a trusted certificate for another name is refused") {
+  freshd::testing::TlsServer server("DNS:example.com");
+  freshd::testing::TempDir dir;
+  freshd::testing::WriteFile(dir / "ca.pem", server.certificate_pem());
+  HttpRequest request = Get(server.Url("/"));
+  request.ca_file = dir / "ca.pem";
+  CHECK(FetchOne(request).error == FetchError::kTls);
 }
 
 TEST_CASE("a redirect loop is an I/O error after max_redirects") {

@@ -56,30 +56,44 @@ FaultServer::Request Describe(const HttpRequest& request) {
   return seen;
 }
 
-// Deflates `next(buffer)` pieces until it returns an empty view, with gzip framing.
-template <typename Next>
-std::string GzipPieces(Next next) {
+// Raw deflate of `data`, in a fresh stream. With Z_FULL_FLUSH the output ends on a byte
+// boundary and refers to nothing before it, so such pieces can be concatenated; Z_FINISH on
+// no data gives the closing block.
+std::string Deflate(std::string_view data, int flush) {
   z_stream stream{};
-  if (deflateInit2(&stream, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) !=
-      Z_OK) {
+  if (deflateInit2(&stream, Z_BEST_COMPRESSION, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY) != Z_OK) {
     throw std::runtime_error("deflateInit2 failed");
   }
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  stream.avail_in = static_cast<uInt>(data.size());
   std::string out;
   char buffer[kChunkBytes];
-  int flush = Z_NO_FLUSH;
-  while (flush != Z_FINISH) {
-    const std::string_view piece = next();
-    flush = piece.empty() ? Z_FINISH : Z_NO_FLUSH;
-    stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(piece.data()));
-    stream.avail_in = static_cast<uInt>(piece.size());
-    do {
-      stream.next_out = reinterpret_cast<Bytef*>(buffer);
-      stream.avail_out = sizeof(buffer);
-      deflate(&stream, flush);
-      out.append(buffer, sizeof(buffer) - stream.avail_out);
-    } while (stream.avail_out == 0);
-  }
+  do {
+    stream.next_out = reinterpret_cast<Bytef*>(buffer);
+    stream.avail_out = sizeof(buffer);
+    deflate(&stream, flush);
+    out.append(buffer, sizeof(buffer) - stream.avail_out);
+  } while (stream.avail_out == 0);
   deflateEnd(&stream);
+  return out;
+}
+
+std::uint32_t Crc32(std::string_view data) {
+  return crc32(crc32(0, nullptr, 0), reinterpret_cast<const Bytef*>(data.data()),
+               static_cast<uInt>(data.size()));
+}
+
+void AppendLittleEndian32(std::string& out, std::uint64_t value) {
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((value >> (8 * i)) & 0xff));
+}
+
+// RFC 1952 framing around deflated data of `size` bytes with checksum `crc`.
+std::string GzipMember(std::string_view deflated, std::uint32_t crc, std::uint64_t size) {
+  std::string out("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff", 10);
+  out += deflated;
+  out += Deflate({}, Z_FINISH);
+  AppendLittleEndian32(out, crc);
+  AppendLittleEndian32(out, size);  // ISIZE is the size modulo 2^32
   return out;
 }
 
@@ -321,22 +335,26 @@ std::string BinaryBody(std::size_t size) {
 }
 
 std::string Gzip(std::string_view data) {
-  bool given = false;
-  return GzipPieces([&]() -> std::string_view {
-    if (given) return {};
-    given = true;
-    return data;
-  });
+  return GzipMember(Deflate(data, Z_FULL_FLUSH), Crc32(data), data.size());
 }
 
 std::string GzipZeros(std::uint64_t count) {
-  const std::string zeros(1 << 20, '\0');
+  // Compressing a GiB takes seconds; compressing one MiB and repeating its output takes
+  // milliseconds and inflates to the same zeros.
+  const std::string unit(1 << 20, '\0');
+  const std::string unit_deflated = Deflate(unit, Z_FULL_FLUSH);
+  const std::uint32_t unit_crc = Crc32(unit);
+  std::string deflated;
+  std::uint32_t crc = Crc32({});
   std::uint64_t left = count;
-  return GzipPieces([&]() -> std::string_view {
-    const std::size_t size = static_cast<std::size_t>(std::min<std::uint64_t>(left, zeros.size()));
-    left -= size;
-    return std::string_view(zeros.data(), size);
-  });
+  for (; left >= unit.size(); left -= unit.size()) {
+    deflated += unit_deflated;
+    crc = crc32_combine(crc, unit_crc, static_cast<z_off_t>(unit.size()));
+  }
+  const std::string_view rest(unit.data(), static_cast<std::size_t>(left));
+  deflated += Deflate(rest, Z_FULL_FLUSH);
+  crc = crc32_combine(crc, Crc32(rest), static_cast<z_off_t>(rest.size()));
+  return GzipMember(deflated, crc, count);
 }
 
 }  // namespace freshd::testing
