@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libboost-dev libcurl4-openssl-dev librocksdb-dev prometheus-cpp-dev libspdlog-dev
   catch2 libyaml-cpp-dev libsystemd-dev libxml2-dev libxxhash-dev nlohmann-json3-dev
-  libpq-dev libpcre2-dev zlib1g-dev
+  libpq-dev libpcre2-dev zlib1g-dev libssl-dev
   # servers and tools the tests and the demo start on loopback
   nginx-light prometheus time bc
 )
