@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <systemd/sd-daemon.h>
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -360,6 +361,8 @@ int Daemon::Once(std::ostream& out) {
     spdlog::critical("{}", error);
     return 1;
   }
+  // Work posted to the workers comes back to the loop: keep it running until the last run.
+  auto guard = asio::make_work_guard(impl.io);
   impl.io.run();
   impl.engine->Stop();
   impl.workers.join();
