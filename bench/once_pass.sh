@@ -54,6 +54,32 @@ pass() {
   printf '%-28s %8.2f s %8.1f MiB   %s\n' "$1" "$wall" "$(echo "$rss / 1024" | bc -l)" \
     "$(tail -1 "$work/out")"
 }
+# The baseline, measured in the same run on the same pages: urlwatch, the classic page
+# watcher (10 worker threads), when it is installed.
+urlwatch_pass() {
+  HOME="$work/home" /usr/bin/time -f "%e %M" -o "$work/time" urlwatch --urls "$work/urls.yaml" \
+    --config "$work/urlwatch.yaml" --cache "$work/cache.db" > /dev/null 2>&1 || true
+  read -r wall rss < "$work/time"
+  printf '%-28s %8.2f s %8.1f MiB\n' "$1" "$wall" "$(echo "$rss / 1024" | bc -l)"
+  echo "$wall"  > "$work/urlwatch_$2"
+}
+
 echo "freshd once over $count documents (nginx on loopback, $(nproc) cores)"
 pass "first pass (all new)"
+cp "$work/time" "$work/freshd_first"
 pass "second pass (all 304)"
+cp "$work/time" "$work/freshd_second"
+if command -v urlwatch >/dev/null; then
+  mkdir -p "$work/home"
+  for i in $(seq 1 "$count"); do
+    echo "url: http://127.0.0.1:$port/docs/$i.html"; echo "---"
+  done > "$work/urls.yaml"
+  printf 'report:\n  text: {enabled: false}\n  stdout: {enabled: false}\n' > "$work/urlwatch.yaml"
+  urlwatch_pass "urlwatch first pass" first
+  urlwatch_pass "urlwatch second pass" second
+  for p in first second; do
+    read -r f _ < "$work/freshd_$p"
+    printf 'urlwatch / freshd wall time, %s pass: %.1fx\n' "$p" \
+      "$(echo "$(cat "$work/urlwatch_$p") / ($f + 0.001)" | bc -l)"
+  done
+fi
