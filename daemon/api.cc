@@ -34,8 +34,8 @@ nlohmann::json SourcesJson(const Engine& engine, const scheduler::Scheduler& sch
         {"kind", config::ToString(source->kind)},
         {"target", Target(*source)},
         {"state", state->failing ? "failing" : "ok"},
-        {"last_error", state->last_error.empty() ? nlohmann::json(nullptr)
-                                                 : nlohmann::json(state->last_error)},
+        {"last_error",
+         state->last_error.empty() ? nlohmann::json(nullptr) : nlohmann::json(state->last_error)},
         {"documents", state->documents},
         {"documents_failing", state->documents_failing},
         {"checks", state->checks},
@@ -54,29 +54,31 @@ nlohmann::json DocumentsJson(const store::StateStore& store, const std::string& 
                              const std::string& after, std::size_t limit) {
   nlohmann::json documents = nlohmann::json::array();
   std::optional<std::string> next;
-  store.ForEachDocument(source, [&](const store::DocumentKey& key,
-                                    const store::DocumentRecord& record) {
-    if (!after.empty() && key.uri <= after) return true;
-    if (documents.size() == limit) {
-      next = documents.back()["uri"].get<std::string>();
-      return false;
-    }
-    documents.push_back({
-        {"uri", key.uri},
-        {"state", record.removed ? "removed" : record.consecutive_errors > 0 ? "failing" : "ok"},
-        {"first_seen", Timestamp(record.first_seen_ms)},
-        {"last_check", Timestamp(record.last_check_ms)},
-        {"last_change", Timestamp(record.last_change_ms)},
-        {"modified", Timestamp(record.modified_ms)},
-        {"checks", record.checks},
-        {"changes", record.changes},
-        {"errors", record.errors},
-        {"last_error", record.last_error.empty() ? nlohmann::json(nullptr)
-                                                 : nlohmann::json(record.last_error)},
-        {"content_hash", record.content_hash},
-    });
-    return true;
-  });
+  store.ForEachDocument(
+      source, [&](const store::DocumentKey& key, const store::DocumentRecord& record) {
+        if (!after.empty() && key.uri <= after) return true;
+        if (documents.size() == limit) {
+          next = documents.back()["uri"].get<std::string>();
+          return false;
+        }
+        documents.push_back({
+            {"uri", key.uri},
+            {"state", record.removed                  ? "removed"
+                      : record.consecutive_errors > 0 ? "failing"
+                                                      : "ok"},
+            {"first_seen", Timestamp(record.first_seen_ms)},
+            {"last_check", Timestamp(record.last_check_ms)},
+            {"last_change", Timestamp(record.last_change_ms)},
+            {"modified", Timestamp(record.modified_ms)},
+            {"checks", record.checks},
+            {"changes", record.changes},
+            {"errors", record.errors},
+            {"last_error", record.last_error.empty() ? nlohmann::json(nullptr)
+                                                     : nlohmann::json(record.last_error)},
+            {"content_hash", record.content_hash},
+        });
+        return true;
+      });
   nlohmann::json page = {{"source", source}, {"documents", documents}};
   page["next"] = next ? nlohmann::json(*next) : nlohmann::json(nullptr);
   return page;

@@ -33,7 +33,9 @@ commands:
   run -c FILE            run the daemon in the foreground (systemd runs this)
   once -c FILE           check every source once, print a summary, exit
   check-config -c FILE   validate a configuration file; print every problem
-  status [--url URL]     sources of a running daemon (default )" "http://127.0.0.1:9711" R"()
+  status [--url URL]     sources of a running daemon (default )"
+                               "http://127.0.0.1:9711"
+                               R"()
 
 options:
   -c, --config FILE      configuration file (default /etc/freshd/freshd.yaml)
@@ -155,14 +157,14 @@ int Status(const Arguments& arguments) {
   std::cout << std::left << std::setw(22) << "WORKLOAD" << std::setw(22) << "SOURCE"
             << std::setw(10) << "KIND" << std::setw(8) << "STATE" << std::setw(10) << "DOCUMENTS"
             << std::setw(9) << "CHANGES" << std::setw(8) << "ERRORS" << std::setw(22)
-            << "LAST CHECK" << "LAST CHANGE\n";
+            << "LAST CHECK"
+            << "LAST CHANGE\n";
   for (const auto& source : (*sources)["sources"]) {
     std::cout << std::setw(22) << Text(source["workload"]) << std::setw(22)
               << Text(source["source"]) << std::setw(10) << Text(source["kind"]) << std::setw(8)
-              << Text(source["state"]) << std::setw(10) << Text(source["documents"])
-              << std::setw(9) << Text(source["changes"]) << std::setw(8) << Text(source["errors"])
-              << std::setw(22) << Text(source["last_check"]) << Text(source["last_change"])
-              << "\n";
+              << Text(source["state"]) << std::setw(10) << Text(source["documents"]) << std::setw(9)
+              << Text(source["changes"]) << std::setw(8) << Text(source["errors"]) << std::setw(22)
+              << Text(source["last_check"]) << Text(source["last_change"]) << "\n";
   }
   return 0;
 }

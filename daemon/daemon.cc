@@ -49,8 +49,8 @@ std::string QueryParameter(std::string_view target, std::string_view name) {
           value += ' ';
         } else if (raw[i] == '%' && i + 2 < raw.size() && std::isxdigit(raw[i + 1]) &&
                    std::isxdigit(raw[i + 2])) {
-          value += static_cast<char>(std::strtol(std::string(raw.substr(i + 1, 2)).c_str(),
-                                                 nullptr, 16));
+          value += static_cast<char>(
+              std::strtol(std::string(raw.substr(i + 1, 2)).c_str(), nullptr, 16));
           i += 2;
         } else {
           value += raw[i];
@@ -136,8 +136,8 @@ void Daemon::Impl::ArmTimer() {
   if (stopping) return;
   auto due = scheduler.NextDue();
   if (!due) return;
-  const auto wait = std::max(scheduler::Duration(0), std::chrono::duration_cast<scheduler::Duration>(
-                                                         *due - clock.Now()));
+  const auto wait = std::max(scheduler::Duration(0),
+                             std::chrono::duration_cast<scheduler::Duration>(*due - clock.Now()));
   timer.expires_after(wait);
   timer.async_wait([this](boost::system::error_code error) {
     if (!error) StartDue();
@@ -262,13 +262,13 @@ void Daemon::Impl::Route(const HttpRequest& request, Respond respond) {
       limit = std::clamp<std::size_t>(std::strtoul(text.c_str(), nullptr, 10), 1, kMaxDocumentPage);
     }
     // The documents are read on a worker; the reply is written back on the loop.
-    asio::post(workers, [this, request, respond, source, limit,
-                         after = QueryParameter(target, "after")] {
-      std::string body = DocumentsJson(*store, source, after, limit).dump(2);
-      asio::post(io, [request, respond, body = std::move(body)]() mutable {
-        respond(MakeReply(request, http::status::ok, "application/json", std::move(body)));
-      });
-    });
+    asio::post(
+        workers, [this, request, respond, source, limit, after = QueryParameter(target, "after")] {
+          std::string body = DocumentsJson(*store, source, after, limit).dump(2);
+          asio::post(io, [request, respond, body = std::move(body)]() mutable {
+            respond(MakeReply(request, http::status::ok, "application/json", std::move(body)));
+          });
+        });
     return;
   }
   if (path == "/-/reload" && request.method() == http::verb::post) {
@@ -289,8 +289,8 @@ Daemon::~Daemon() {
 int Daemon::Run() {
   Impl& impl = *impl_;
   if (!impl.OpenStore()) return 1;
-  impl.server = std::make_unique<HttpServer>(
-      impl.io, [&impl](const HttpRequest& request, Respond respond) {
+  impl.server =
+      std::make_unique<HttpServer>(impl.io, [&impl](const HttpRequest& request, Respond respond) {
         impl.Route(request, std::move(respond));
       });
   std::string error;
@@ -376,7 +376,8 @@ int Daemon::Once(std::ostream& out) {
   std::uint64_t documents = 0;
   std::uint64_t changed = 0;
   out << std::left << std::setw(28) << "SOURCE" << std::setw(10) << "DOCUMENTS" << std::setw(10)
-      << "CHANGED" << std::setw(8) << "ERRORS" << "STATE\n";
+      << "CHANGED" << std::setw(8) << "ERRORS"
+      << "STATE\n";
   for (const auto& result : results) {
     const SourceState* state = impl.engine->State(result.source);
     out << std::setw(28) << result.source << std::setw(10) << result.documents_checked

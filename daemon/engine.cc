@@ -200,7 +200,8 @@ watchers::HttpRequest Engine::Impl::RequestFor(const config::Source& source,
                                                const std::string& url) const {
   watchers::HttpRequest request;
   request.url = url;
-  for (const auto& header : source.fetch.headers) request.headers.emplace_back(header.name, header.value);
+  for (const auto& header : source.fetch.headers)
+    request.headers.emplace_back(header.name, header.value);
   request.timeout = source.fetch.timeout;
   request.max_bytes = source.fetch.max_bytes;
   request.user_agent = source.fetch.user_agent;
@@ -281,8 +282,7 @@ void Engine::Impl::Account(WatchedSource& source, const DocumentKey& key,
                            const RecordResult& recorded, const Observation& observation,
                            SourceRunResult* result) {
   if (!recorded.ok) {
-    spdlog::error("source {}: cannot record check of {}: {}", key.source, key.uri,
-                  recorded.error);
+    spdlog::error("source {}: cannot record check of {}: {}", key.source, key.uri, recorded.error);
     ++result->errors;
     return;
   }
@@ -304,10 +304,10 @@ void Engine::Impl::Account(WatchedSource& source, const DocumentKey& key,
     ++result->errors;
     metrics.CountCheck(source.labels, metrics::CheckResult::kError);
     metrics.CountError(source.labels, observation.error_reason);
-    const bool new_state = observation.kind == Observation::Kind::kGone
-                               ? !previous || !previous->removed
-                               : !was_failing || previous->last_error.rfind(
-                                                     observation.error_reason, 0) != 0;
+    const bool new_state =
+        observation.kind == Observation::Kind::kGone
+            ? !previous || !previous->removed
+            : !was_failing || previous->last_error.rfind(observation.error_reason, 0) != 0;
     if (observation.kind == Observation::Kind::kError && !was_failing) ++state.documents_failing;
     if (new_state) {
       spdlog::warn("source {}: {} failing: {}: {}", key.source, key.uri, observation.error_reason,
@@ -418,8 +418,8 @@ void Engine::Impl::FetchListing(std::shared_ptr<SourceRun> run, std::string url,
               return;
             }
             for (auto& document : listing.documents) found->push_back(std::move(document));
-            auto children = std::make_shared<std::vector<std::string>>(
-                std::move(listing.child_sitemaps));
+            auto children =
+                std::make_shared<std::vector<std::string>>(std::move(listing.child_sitemaps));
             if (depth > 0 || children->empty()) {
               finished(true);
               return;
@@ -460,10 +460,12 @@ void Engine::Impl::ExpandListing(std::shared_ptr<SourceRun> run,
       [this, name, listed = std::move(seen)] {
         std::vector<std::pair<DocumentKey, std::pair<RecordResult, Observation>>> removed;
         std::vector<DocumentKey> vanished;
-        store.ForEachDocument(name, [&](const DocumentKey& key, const store::DocumentRecord& record) {
-          if (!record.removed && !listed.contains(key.uri)) vanished.push_back(key);
-          return true;
-        });
+        store.ForEachDocument(name,
+                              [&](const DocumentKey& key, const store::DocumentRecord& record) {
+                                if (!record.removed && !listed.contains(key.uri))
+                                  vanished.push_back(key);
+                                return true;
+                              });
         for (const auto& key : vanished) {
           Observation gone;
           gone.kind = Observation::Kind::kGone;
@@ -525,9 +527,8 @@ void Engine::Impl::StartDirectoryRun(std::shared_ptr<SourceRun> run) {
         if (content.error != watchers::FetchError::kNone) {
           observation = ErrorObservation(observation.time_ms, content.error, content.message);
         } else {
-          observation = ContentObservation(
-              observation.time_ms, *normalizer, content.body,
-              watchers::DetectContentKind("", file.relative_path), "");
+          observation = ContentObservation(observation.time_ms, *normalizer, content.body,
+                                           watchers::DetectContentKind("", file.relative_path), "");
           observation.etag = validator;
           observation.modified_ms = file.mtime_ns / 1000000;
         }
@@ -573,10 +574,10 @@ bool SameHeaders(const std::vector<config::Header>& a, const std::vector<config:
 }
 
 bool SameSource(const config::Source& a, const config::Source& b) {
-  return a.workload == b.workload && a.kind == b.kind && a.url == b.url &&
-         a.include == b.include && a.path == b.path && a.glob == b.glob &&
-         a.select.kind == b.select.kind && a.select.expression == b.select.expression &&
-         a.ignore == b.ignore && a.fetch.interval == b.fetch.interval &&
+  return a.workload == b.workload && a.kind == b.kind && a.url == b.url && a.include == b.include &&
+         a.path == b.path && a.glob == b.glob && a.select.kind == b.select.kind &&
+         a.select.expression == b.select.expression && a.ignore == b.ignore &&
+         a.fetch.interval == b.fetch.interval &&
          a.fetch.adaptive_interval == b.fetch.adaptive_interval &&
          a.fetch.timeout == b.fetch.timeout && a.fetch.max_bytes == b.fetch.max_bytes &&
          a.fetch.user_agent == b.fetch.user_agent && SameHeaders(a.fetch.headers, b.fetch.headers);
@@ -644,10 +645,10 @@ bool Engine::Configure(const config::Config& config, std::string* error,
           return false;
         }
       }
-      auto watched = existing != impl.sources.end() ? existing->second
-                                                    : std::make_shared<WatchedSource>();
-      const bool relabel = existing != impl.sources.end() &&
-                           existing->second->config.workload != source.workload;
+      auto watched =
+          existing != impl.sources.end() ? existing->second : std::make_shared<WatchedSource>();
+      const bool relabel =
+          existing != impl.sources.end() && existing->second->config.workload != source.workload;
       if (relabel) impl.metrics.RemoveSource(watched->labels);
       watched->config = source;
       watched->normalizer = std::move(normalizer);
@@ -672,20 +673,21 @@ bool Engine::Configure(const config::Config& config, std::string* error,
     return true;
   }
   for (const auto& watched : added) {
-    impl.OnWorker([&store = impl.store, name = watched->config.name] { return LoadState(store, name); },
-                  [&impl, watched, remaining, done](SourceState state) {
-                    if (!watched->removed) {
-                      watched->state = state;
-                      impl.metrics.SetDocuments(watched->labels, static_cast<double>(state.documents));
-                      if (state.last_check_ms > 0) {
-                        impl.metrics.SetLastCheck(watched->labels, state.last_check_ms / 1000.0);
-                      }
-                      if (state.last_change_ms > 0) {
-                        impl.metrics.SetLastChange(watched->labels, state.last_change_ms / 1000.0);
-                      }
-                    }
-                    if (--*remaining == 0) done();
-                  });
+    impl.OnWorker(
+        [&store = impl.store, name = watched->config.name] { return LoadState(store, name); },
+        [&impl, watched, remaining, done](SourceState state) {
+          if (!watched->removed) {
+            watched->state = state;
+            impl.metrics.SetDocuments(watched->labels, static_cast<double>(state.documents));
+            if (state.last_check_ms > 0) {
+              impl.metrics.SetLastCheck(watched->labels, state.last_check_ms / 1000.0);
+            }
+            if (state.last_change_ms > 0) {
+              impl.metrics.SetLastChange(watched->labels, state.last_change_ms / 1000.0);
+            }
+          }
+          if (--*remaining == 0) done();
+        });
   }
   return true;
 }

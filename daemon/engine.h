@@ -7,14 +7,13 @@
 // runs on the worker pool, so the event loop never waits on them.
 #pragma once
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <functional>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/thread_pool.hpp>
 
 #include "config/config.h"
 #include "daemon/source_state.h"
@@ -48,8 +47,7 @@ class Engine {
   // Installs a configuration: sources added, changed or removed; the state of sources that
   // stay is kept. Fails (and changes nothing) when a source's selector or patterns do not
   // compile. Calls `done` once the in-memory summaries of new sources are loaded.
-  bool Configure(const config::Config& config, std::string* error,
-                 std::function<void()> done);
+  bool Configure(const config::Config& config, std::string* error, std::function<void()> done);
 
   using RunCallback = std::function<void(SourceRunResult)>;
   // Checks every document of a source once. Never called twice concurrently for a source.

@@ -29,10 +29,9 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->body_limit(kMaxRequestBytes);
     stream_.expires_after(kIdleTimeout);
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code error, std::size_t) {
-                       self->OnRead(error);
-                     });
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code error, std::size_t) { self->OnRead(error); });
   }
 
   void OnRead(beast::error_code error) {
@@ -41,9 +40,8 @@ class Session : public std::enable_shared_from_this<Session> {
       return;
     }
     request_ = parser_->release();
-    handler_(request_, [self = shared_from_this()](HttpReply reply) {
-      self->Write(std::move(reply));
-    });
+    handler_(request_,
+             [self = shared_from_this()](HttpReply reply) { self->Write(std::move(reply)); });
   }
 
   void Write(HttpReply reply) {

@@ -3,12 +3,11 @@
 // worker without holding the loop.
 #pragma once
 
+#include <boost/asio/io_context.hpp>
+#include <boost/beast/http.hpp>
 #include <functional>
 #include <memory>
 #include <string>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/beast/http.hpp>
 
 namespace freshd::daemon {
 

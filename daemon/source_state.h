@@ -16,7 +16,7 @@ struct SourceState {
   std::int64_t last_change_ms = 0;
   // Health of the source-level fetch (the page, the listing or the folder scan).
   bool failing = false;
-  std::string last_error;  // "reason: message"
+  std::string last_error;               // "reason: message"
   std::uint32_t documents_failing = 0;  // documents whose last check failed
 };
 

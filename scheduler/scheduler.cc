@@ -25,8 +25,8 @@ void Scheduler::Add(const std::string& source, Duration interval,
                     std::optional<TimePoint> last_check) {
   const TimePoint now = clock_.Now();
   const Duration spread_window = std::min(interval, options_.initial_spread);
-  std::uniform_int_distribution<Duration::rep> spread(0, std::max<Duration::rep>(
-                                                             0, spread_window.count() - 1));
+  std::uniform_int_distribution<Duration::rep> spread(
+      0, std::max<Duration::rep>(0, spread_window.count() - 1));
   TimePoint due = now + Duration(spread(random_));
   if (last_check && *last_check + interval > due) {
     due = *last_check + interval;
@@ -77,11 +77,11 @@ void Scheduler::Complete(const std::string& source, bool failed) {
   Duration delay = entry.interval;
   if (entry.failures > 0) {
     const Duration cap = std::max(entry.interval, options_.backoff_cap);
-    const double factor = std::ldexp(1.0, static_cast<int>(std::min(entry.failures,
-                                                                     kMaxBackoffDoublings)));
+    const double factor =
+        std::ldexp(1.0, static_cast<int>(std::min(entry.failures, kMaxBackoffDoublings)));
     const double backed_off = static_cast<double>(entry.interval.count()) * factor;
-    delay = Duration(static_cast<Duration::rep>(
-        std::min(backed_off, static_cast<double>(cap.count()))));
+    delay = Duration(
+        static_cast<Duration::rep>(std::min(backed_off, static_cast<double>(cap.count()))));
   }
   entry.due = clock_.Now() + Jittered(delay);
 }

@@ -9,7 +9,7 @@ packages=(
   catch2 libyaml-cpp-dev libsystemd-dev libxml2-dev libxxhash-dev nlohmann-json3-dev
   libpq-dev libpcre2-dev zlib1g-dev libssl-dev
   # servers and tools the tests and the demo start on loopback
-  nginx-light prometheus time bc
+  nginx-light prometheus systemd time bc
 )
 
 missing=()

@@ -7,8 +7,8 @@ namespace freshd::testing {
 
 EngineHarness::EngineHarness(const std::string& workloads_yaml, const std::string& defaults_yaml)
     : guard_(boost::asio::make_work_guard(io_)) {
-  const std::string yaml = "state_dir: " + (dir_ / "state") + "\n" + defaults_yaml +
-                           "workloads:\n" + workloads_yaml;
+  const std::string yaml =
+      "state_dir: " + (dir_ / "state") + "\n" + defaults_yaml + "workloads:\n" + workloads_yaml;
   config::LoadResult loaded = config::Parse(yaml, dir_ / "freshd.yaml");
   if (!loaded.config) {
     std::string errors;

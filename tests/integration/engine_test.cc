@@ -100,10 +100,9 @@ TEST_CASE("an nginx page: new, then not modified (304), then changed, then uncha
             "14 days.</p></article></main><footer>Last updated: 3</footer></body></html>");
   CHECK(harness.Check("refund").changed == 0);
 
-  CHECK(Outcomes(harness, key) == std::vector<CheckOutcome>{CheckOutcome::kNew,
-                                                            CheckOutcome::kNotModified,
-                                                            CheckOutcome::kChanged,
-                                                            CheckOutcome::kUnchanged});
+  CHECK(Outcomes(harness, key) ==
+        std::vector<CheckOutcome>{CheckOutcome::kNew, CheckOutcome::kNotModified,
+                                  CheckOutcome::kChanged, CheckOutcome::kUnchanged});
   CHECK(Checks(harness, "refund", "changed") == 2);
   CHECK(Checks(harness, "refund", "unchanged") == 1);
   CHECK(harness.State("refund").documents == 1);
@@ -117,7 +116,8 @@ TEST_CASE("a sitemap expands to its documents, filters them, and marks dropped o
   TempDir site;
   Nginx nginx(site.path(), site.path() / "nginx-work");
   auto sitemap = [&](const std::vector<std::string>& paths) {
-    std::string xml = R"(<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">)";
+    std::string xml =
+        R"(<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">)";
     for (const auto& path : paths) xml += "<url><loc>" + nginx.Url(path) + "</loc></url>";
     WriteFile(site.path() / "sitemap.xml", xml + "</urlset>");
   };
@@ -126,8 +126,8 @@ TEST_CASE("a sitemap expands to its documents, filters them, and marks dropped o
   }
   WriteFile(site.path() / "blog" / "x.html", Page("blog"));
   sitemap({"/policies/a.html", "/policies/b.html", "/policies/c.html", "/blog/x.html"});
-  EngineHarness harness(Workload(Source(
-      "pages", "sitemap: { url: \"" + nginx.Url("/sitemap.xml") + "\", include: \"/policies/\" }")));
+  EngineHarness harness(Workload(Source("pages", "sitemap: { url: \"" + nginx.Url("/sitemap.xml") +
+                                                     "\", include: \"/policies/\" }")));
 
   auto first = harness.Check("pages");
   CHECK(first.documents_checked == 3);
@@ -162,8 +162,10 @@ TEST_CASE("a sitemap index and an Atom feed are followed to their documents") {
                 nginx.Url("/part2.xml") + "</loc></sitemap></sitemapindex>");
   WriteFile(site.path() / "feed.xml",
             "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>t</title><entry><title>e</title>"
-            "<link href=\"" + nginx.Url("/two.html") + "\"/><updated>2026-01-02T00:00:00Z"
-            "</updated></entry></feed>");
+            "<link href=\"" +
+                nginx.Url("/two.html") +
+                "\"/><updated>2026-01-02T00:00:00Z"
+                "</updated></entry></feed>");
   EngineHarness harness(
       Workload(Source("index", "sitemap: { url: \"" + nginx.Url("/index.xml") + "\" }") +
                Source("feed", "feed: { url: \"" + nginx.Url("/feed.xml") + "\" }")));
@@ -221,10 +223,9 @@ TEST_CASE("bad sources fail with the right reason, once in the log, and the rest
   const int closed_port = freshd::testing::FreePort();
 
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"slow", "timeout"},   {"missing", "http_4xx"}, {"broken", "http_5xx"},
-      {"huge", "too_large"}, {"bomb", "too_large"},   {"liar", "io"},
-      {"latin", "parse"},    {"binary", "parse"},     {"loop", "io"},
-      {"refused", "connect"}};
+      {"slow", "timeout"},   {"missing", "http_4xx"}, {"broken", "http_5xx"}, {"huge", "too_large"},
+      {"bomb", "too_large"}, {"liar", "io"},          {"latin", "parse"},     {"binary", "parse"},
+      {"loop", "io"},        {"refused", "connect"}};
   std::string sources;
   for (const auto& [name, reason] : cases) {
     const std::string url = name == "refused"

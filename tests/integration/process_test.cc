@@ -1,5 +1,7 @@
 // The freshd binary as a user runs it: the command line, the daemon's endpoints, a clean
 // stop on SIGTERM, and no recorded change lost to SIGKILL.
+#include "tests/support/process.h"
+
 #include <signal.h>
 
 #include <atomic>
@@ -12,7 +14,6 @@
 #include <thread>
 
 #include "store/state_store.h"
-#include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 #include "watchers/http_client.h"
 
@@ -58,8 +59,10 @@ bool WaitForReady(int port) {
 std::string Config(const TempDir& dir, int port, const std::string& sources,
                    const std::string& interval = "1h") {
   return "state_dir: " + (dir / "state") + "\nlisten: 127.0.0.1:" + std::to_string(port) +
-         "\ndefaults: { interval: " + interval + ", timeout: 2s }\nworkloads:\n  - name: docs\n"
-         "    strategy: rag\n    sources:\n" + sources;
+         "\ndefaults: { interval: " + interval +
+         ", timeout: 2s }\nworkloads:\n  - name: docs\n"
+         "    strategy: rag\n    sources:\n" +
+         sources;
 }
 
 std::string DirectorySource(const std::string& name, const std::string& path) {
@@ -79,9 +82,9 @@ TEST_CASE("the command line answers --version, --help and usage errors with the 
   CHECK(RunCommand({FreshdBinary()}, &output) == 2);
   CHECK(RunCommand({FreshdBinary(), "frobnicate"}, &output) == 2);
   CHECK(RunCommand({FreshdBinary(), "run", "--bogus"}, &output) == 2);
-  CHECK(RunCommand({FreshdBinary(), "status", "--url", "http://127.0.0.1:" +
-                                                            std::to_string(FreePort())},
-                   &output) == 1);
+  CHECK(RunCommand(
+            {FreshdBinary(), "status", "--url", "http://127.0.0.1:" + std::to_string(FreePort())},
+            &output) == 1);
   CHECK(output.find("cannot reach freshd") != std::string::npos);
 }
 
@@ -157,8 +160,8 @@ TEST_CASE("run serves metrics that promtool accepts, health, readiness and the s
                      "workload=\"docs\"} 1") != std::string::npos);
   WriteFile(dir.path() / "metrics.txt", metrics);
   std::string promtool;
-  CHECK(RunCommand({"sh", "-c", "promtool check metrics < " + (dir / "metrics.txt")},
-                   &promtool) == 0);
+  CHECK(RunCommand({"sh", "-c", "promtool check metrics < " + (dir / "metrics.txt")}, &promtool) ==
+        0);
   INFO(promtool);
   CHECK(promtool.find("error") == std::string::npos);
 

@@ -80,8 +80,7 @@ bool WaitForPort(int port, int timeout_ms) {
     address.sin_family = AF_INET;
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     address.sin_port = htons(static_cast<uint16_t>(port));
-    const bool connected =
-        connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
+    const bool connected = connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
     close(fd);
     if (connected) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -109,13 +108,14 @@ Nginx::Nginx(const std::filesystem::path& root, const std::filesystem::path& wor
             std::string(getuid() == 0 ? "user root root;\n" : "") +
                 "daemon off;\nworker_processes 1;\npid " + work + "/nginx.pid;\nerror_log " + work +
                 "/error.log warn;\nevents { worker_connections 512; }\nhttp {\n  access_log "
-                "off;\n  client_body_temp_path " + work + "/tmp;\n  proxy_temp_path " + work +
-                "/tmp;\n  fastcgi_temp_path " + work + "/tmp;\n  uwsgi_temp_path " + work +
-                "/tmp;\n  scgi_temp_path " + work + "/tmp;\n  types { text/html html; "
+                "off;\n  client_body_temp_path " +
+                work + "/tmp;\n  proxy_temp_path " + work + "/tmp;\n  fastcgi_temp_path " + work +
+                "/tmp;\n  uwsgi_temp_path " + work + "/tmp;\n  scgi_temp_path " + work +
+                "/tmp;\n  types { text/html html; "
                 "application/xml xml; text/markdown md; application/json json; }\n"
                 "  default_type text/plain;\n  keepalive_requests 100000;\n  server {\n    listen "
-                "127.0.0.1:" + std::to_string(port_) + ";\n    root " + root.string() +
-                ";\n  }\n}\n");
+                "127.0.0.1:" +
+                std::to_string(port_) + ";\n    root " + root.string() + ";\n  }\n}\n");
   process_ = std::make_unique<ChildProcess>(
       std::vector<std::string>{"/usr/sbin/nginx", "-c", work + "/nginx.conf", "-p", work},
       work_dir / "nginx.out");
