@@ -54,9 +54,8 @@ nlohmann::json DocumentsJson(const store::StateStore& store, const std::string& 
                              const std::string& after, std::size_t limit) {
   nlohmann::json documents = nlohmann::json::array();
   std::optional<std::string> next;
-  store.ForEachDocument(
-      source, [&](const store::DocumentKey& key, const store::DocumentRecord& record) {
-        if (!after.empty() && key.uri <= after) return true;
+  store.ForEachDocumentAfter(
+      source, after, [&](const store::DocumentKey& key, const store::DocumentRecord& record) {
         if (documents.size() == limit) {
           next = documents.back()["uri"].get<std::string>();
           return false;

@@ -64,6 +64,11 @@ std::string QueryParameter(std::string_view target, std::string_view name) {
   return "";
 }
 
+// URIs and error texts from the outside may hold invalid UTF-8: replaced, never thrown on.
+std::string ToText(const nlohmann::json& value) {
+  return value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 std::string_view PathOf(std::string_view target) { return target.substr(0, target.find('?')); }
 
 }  // namespace
@@ -88,6 +93,7 @@ struct Daemon::Impl {
   void PruneHistoryPeriodically();
   void BuildSchedule();
   void Reload();
+  void ApplyReload(config::LoadResult loaded);
   void Shutdown();
   void Route(const HttpRequest& request, Respond respond);
 
@@ -107,6 +113,7 @@ struct Daemon::Impl {
   bool ready = false;
   bool stopping = false;
   bool reloading = false;
+  bool reload_again = false;  // a reload asked for while one was loading
 };
 
 bool Daemon::Impl::OpenStore() {
@@ -180,43 +187,59 @@ void Daemon::Impl::PruneHistoryPeriodically() {
 }
 
 void Daemon::Impl::Reload() {
-  if (reloading || stopping) return;
+  if (stopping) return;
+  if (reloading) {
+    reload_again = true;
+    return;
+  }
   reloading = true;
   sd_notify(0, "RELOADING=1");
   asio::post(workers, [this] {
     config::LoadResult loaded = config::Load(config.file);
     asio::post(io, [this, loaded = std::move(loaded)]() mutable {
       reloading = false;
-      const double now = static_cast<double>(scheduler::ToUnixMillis(clock.Now())) / 1000.0;
-      std::string error;
-      if (!loaded.config) {
-        for (const auto& problem : loaded.errors) spdlog::error("reload: {}", problem.ToString());
-        spdlog::error("reload failed; the previous configuration stays in force");
-        metrics.SetReloadResult(false, now);
-        sd_notify(0, "READY=1");
-        return;
+      ApplyReload(std::move(loaded));
+      if (reload_again && !stopping) {
+        reload_again = false;
+        Reload();
       }
-      if (!engine->Configure(*loaded.config, &error, [this] {
-            BuildSchedule();
-            ArmTimer();
-          })) {
-        spdlog::error("reload failed: {}; the previous configuration stays in force", error);
-        metrics.SetReloadResult(false, now);
-        sd_notify(0, "READY=1");
-        return;
-      }
-      // Sources no longer configured leave the schedule.
-      for (const auto& workload : config.workloads) {
-        for (const auto& source : workload.sources) {
-          if (engine->FindSource(source.name) == nullptr) scheduler.Remove(source.name);
-        }
-      }
-      config = std::move(*loaded.config);
-      metrics.SetReloadResult(true, now);
-      spdlog::info("configuration reloaded from {}", config.file);
-      sd_notify(0, "READY=1");
     });
   });
+}
+
+void Daemon::Impl::ApplyReload(config::LoadResult loaded) {
+  const double now = static_cast<double>(scheduler::ToUnixMillis(clock.Now())) / 1000.0;
+  auto failed = [&](const std::string& why) {
+    spdlog::error("reload failed: {}; the previous configuration stays in force", why);
+    metrics.SetReloadResult(false, now);
+    sd_notify(0, "READY=1");
+  };
+  if (!loaded.config) {
+    for (const auto& problem : loaded.errors) spdlog::error("reload: {}", problem.ToString());
+    return failed(std::to_string(loaded.errors.size()) + " errors in " + config.file);
+  }
+  std::string error;
+  if (!engine->Configure(*loaded.config, &error, [this] {
+        BuildSchedule();
+        ArmTimer();
+      })) {
+    return failed(error);
+  }
+  // Sources no longer configured leave the schedule.
+  for (const auto& workload : config.workloads) {
+    for (const auto& source : workload.sources) {
+      if (engine->FindSource(source.name) == nullptr) scheduler.Remove(source.name);
+    }
+  }
+  const config::Config& next = *loaded.config;
+  if (next.state_dir != config.state_dir || next.listen_host != config.listen_host ||
+      next.listen_port != config.listen_port) {
+    spdlog::warn("reload: state_dir and listen take effect only after a restart");
+  }
+  config = std::move(*loaded.config);
+  metrics.SetReloadResult(true, now);
+  spdlog::info("configuration reloaded from {}", config.file);
+  sd_notify(0, "READY=1");
 }
 
 void Daemon::Impl::Shutdown() {
@@ -227,7 +250,7 @@ void Daemon::Impl::Shutdown() {
   timer.cancel();
   wal_timer.cancel();
   prune_timer.cancel();
-  signals.cancel();
+  signals.clear();  // a second SIGTERM during a slow stop ends the process the default way
   if (server) server->Stop();
   if (engine) engine->Stop();
   io.stop();
@@ -251,7 +274,7 @@ void Daemon::Impl::Route(const HttpRequest& request, Respond respond) {
   if (path == "/api/v1/sources" && get) {
     const std::string source = QueryParameter(target, "source");
     if (source.empty()) {
-      return reply(http::status::ok, "application/json", SourcesJson(*engine, scheduler).dump(2));
+      return reply(http::status::ok, "application/json", ToText(SourcesJson(*engine, scheduler)));
     }
     if (engine->FindSource(source) == nullptr) {
       return reply(http::status::not_found, "application/json",
@@ -264,7 +287,7 @@ void Daemon::Impl::Route(const HttpRequest& request, Respond respond) {
     // The documents are read on a worker; the reply is written back on the loop.
     asio::post(
         workers, [this, request, respond, source, limit, after = QueryParameter(target, "after")] {
-          std::string body = DocumentsJson(*store, source, after, limit).dump(2);
+          std::string body = ToText(DocumentsJson(*store, source, after, limit));
           asio::post(io, [request, respond, body = std::move(body)]() mutable {
             respond(MakeReply(request, http::status::ok, "application/json", std::move(body)));
           });

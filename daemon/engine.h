@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -52,6 +53,9 @@ class Engine {
   using RunCallback = std::function<void(SourceRunResult)>;
   // Checks every document of a source once. Never called twice concurrently for a source.
   void CheckSource(const std::string& source, RunCallback done);
+
+  // Compiles a source's selector and patterns as Configure would: the error, if any.
+  static std::optional<std::string> CheckSelectors(const config::Source& source);
 
   std::vector<std::string> SourceNames() const;
   const config::Source* FindSource(const std::string& name) const;

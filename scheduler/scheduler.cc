@@ -33,9 +33,11 @@ void Scheduler::Add(const std::string& source, Duration interval,
   }
   auto found = entries_.find(source);
   if (found != entries_.end()) {
-    // A reload keeps the running flag and failure count of a source that stays.
-    found->second.interval = interval;
-    found->second.due = std::min(found->second.due, due);
+    // A reload keeps the due time, running flag and failure count of a source that stays;
+    // a new interval takes effect now if it makes the source due sooner.
+    Entry& entry = found->second;
+    if (entry.interval != interval && entry.failures == 0) entry.due = std::min(entry.due, due);
+    entry.interval = interval;
     return;
   }
   entries_[source] = Entry{interval, due, false, 0};

@@ -507,7 +507,7 @@ struct StateStore::Impl {
   RecordResult Record(const DocumentKey& key, const Observation& seen);
   std::vector<CheckRecord> History(const DocumentKey& key, std::size_t limit) const;
   void ForEachDocument(
-      std::string_view source,
+      std::string_view source, std::string_view after_uri,
       const std::function<bool(const DocumentKey&, const DocumentRecord&)>& visit) const;
   bool DeleteSource(std::string_view source, std::string* error);
   std::size_t PruneHistory(std::int64_t now_ms);
@@ -687,7 +687,7 @@ std::vector<CheckRecord> StateStore::Impl::History(const DocumentKey& key,
 }
 
 void StateStore::Impl::ForEachDocument(
-    std::string_view source,
+    std::string_view source, std::string_view after_uri,
     const std::function<bool(const DocumentKey&, const DocumentRecord&)>& visit) const {
   std::string prefix = std::string(source) + '\0';
   std::string end = PrefixEnd(prefix);
@@ -698,8 +698,14 @@ void StateStore::Impl::ForEachDocument(
     read.iterate_upper_bound = &upper;
   }
   std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(read, documents));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+  if (after_uri.empty() || source.empty()) {
+    it->SeekToFirst();
+  } else {
+    it->Seek(prefix + std::string(after_uri));
+  }
+  for (; it->Valid(); it->Next()) {
     DocumentKey key = SplitDocumentKey(it->key());
+    if (!after_uri.empty() && key.uri == after_uri) continue;
     std::optional<DocumentRecord> record = DecodeDocument(it->value());
     if (!record) {
       ReportCorrupt("the stored record of " + Printable(key) + " is corrupt; skipped");
@@ -823,7 +829,13 @@ std::vector<CheckRecord> StateStore::History(const DocumentKey& key, std::size_t
 void StateStore::ForEachDocument(
     std::string_view source,
     const std::function<bool(const DocumentKey&, const DocumentRecord&)>& visit) const {
-  impl_->ForEachDocument(source, visit);
+  impl_->ForEachDocument(source, "", visit);
+}
+
+void StateStore::ForEachDocumentAfter(
+    std::string_view source, std::string_view after_uri,
+    const std::function<bool(const DocumentKey&, const DocumentRecord&)>& visit) const {
+  impl_->ForEachDocument(source, after_uri, visit);
 }
 
 bool StateStore::DeleteSource(std::string_view source, std::string* error) {

@@ -120,6 +120,12 @@ class StateStore {
       std::string_view source,
       const std::function<bool(const DocumentKey&, const DocumentRecord&)>& visit) const;
 
+  // The same for one source's documents whose URI sorts after `after_uri`: a page of a
+  // large source costs a seek, not a scan from its start.
+  void ForEachDocumentAfter(
+      std::string_view source, std::string_view after_uri,
+      const std::function<bool(const DocumentKey&, const DocumentRecord&)>& visit) const;
+
   // Deletes every record of a source (it was removed from the configuration).
   bool DeleteSource(std::string_view source, std::string* error);
 

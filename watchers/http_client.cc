@@ -10,6 +10,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/system/error_code.hpp>
 #include <cctype>
+#include <chrono>
 #include <cstddef>
 #include <cstdio>
 #include <mutex>
@@ -36,6 +37,7 @@ struct SlistDeleter {
 using EasyPtr = std::unique_ptr<CURL, EasyDeleter>;
 using MultiPtr = std::unique_ptr<CURLM, MultiDeleter>;
 using SlistPtr = std::unique_ptr<curl_slist, SlistDeleter>;
+using Clock = std::chrono::steady_clock;
 
 void InitCurlOnce() {
   static std::once_flag once;
@@ -125,13 +127,64 @@ FetchError ClassifyCurlError(CURLcode code, bool too_large) {
   }
 }
 
-// One transfer: its easy handle and what the curl callbacks collect for it.
+struct UrlDeleter {
+  void operator()(CURLU* url) const { curl_url_cleanup(url); }
+};
+struct CurlStringDeleter {
+  void operator()(char* text) const { curl_free(text); }
+};
+
+// The lowercased scheme and origin ("https://example.com:443") of an absolute URL, as curl
+// parses it; both empty when it does not parse. A missing port is the scheme's default one,
+// so "http://a/" and "http://a:80/" have the same origin.
+struct UrlOrigin {
+  std::string scheme;
+  std::string origin;
+};
+
+UrlOrigin OriginOf(const std::string& url) {
+  const std::unique_ptr<CURLU, UrlDeleter> handle(curl_url());
+  if (!handle || curl_url_set(handle.get(), CURLUPART_URL, url.c_str(), CURLU_NON_SUPPORT_SCHEME) !=
+                     CURLUE_OK) {
+    return {};
+  }
+  auto part = [&handle](CURLUPart which, unsigned int flags) -> std::string {
+    char* text = nullptr;
+    if (curl_url_get(handle.get(), which, &text, flags) != CURLUE_OK || text == nullptr) return {};
+    const std::unique_ptr<char, CurlStringDeleter> owned(text);
+    return Lowercase(text);
+  };
+  UrlOrigin result;
+  result.scheme = part(CURLUPART_SCHEME, 0);
+  const std::string host = part(CURLUPART_HOST, 0);
+  const std::string port = part(CURLUPART_PORT, CURLU_DEFAULT_PORT);
+  if (result.scheme.empty() || host.empty()) return {};
+  result.origin = result.scheme + "://" + host + ":" + port;
+  return result;
+}
+
+bool IsFollowedRedirect(long status) {
+  return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+// One fetch, over one or more hops (redirects are followed here, not by curl): its easy
+// handle, the request it serves, and what the curl callbacks collect for the current hop.
 struct Transfer {
-  Transfer(HttpClient::Callback callback, std::uint64_t limit)
-      : done(std::move(callback)), max_bytes(limit), easy(curl_easy_init()) {}
+  Transfer(HttpClient::Callback callback, HttpRequest original)
+      : done(std::move(callback)),
+        request(std::move(original)),
+        max_bytes(request.max_bytes),
+        origin(OriginOf(request.url).origin),
+        deadline(Clock::now() + std::max(std::chrono::milliseconds(1), request.timeout)),
+        easy(curl_easy_init()) {}
 
   HttpClient::Callback done;
+  HttpRequest request;
   std::uint64_t max_bytes;
+  std::string origin;          // of request.url; "" if unparsable (then no hop is same-origin)
+  Clock::time_point deadline;  // request.timeout is for all hops together
+  int redirects = 0;           // followed so far
+  double seconds = 0;          // curl's total time of the hops done so far
   SlistPtr headers;
   EasyPtr easy;  // declared after `headers`, so it is cleaned up before them
   HttpResponse response;
@@ -178,12 +231,19 @@ std::size_t OnHeader(char* data, std::size_t size, std::size_t count, void* user
   return length;
 }
 
-// Builds the request header list, or returns false when a header is unsafe to send.
-bool BuildHeaders(const HttpRequest& request, SlistPtr& list) {
-  std::vector<std::pair<std::string, std::string>> headers = request.headers;
-  if (!request.if_none_match.empty()) headers.emplace_back("If-None-Match", request.if_none_match);
-  if (!request.if_modified_since.empty()) {
-    headers.emplace_back("If-Modified-Since", request.if_modified_since);
+// Builds the request header list, or returns false when a header is unsafe to send. To
+// another origin than the request's (`same_origin` false, after a redirect), none of the
+// request's headers is sent, as they may hold credentials, nor are its validators.
+bool BuildHeaders(const HttpRequest& request, bool same_origin, SlistPtr& list) {
+  std::vector<std::pair<std::string, std::string>> headers;
+  if (same_origin) {
+    headers = request.headers;
+    if (!request.if_none_match.empty()) {
+      headers.emplace_back("If-None-Match", request.if_none_match);
+    }
+    if (!request.if_modified_since.empty()) {
+      headers.emplace_back("If-Modified-Since", request.if_modified_since);
+    }
   }
   for (const auto& [name, value] : headers) {
     if (name.empty() || IsUnsafeHeaderText(name) || IsUnsafeHeaderText(value)) return false;
@@ -227,7 +287,9 @@ struct HttpClient::Impl {
   static curl_socket_t OnOpenSocket(void* self, curlsocktype purpose, curl_sockaddr* address);
   static int OnCloseSocket(void* self, curl_socket_t fd);
 
-  bool Configure(Transfer& transfer, const HttpRequest& request);
+  bool Configure(Transfer& transfer);
+  bool ConfigureHop(Transfer& transfer, const std::string& url, bool same_origin);
+  bool FollowRedirect(Transfer& transfer, const std::string& target);
   int StartWatching(curl_socket_t fd, int what);
   void StopWatching(curl_socket_t fd);
   void Arm(curl_socket_t fd, Watch& watch);
@@ -274,11 +336,11 @@ HttpClient::Impl::~Impl() {
 }
 
 void HttpClient::Impl::Fetch(HttpRequest request, Callback done) {
-  auto transfer = std::make_unique<Transfer>(std::move(done), request.max_bytes);
+  auto transfer = std::make_unique<Transfer>(std::move(done), std::move(request));
   if (!transfer->easy) {
     return Deliver(std::move(transfer->done), Failure("curl_easy_init failed"));
   }
-  if (!Configure(*transfer, request)) {
+  if (!Configure(*transfer)) {
     return Deliver(std::move(transfer->done),
                    Failure("invalid request: " + std::string(transfer->error)));
   }
@@ -289,17 +351,16 @@ void HttpClient::Impl::Fetch(HttpRequest request, Callback done) {
   transfers.emplace(easy, std::move(transfer));
 }
 
-// Sets the transfer's options; on failure, a reason is left in transfer.error.
-bool HttpClient::Impl::Configure(Transfer& transfer, const HttpRequest& request) {
+// Sets the transfer's options for its first hop; on failure, a reason is left in
+// transfer.error.
+bool HttpClient::Impl::Configure(Transfer& transfer) {
   CURL* easy = transfer.easy.get();
+  const HttpRequest& request = transfer.request;
   auto fail = [&transfer](const char* reason) {
     std::snprintf(transfer.error, sizeof(transfer.error), "%s", reason);
     return false;
   };
-  if (!BuildHeaders(request, transfer.headers)) return fail("a header has a line break");
-  if (curl_easy_setopt(easy, CURLOPT_URL, request.url.c_str()) != CURLE_OK) {
-    return fail("URL not accepted");
-  }
+  if (!ConfigureHop(transfer, request.url, true)) return false;
   if (curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
       curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https") != CURLE_OK) {
     return fail("this libcurl cannot restrict protocols");
@@ -308,7 +369,6 @@ bool HttpClient::Impl::Configure(Transfer& transfer, const HttpRequest& request)
       curl_easy_setopt(easy, CURLOPT_CAINFO, request.ca_file.c_str()) != CURLE_OK) {
     return fail("CA file not accepted");
   }
-  const long timeout_ms = std::max<long>(1, request.timeout.count());
   curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, transfer.error);
   curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
   // Without it, ending a transfer during name resolution (timeout, or the client going
@@ -317,13 +377,11 @@ bool HttpClient::Impl::Configure(Transfer& transfer, const HttpRequest& request)
   curl_easy_setopt(easy, CURLOPT_QUICK_EXIT, 1L);
   curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
-  curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, timeout_ms);
-  curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
-  curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(easy, CURLOPT_MAXREDIRS, static_cast<long>(std::max(0, request.max_redirects)));
+  // Redirects are followed by FollowRedirect: curl would send the request's headers (API
+  // keys...) to whatever host a redirect names, stripping only Authorization and Cookie.
+  curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");  // every decoder this libcurl has
   curl_easy_setopt(easy, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(request.max_bytes));
-  curl_easy_setopt(easy, CURLOPT_HTTPHEADER, transfer.headers.get());
   if (!request.user_agent.empty()) {
     curl_easy_setopt(easy, CURLOPT_USERAGENT, request.user_agent.c_str());
   }
@@ -335,6 +393,67 @@ bool HttpClient::Impl::Configure(Transfer& transfer, const HttpRequest& request)
   curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, this);
   curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, &Impl::OnCloseSocket);
   curl_easy_setopt(easy, CURLOPT_CLOSESOCKETDATA, this);
+  return true;
+}
+
+// Sets what changes from one hop to the next: the URL, the headers (the request's only to
+// its own origin) and the time left of the request's timeout. On failure, a reason is left
+// in transfer.error. The easy handle must not be in the multi handle.
+bool HttpClient::Impl::ConfigureHop(Transfer& transfer, const std::string& url, bool same_origin) {
+  CURL* easy = transfer.easy.get();
+  auto fail = [&transfer](const char* reason) {
+    std::snprintf(transfer.error, sizeof(transfer.error), "%s", reason);
+    return false;
+  };
+  // The first hop is same-origin, so every header is checked before anything is sent.
+  SlistPtr headers;
+  if (!BuildHeaders(transfer.request, same_origin, headers)) {
+    return fail("a header has a line break");
+  }
+  if (curl_easy_setopt(easy, CURLOPT_URL, url.c_str()) != CURLE_OK) {
+    return fail("URL not accepted");
+  }
+  curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers.get());
+  transfer.headers = std::move(headers);  // the previous hop's list is no longer referenced
+  const auto left = std::chrono::ceil<std::chrono::milliseconds>(transfer.deadline - Clock::now());
+  const long timeout_ms = std::max<long>(1, static_cast<long>(left.count()));
+  curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, timeout_ms);
+  curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+  return true;
+}
+
+// Starts the next hop of a transfer whose response redirects to `target` (absolute, as curl
+// resolved it). Returns false, with transfer.response's error and message set, when the
+// redirect is not to be followed. The easy handle must not be in the multi handle.
+bool HttpClient::Impl::FollowRedirect(Transfer& transfer, const std::string& target) {
+  HttpResponse& response = transfer.response;
+  auto fail = [&response](FetchError error, std::string message) {
+    response.error = error;
+    response.message = std::move(message);
+    return false;
+  };
+  if (transfer.redirects >= std::max(0, transfer.request.max_redirects)) {
+    return fail(FetchError::kIo, "redirect loop or too many redirects");
+  }
+  const UrlOrigin next = OriginOf(target);
+  if (next.scheme != "http" && next.scheme != "https") {
+    return fail(FetchError::kIo, "redirect to a URL that is not http or https");
+  }
+  if (Clock::now() >= transfer.deadline) {
+    return fail(FetchError::kTimeout, curl_easy_strerror(CURLE_OPERATION_TIMEDOUT));
+  }
+  const bool same_origin = !transfer.origin.empty() && next.origin == transfer.origin;
+  transfer.error[0] = '\0';
+  if (!ConfigureHop(transfer, target, same_origin)) {
+    return fail(FetchError::kIo, "redirect not followed: " + std::string(transfer.error));
+  }
+  ++transfer.redirects;
+  transfer.too_large = false;
+  response = HttpResponse();  // the next hop's response replaces this one entirely
+  if (const CURLMcode code = curl_multi_add_handle(multi.get(), transfer.easy.get());
+      code != CURLM_OK) {
+    return fail(FetchError::kIo, curl_multi_strerror(code));
+  }
   return true;
 }
 
@@ -454,7 +573,7 @@ void HttpClient::Impl::DrainCompletions() {
 void HttpClient::Impl::Finish(CURL* easy, CURLcode code) {
   auto node = transfers.extract(easy);
   if (node.empty()) return;
-  std::unique_ptr<Transfer> transfer = std::move(node.mapped());
+  std::unique_ptr<Transfer>& transfer = node.mapped();  // the node may go back in the map
   curl_multi_remove_handle(multi.get(), easy);
 
   HttpResponse& response = transfer->response;
@@ -465,15 +584,22 @@ void HttpClient::Impl::Finish(CURL* easy, CURLcode code) {
   }
   curl_off_t total_us = 0;
   curl_easy_getinfo(easy, CURLINFO_TOTAL_TIME_T, &total_us);
-  response.duration_seconds = static_cast<double>(total_us) / 1e6;
+  transfer->seconds += static_cast<double>(total_us) / 1e6;
 
-  if (code != CURLE_OK) {
+  char* location = nullptr;
+  if (code == CURLE_OK && IsFollowedRedirect(response.status) &&
+      curl_easy_getinfo(easy, CURLINFO_REDIRECT_URL, &location) == CURLE_OK &&
+      location != nullptr) {
+    if (FollowRedirect(*transfer, location)) {
+      transfers.insert(std::move(node));  // the same Transfer, on its next hop
+      return;
+    }
+    response.body.clear();
+  } else if (code != CURLE_OK) {
     response.error = ClassifyCurlError(code, transfer->too_large);
     response.body.clear();
     if (response.error == FetchError::kTooLarge) {
       response.message = "body larger than " + std::to_string(transfer->max_bytes) + " bytes";
-    } else if (code == CURLE_TOO_MANY_REDIRECTS) {
-      response.message = "redirect loop or too many redirects";
     } else {
       response.message = curl_easy_strerror(code);
       if (transfer->error[0] != '\0') response.message += std::string(": ") + transfer->error;
@@ -491,6 +617,7 @@ void HttpClient::Impl::Finish(CURL* easy, CURLcode code) {
     response.error = FetchError::kIo;
     response.message = "unexpected HTTP status " + std::to_string(response.status);
   }
+  response.duration_seconds = transfer->seconds;
   Deliver(std::move(transfer->done), std::move(response));
 }
 

@@ -1,10 +1,14 @@
 // HTTP fetches with libcurl's multi interface, driven by a Boost.Asio io_context: every
 // transfer runs on the io_context's thread, with no thread per request.
 //
-// Only http and https are allowed, on redirects too. Bodies are decoded (gzip, deflate, br,
-// zstd) and limited to max_bytes after decoding, so a compression bomb stops there. Idle
-// connections and resolved names are kept by the client and reused across transfers; at
-// most kMaxHostConnections connections are opened to one host, further transfers queue.
+// Only http and https are allowed, on redirects too. Redirects (301, 302, 303, 307, 308) are
+// followed by the client, not by curl, always with a GET: a hop to another origin (scheme,
+// host or port) than the request URL's gets none of request.headers, nor the validators,
+// only the User-Agent. The timeout is for all hops together. Bodies are decoded (gzip,
+// deflate, br, zstd) and limited to max_bytes after decoding, so a compression bomb stops
+// there. Idle connections and resolved names are kept by the client and reused across
+// transfers; at most kMaxHostConnections connections are opened to one host, further
+// transfers queue.
 #pragma once
 
 #include <boost/asio/io_context.hpp>

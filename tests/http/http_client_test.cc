@@ -3,11 +3,15 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/host_name.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -67,6 +71,72 @@ double SecondsSince(Clock::time_point start) {
 }
 
 const char* const kDate = "Wed, 21 Oct 2015 07:28:00 GMT";
+
+// Answers every request on 127.0.0.1, after `delay`, with a 302 to /next on itself, over
+// keep-alive connections: each hop of a redirect chain then takes `delay`.
+class SlowRedirector {
+ public:
+  explicit SlowRedirector(std::chrono::milliseconds delay)
+      : delay_(delay), acceptor_(io_, {asio::ip::make_address("127.0.0.1"), 0}) {
+    Accept();
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  ~SlowRedirector() {
+    io_.stop();
+    thread_.join();
+  }
+  SlowRedirector(const SlowRedirector&) = delete;
+  SlowRedirector& operator=(const SlowRedirector&) = delete;
+
+  std::string Url(std::string_view path) const {
+    return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()) +
+           std::string(path);
+  }
+
+ private:
+  struct Connection : std::enable_shared_from_this<Connection> {
+    Connection(asio::ip::tcp::socket s, std::chrono::milliseconds d)
+        : socket(std::move(s)), timer(socket.get_executor()), delay(d) {}
+
+    void Read() {
+      asio::async_read_until(
+          socket, asio::dynamic_buffer(buffer), "\r\n\r\n",
+          [self = shared_from_this()](const boost::system::error_code& error, std::size_t size) {
+            if (error) return;
+            self->buffer.erase(0, size);
+            self->timer.expires_after(self->delay);
+            self->timer.async_wait([self](const boost::system::error_code& error) {
+              if (error) return;
+              static constexpr std::string_view kResponse =
+                  "HTTP/1.1 302 Found\r\nLocation: /next\r\nContent-Length: 0\r\n\r\n";
+              asio::async_write(self->socket, asio::buffer(kResponse),
+                                [self](const boost::system::error_code& error, std::size_t) {
+                                  if (!error) self->Read();
+                                });
+            });
+          });
+    }
+
+    asio::ip::tcp::socket socket;
+    asio::steady_timer timer;
+    std::chrono::milliseconds delay;
+    std::string buffer;
+  };
+
+  void Accept() {
+    acceptor_.async_accept(
+        [this](const boost::system::error_code& error, asio::ip::tcp::socket socket) {
+          if (error) return;
+          std::make_shared<Connection>(std::move(socket), delay_)->Read();
+          Accept();
+        });
+  }
+
+  std::chrono::milliseconds delay_;
+  asio::io_context io_;
+  asio::ip::tcp::acceptor acceptor_;
+  std::thread thread_;
+};
 
 }  // namespace
 
@@ -354,6 +424,145 @@ TEST_CASE("redirects are followed and the final response's headers are kept") {
   CHECK(response.charset.empty());
   CHECK(response.etag.empty());
   CHECK(response.last_modified.empty());
+}
+
+TEST_CASE("a redirect within the origin keeps the request's headers and validators") {
+  FaultServer server;
+  server.Route("/old", FaultServer::Redirect{"/new", 301});
+  server.Route("/new", FaultServer::Plain().Body("same origin").ETag("\"v2\""));
+  HttpRequest request = Get(server.Url("/old"));
+  request.headers = {{"X-Api-Key", "SECRET"}};
+  request.if_none_match = "\"v1\"";
+  request.if_modified_since = kDate;
+
+  const HttpResponse response = FetchOne(request);
+
+  CHECK(response.error == FetchError::kNone);
+  CHECK(response.body == "same origin");
+  CHECK(response.effective_url == server.Url("/new"));
+  REQUIRE(server.RequestCount("/new") == 1);
+  const auto target = server.Requests("/new")[0];
+  CHECK(target.Header("x-api-key") == "SECRET");
+  CHECK(target.Header("if-none-match") == "\"v1\"");
+  CHECK(target.Header("if-modified-since") == kDate);
+  CHECK(target.Header("user-agent") == "freshd-test/1");
+  CHECK(server.ConnectionCount() == 1);  // both hops on one connection
+}
+
+TEST_CASE("a redirect to another origin gets none of the request's headers") {
+  FaultServer source;
+  FaultServer other;  // another port: another origin
+  other.Route(
+      "/landing",
+      FaultServer::Plain().Header("Content-Type", "text/plain").Body("elsewhere").ETag("\"x\""));
+  HttpRequest request;
+
+  SECTION("another port") {
+    source.Route("/start", FaultServer::Redirect{other.Url("/landing"), 302});
+    request = Get(source.Url("/start"));
+  }
+  SECTION("another name for the same host and port") {
+    const std::string port = std::to_string(other.port());
+    other.Route("/start", FaultServer::Redirect{"http://localhost:" + port + "/landing", 307});
+    request = Get(other.Url("/start"));
+  }
+  request.headers = {{"X-Api-Key", "SECRET"}, {"Authorization", "Bearer TOKEN"}};
+  request.if_none_match = "\"x\"";
+  request.if_modified_since = kDate;
+
+  const HttpResponse response = FetchOne(request);
+
+  CHECK(response.error == FetchError::kNone);
+  CHECK_FALSE(response.not_modified);
+  CHECK(response.status == 200);
+  CHECK(response.body == "elsewhere");
+  CHECK(response.content_type == "text/plain");
+  CHECK(response.etag == "\"x\"");
+  REQUIRE(other.RequestCount("/landing") == 1);
+  const auto landing = other.Requests("/landing")[0];
+  CHECK(landing.method == "GET");
+  CHECK(landing.Header("x-api-key").empty());
+  CHECK(landing.Header("authorization").empty());
+  CHECK(landing.Header("if-none-match").empty());
+  CHECK(landing.Header("if-modified-since").empty());
+  CHECK(landing.Header("user-agent") == "freshd-test/1");
+  // The first hop did get them.
+  const auto starts =
+      source.RequestCount("/start") == 1 ? source.Requests("/start") : other.Requests("/start");
+  REQUIRE(starts.size() == 1);
+  CHECK(starts[0].Header("x-api-key") == "SECRET");
+  CHECK(starts[0].Header("if-none-match") == "\"x\"");
+}
+
+TEST_CASE("a 303 to another origin is followed with a GET and without the headers") {
+  FaultServer source;
+  FaultServer other;
+  source.Route("/form", FaultServer::Redirect{other.Url("/result"), 303});
+  other.Route("/result", FaultServer::Plain().Body("see other"));
+  HttpRequest request = Get(source.Url("/form"));
+  request.headers = {{"X-Api-Key", "SECRET"}};
+
+  const HttpResponse response = FetchOne(request);
+
+  CHECK(response.error == FetchError::kNone);
+  CHECK(response.body == "see other");
+  CHECK(response.effective_url == other.Url("/result"));
+  REQUIRE(other.RequestCount("/result") == 1);
+  CHECK(other.Requests("/result")[0].method == "GET");
+  CHECK(other.Requests("/result")[0].Header("x-api-key").empty());
+}
+
+TEST_CASE("max_redirects hops are followed, one more is an I/O error") {
+  FaultServer server;
+  for (int i = 0; i < 4; ++i) {
+    server.Route("/hop" + std::to_string(i),
+                 FaultServer::Redirect{"/hop" + std::to_string(i + 1), i % 2 == 0 ? 302 : 307});
+  }
+  server.Route("/hop4", FaultServer::Plain().Body("end"));
+
+  HttpRequest request = Get(server.Url("/hop1"));  // 3 redirects
+  request.max_redirects = 3;
+  request.headers = {{"X-Api-Key", "SECRET"}};
+  const HttpResponse followed = FetchOne(request);
+  CHECK(followed.error == FetchError::kNone);
+  CHECK(followed.body == "end");
+  CHECK(followed.effective_url == server.Url("/hop4"));
+  REQUIRE(server.RequestCount("/hop4") == 1);
+  CHECK(server.Requests("/hop4")[0].Header("x-api-key") == "SECRET");
+
+  request.url = server.Url("/hop0");  // 4 redirects
+  const HttpResponse too_many = FetchOne(request);
+  CHECK(too_many.error == FetchError::kIo);
+  CHECK(too_many.message == "redirect loop or too many redirects");
+  CHECK(too_many.body.empty());
+  CHECK(server.RequestCount("/hop4") == 1);  // not fetched again
+
+  request.url = server.Url("/hop3");
+  request.max_redirects = 0;
+  CHECK(FetchOne(request).error == FetchError::kIo);
+  CHECK(server.RequestCount("/hop4") == 1);
+}
+
+TEST_CASE("the timeout is for all the hops of a redirect chain together") {
+  SlowRedirector server(150ms);
+  HttpRequest request = Get(server.Url("/first"));
+  request.timeout = 400ms;
+  request.max_redirects = 20;  // 21 hops of 150 ms each, were the timeout per hop
+
+  auto start = Clock::now();
+  const HttpResponse timed_out = FetchOne(request);
+  CHECK(timed_out.error == FetchError::kTimeout);
+  CHECK(SecondsSince(start) >= 0.35);
+  CHECK(SecondsSince(start) < 1.5);
+
+  // The duration is that of all the hops.
+  request.timeout = 10s;
+  request.max_redirects = 2;
+  start = Clock::now();
+  const HttpResponse too_many = FetchOne(request);
+  CHECK(too_many.error == FetchError::kIo);
+  CHECK(too_many.duration_seconds >= 0.4);  // 3 hops of 150 ms
+  CHECK(too_many.duration_seconds <= SecondsSince(start));
 }
 
 TEST_CASE("only http and https are fetched, on redirects too") {

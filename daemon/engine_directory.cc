@@ -1,0 +1,92 @@
+// Folder sources: a scan, then files read and recorded in batches on the workers, so that a
+// folder of 100,000 files never holds a worker for long.
+#include "daemon/engine_impl.h"
+#include "daemon/observations.h"
+
+namespace freshd::daemon {
+struct DirectoryWalk {
+  std::string root;
+  std::uint64_t max_bytes = 0;
+  std::shared_ptr<const watchers::Normalizer> normalizer;
+  std::vector<watchers::FileEntry> files;
+  std::size_t next = 0;  // advanced on a worker; read on the loop only between batches
+};
+
+namespace {
+
+constexpr std::size_t kFilesPerBatch = 256;
+
+// Size and mtime unchanged since the last read: not modified, and not read again.
+store::Observation ObserveFile(const DirectoryWalk& walk, const watchers::FileEntry& file,
+                               const std::optional<store::DocumentRecord>& previous,
+                               std::int64_t now_ms) {
+  const std::string validator = FileValidator(file);
+  if (previous && !previous->removed && previous->etag == validator) {
+    store::Observation observation;
+    observation.kind = store::Observation::Kind::kNotModified;
+    observation.time_ms = now_ms;
+    return observation;
+  }
+  auto content = watchers::ReadFileCapped(walk.root + "/" + file.relative_path, walk.max_bytes);
+  if (content.error != watchers::FetchError::kNone) {
+    return ErrorObservation(now_ms, content.error, content.message);
+  }
+  store::Observation observation =
+      ContentObservation(now_ms, *walk.normalizer, content.body,
+                         watchers::DetectContentKind("", file.relative_path), "");
+  if (observation.kind == store::Observation::Kind::kFetched) {
+    observation.etag = validator;
+    observation.modified_ms = file.mtime_ns / 1000000;
+  }
+  return observation;
+}
+
+}  // namespace
+
+void Engine::Impl::StartDirectoryRun(const RunPtr& run) {
+  auto walk = std::make_shared<DirectoryWalk>();
+  walk->root = run->source->config.path;
+  walk->max_bytes = run->source->config.fetch.max_bytes;
+  walk->normalizer = run->source->normalizer;
+  OnWorker([root = walk->root,
+            glob = run->source->config.glob] { return watchers::ScanDirectory(root, glob); },
+           [this, run, walk](watchers::DirectoryScan scan) {
+             if (scan.error != watchers::FetchError::kNone) {
+               SourceFailed(run, scan.error, scan.message);
+               return;
+             }
+             walk->files = std::move(scan.files);
+             NextDirectoryBatch(run, walk);
+           });
+}
+
+// Reads and records the next batch on a worker, accounts for it on the loop, and goes on;
+// after the last batch, the files that are gone are marked removed.
+void Engine::Impl::NextDirectoryBatch(const RunPtr& run, std::shared_ptr<DirectoryWalk> walk) {
+  if (walk->next >= walk->files.size() || run->source->removed) {
+    std::unordered_set<std::string> present;
+    for (const auto& file : walk->files) present.insert(FileUri(walk->root, file.relative_path));
+    walk->files.clear();
+    MarkVanished(run, std::move(present), [this, run] { FinishRun(run); });
+    return;
+  }
+  OnWorker(
+      [this, walk, name = run->name] {
+        std::vector<Recorded> recorded;
+        const std::size_t end = std::min(walk->files.size(), walk->next + kFilesPerBatch);
+        for (; walk->next < end; ++walk->next) {
+          const auto& file = walk->files[walk->next];
+          store::DocumentKey key{name, FileUri(walk->root, file.relative_path)};
+          store::Observation observation = ObserveFile(*walk, file, store.Get(key), NowMs());
+          auto result = store.Record(key, observation);
+          recorded.push_back({std::move(key), std::move(result), std::move(observation)});
+        }
+        return recorded;
+      },
+      [this, run, walk](const std::vector<Recorded>& recorded) {
+        AccountAll(run, recorded);
+        NextDirectoryBatch(run, walk);
+      });
+}
+
+}  // namespace freshd::daemon

@@ -1,0 +1,111 @@
+// The engine's private state, shared by engine.cc (configuration, accounting),
+// engine_http.cc (pages, sitemaps, feeds) and engine_directory.cc (folders).
+#pragma once
+
+#include <atomic>
+#include <boost/asio/post.hpp>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "daemon/engine.h"
+#include "daemon/fetch_queue.h"
+#include "watchers/http_client.h"
+#include "watchers/listing.h"
+#include "watchers/normalize.h"
+#include "watchers/url_filter.h"
+
+namespace freshd::daemon {
+
+struct WatchedSource {
+  config::Source config;
+  std::shared_ptr<const watchers::Normalizer> normalizer;
+  std::shared_ptr<const watchers::UrlFilter> include;
+  metrics::SourceLabels labels;
+  SourceState state;
+  bool removed = false;  // left the configuration; a run still in flight reports nothing
+};
+
+// One run of a source over its documents. Lives on the event loop.
+struct SourceRun {
+  std::shared_ptr<WatchedSource> source;
+  std::string name;  // a copy, for workers: `source->config` may change on a reload
+  std::vector<std::string> uris;
+  std::size_t next = 0;
+  std::size_t active = 0;
+  SourceRunResult result;
+  Engine::RunCallback done;
+};
+using RunPtr = std::shared_ptr<SourceRun>;
+struct DirectoryWalk;  // engine_directory.cc
+using Listed = std::shared_ptr<std::vector<watchers::ListedDocument>>;
+
+// A recorded check, carried from a worker back to the event loop for accounting.
+struct Recorded {
+  store::DocumentKey key;
+  store::RecordResult result;
+  store::Observation observation;
+};
+
+struct Engine::Impl : std::enable_shared_from_this<Engine::Impl> {
+  Impl(boost::asio::io_context& io_context, boost::asio::thread_pool& worker_pool,
+       store::StateStore& state, metrics::Metrics& metric_registry,
+       const scheduler::Clock& time_source);
+
+  std::int64_t NowMs() const { return scheduler::ToUnixMillis(clock.Now()); }
+
+  // Runs `work` on a worker, then `then(result)` on the event loop, unless stopped.
+  template <typename Work, typename Then>
+  void OnWorker(Work work, Then then) {
+    boost::asio::post(workers, [self = shared_from_this(), work = std::move(work),
+                                then = std::move(then)]() mutable {
+      if (self->stopped) return;
+      auto result = work();
+      boost::asio::post(self->io,
+                        [self, then = std::move(then), result = std::move(result)]() mutable {
+                          if (!self->stopped) then(std::move(result));
+                        });
+    });
+  }
+
+  // engine.cc
+  void StartRun(std::shared_ptr<WatchedSource> source, RunCallback done);
+  void FinishRun(const RunPtr& run);
+  void SourceFailed(const RunPtr& run, watchers::FetchError error, const std::string& message);
+  void Account(WatchedSource& source, const Recorded& recorded, SourceRunResult* result);
+  void AccountAll(const RunPtr& run, const std::vector<Recorded>& recorded);
+  // Marks the stored documents of the run's source that are not in `present` removed, then
+  // calls `then` on the loop.
+  void MarkVanished(const RunPtr& run, std::unordered_set<std::string> present,
+                    std::function<void()> then);
+
+  // engine_http.cc
+  void StartListingRun(const RunPtr& run);
+  void FetchListing(const RunPtr& run, const std::string& url, const Listed& found,
+                    std::function<void(watchers::Listing)> parsed);
+  void FetchChildren(const RunPtr& run, std::shared_ptr<std::vector<std::string>> children,
+                     std::size_t index, const Listed& found);
+  void CheckListed(const RunPtr& run, const Listed& found);
+  void PumpDocuments(const RunPtr& run);
+  void CheckHttpDocument(const RunPtr& run, const std::string& uri);
+  watchers::HttpRequest RequestFor(const config::Source& source, const std::string& url) const;
+
+  // engine_directory.cc
+  void StartDirectoryRun(const RunPtr& run);
+  void NextDirectoryBatch(const RunPtr& run, std::shared_ptr<DirectoryWalk> walk);
+
+  boost::asio::io_context& io;
+  boost::asio::thread_pool& workers;
+  store::StateStore& store;
+  metrics::Metrics& metrics;
+  const scheduler::Clock& clock;
+  std::unique_ptr<watchers::HttpClient> http;
+  FetchQueue fetch_queue;
+  std::map<std::string, std::shared_ptr<WatchedSource>> sources;
+  std::unordered_set<std::string> running;  // sources with a run in flight
+  std::atomic<bool> stopped{false};         // read by workers
+};
+
+}  // namespace freshd::daemon

@@ -1,0 +1,82 @@
+#include "daemon/observations.h"
+
+#include "watchers/listing.h"
+
+namespace freshd::daemon {
+
+using store::Observation;
+
+Observation ErrorObservation(std::int64_t now_ms, watchers::FetchError error,
+                             const std::string& message) {
+  Observation observation;
+  observation.kind = Observation::Kind::kError;
+  observation.time_ms = now_ms;
+  observation.error_reason = std::string(watchers::ToLabel(error));
+  observation.error_message = message;
+  return observation;
+}
+
+Observation GoneObservation(std::int64_t now_ms) {
+  Observation gone;
+  gone.kind = Observation::Kind::kGone;
+  gone.time_ms = now_ms;
+  return gone;
+}
+
+Observation ContentObservation(std::int64_t now_ms, const watchers::Normalizer& normalizer,
+                               std::string_view body, watchers::ContentKind kind,
+                               std::string_view charset) {
+  auto normalized = normalizer.Normalize(body, kind, charset);
+  if (normalized.error != watchers::FetchError::kNone) {
+    return ErrorObservation(now_ms, normalized.error, normalized.message);
+  }
+  Observation observation;
+  observation.kind = Observation::Kind::kFetched;
+  observation.time_ms = now_ms;
+  observation.content_hash = watchers::ContentHash(normalized.text);
+  return observation;
+}
+
+Observation HttpObservation(std::int64_t now_ms, const watchers::Normalizer& normalizer,
+                            const watchers::HttpResponse& response, const std::string& uri) {
+  using watchers::FetchError;
+  if (response.error == FetchError::kHttp4xx &&
+      (response.status == 404 || response.status == 410)) {
+    Observation gone = GoneObservation(now_ms);
+    gone.error_reason = std::string(watchers::ToLabel(response.error));
+    gone.error_message = "HTTP " + std::to_string(response.status);
+    return gone;
+  }
+  if (response.error != FetchError::kNone) {
+    return ErrorObservation(now_ms, response.error, response.message);
+  }
+  if (response.not_modified) {
+    Observation observation;
+    observation.kind = Observation::Kind::kNotModified;
+    observation.time_ms = now_ms;
+    return observation;
+  }
+  Observation observation =
+      ContentObservation(now_ms, normalizer, response.body,
+                         watchers::DetectContentKind(response.content_type, uri), response.charset);
+  if (observation.kind == Observation::Kind::kFetched) {
+    observation.etag = response.etag;
+    observation.last_modified = response.last_modified;
+    if (auto seconds = watchers::ParseRfc822DateTime(response.last_modified)) {
+      observation.modified_ms = *seconds * 1000;
+    }
+  }
+  return observation;
+}
+
+std::string FileValidator(const watchers::FileEntry& file) {
+  return std::to_string(file.size) + "-" + std::to_string(file.mtime_ns);
+}
+
+std::string FileUri(const std::string& root, const std::string& relative_path) {
+  std::string path = root;
+  if (!path.empty() && path.back() != '/') path += '/';
+  return "file://" + path + relative_path;
+}
+
+}  // namespace freshd::daemon

@@ -1,0 +1,36 @@
+// What a fetch or a file read observed, as the store wants to hear it: pure functions from
+// responses and bodies to store::Observation.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "store/state_store.h"
+#include "watchers/directory.h"
+#include "watchers/http_client.h"
+#include "watchers/normalize.h"
+
+namespace freshd::daemon {
+
+store::Observation ErrorObservation(std::int64_t now_ms, watchers::FetchError error,
+                                    const std::string& message);
+
+store::Observation GoneObservation(std::int64_t now_ms);
+
+// Normalizes and hashes a body; a body that cannot be decoded is a `parse` error.
+store::Observation ContentObservation(std::int64_t now_ms, const watchers::Normalizer& normalizer,
+                                      std::string_view body, watchers::ContentKind kind,
+                                      std::string_view charset);
+
+// A 404 or 410 is the document's removal, and still a failed fetch (`http_4xx`); a 304 is
+// "not modified"; any other failure an error with its reason.
+store::Observation HttpObservation(std::int64_t now_ms, const watchers::Normalizer& normalizer,
+                                   const watchers::HttpResponse& response, const std::string& uri);
+
+// A file's validator, in place of an ETag: unchanged size and mtime mean not modified.
+std::string FileValidator(const watchers::FileEntry& file);
+
+std::string FileUri(const std::string& root, const std::string& relative_path);
+
+}  // namespace freshd::daemon
