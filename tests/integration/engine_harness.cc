@@ -25,6 +25,16 @@ EngineHarness::EngineHarness(const std::string& workloads_yaml, const std::strin
   RunUntilStopped();
 }
 
+std::string EngineHarness::Reconfigure(const std::string& workloads_yaml) {
+  const std::string yaml = "state_dir: " + (dir_ / "state") + "\nworkloads:\n" + workloads_yaml;
+  config::LoadResult loaded = config::Parse(yaml, dir_ / "freshd.yaml");
+  if (!loaded.config) return loaded.errors.front().ToString();
+  std::string error;
+  if (!engine_->Configure(*loaded.config, &error, [this] { io_.stop(); })) return error;
+  RunUntilStopped();
+  return "";
+}
+
 EngineHarness::~EngineHarness() {
   engine_->Stop();
   workers_.join();

@@ -23,6 +23,9 @@ class EngineHarness {
   explicit EngineHarness(const std::string& workloads_yaml, const std::string& defaults_yaml = "");
   ~EngineHarness();
 
+  // Installs new `workloads:` text, as a reload would. Returns Configure's error, if any.
+  std::string Reconfigure(const std::string& workloads_yaml);
+
   // One run of a source, to completion.
   daemon::SourceRunResult Check(const std::string& source);
 

@@ -255,3 +255,71 @@ TEST_CASE("bad sources fail with the right reason, once in the log, and the rest
   CHECK(Checks(harness, "good", "changed") == 1);
   CHECK(Checks(harness, "good", "unchanged") + Checks(harness, "good", "not_modified") == 1);
 }
+
+TEST_CASE("a reload that moves a page's URL marks the old document removed") {
+  TempDir site;
+  WriteFile(site.path() / "old.html", Page("old"));
+  WriteFile(site.path() / "new.html", Page("new"));
+  Nginx nginx(site.path(), site.path() / "nginx-work");
+  EngineHarness harness(
+      Workload(Source("page", "http: { url: \"" + nginx.Url("/old.html") + "\" }")));
+  harness.Check("page");
+  REQUIRE(harness.Reconfigure(
+              Workload(Source("page", "http: { url: \"" + nginx.Url("/new.html") + "\" }"))) == "");
+  harness.Check("page");
+  CHECK(harness.State("page").documents == 1);
+  CHECK(harness.store().Get({"page", nginx.Url("/old.html")})->removed);
+  CHECK_FALSE(harness.store().Get({"page", nginx.Url("/new.html")})->removed);
+}
+
+TEST_CASE("a reload with a selector that does not compile changes nothing") {
+  TempDir root;
+  WriteFile(root.path() / "a.md", "# a");
+  const std::string dir_source =
+      "directory: { path: " + root.path().string() + ", glob: \"*.md\" }";
+  EngineHarness harness(Workload(Source("one", dir_source)));
+  harness.Check("one");
+  const std::string error = harness.Reconfigure(
+      "  - name: other\n    strategy: rag\n    sources:\n" + Source("one", dir_source) +
+      Source("two", dir_source, "        select: { xpath: \"//p[\" }\n"));
+  CHECK(error.find("source two") != std::string::npos);
+  // Still labelled with its old workload, with its series intact.
+  CHECK(MetricValue(harness.MetricsText(), "freshd_source_documents",
+                    {"source=\"one\"", "workload=\"w\""}) == 1);
+}
+
+TEST_CASE("a source removed by a reload leaves /metrics and is not checked") {
+  TempDir root;
+  WriteFile(root.path() / "a.md", "# a");
+  const std::string dir_source =
+      "directory: { path: " + root.path().string() + ", glob: \"*.md\" }";
+  EngineHarness harness(Workload(Source("keep", dir_source) + Source("drop", dir_source)));
+  harness.Check("keep");
+  harness.Check("drop");
+  REQUIRE(harness.Reconfigure(Workload(Source("keep", dir_source))) == "");
+  const std::string metrics = harness.MetricsText();
+  CHECK(metrics.find("source=\"drop\"") == std::string::npos);
+  CHECK(metrics.find("source=\"keep\"") != std::string::npos);
+  CHECK(harness.Check("drop").documents_checked == 0);
+  CHECK(harness.State("keep").documents == 1);  // state of a source that stays is kept
+}
+
+TEST_CASE("headers read from a file or the environment reach the server, and no log line") {
+  FaultServer server;
+  server.Route("/private", FaultServer::Plain().Header("Content-Type", "text/plain").Body("ok"));
+  TempDir secrets;
+  WriteFile(secrets.path() / "token", "s3cret-from-file\n");
+  setenv("FRESHD_TEST_KEY", "s3cret-from-env", 1);
+  LogCapture log;
+  EngineHarness harness(
+      Workload(Source("private", "http: { url: \"" + server.Url("/private") + "\" }",
+                      "        headers:\n          Authorization: { file: " + (secrets / "token") +
+                          " }\n          X-Api-Key: { env: FRESHD_TEST_KEY }\n")));
+  CHECK_FALSE(harness.Check("private").failed);
+  auto requests = server.Requests("/private");
+  REQUIRE(requests.size() == 1);
+  CHECK(requests[0].Header("authorization") == "s3cret-from-file");
+  CHECK(requests[0].Header("x-api-key") == "s3cret-from-env");
+  CHECK(log.Count("s3cret") == 0);
+  CHECK(harness.MetricsText().find("s3cret") == std::string::npos);
+}

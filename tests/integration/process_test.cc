@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
 #include <thread>
@@ -228,4 +229,89 @@ TEST_CASE("SIGKILL while recording changes loses none of the changes recorded be
   CHECK(RunCommand({FreshdBinary(), "once", "-c", file}, &output) == 0);
   INFO(output);
   CHECK(logged_total > 0);
+}
+
+TEST_CASE("a file name that is not UTF-8 does not bring the API down") {
+  TempDir dir;
+  WriteFile(dir.path() / "docs" / "caf\xe9.md", "# latin-1 name");
+  const int port = FreePort();
+  const std::string file = dir / "freshd.yaml";
+  WriteFile(file, Config(dir, port, DirectorySource("handbook", dir / "docs"), "1s"));
+  ChildProcess daemon({FreshdBinary(), "run", "-c", file}, dir.path() / "freshd.log");
+  REQUIRE(WaitForReady(port));
+  const std::string base = "http://127.0.0.1:" + std::to_string(port);
+  std::string documents;
+  for (int i = 0; i < 100 && documents.find("caf") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    documents = HttpGet(base + "/api/v1/sources?source=handbook").body;
+  }
+  CHECK(documents.find("caf\xef\xbf\xbd.md") != std::string::npos);  // U+FFFD in its place
+  CHECK(HttpGet(base + "/api/v1/sources").status == 200);
+  CHECK(daemon.Running());
+}
+
+TEST_CASE("SIGHUP and POST /-/reload apply a new file; an invalid one keeps the old") {
+  TempDir dir;
+  WriteFile(dir.path() / "docs" / "a.md", "# a");
+  const int port = FreePort();
+  const std::string file = dir / "freshd.yaml";
+  WriteFile(file, Config(dir, port, DirectorySource("first", dir / "docs")));
+  ChildProcess daemon({FreshdBinary(), "run", "-c", file}, dir.path() / "freshd.log");
+  REQUIRE(WaitForReady(port));
+  const std::string base = "http://127.0.0.1:" + std::to_string(port);
+  auto wait_for = [&](const std::string& path, const std::string& needle, bool present) {
+    for (int i = 0; i < 100; ++i) {
+      if ((HttpGet(base + path).body.find(needle) != std::string::npos) == present) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  };
+
+  WriteFile(file, Config(dir, port, DirectorySource("second", dir / "docs")));
+  daemon.Signal(SIGHUP);
+  CHECK(wait_for("/api/v1/sources", "\"source\": \"second\"", true));
+  CHECK(wait_for("/metrics", "source=\"first\"", false));
+
+  WriteFile(file, "listen: 127.0.0.1:1\nbogus_key: 1\n");
+  // The HTTP client only GETs; bash writes the POST itself.
+  std::string output;
+  CHECK(RunCommand({"bash", "-c",
+                    "exec 3<>/dev/tcp/127.0.0.1/" + std::to_string(port) +
+                        " && printf 'POST /-/reload HTTP/1.0\\r\\n\\r\\n' >&3 && "
+                        "cat <&3"},
+                   &output) == 0);
+  CHECK(output.find("200 OK") != std::string::npos);
+  CHECK(wait_for("/metrics", "freshd_config_last_reload_successful 0", true));
+  CHECK(wait_for("/api/v1/sources", "\"source\": \"second\"", true));
+  CHECK(daemon.Running());
+  CHECK(ReadFile(dir.path() / "freshd.log").find("freshd.yaml:2:1: ") != std::string::npos);
+}
+
+TEST_CASE("log.format json writes one JSON object per line") {
+  TempDir dir;
+  WriteFile(dir.path() / "docs" / "quote\"d.md", "# a");
+  const int port = FreePort();
+  const std::string file = dir / "freshd.yaml";
+  WriteFile(file, "log: { level: debug, format: json }\n" +
+                      Config(dir, port, DirectorySource("handbook", dir / "docs"), "1s"));
+  {
+    ChildProcess daemon({FreshdBinary(), "run", "-c", file}, dir.path() / "freshd.log");
+    REQUIRE(WaitForReady(port));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  }
+  std::istringstream lines(ReadFile(dir.path() / "freshd.log"));
+  int parsed = 0;
+  bool saw_quote = false;
+  for (std::string line; std::getline(lines, line);) {
+    auto json = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    INFO(line);
+    REQUIRE_FALSE(json.is_discarded());
+    CHECK(json.contains("time"));
+    CHECK(json.contains("level"));
+    saw_quote =
+        saw_quote || json["msg"].get<std::string>().find("quote\"d.md") != std::string::npos;
+    ++parsed;
+  }
+  CHECK(parsed >= 3);
+  CHECK(saw_quote);
 }
