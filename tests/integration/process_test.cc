@@ -153,6 +153,10 @@ TEST_CASE("run serves metrics that promtool accepts, health, readiness and the s
   const std::string documents = HttpGet(base + "/api/v1/sources?source=handbook").body;
   CHECK(documents.find("a.md") != std::string::npos);
   CHECK(HttpGet(base + "/api/v1/sources?source=nope").status == 404);
+  std::string status;
+  CHECK(RunCommand({FreshdBinary(), "status", "--url", base}, &status) == 0);
+  CHECK(status.find("SOURCE") != std::string::npos);
+  CHECK(status.find("handbook") != std::string::npos);
   CHECK(HttpGet(base + "/nope").status == 404);
 
   const std::string metrics = HttpGet(base + "/metrics").body;
