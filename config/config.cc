@@ -236,8 +236,9 @@ void ReadAdvisor(Reader& reader, const std::optional<Value>& value, Advisor* adv
   if (!map) return;
   reader.CheckKeys(*map,
                    {"rag_if_changes_faster_than", "fine_tune_if_stable_for",
-                    "fine_tune_if_latency_below", "confidence", "hold_for"},
+                    "fine_tune_if_latency_below", "confidence", "hold_for", "assess_every"},
                    "advisor");
+  Assign(reader.ReadDuration(map->Get("assess_every")), &advisor->assess_every);
   Assign(reader.ReadDuration(map->Get("fine_tune_if_latency_below")),
          &advisor->fine_tune_if_latency_below);
   Assign(reader.ReadFraction(map->Get("confidence"), 0, 1), &advisor->confidence);

@@ -1,5 +1,7 @@
 #include "daemon/api.h"
 
+#include <cmath>
+
 namespace freshd::daemon {
 namespace {
 
@@ -19,7 +21,69 @@ std::string Target(const config::Source& source) {
                                                        : source.url;
 }
 
+// JSON has no infinity: an unbounded figure is null.
+nlohmann::json Finite(double value) {
+  return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr);
+}
+
+nlohmann::json RateJson(const advisor::RateEstimate& rate) {
+  return {{"per_second", Finite(rate.rate)},
+          {"lower", Finite(rate.lower)},
+          {"upper", Finite(rate.upper)},
+          {"method", rate.method},
+          {"checks", rate.checks},
+          {"changes", rate.changes},
+          {"observed_seconds", Finite(rate.observed_seconds)}};
+}
+
 }  // namespace
+
+nlohmann::json WorkloadJson(const std::string& name, const WorkloadView& view) {
+  const advisor::Assessment& assessment = view.assessment;
+  nlohmann::json rag_side = nlohmann::json::array();
+  nlohmann::json fine_tuning_side = nlohmann::json::array();
+  nlohmann::json sources = nlohmann::json::array();
+  for (const auto& split : assessment.sources) {
+    sources.push_back({{"source", split.source},
+                       {"frequency", advisor::ToString(split.frequency)},
+                       {"rate", RateJson(split.rate)}});
+    if (split.frequency == advisor::Frequency::kFast) rag_side.push_back(split.source);
+    if (split.frequency == advisor::Frequency::kStable) fine_tuning_side.push_back(split.source);
+  }
+  nlohmann::json json = {
+      {"workload", name},
+      {"strategy", StrategyName(view.strategy)},
+      {"recommendation", advisor::ToString(view.hysteresis.published)},
+      {"current_recommendation", advisor::ToString(assessment.recommendation)},
+      {"candidate_since",
+       view.hysteresis.candidate != view.hysteresis.published
+           ? Timestamp(static_cast<std::int64_t>(view.hysteresis.candidate_since * 1000))
+           : nlohmann::json(nullptr)},
+      {"mismatch", IsMismatch(view)},
+      {"frequency", advisor::ToString(assessment.frequency)},
+      {"rate", RateJson(assessment.rate)},
+      {"change_interval_seconds",
+       {{"estimate", Finite(assessment.interval_seconds)},
+        {"lower", Finite(assessment.interval_lower_seconds)},
+        {"upper", Finite(assessment.interval_upper_seconds)}}},
+      {"reasons", assessment.reasons},
+      {"missing", assessment.missing},
+      {"sources", sources},
+      {"hybrid_split", {{"rag", rag_side}, {"fine_tuning", fine_tuning_side}}},
+      {"assessed_at", Timestamp(static_cast<std::int64_t>(view.assessed_at * 1000))},
+  };
+  if (view.has_training_date) {
+    json["documents_changed_since_training"] = view.changed_since_training;
+    json["documents"] = view.documents;
+  }
+  return json;
+}
+
+nlohmann::json WorkloadsJson(const std::map<std::string, WorkloadView>& views) {
+  nlohmann::json workloads = nlohmann::json::array();
+  for (const auto& [name, view] : views) workloads.push_back(WorkloadJson(name, view));
+  return {{"workloads", workloads}};
+}
 
 nlohmann::json SourcesJson(const Engine& engine, const scheduler::Scheduler& scheduler) {
   nlohmann::json sources = nlohmann::json::array();

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "daemon/assessor.h"
 #include "daemon/engine.h"
 #include "scheduler/scheduler.h"
 #include "store/state_store.h"
@@ -20,5 +21,12 @@ nlohmann::json SourcesJson(const Engine& engine, const scheduler::Scheduler& sch
 // "next" set when there are more. Reads the store: call on a worker.
 nlohmann::json DocumentsJson(const store::StateStore& store, const std::string& source,
                              const std::string& after, std::size_t limit);
+
+// One workload's assessment: rate estimate, change interval and bounds, frequency class,
+// published and current recommendation, reasons, what is missing, per-source split.
+nlohmann::json WorkloadJson(const std::string& name, const WorkloadView& view);
+
+// Every workload, as WorkloadJson, under "workloads".
+nlohmann::json WorkloadsJson(const std::map<std::string, WorkloadView>& views);
 
 }  // namespace freshd::daemon

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
+#include <cstdio>
 #include <iomanip>
 #include <iostream>
 #include <map>
@@ -34,9 +35,9 @@ commands:
   run -c FILE            run the daemon in the foreground (systemd runs this)
   once -c FILE           check every source once, print a summary, exit
   check-config -c FILE   validate a configuration file; print every problem
-  status [--url URL]     sources of a running daemon (default )"
-                               "http://127.0.0.1:9711"
-                               R"()
+  status [--url URL]     sources of a running daemon (default http://127.0.0.1:9711)
+  explain WORKLOAD [--url URL]
+                         the decision path for one workload, with its numbers
 
 options:
   -c, --config FILE      configuration file (default /etc/freshd/freshd.yaml)
@@ -57,6 +58,10 @@ const std::map<std::string, std::string>& CommandHelp() {
       {"check-config",
        "usage: freshd check-config [-c FILE]\n\nValidates the configuration and prints every "
        "problem as FILE:LINE:COL: message.\nExits 0 when valid, 1 otherwise.\n"},
+      {"explain",
+       "usage: freshd explain WORKLOAD [--url URL]\n\nPrints how a running daemon decides "
+       "between RAG and fine-tuning for one\nworkload: change interval and bounds, thresholds, "
+       "each step of the decision\ntable, and what data is still missing.\n"},
       {"status",
        "usage: freshd status [--url URL]\n\nPrints the sources of a running daemon "
        "(default URL http://127.0.0.1:9711).\n"},
@@ -66,6 +71,7 @@ const std::map<std::string, std::string>& CommandHelp() {
 
 struct Arguments {
   std::string command;
+  std::vector<std::string> operands;  // words after the command
   std::string config_file = kDefaultConfig;
   std::string url = kDefaultUrl;
   bool help = false;
@@ -96,6 +102,8 @@ std::optional<Arguments> Parse(int argc, char** argv) {
       arguments.url = *url;
     } else if (arguments.command.empty() && !word.starts_with("-")) {
       arguments.command = word;
+    } else if (arguments.command == "explain" && !word.starts_with("-")) {
+      arguments.operands.push_back(word);
     } else {
       std::cerr << "freshd: unexpected argument '" << word << "'\n" << kUsage;
       return std::nullopt;
@@ -186,6 +194,75 @@ int Status(const Arguments& arguments) {
   return 0;
 }
 
+// "3.2 d", "5.0 h", "42 s"; "unbounded" for null (infinity).
+std::string HumanSeconds(const nlohmann::json& value) {
+  if (!value.is_number()) return "unbounded";
+  const double seconds = value.get<double>();
+  char text[32];
+  if (seconds >= 86400) {
+    std::snprintf(text, sizeof(text), "%.1f d", seconds / 86400);
+  } else if (seconds >= 3600) {
+    std::snprintf(text, sizeof(text), "%.1f h", seconds / 3600);
+  } else if (seconds >= 60) {
+    std::snprintf(text, sizeof(text), "%.1f min", seconds / 60);
+  } else {
+    std::snprintf(text, sizeof(text), "%.0f s", seconds);
+  }
+  return text;
+}
+
+int Explain(const Arguments& arguments) {
+  if (arguments.operands.size() != 1) {
+    std::cerr << "freshd: explain needs one WORKLOAD\n" << CommandHelp().at("explain");
+    return 2;
+  }
+  std::string error;
+  auto view = GetJson(arguments.url + "/api/v1/workloads/" + arguments.operands[0], &error);
+  if (!view || view->contains("error")) {
+    std::cerr << "freshd: " << (view ? Text((*view)["error"]) : error) << "\n";
+    return 1;
+  }
+  const auto& v = *view;
+  const auto& interval = v["change_interval_seconds"];
+  std::cout << "workload " << Text(v["workload"]) << " runs on " << Text(v["strategy"]) << "\n"
+            << "recommendation: " << Text(v["recommendation"]) << " (published)"
+            << (v["mismatch"].get<bool>() ? ", differs from the strategy" : "") << "\n"
+            << "current assessment: " << Text(v["current_recommendation"]);
+  if (!v["candidate_since"].is_null()) {
+    std::cout << ", holding since " << Text(v["candidate_since"]);
+  }
+  std::cout << "\nfrequency: " << Text(v["frequency"])
+            << "\nchange interval: " << HumanSeconds(interval["estimate"]) << " (bounds "
+            << HumanSeconds(interval["lower"]) << " to " << HumanSeconds(interval["upper"]) << ")\n"
+            << "observations: " << Text(v["rate"]["checks"]) << " checks, "
+            << Text(v["rate"]["changes"]) << " changes over "
+            << HumanSeconds(v["rate"]["observed_seconds"]) << " (" << Text(v["rate"]["method"])
+            << ")\n\ndecision path:\n";
+  int step = 0;
+  for (const auto& reason : v["reasons"])
+    std::cout << "  " << ++step << ". " << Text(reason) << "\n";
+  if (!v["missing"].empty()) {
+    std::cout << "\nstill missing:\n";
+    for (const auto& missing : v["missing"]) std::cout << "  - " << Text(missing) << "\n";
+  }
+  std::cout << "\n"
+            << std::left << std::setw(28) << "SOURCE" << std::setw(12) << "FREQUENCY"
+            << "CHANGE INTERVAL\n";
+  for (const auto& source : v["sources"]) {
+    const auto& rate = source["rate"]["per_second"];
+    const nlohmann::json interval_estimate = rate.is_number() && rate.get<double>() > 0
+                                                 ? nlohmann::json(1.0 / rate.get<double>())
+                                                 : nlohmann::json(nullptr);
+    std::cout << std::setw(28) << Text(source["source"]) << std::setw(12)
+              << Text(source["frequency"]) << HumanSeconds(interval_estimate) << "\n";
+  }
+  if (Text(v["recommendation"]) == "hybrid") {
+    std::cout << "\nhybrid: RAG side " << v["hybrid_split"]["rag"].dump() << ", fine-tuning side "
+              << v["hybrid_split"]["fine_tuning"].dump() << "\n";
+  }
+  return 0;
+}
+
 int RunDaemon(const Arguments& arguments, bool once) {
   auto loaded = LoadConfig(arguments.config_file, std::cerr);
   if (!loaded) return 1;
@@ -222,6 +299,7 @@ int RunCommandLine(int argc, char** argv) {
     if (arguments->command == "once") return RunDaemon(*arguments, /*once=*/true);
     if (arguments->command == "check-config") return CheckConfig(*arguments);
     if (arguments->command == "status") return Status(*arguments);
+    if (arguments->command == "explain") return Explain(*arguments);
   } catch (const std::exception& error) {
     // The edge of the program: anything unexpected ends here with a message, not a trace.
     std::cerr << "freshd: " << error.what() << "\n";

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "daemon/api.h"
+#include "daemon/assessor.h"
 #include "daemon/engine.h"
 #include "daemon/http_server.h"
 #include "metrics/metrics.h"
@@ -30,6 +31,7 @@ namespace http = boost::beast::http;
 
 constexpr auto kWalSyncInterval = std::chrono::seconds(1);
 constexpr auto kPruneInterval = std::chrono::hours(6);
+constexpr auto kFirstAssessment = std::chrono::seconds(5);
 constexpr std::size_t kDefaultDocumentPage = 1000;
 constexpr std::size_t kMaxDocumentPage = 10000;
 
@@ -83,6 +85,7 @@ struct Daemon::Impl {
         timer(io),
         wal_timer(io),
         prune_timer(io),
+        assess_timer(io),
         signals(io) {}
 
   bool OpenStore();
@@ -91,6 +94,8 @@ struct Daemon::Impl {
   void StartDue();
   void SyncWalPeriodically();
   void PruneHistoryPeriodically();
+  void AssessPeriodically(std::chrono::milliseconds delay);
+  void Publish(std::map<std::string, WorkloadView> views);
   void BuildSchedule();
   void Reload();
   void ApplyReload(config::LoadResult loaded);
@@ -109,6 +114,8 @@ struct Daemon::Impl {
   asio::steady_timer timer;
   asio::steady_timer wal_timer;
   asio::steady_timer prune_timer;
+  asio::steady_timer assess_timer;
+  std::map<std::string, WorkloadView> workloads;  // the latest assessments
   asio::signal_set signals;
   bool ready = false;
   bool stopping = false;
@@ -186,6 +193,50 @@ void Daemon::Impl::PruneHistoryPeriodically() {
   });
 }
 
+void Daemon::Impl::AssessPeriodically(std::chrono::milliseconds delay) {
+  assess_timer.expires_after(delay);
+  assess_timer.async_wait([this](boost::system::error_code error) {
+    if (error || stopping) return;
+    asio::post(workers, [this, settings = config] {
+      const double now = static_cast<double>(scheduler::ToUnixMillis(clock.Now())) / 1000.0;
+      auto views = AssessWorkloads(*store, settings, now);
+      asio::post(io, [this, views = std::move(views)]() mutable {
+        if (stopping) return;
+        Publish(std::move(views));
+        AssessPeriodically(config.advisor.assess_every);
+      });
+    });
+  });
+}
+
+void Daemon::Impl::Publish(std::map<std::string, WorkloadView> views) {
+  for (const auto& [name, view] : workloads) {
+    if (!views.contains(name)) metrics.RemoveWorkload(name);
+  }
+  for (const auto& [name, view] : views) {
+    const auto& assessment = view.assessment;
+    metrics::Metrics::WorkloadFigures figures;
+    figures.interval_seconds = assessment.interval_seconds;
+    figures.interval_lower_seconds = assessment.interval_lower_seconds;
+    figures.interval_upper_seconds = assessment.interval_upper_seconds;
+    figures.recommendation = advisor::ToString(view.hysteresis.published);
+    figures.mismatch = IsMismatch(view);
+    figures.has_training_date = view.has_training_date;
+    figures.documents_changed_since_training = static_cast<double>(view.changed_since_training);
+    figures.changed_since_training_ratio = view.documents == 0
+                                               ? 0
+                                               : static_cast<double>(view.changed_since_training) /
+                                                     static_cast<double>(view.documents);
+    metrics.SetWorkload(name, figures);
+    for (const auto& split : assessment.sources) {
+      if (engine->FindSource(split.source) != nullptr) {
+        metrics.SetChangeRate({name, split.source}, split.rate.rate);
+      }
+    }
+  }
+  workloads = std::move(views);
+}
+
 void Daemon::Impl::Reload() {
   if (stopping) return;
   if (reloading) {
@@ -250,6 +301,7 @@ void Daemon::Impl::Shutdown() {
   timer.cancel();
   wal_timer.cancel();
   prune_timer.cancel();
+  assess_timer.cancel();
   signals.clear();  // a second SIGTERM during a slow stop ends the process the default way
   if (server) server->Stop();
   if (engine) engine->Stop();
@@ -294,6 +346,18 @@ void Daemon::Impl::Route(const HttpRequest& request, Respond respond) {
         });
     return;
   }
+  if (path == "/api/v1/workloads" && get) {
+    return reply(http::status::ok, "application/json", ToText(WorkloadsJson(workloads)));
+  }
+  if (path.starts_with("/api/v1/workloads/") && get) {
+    const std::string name(path.substr(std::string_view("/api/v1/workloads/").size()));
+    auto found = workloads.find(name);
+    if (found == workloads.end()) {
+      return reply(http::status::not_found, "application/json",
+                   ToText({{"error", "no assessment of workload '" + name + "' (yet)"}}));
+    }
+    return reply(http::status::ok, "application/json", ToText(WorkloadJson(name, found->second)));
+  }
   if (path == "/-/reload" && request.method() == http::verb::post) {
     Reload();
     return reply(http::status::ok, "text/plain", "reloading\n");
@@ -325,6 +389,8 @@ int Daemon::Run() {
         impl.BuildSchedule();
         impl.ready = true;
         impl.ArmTimer();
+        impl.AssessPeriodically(std::min<std::chrono::milliseconds>(
+            kFirstAssessment, impl.config.advisor.assess_every));
         sd_notify(0, "READY=1");
         spdlog::info("ready: {} sources", impl.engine->SourceNames().size());
       })) {

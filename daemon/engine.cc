@@ -122,14 +122,15 @@ std::optional<Compiled> Compile(const config::Source& source, std::string* error
 
 Engine::Impl::Impl(asio::io_context& io_context, asio::thread_pool& worker_pool,
                    store::StateStore& state, metrics::Metrics& metric_registry,
-                   const scheduler::Clock& time_source)
+                   const scheduler::Clock& time_source, EngineOptions engine_options)
     : io(io_context),
       workers(worker_pool),
       store(state),
       metrics(metric_registry),
       clock(time_source),
+      options(engine_options),
       http(std::make_unique<watchers::HttpClient>(io_context)),
-      fetch_queue(EngineOptions{}.max_in_flight, config::FetchSettings{}.host_concurrency,
+      fetch_queue(engine_options.max_in_flight, config::FetchSettings{}.host_concurrency,
                   [this](std::function<void()> start) { asio::post(io, std::move(start)); }) {}
 
 void Engine::Impl::StartRun(std::shared_ptr<WatchedSource> source, RunCallback done) {
@@ -232,6 +233,7 @@ void Engine::Impl::Account(WatchedSource& source, const Recorded& recorded,
     }
   } else {
     metrics.CountCheck(source.labels, ToCheckResult(outcome.outcome));
+    if (recorded.masked > 0) metrics.CountMasked(source.labels, recorded.masked);
     if (was_failing && !is_failing && outcome.outcome != CheckOutcome::kRemoved) {
       spdlog::info("source {}: {} recovered", key.source, key.uri);
     }
@@ -270,7 +272,7 @@ void Engine::Impl::MarkVanished(const RunPtr& run, std::unordered_set<std::strin
         for (auto& key : vanished) {
           Observation gone = GoneObservation(NowMs());
           auto result = store.Record(key, gone);
-          recorded.push_back({std::move(key), std::move(result), std::move(gone)});
+          recorded.push_back({std::move(key), std::move(result), std::move(gone), "", 0});
         }
         return recorded;
       },
@@ -281,8 +283,8 @@ void Engine::Impl::MarkVanished(const RunPtr& run, std::unordered_set<std::strin
 }
 
 Engine::Engine(asio::io_context& io, asio::thread_pool& workers, store::StateStore& store,
-               metrics::Metrics& metrics, const scheduler::Clock& clock)
-    : impl_(std::make_shared<Impl>(io, workers, store, metrics, clock)) {}
+               metrics::Metrics& metrics, const scheduler::Clock& clock, EngineOptions options)
+    : impl_(std::make_shared<Impl>(io, workers, store, metrics, clock, options)) {}
 
 Engine::~Engine() { Stop(); }
 

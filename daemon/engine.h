@@ -9,6 +9,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -27,6 +28,9 @@ namespace freshd::daemon {
 struct EngineOptions {
   int max_in_flight = 64;  // HTTP transfers at once, all hosts together
   int max_child_sitemaps = 1000;
+  // A page that is new or changed is fetched twice more, this far apart: text that differs
+  // every time is volatile (a clock, a token) and is masked from then on.
+  std::chrono::milliseconds probe_delay{3000};
 };
 
 struct SourceRunResult {
@@ -40,7 +44,7 @@ struct SourceRunResult {
 class Engine {
  public:
   Engine(boost::asio::io_context& io, boost::asio::thread_pool& workers, store::StateStore& store,
-         metrics::Metrics& metrics, const scheduler::Clock& clock);
+         metrics::Metrics& metrics, const scheduler::Clock& clock, EngineOptions options = {});
   ~Engine();
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;

@@ -31,9 +31,10 @@ store::Observation ObserveFile(const DirectoryWalk& walk, const watchers::FileEn
   if (content.error != watchers::FetchError::kNone) {
     return ErrorObservation(now_ms, content.error, content.message);
   }
-  store::Observation observation =
-      ContentObservation(now_ms, *walk.normalizer, content.body,
-                         watchers::DetectContentKind("", file.relative_path), "");
+  Normalized normalized;  // files have no server-made noise: no probe, only the masks
+  store::Observation observation = ContentObservation(
+      now_ms, *walk.normalizer, content.body, watchers::DetectContentKind("", file.relative_path),
+      "", previous ? previous->volatile_masks : std::vector<std::string>{}, &normalized);
   if (observation.kind == store::Observation::Kind::kFetched) {
     observation.etag = validator;
     observation.modified_ms = file.mtime_ns / 1000000;
@@ -79,7 +80,7 @@ void Engine::Impl::NextDirectoryBatch(const RunPtr& run, std::shared_ptr<Directo
           store::DocumentKey key{name, FileUri(walk->root, file.relative_path)};
           store::Observation observation = ObserveFile(*walk, file, store.Get(key), NowMs());
           auto result = store.Record(key, observation);
-          recorded.push_back({std::move(key), std::move(result), std::move(observation)});
+          recorded.push_back({std::move(key), std::move(result), std::move(observation), "", 0});
         }
         return recorded;
       },

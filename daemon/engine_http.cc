@@ -1,8 +1,12 @@
 // Sources fetched over HTTP: single pages, sitemaps (with their indexes) and feeds.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <boost/asio/steady_timer.hpp>
+
 #include "daemon/engine_impl.h"
 #include "daemon/observations.h"
+#include "watchers/volatility.h"
 
 namespace freshd::daemon {
 namespace {
@@ -109,41 +113,139 @@ void Engine::Impl::PumpDocuments(const RunPtr& run) {
   if (run->active == 0 && run->next >= run->uris.size()) FinishRun(run);
 }
 
-// Store read (validators) on a worker, fetch on the loop, normalize and record on a worker,
-// account on the loop.
+// Store read (validators, masks) on a worker, fetch on the loop, normalize and record on a
+// worker, account on the loop.
 void Engine::Impl::CheckHttpDocument(const RunPtr& run, const std::string& uri) {
   store::DocumentKey key{run->name, uri};
-  OnWorker(
-      [this, key] { return store.Get(key); },
-      [this, run, key](auto previous) {
-        watchers::HttpRequest request = RequestFor(run->source->config, key.uri);
-        if (previous && !previous->removed) {
-          request.if_none_match = previous->etag;
-          request.if_modified_since = previous->last_modified;
-        }
-        const std::string host = HostOf(key.uri);
-        fetch_queue.Submit(host, [this, run, key, host, request = std::move(request)] {
-          if (stopped) return;
-          http->Fetch(request, [this, run, key, host](watchers::HttpResponse response) {
-            fetch_queue.Done(host);
-            if (!run->source->removed) {
-              metrics.ObserveFetchSeconds(run->source->labels, response.duration_seconds);
-            }
-            OnWorker(
-                [this, key, normalizer = run->source->normalizer, response = std::move(response)] {
-                  store::Observation observation =
-                      HttpObservation(NowMs(), *normalizer, response, key.uri);
-                  auto result = store.Record(key, observation);
-                  return Recorded{key, std::move(result), std::move(observation)};
-                },
-                [this, run](const Recorded& recorded) {
-                  Account(*run->source, recorded, &run->result);
-                  --run->active;
-                  PumpDocuments(run);
-                });
-          });
-        });
+  OnWorker([this, key] { return store.Get(key); },
+           [this, run, key](auto previous) {
+             watchers::HttpRequest request = RequestFor(run->source->config, key.uri);
+             std::vector<std::string> masks;
+             if (previous && !previous->removed) {
+               request.if_none_match = previous->etag;
+               request.if_modified_since = previous->last_modified;
+               masks = std::move(previous->volatile_masks);
+             }
+             const std::string host = HostOf(key.uri);
+             fetch_queue.Submit(host, [this, run, key, host, request = std::move(request),
+                                       masks = std::move(masks)] {
+               if (stopped) return;
+               http->Fetch(request, [this, run, key, host, masks](watchers::HttpResponse response) {
+                 fetch_queue.Done(host);
+                 if (!run->source->removed) {
+                   metrics.ObserveFetchSeconds(run->source->labels, response.duration_seconds);
+                 }
+                 OnWorker(
+                     [this, key, masks, normalizer = run->source->normalizer,
+                      response = std::move(response)] {
+                       Normalized normalized;
+                       store::Observation observation = HttpObservation(
+                           NowMs(), *normalizer, response, key.uri, masks, &normalized);
+                       auto result = store.Record(key, observation);
+                       return Recorded{key, std::move(result), std::move(observation),
+                                       std::move(normalized.text), normalized.masked};
+                     },
+                     [this, run](Recorded recorded) {
+                       Account(*run->source, recorded, &run->result);
+                       const auto outcome = recorded.result.outcome;
+                       if (recorded.result.ok && (outcome == store::CheckOutcome::kNew ||
+                                                  outcome == store::CheckOutcome::kChanged)) {
+                         ProbeVolatility(run->source, std::move(recorded.key),
+                                         {std::move(recorded.text)});
+                       }
+                       --run->active;
+                       PumpDocuments(run);
+                     });
+               });
+             });
+           });
+}
+
+namespace {
+
+constexpr std::size_t kMaxMasksPerDocument = 32;
+constexpr std::size_t kProbeTexts = 3;  // the checked text and two probes
+
+// The probe's fetch, normalized under the document's current masks; nullopt when the
+// document is gone or the body does not normalize.
+std::optional<std::string> NormalizeProbe(const store::StateStore& store,
+                                          const watchers::Normalizer& normalizer,
+                                          const store::DocumentKey& key,
+                                          const watchers::HttpResponse& response) {
+  auto current = store.Get(key);
+  if (!current || current->removed) return std::nullopt;
+  auto normalized = normalizer.Normalize(
+      response.body, watchers::DetectContentKind(response.content_type, key.uri), response.charset,
+      current->volatile_masks);
+  if (normalized.error != watchers::FetchError::kNone) return std::nullopt;
+  return std::move(normalized.text);
+}
+
+// A part is volatile when it differs between the first and second text AND between the
+// second and third: a clock or a token does, a real edit (which happens once) does not.
+// Stores the confirmed masks with the hash of the masked latest text; returns how many
+// masks were added.
+std::size_t LearnFromProbes(store::StateStore& store, const store::DocumentKey& key,
+                            const std::vector<std::string>& texts) {
+  if (texts[0] == texts[1] || texts[1] == texts[2]) return 0;
+  const auto first = watchers::LearnVolatileMasks(texts[0], texts[1]).masks;
+  const auto second = watchers::LearnVolatileMasks(texts[1], texts[2]).masks;
+  auto current = store.Get(key);
+  if (!current || current->removed) return 0;
+  std::vector<std::string> masks = current->volatile_masks;
+  const std::size_t before = masks.size();
+  for (const auto& mask : first) {
+    const bool confirmed = std::find(second.begin(), second.end(), mask) != second.end();
+    const bool known = std::find(masks.begin(), masks.end(), mask) != masks.end();
+    if (confirmed && !known && masks.size() < kMaxMasksPerDocument) masks.push_back(mask);
+  }
+  if (masks.size() == before) return 0;
+  std::size_t hidden = 0;
+  const std::string masked = watchers::ApplyMasks(texts[2], masks, &hidden);
+  std::string error;
+  if (!store.SetVolatileMasks(key, masks, watchers::ContentHash(masked), &error)) return 0;
+  return masks.size() - before;
+}
+
+}  // namespace
+
+void Engine::Impl::ProbeVolatility(const std::shared_ptr<WatchedSource>& source,
+                                   store::DocumentKey key, std::vector<std::string> texts) {
+  auto timer = std::make_shared<boost::asio::steady_timer>(io, options.probe_delay);
+  timer->async_wait([this, self = shared_from_this(), timer, source, key = std::move(key),
+                     texts = std::move(texts)](boost::system::error_code error) mutable {
+    if (error || stopped || source->removed) return;
+    const std::string host = HostOf(key.uri);
+    fetch_queue.Submit(host, [this, source, host, key = std::move(key),
+                              texts = std::move(texts)]() mutable {
+      if (stopped) return;
+      // Built before `key` is moved into the callback (argument order is unspecified).
+      watchers::HttpRequest request = RequestFor(source->config, key.uri);
+      http->Fetch(std::move(request), [this, source, host, key = std::move(key),
+                                       texts = std::move(texts)](watchers::HttpResponse response) {
+        fetch_queue.Done(host);
+        if (response.error != watchers::FetchError::kNone) return;
+        OnWorker(
+            [this, source, key, response = std::move(response)] {
+              return NormalizeProbe(store, *source->normalizer, key, response);
+            },
+            [this, source, key, texts](std::optional<std::string> text) mutable {
+              if (!text) return;
+              texts.push_back(std::move(*text));
+              if (texts.size() < kProbeTexts) {
+                ProbeVolatility(source, key, std::move(texts));
+                return;
+              }
+              OnWorker([this, key, texts] { return LearnFromProbes(store, key, texts); },
+                       [key](std::size_t learned) {
+                         if (learned == 0) return;
+                         spdlog::info("source {}: {} volatile parts of {} masked from now on",
+                                      key.source, learned, key.uri);
+                       });
+            });
       });
+    });
+  });
 }
 
 }  // namespace freshd::daemon

@@ -47,12 +47,14 @@ struct Recorded {
   store::DocumentKey key;
   store::RecordResult result;
   store::Observation observation;
+  std::string text;        // the normalized text, for the volatility probe
+  std::size_t masked = 0;  // volatile fragments the document's masks hid
 };
 
 struct Engine::Impl : std::enable_shared_from_this<Engine::Impl> {
   Impl(boost::asio::io_context& io_context, boost::asio::thread_pool& worker_pool,
        store::StateStore& state, metrics::Metrics& metric_registry,
-       const scheduler::Clock& time_source);
+       const scheduler::Clock& time_source, EngineOptions engine_options);
 
   std::int64_t NowMs() const { return scheduler::ToUnixMillis(clock.Now()); }
 
@@ -91,6 +93,10 @@ struct Engine::Impl : std::enable_shared_from_this<Engine::Impl> {
   void PumpDocuments(const RunPtr& run);
   void CheckHttpDocument(const RunPtr& run, const std::string& uri);
   watchers::HttpRequest RequestFor(const config::Source& source, const std::string& url) const;
+  // Fetches a new or changed page twice more, options.probe_delay apart, and masks the
+  // parts that differed both times. `texts` holds the normalized texts so far.
+  void ProbeVolatility(const std::shared_ptr<WatchedSource>& source, store::DocumentKey key,
+                       std::vector<std::string> texts);
 
   // engine_directory.cc
   void StartDirectoryRun(const RunPtr& run);
@@ -101,6 +107,7 @@ struct Engine::Impl : std::enable_shared_from_this<Engine::Impl> {
   store::StateStore& store;
   metrics::Metrics& metrics;
   const scheduler::Clock& clock;
+  EngineOptions options;
   std::unique_ptr<watchers::HttpClient> http;
   FetchQueue fetch_queue;
   std::map<std::string, std::shared_ptr<WatchedSource>> sources;

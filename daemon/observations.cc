@@ -25,20 +25,24 @@ Observation GoneObservation(std::int64_t now_ms) {
 
 Observation ContentObservation(std::int64_t now_ms, const watchers::Normalizer& normalizer,
                                std::string_view body, watchers::ContentKind kind,
-                               std::string_view charset) {
-  auto normalized = normalizer.Normalize(body, kind, charset);
-  if (normalized.error != watchers::FetchError::kNone) {
-    return ErrorObservation(now_ms, normalized.error, normalized.message);
+                               std::string_view charset, const std::vector<std::string>& masks,
+                               Normalized* normalized) {
+  auto result = normalizer.Normalize(body, kind, charset, masks);
+  if (result.error != watchers::FetchError::kNone) {
+    return ErrorObservation(now_ms, result.error, result.message);
   }
   Observation observation;
   observation.kind = Observation::Kind::kFetched;
   observation.time_ms = now_ms;
-  observation.content_hash = watchers::ContentHash(normalized.text);
+  observation.content_hash = watchers::ContentHash(result.text);
+  normalized->masked = result.masked;
+  normalized->text = std::move(result.text);
   return observation;
 }
 
 Observation HttpObservation(std::int64_t now_ms, const watchers::Normalizer& normalizer,
-                            const watchers::HttpResponse& response, const std::string& uri) {
+                            const watchers::HttpResponse& response, const std::string& uri,
+                            const std::vector<std::string>& masks, Normalized* normalized) {
   using watchers::FetchError;
   if (response.error == FetchError::kHttp4xx &&
       (response.status == 404 || response.status == 410)) {
@@ -56,9 +60,9 @@ Observation HttpObservation(std::int64_t now_ms, const watchers::Normalizer& nor
     observation.time_ms = now_ms;
     return observation;
   }
-  Observation observation =
-      ContentObservation(now_ms, normalizer, response.body,
-                         watchers::DetectContentKind(response.content_type, uri), response.charset);
+  Observation observation = ContentObservation(
+      now_ms, normalizer, response.body, watchers::DetectContentKind(response.content_type, uri),
+      response.charset, masks, normalized);
   if (observation.kind == Observation::Kind::kFetched) {
     observation.etag = response.etag;
     observation.last_modified = response.last_modified;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "store/state_store.h"
 #include "watchers/directory.h"
@@ -18,15 +19,26 @@ store::Observation ErrorObservation(std::int64_t now_ms, watchers::FetchError er
 
 store::Observation GoneObservation(std::int64_t now_ms);
 
-// Normalizes and hashes a body; a body that cannot be decoded is a `parse` error.
+// What normalizing a body gave, besides the observation: the text (for the volatility
+// probe) and how many volatile fragments the document's masks hid.
+struct Normalized {
+  std::string text;
+  std::size_t masked = 0;
+};
+
+// Normalizes (with the document's volatile masks) and hashes a body; a body that cannot be
+// decoded is a `parse` error.
 store::Observation ContentObservation(std::int64_t now_ms, const watchers::Normalizer& normalizer,
                                       std::string_view body, watchers::ContentKind kind,
-                                      std::string_view charset);
+                                      std::string_view charset,
+                                      const std::vector<std::string>& masks,
+                                      Normalized* normalized);
 
 // A 404 or 410 is the document's removal, and still a failed fetch (`http_4xx`); a 304 is
 // "not modified"; any other failure an error with its reason.
 store::Observation HttpObservation(std::int64_t now_ms, const watchers::Normalizer& normalizer,
-                                   const watchers::HttpResponse& response, const std::string& uri);
+                                   const watchers::HttpResponse& response, const std::string& uri,
+                                   const std::vector<std::string>& masks, Normalized* normalized);
 
 // A file's validator, in place of an ETag: unchanged size and mtime mean not modified.
 std::string FileValidator(const watchers::FileEntry& file);

@@ -45,6 +45,29 @@ Metrics::Metrics(std::string_view version)
       fetch_duration_(Build(prometheus::BuildHistogram(), *registry_,
                             "freshd_fetch_duration_seconds",
                             "Time to fetch one document, including redirects.")),
+      change_rate_(Build(prometheus::BuildGauge(), *registry_,
+                         "freshd_source_change_rate_per_second",
+                         "Estimated material changes per second, all documents of the source.")),
+      masked_(Build(prometheus::BuildCounter(), *registry_,
+                    "freshd_source_volatile_fragments_masked_total",
+                    "Volatile fragments (clocks, tokens) masked before comparing documents.")),
+      workload_interval_(Build(prometheus::BuildGauge(), *registry_,
+                               "freshd_workload_change_interval_seconds",
+                               "Estimated time between changes of the workload's knowledge, "
+                               "with the bounds of its confidence interval.")),
+      workload_recommendation_(Build(prometheus::BuildGauge(), *registry_,
+                                     "freshd_workload_recommendation",
+                                     "1 for the published recommendation, 0 for the others.")),
+      workload_mismatch_(Build(prometheus::BuildGauge(), *registry_,
+                               "freshd_workload_strategy_mismatch",
+                               "1 when the published recommendation differs from the "
+                               "workload's strategy.")),
+      workload_changed_since_training_(Build(
+          prometheus::BuildGauge(), *registry_, "freshd_workload_documents_changed_since_training",
+          "Documents changed or added after the workload's trained_at date.")),
+      workload_changed_ratio_(Build(prometheus::BuildGauge(), *registry_,
+                                    "freshd_workload_changed_since_training_ratio",
+                                    "Share of the workload's documents changed since trained_at.")),
       reload_successful_(Build(prometheus::BuildGauge(), *registry_,
                                "freshd_config_last_reload_successful",
                                "1 if the last configuration load succeeded.")
@@ -83,6 +106,8 @@ void Metrics::AddSource(const SourceLabels& labels) {
     errors_.Add(with_reason);
   }
   documents_.Add(base);
+  change_rate_.Add(base);
+  masked_.Add(base);
   last_check_.Add(base);
   last_change_.Add(base);
   fetch_duration_.Add(base, FetchBuckets());
@@ -102,6 +127,8 @@ void Metrics::RemoveSource(const SourceLabels& labels) {
     errors_.Remove(&errors_.Add(with_reason));
   }
   documents_.Remove(&documents_.Add(base));
+  change_rate_.Remove(&change_rate_.Add(base));
+  masked_.Remove(&masked_.Add(base));
   last_check_.Remove(&last_check_.Add(base));
   last_change_.Remove(&last_change_.Add(base));
   fetch_duration_.Remove(&fetch_duration_.Add(base, FetchBuckets()));
@@ -144,6 +171,62 @@ void Metrics::SetLastChange(const SourceLabels& labels, double unix_seconds) {
 void Metrics::SetReloadResult(bool successful, double unix_seconds) {
   reload_successful_.Set(successful ? 1 : 0);
   if (successful) reload_success_timestamp_.Set(unix_seconds);
+}
+
+void Metrics::CountMasked(const SourceLabels& labels, std::size_t fragments) {
+  std::lock_guard lock(mutex_);
+  masked_.Add(Labels(labels)).Increment(static_cast<double>(fragments));
+}
+
+void Metrics::SetChangeRate(const SourceLabels& labels, double per_second) {
+  std::lock_guard lock(mutex_);
+  change_rate_.Add(Labels(labels)).Set(per_second);
+}
+
+namespace {
+
+constexpr std::array<std::string_view, 4> kRecommendations = {"rag", "fine_tuning", "hybrid",
+                                                              "undecided"};
+constexpr std::array<std::pair<std::string_view, int>, 3> kBounds = {
+    {{"estimate", 0}, {"lower", 1}, {"upper", 2}}};
+
+}  // namespace
+
+void Metrics::SetWorkload(const std::string& workload, const WorkloadFigures& figures) {
+  std::lock_guard lock(mutex_);
+  const double intervals[] = {figures.interval_seconds, figures.interval_lower_seconds,
+                              figures.interval_upper_seconds};
+  for (const auto& [bound, index] : kBounds) {
+    workload_interval_.Add({{"workload", workload}, {"bound", std::string(bound)}})
+        .Set(intervals[index]);
+  }
+  for (std::string_view strategy : kRecommendations) {
+    workload_recommendation_.Add({{"workload", workload}, {"strategy", std::string(strategy)}})
+        .Set(strategy == figures.recommendation ? 1 : 0);
+  }
+  workload_mismatch_.Add({{"workload", workload}}).Set(figures.mismatch ? 1 : 0);
+  if (figures.has_training_date) {
+    workload_changed_since_training_.Add({{"workload", workload}})
+        .Set(figures.documents_changed_since_training);
+    workload_changed_ratio_.Add({{"workload", workload}}).Set(figures.changed_since_training_ratio);
+  }
+}
+
+void Metrics::RemoveWorkload(const std::string& workload) {
+  std::lock_guard lock(mutex_);
+  for (const auto& [bound, index] : kBounds) {
+    auto& gauge = workload_interval_.Add({{"workload", workload}, {"bound", std::string(bound)}});
+    workload_interval_.Remove(&gauge);
+  }
+  for (std::string_view strategy : kRecommendations) {
+    auto& gauge =
+        workload_recommendation_.Add({{"workload", workload}, {"strategy", std::string(strategy)}});
+    workload_recommendation_.Remove(&gauge);
+  }
+  workload_mismatch_.Remove(&workload_mismatch_.Add({{"workload", workload}}));
+  workload_changed_since_training_.Remove(
+      &workload_changed_since_training_.Add({{"workload", workload}}));
+  workload_changed_ratio_.Remove(&workload_changed_ratio_.Add({{"workload", workload}}));
 }
 
 std::string Metrics::Render() const {

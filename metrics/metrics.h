@@ -38,11 +38,28 @@ class Metrics {
   void CountCheck(const SourceLabels& labels, CheckResult result);
   void CountError(const SourceLabels& labels, std::string_view reason);
   void ObserveFetchSeconds(const SourceLabels& labels, double seconds);
+  // Volatile fragments (a clock, a token) masked before comparing.
+  void CountMasked(const SourceLabels& labels, std::size_t fragments);
   void SetDocuments(const SourceLabels& labels, double documents);
   void SetLastCheck(const SourceLabels& labels, double unix_seconds);
   void SetLastChange(const SourceLabels& labels, double unix_seconds);
 
   void SetReloadResult(bool successful, double unix_seconds);
+
+  // The advisor's view of a source and of a workload (DESIGN.md 6.2, 6.4).
+  void SetChangeRate(const SourceLabels& labels, double per_second);
+  struct WorkloadFigures {
+    double interval_seconds = 0;  // estimate; +Inf when no change was seen
+    double interval_lower_seconds = 0;
+    double interval_upper_seconds = 0;
+    std::string recommendation;  // "rag", "fine_tuning", "hybrid" or "undecided"
+    bool mismatch = false;
+    bool has_training_date = false;
+    double documents_changed_since_training = 0;
+    double changed_since_training_ratio = 0;
+  };
+  void SetWorkload(const std::string& workload, const WorkloadFigures& figures);
+  void RemoveWorkload(const std::string& workload);
 
   // Text exposition format 0.0.4.
   std::string Render() const;
@@ -59,6 +76,13 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>& last_check_;
   prometheus::Family<prometheus::Gauge>& last_change_;
   prometheus::Family<prometheus::Histogram>& fetch_duration_;
+  prometheus::Family<prometheus::Gauge>& change_rate_;
+  prometheus::Family<prometheus::Counter>& masked_;
+  prometheus::Family<prometheus::Gauge>& workload_interval_;
+  prometheus::Family<prometheus::Gauge>& workload_recommendation_;
+  prometheus::Family<prometheus::Gauge>& workload_mismatch_;
+  prometheus::Family<prometheus::Gauge>& workload_changed_since_training_;
+  prometheus::Family<prometheus::Gauge>& workload_changed_ratio_;
   prometheus::Gauge& reload_successful_;
   prometheus::Gauge& reload_success_timestamp_;
   mutable std::mutex mutex_;  // serialises Add/Remove of label sets

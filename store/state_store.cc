@@ -187,6 +187,7 @@ std::string EncodeDocument(const DocumentRecord& record) {
   PutInt(object, "ce", record.consecutive_errors);
   PutString(object, "le", record.last_error);
   if (record.removed) object["d"] = true;
+  if (!record.volatile_masks.empty()) object["vm"] = record.volatile_masks;
   PutInt(object, "hn", record.history_next_seq);
   PutInt(object, "ho", record.history_oldest_seq);
   return ToMsgpack(object);
@@ -210,6 +211,13 @@ std::optional<DocumentRecord> DecodeDocument(const rocksdb::Slice& bytes) {
       ReadUint(object, "ho", kAny, &record.history_oldest_seq) &&
       record.history_oldest_seq <= record.history_next_seq;
   if (!ok) return std::nullopt;
+  if (auto masks = object.find("vm"); masks != object.end()) {
+    if (!masks->is_array()) return std::nullopt;
+    for (const auto& mask : *masks) {
+      if (!mask.is_string()) return std::nullopt;
+      record.volatile_masks.push_back(mask.get<std::string>());
+    }
+  }
   record.consecutive_errors = static_cast<std::uint32_t>(consecutive);
   return record;
 }
@@ -511,6 +519,8 @@ struct StateStore::Impl {
       const std::function<bool(const DocumentKey&, const DocumentRecord&)>& visit) const;
   bool DeleteSource(std::string_view source, std::string* error);
   std::size_t PruneHistory(std::int64_t now_ms);
+  bool SetVolatileMasks(const DocumentKey& key, const std::vector<std::string>& masks,
+                        const std::string& content_hash, std::string* error);
   std::size_t PruneDocument(const std::string& document_key, std::int64_t cutoff_ms);
 };
 
@@ -850,6 +860,50 @@ bool StateStore::SyncWal(std::string* error) {
   if (status.ok()) return true;
   if (error != nullptr) *error = "cannot sync the state store's log: " + status.ToString();
   return false;
+}
+
+bool StateStore::PutValue(const std::string& key, const std::string& value, std::string* error) {
+  if (key.rfind("schema", 0) == 0) {
+    *error = "the key '" + key + "' is reserved";
+    return false;
+  }
+  rocksdb::Status status = impl_->db->Put(rocksdb::WriteOptions(), impl_->meta, key, value);
+  if (!status.ok()) *error = status.ToString();
+  return status.ok();
+}
+
+std::optional<std::string> StateStore::GetValue(const std::string& key) const {
+  std::string value;
+  rocksdb::Status status = impl_->db->Get(rocksdb::ReadOptions(), impl_->meta, key, &value);
+  if (!status.ok()) return std::nullopt;
+  return value;
+}
+
+bool StateStore::SetVolatileMasks(const DocumentKey& key, const std::vector<std::string>& masks,
+                                  const std::string& content_hash, std::string* error) {
+  return impl_->SetVolatileMasks(key, masks, content_hash, error);
+}
+
+bool StateStore::Impl::SetVolatileMasks(const DocumentKey& key,
+                                        const std::vector<std::string>& masks,
+                                        const std::string& content_hash, std::string* error) {
+  *error = ValidateKey(key);
+  if (!error->empty()) return false;
+  std::string document_key = DocumentKeyBytes(key);
+  std::lock_guard lock(StripeFor(document_key));
+  bool corrupt = false;
+  std::optional<DocumentRecord> record = Load(document_key, &corrupt, error);
+  if (!error->empty()) return false;
+  if (!record || corrupt || !IsPresent(&*record)) {
+    *error = "no present document " + Printable(key);
+    return false;
+  }
+  record->volatile_masks = masks;
+  record->content_hash = content_hash;
+  rocksdb::Status status =
+      db->Put(WriteOptions(), documents, document_key, EncodeDocument(*record));
+  if (!status.ok()) *error = "cannot write to the state store " + dir + ": " + status.ToString();
+  return status.ok();
 }
 
 }  // namespace freshd::store

@@ -68,6 +68,9 @@ struct DocumentRecord {
   std::uint32_t consecutive_errors = 0;
   std::string last_error;  // "reason: message" of the last error, "" once it succeeds again
   bool removed = false;    // a removed document keeps no validators: its next fetch is full
+  // Patterns of the document's volatile text (a clock, a token), learned by fetching it
+  // twice seconds apart, and masked before hashing.
+  std::vector<std::string> volatile_masks;
   std::uint64_t history_next_seq = 0;  // internal: history ring bounds
   std::uint64_t history_oldest_seq = 0;
 };
@@ -111,6 +114,11 @@ class StateStore {
   // nullopt when there is none, or when it cannot be decoded (then reported).
   std::optional<DocumentRecord> Get(const DocumentKey& key) const;
 
+  // Stores masks learned for a present document, with its content hash recomputed under
+  // them. Not a check: no history entry, no change. False when the document is not there.
+  bool SetVolatileMasks(const DocumentKey& key, const std::vector<std::string>& masks,
+                        const std::string& content_hash, std::string* error);
+
   // Newest first, at most `limit`.
   std::vector<CheckRecord> History(const DocumentKey& key, std::size_t limit) const;
 
@@ -133,6 +141,11 @@ class StateStore {
   std::size_t PruneHistory(std::int64_t now_ms);
 
   bool SyncWal(std::string* error);
+
+  // Small named values that must survive restarts (the advisor's hysteresis, for one),
+  // kept beside the schema version. Keys starting with "schema" are reserved.
+  bool PutValue(const std::string& key, const std::string& value, std::string* error);
+  std::optional<std::string> GetValue(const std::string& key) const;
 
  private:
   struct Impl;

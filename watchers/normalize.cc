@@ -21,6 +21,7 @@
 #include <utility>
 
 #include "watchers/content_xml.h"
+#include "watchers/volatility.h"
 
 namespace freshd::watchers {
 namespace {
@@ -1269,13 +1270,21 @@ std::unique_ptr<Normalizer> Normalizer::Create(const SelectorSpec& select,
 // trimmed lines, as the user reads the text), then folding again around what they removed.
 Normalizer::Result Normalizer::Normalize(std::string_view body, ContentKind kind,
                                          std::string_view charset) const {
+  return Normalize(body, kind, charset, {});
+}
+
+// ... and last the volatile masks, on the text as LearnVolatileMasks saw it.
+Normalizer::Result Normalizer::Normalize(std::string_view body, ContentKind kind,
+                                         std::string_view charset,
+                                         const std::vector<std::string>& masks) const {
   try {
     Result result;
     std::string text;
     if (!impl_->Extract(body, kind, charset, &text, &result)) return result;
     text = FoldWhitespace(text);
     if (!impl_->RemoveIgnored(&text, &result)) return result;
-    result.text = impl_->patterns.empty() ? std::move(text) : FoldWhitespace(text);
+    if (!impl_->patterns.empty()) text = FoldWhitespace(text);
+    result.text = masks.empty() ? std::move(text) : ApplyMasks(text, masks, &result.masked);
     return result;
   } catch (const std::exception& e) {
     Result result;

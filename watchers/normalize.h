@@ -2,6 +2,7 @@
 // Two fetches are "the same" exactly when their normalized texts are byte-equal.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -37,6 +38,7 @@ class Normalizer {
     FetchError error = FetchError::kNone;  // kParse on invalid UTF-8, binary data, bad JSON
     std::string message;                   // what was wrong, for the log
     std::string text;                      // the normalized text
+    std::size_t masked = 0;                // volatile fragments replaced by "<volatile>"
   };
 
   // HTML: text of the `select` part (or the whole body), without scripts, styles, nav,
@@ -46,6 +48,11 @@ class Normalizer {
   // space, blank-line runs to one blank line, lines trimmed).
   // `charset` is from the Content-Type header ("" when absent).
   Result Normalize(std::string_view body, ContentKind kind, std::string_view charset) const;
+  // The same, then every match of each of the document's volatile masks (learned with
+  // LearnVolatileMasks, watchers/volatility.h) is replaced by "<volatile>" (ApplyMasks);
+  // `masked` counts the replacements. An invalid mask is skipped, never an error.
+  Result Normalize(std::string_view body, ContentKind kind, std::string_view charset,
+                   const std::vector<std::string>& masks) const;
 
  private:
   struct Impl;

@@ -5,7 +5,8 @@
 
 namespace freshd::testing {
 
-EngineHarness::EngineHarness(const std::string& workloads_yaml, const std::string& defaults_yaml)
+EngineHarness::EngineHarness(const std::string& workloads_yaml, const std::string& defaults_yaml,
+                             daemon::EngineOptions options)
     : guard_(boost::asio::make_work_guard(io_)) {
   const std::string yaml =
       "state_dir: " + (dir_ / "state") + "\n" + defaults_yaml + "workloads:\n" + workloads_yaml;
@@ -18,7 +19,7 @@ EngineHarness::EngineHarness(const std::string& workloads_yaml, const std::strin
   std::string error;
   store_ = store::StateStore::Open(loaded.config->state_dir, store::StoreOptions{}, &error);
   if (!store_) throw std::runtime_error(error);
-  engine_ = std::make_unique<daemon::Engine>(io_, workers_, *store_, metrics_, clock_);
+  engine_ = std::make_unique<daemon::Engine>(io_, workers_, *store_, metrics_, clock_, options);
   if (!engine_->Configure(*loaded.config, &error, [this] { io_.stop(); })) {
     throw std::runtime_error(error);
   }
@@ -43,6 +44,11 @@ EngineHarness::~EngineHarness() {
 void EngineHarness::RunUntilStopped() {
   io_.restart();
   io_.run();
+}
+
+void EngineHarness::RunFor(std::chrono::milliseconds duration) {
+  io_.restart();
+  io_.run_for(duration);
 }
 
 daemon::SourceRunResult EngineHarness::Check(const std::string& source) {

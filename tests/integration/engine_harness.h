@@ -20,7 +20,8 @@ namespace freshd::testing {
 class EngineHarness {
  public:
   // `workloads_yaml` is the `workloads:` part of a configuration file.
-  explicit EngineHarness(const std::string& workloads_yaml, const std::string& defaults_yaml = "");
+  explicit EngineHarness(const std::string& workloads_yaml, const std::string& defaults_yaml = "",
+                         daemon::EngineOptions options = {});
   ~EngineHarness();
 
   // Installs new `workloads:` text, as a reload would. Returns Configure's error, if any.
@@ -28,6 +29,9 @@ class EngineHarness {
 
   // One run of a source, to completion.
   daemon::SourceRunResult Check(const std::string& source);
+
+  // Lets the loop run for a while (timers such as the volatility probe fire).
+  void RunFor(std::chrono::milliseconds duration);
 
   store::StateStore& store() { return *store_; }
   const daemon::SourceState& State(const std::string& source) const;

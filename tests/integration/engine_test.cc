@@ -323,3 +323,52 @@ TEST_CASE("headers read from a file or the environment reach the server, and no 
   CHECK(log.Count("s3cret") == 0);
   CHECK(harness.MetricsText().find("s3cret") == std::string::npos);
 }
+
+TEST_CASE("a clock and a token on the page are learned as volatile, a real change is not") {
+  FaultServer server;
+  auto page = [](const std::string& body, const std::string& time, const std::string& token) {
+    return FaultServer::Plain()
+        .Header("Content-Type", "text/html")
+        .Body("<html><body><main><h1>Refunds</h1><p>" + body + "</p><p>Rendered " + time +
+              " UTC, request id " + token + "</p></main></body></html>");
+  };
+  server.Route("/page", page("Refunds within 30 days.", "2026-11-25 10:00:01", "a81f2c"));
+  freshd::daemon::EngineOptions options;
+  options.probe_delay = std::chrono::milliseconds(100);
+  EngineHarness harness(Workload(Source("page", "http: { url: \"" + server.Url("/page") + "\" }")),
+                        "", options);
+  const DocumentKey key{"page", server.Url("/page")};
+
+  CHECK(harness.Check("page").changed == 1);  // new: two probes follow, 100 ms apart
+  server.Route("/page", page("Refunds within 30 days.", "2026-11-25 10:00:04", "77e0d9"));
+  for (int i = 0; i < 250 && server.RequestCount("/page") < 2; ++i) {
+    harness.RunFor(std::chrono::milliseconds(20));
+  }
+  server.Route("/page", page("Refunds within 30 days.", "2026-11-25 10:00:07", "5d21aa"));
+  for (int i = 0; i < 50 && harness.store().Get(key)->volatile_masks.empty(); ++i) {
+    harness.RunFor(std::chrono::milliseconds(50));
+  }
+  INFO("requests: " << server.RequestCount("/page"));
+  REQUIRE_FALSE(harness.store().Get(key)->volatile_masks.empty());
+  CHECK(server.RequestCount("/page") == 3);
+
+  // Another time and token an hour later: masked, so unchanged.
+  server.Route("/page", page("Refunds within 30 days.", "2026-11-25 11:13:52", "0c44be"));
+  CHECK(harness.Check("page").changed == 0);
+  CHECK(MetricValue(harness.MetricsText(), "freshd_source_volatile_fragments_masked_total",
+                    {"source=\"page\""}) >= 1);
+
+  // A real change of the policy is still a change, and the probes that follow it do not
+  // take it for noise: it happens once, not on every fetch.
+  server.Route("/page", page("Refunds within 14 days.", "2026-11-25 12:00:00", "9ab0e1"));
+  CHECK(harness.Check("page").changed == 1);
+  const auto masks_before = harness.store().Get(key)->volatile_masks;
+  for (int i = 0; i < 250 && server.RequestCount("/page") < 7; ++i) {
+    harness.RunFor(std::chrono::milliseconds(20));
+  }
+  CHECK(server.RequestCount("/page") == 7);  // the check, the masked check, this one, 2+2 probes
+  harness.RunFor(std::chrono::milliseconds(200));
+  CHECK(harness.store().Get(key)->volatile_masks == masks_before);
+  server.Route("/page", page("Refunds within 30 days.", "2026-11-25 12:30:00", "1f00aa"));
+  CHECK(harness.Check("page").changed == 1);
+}

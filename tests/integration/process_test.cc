@@ -15,12 +15,14 @@
 #include <thread>
 
 #include "store/state_store.h"
+#include "tests/integration/http_get.h"
 #include "tests/support/temp_dir.h"
 #include "watchers/http_client.h"
 
 using freshd::testing::ChildProcess;
 using freshd::testing::FreePort;
 using freshd::testing::FreshdBinary;
+using freshd::testing::HttpGet;
 using freshd::testing::Nginx;
 using freshd::testing::ReadFile;
 using freshd::testing::RunCommand;
@@ -28,26 +30,6 @@ using freshd::testing::TempDir;
 using freshd::testing::WriteFile;
 
 namespace {
-
-struct Reply {
-  long status = 0;
-  std::string body;
-};
-
-Reply HttpGet(const std::string& url) {
-  boost::asio::io_context io;
-  freshd::watchers::HttpClient client(io);
-  freshd::watchers::HttpRequest request;
-  request.url = url;
-  request.timeout = std::chrono::seconds(5);
-  Reply reply;
-  client.Fetch(request, [&](freshd::watchers::HttpResponse response) {
-    reply.status = response.status;
-    reply.body = std::move(response.body);
-  });
-  io.run();
-  return reply;
-}
 
 bool WaitForReady(int port) {
   for (int i = 0; i < 200; ++i) {

@@ -1,0 +1,129 @@
+// The advisor (DESIGN.md 6.2 and 6.4): change-rate estimates with confidence intervals from
+// check histories, a workload's change interval, its frequency class, and the decision
+// table with hysteresis. Pure computation: no I/O, no clock; times are passed in.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace freshd::advisor {
+
+// One successful check of a document after the one before it (errors are left out).
+struct Interval {
+  double seconds = 0;    // time since the previous successful check
+  bool changed = false;  // the check saw a change (content changed, or the document went)
+};
+
+// What is known of one document.
+struct DocumentHistory {
+  std::string source;
+  std::vector<Interval> intervals;  // oldest first
+  // Reliable modification times reported by the source (Last-Modified, lastmod, mtime),
+  // Unix seconds, oldest first, distinct; empty when the source gives none.
+  std::vector<double> modification_times;
+  double first_check = 0;  // Unix seconds of the first successful check
+  double last_check = 0;
+};
+
+struct RateEstimate {
+  double rate = 0;              // changes per second
+  double lower = 0;             // two-sided interval at the requested confidence
+  double upper = 0;             // +infinity when nothing bounds it
+  double observed_seconds = 0;  // time covered by the observations
+  std::uint64_t checks = 0;
+  std::uint64_t changes = 0;
+  std::string method;  // "regular", "irregular", "last_modified", "naive", "none"
+};
+
+// Cho and Garcia-Molina, "Estimating Frequency of Change" (ACM TOIT 2003).
+// n checks at interval I, X of which saw a change: r = -ln((n - X + 0.5) / (n + 0.5)) / I,
+// interval from Clopper-Pearson on X/n mapped through r = -ln(1 - p) / I.
+RateEstimate EstimateRegular(std::uint64_t checks, std::uint64_t changes, double interval_seconds,
+                             double confidence);
+// Irregular intervals: the maximum-likelihood r solving
+// sum over changed intervals t / (e^(r t) - 1) = sum of unchanged intervals,
+// regularised by half a pseudo-unchanged interval of the mean length on the right side
+// (finite when every interval changed; equal to EstimateRegular on equal intervals).
+// Interval: likelihood ratio with the chi-square(1) quantile; exact one-sided bounds when
+// no interval or every interval changed.
+RateEstimate EstimateIrregular(const std::vector<Interval>& intervals, double confidence);
+// Modification times known: the paper's last-modified estimator, bias-reduced, with
+// Garwood's interval (see estimators.cc for the formula). Access times are rebuilt as
+// first_check plus the running sum of the intervals, so the intervals must be contiguous.
+RateEstimate EstimateFromModifications(const DocumentHistory& history, double confidence);
+// X / T with Garwood's interval, kept as a reference for tests and benchmarks only.
+RateEstimate EstimateNaive(const std::vector<Interval>& intervals, double confidence);
+// True when the modification times can be used: at least two intervals, every interval
+// whose content changed holds a modification time, and some unchanged time is known.
+bool ModificationTimesUsable(const DocumentHistory& history);
+// Picks the estimator that fits the history (modification times when usable, regular
+// when max - min interval <= 10% of the mean, else irregular).
+RateEstimate EstimateDocument(const DocumentHistory& history, double confidence);
+
+// Quantiles, accurate to 1e-9 relative (tested against known values).
+double ChiSquareQuantile(double probability, double degrees_of_freedom);
+double BetaQuantile(double probability, double a, double b);
+
+enum class Frequency { kFast, kStable, kModerate, kUndecided };
+enum class Recommendation { kRag, kFineTuning, kHybrid, kUndecided };
+enum class Strategy { kRag, kFineTuning, kHybrid };
+const char* ToString(Frequency frequency);
+const char* ToString(Recommendation recommendation);  // "rag", "fine_tuning", ...
+const char* ToString(Strategy strategy);              // "rag", "fine_tuning", "hybrid"
+
+struct Thresholds {
+  double rag_if_changes_faster_than_seconds = 30 * 86400.0;
+  double fine_tune_if_stable_for_seconds = 90 * 86400.0;
+  double fine_tune_if_latency_below_seconds = 0.1;
+  double confidence = 0.9;
+};
+
+struct WorkloadInput {
+  std::string name;
+  Strategy strategy = Strategy::kRag;
+  double latency_budget_seconds = 0;  // 0: no budget given
+  bool explainability_required = false;
+  std::vector<DocumentHistory> documents;
+};
+
+struct SourceSplit {
+  std::string source;
+  RateEstimate rate;                            // the source's documents together
+  Frequency frequency = Frequency::kUndecided;  // classified like a workload
+};
+
+// A workload's change interval (1 / rate) with bounds, and the path through the table.
+struct Assessment {
+  // Sum of document rates. Bounds: the documents pooled as one Poisson process, Garwood
+  // on their detected changes over the mean observed time per document (observed_seconds),
+  // scaled by estimate / naive for the changes polling misses. method "pooled" or "none".
+  RateEstimate rate;
+  double interval_seconds = 0;        // 1 / rate (+inf when rate is 0)
+  double interval_lower_seconds = 0;  // 1 / rate.upper
+  double interval_upper_seconds = 0;  // 1 / rate.lower (+inf when lower is 0)
+  Frequency frequency = Frequency::kUndecided;
+  Recommendation recommendation = Recommendation::kUndecided;
+  std::vector<std::string> reasons;  // one line per step of the decision, with its numbers
+  std::vector<std::string> missing;  // what data is still needed for a decision
+  std::vector<SourceSplit> sources;  // for hybrid: which side each source belongs on
+};
+
+Assessment Assess(const WorkloadInput& workload, const Thresholds& thresholds);
+
+// A recommendation is published only after it has held for `hold_seconds`.
+struct Hysteresis {
+  Recommendation published = Recommendation::kUndecided;
+  Recommendation candidate = Recommendation::kUndecided;
+  double candidate_since = 0;  // Unix seconds
+};
+// Returns the new state given the current assessment's recommendation at `now`: a
+// recommendation other than the published one becomes the candidate (candidate_since =
+// now unless it already was) and is published once now - candidate_since >= hold_seconds;
+// the first decision and a fall back to undecided wait too. When current equals the
+// published one, the candidate resets to it. The state is unchanged when nothing moves.
+Hysteresis UpdateHysteresis(const Hysteresis& state, Recommendation current, double now,
+                            double hold_seconds);
+
+}  // namespace freshd::advisor

@@ -1,0 +1,317 @@
+// A workload's change rate, pooled bounds, frequency class and the reasons behind them.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <map>
+
+#include "advisor/advisor.h"
+#include "advisor/internal.h"
+
+namespace freshd::advisor {
+namespace {
+
+constexpr double kInfinity = std::numeric_limits<double>::infinity();
+
+std::string Format(const char* format, auto... args) {
+  char buffer[512];
+  std::snprintf(buffer, sizeof buffer, format, args...);
+  return buffer;
+}
+
+double Inverse(double value) { return value > 0 ? 1 / value : kInfinity; }
+
+struct Pooled {
+  RateEstimate rate;
+  double scale = 1;  // estimate / naive, applied to the Garwood bounds
+  double window_seconds = 0;
+  std::size_t documents = 0;
+};
+
+// The documents together as one Poisson process: their detected changes X over the mean
+// time each was observed, T (Garwood's interval on X over T). T is the mean rather than
+// the workload's whole window so that documents added late do not lend the others time
+// they were not watched; it equals the window when every document was watched through it.
+// Detected changes under-count (a poll sees at most one change per interval), so the
+// bounds are scaled by (sum of the documents' bias-corrected rates) / (X / T), keeping
+// the interval around the estimate (the factor also absorbs unequal observation times:
+// changes of a document watched for less than T are counted against T); it is near 1 when
+// changes are rare between polls, the only regime in which "stable" can be claimed.
+Pooled Pool(const std::vector<const RateEstimate*>& estimates,
+            const std::vector<const DocumentHistory*>& documents, double confidence) {
+  Pooled pooled;
+  double exposure_sum = 0;
+  double first = kInfinity;
+  double last = -kInfinity;
+  for (std::size_t i = 0; i < estimates.size(); ++i) {
+    const RateEstimate& estimate = *estimates[i];
+    if (estimate.checks == 0) continue;
+    ++pooled.documents;
+    pooled.rate.rate += estimate.rate;
+    pooled.rate.checks += estimate.checks;
+    pooled.rate.changes += estimate.changes;
+    exposure_sum += estimate.observed_seconds;
+    if (documents[i]->first_check > 0) first = std::min(first, documents[i]->first_check);
+    last = std::max(last, documents[i]->last_check);
+  }
+  if (pooled.documents == 0) {
+    pooled.rate.upper = kInfinity;
+    pooled.rate.method = "none";
+    return pooled;
+  }
+  pooled.rate.method = "pooled";
+  const double exposure = exposure_sum / static_cast<double>(pooled.documents);
+  pooled.rate.observed_seconds = exposure;
+  pooled.window_seconds = last > first ? last - first : exposure;
+  const internal::PoissonBounds bounds =
+      internal::Garwood(pooled.rate.changes, exposure, confidence);
+  if (pooled.rate.changes > 0) {
+    const double naive = static_cast<double>(pooled.rate.changes) / exposure;
+    pooled.scale = std::max(1.0, pooled.rate.rate / naive);
+  }
+  pooled.rate.lower = bounds.lower * pooled.scale;
+  pooled.rate.upper = bounds.upper * pooled.scale;
+  return pooled;
+}
+
+Frequency Classify(const RateEstimate& rate, const Thresholds& thresholds) {
+  if (rate.checks == 0) return Frequency::kUndecided;
+  const double interval_lower = Inverse(rate.upper);
+  const double interval_upper = Inverse(rate.lower);
+  if (interval_upper < thresholds.rag_if_changes_faster_than_seconds) return Frequency::kFast;
+  if (interval_lower > thresholds.fine_tune_if_stable_for_seconds) return Frequency::kStable;
+  if (interval_lower >= thresholds.rag_if_changes_faster_than_seconds &&
+      interval_upper <= thresholds.fine_tune_if_stable_for_seconds) {
+    return Frequency::kModerate;
+  }
+  return Frequency::kUndecided;
+}
+
+// Smallest count whose Garwood lower bound, scaled, exceeds `rate` over `exposure`.
+std::uint64_t ChangesNeeded(double rate, double exposure, double scale, double confidence) {
+  const auto enough = [&](std::uint64_t k) {
+    return internal::Garwood(k, exposure, confidence).lower * scale > rate;
+  };
+  std::uint64_t hi = 1;
+  while (!enough(hi) && hi < (1ULL << 40)) hi *= 2;
+  std::uint64_t lo = hi / 2;  // not enough (or 0)
+  while (hi - lo > 1) {
+    const std::uint64_t mid = lo + (hi - lo) / 2;
+    (enough(mid) ? hi : lo) = mid;
+  }
+  return hi;
+}
+
+// Observation time after which, with no further change, the scaled Garwood upper bound
+// falls to `rate`.
+double TimeNeeded(double rate, std::uint64_t changes, double scale, double confidence) {
+  const double k = static_cast<double>(changes);
+  return ChiSquareQuantile(1 - (1 - confidence) / 2, 2 * k + 2) * scale / (2 * rate);
+}
+
+std::string Join(const std::vector<std::string>& names) {
+  std::string joined;
+  for (const std::string& name : names) joined += (joined.empty() ? "" : ", ") + name;
+  return joined.empty() ? "none" : joined;
+}
+
+}  // namespace
+
+namespace internal {
+
+std::string FormatDuration(double seconds) {
+  if (!std::isfinite(seconds)) return "unbounded";
+  if (seconds < 1) return Format("%.0f ms", seconds * 1000);
+  if (seconds < 120) return Format("%.0f s", seconds);
+  if (seconds < 7200) return Format("%.1f min", seconds / 60);
+  if (seconds < 172800) return Format("%.1f h", seconds / 3600);
+  return Format("%.1f d", seconds / 86400);
+}
+
+}  // namespace internal
+
+Assessment Assess(const WorkloadInput& workload, const Thresholds& thresholds) {
+  using internal::FormatDuration;
+  const double confidence = thresholds.confidence;
+  const double rag = thresholds.rag_if_changes_faster_than_seconds;
+  const double stable = thresholds.fine_tune_if_stable_for_seconds;
+  const std::string level = Format("%g%%", confidence * 100);
+
+  std::vector<RateEstimate> estimates;
+  estimates.reserve(workload.documents.size());
+  for (const DocumentHistory& document : workload.documents) {
+    estimates.push_back(EstimateDocument(document, confidence));
+  }
+  std::vector<const RateEstimate*> all_estimates;
+  std::vector<const DocumentHistory*> all_documents;
+  std::vector<std::string> source_order;
+  std::map<std::string,
+           std::pair<std::vector<const RateEstimate*>, std::vector<const DocumentHistory*>>>
+      by_source;
+  std::map<std::string, int> methods;
+  for (std::size_t i = 0; i < estimates.size(); ++i) {
+    all_estimates.push_back(&estimates[i]);
+    all_documents.push_back(&workload.documents[i]);
+    const std::string& source = workload.documents[i].source;
+    if (!by_source.count(source)) source_order.push_back(source);
+    by_source[source].first.push_back(&estimates[i]);
+    by_source[source].second.push_back(&workload.documents[i]);
+    if (estimates[i].checks > 0) ++methods[estimates[i].method];
+  }
+
+  Assessment assessment;
+  const Pooled pooled = Pool(all_estimates, all_documents, confidence);
+  assessment.rate = pooled.rate;
+  assessment.interval_seconds = Inverse(pooled.rate.rate);
+  assessment.interval_lower_seconds = Inverse(pooled.rate.upper);
+  assessment.interval_upper_seconds = Inverse(pooled.rate.lower);
+  assessment.frequency = Classify(pooled.rate, thresholds);
+  for (const std::string& source : source_order) {
+    const auto& [source_estimates, source_documents] = by_source[source];
+    SourceSplit split;
+    split.source = source;
+    split.rate = Pool(source_estimates, source_documents, confidence).rate;
+    split.frequency = Classify(split.rate, thresholds);
+    assessment.sources.push_back(split);
+  }
+
+  const bool latency_low =
+      workload.latency_budget_seconds > 0 &&
+      workload.latency_budget_seconds < thresholds.fine_tune_if_latency_below_seconds;
+  assessment.recommendation = internal::Decide(assessment.frequency, workload.strategy, latency_low,
+                                               workload.explainability_required);
+
+  auto& reasons = assessment.reasons;
+  auto& missing = assessment.missing;
+  const RateEstimate& rate = pooled.rate;
+  if (rate.checks == 0) {
+    reasons.push_back(Format("%zu documents, none checked twice yet: no change interval",
+                             workload.documents.size()));
+    missing.push_back(workload.documents.empty()
+                          ? std::string("no documents: the workload's sources yielded none yet")
+                          : std::string("a second successful check of at least one document"));
+    reasons.push_back("undecided: no data");
+    return assessment;
+  }
+  std::string method_list;
+  for (const auto& [method, count] : methods) {
+    method_list += Format("%s%s x%d", method_list.empty() ? "" : ", ", method.c_str(), count);
+  }
+  reasons.push_back(Format(
+      "observed %zu of %zu documents: %llu checks, %llu changes detected, %s of observation "
+      "per document on average (window %s)",
+      pooled.documents, workload.documents.size(), static_cast<unsigned long long>(rate.checks),
+      static_cast<unsigned long long>(rate.changes), FormatDuration(rate.observed_seconds).c_str(),
+      FormatDuration(pooled.window_seconds).c_str()));
+  reasons.push_back(Format("change rate %.3g/s, the sum of the documents' estimates (%s)",
+                           rate.rate, method_list.c_str()));
+  reasons.push_back(Format(
+      "change interval %s, %s interval [%s, %s] from %llu pooled changes over %s (Garwood)%s",
+      FormatDuration(assessment.interval_seconds).c_str(), level.c_str(),
+      FormatDuration(assessment.interval_lower_seconds).c_str(),
+      FormatDuration(assessment.interval_upper_seconds).c_str(),
+      static_cast<unsigned long long>(rate.changes), FormatDuration(rate.observed_seconds).c_str(),
+      pooled.scale > 1 ? Format(", scaled x%.3f to the estimate (changes missed between checks, "
+                                "unequal observation times)",
+                                pooled.scale)
+                             .c_str()
+                       : ""));
+
+  const std::string lower = FormatDuration(assessment.interval_lower_seconds);
+  const std::string upper = FormatDuration(assessment.interval_upper_seconds);
+  const std::string rag_text = FormatDuration(rag);
+  const std::string stable_text = FormatDuration(stable);
+  switch (assessment.frequency) {
+    case Frequency::kFast:
+      reasons.push_back(Format("fast: upper bound %s < rag_if_changes_faster_than %s",
+                               upper.c_str(), rag_text.c_str()));
+      break;
+    case Frequency::kStable:
+      reasons.push_back(Format("stable: lower bound %s > fine_tune_if_stable_for %s", lower.c_str(),
+                               stable_text.c_str()));
+      break;
+    case Frequency::kModerate:
+      reasons.push_back(
+          Format("moderate: [%s, %s] lies between rag_if_changes_faster_than %s "
+                 "and fine_tune_if_stable_for %s",
+                 lower.c_str(), upper.c_str(), rag_text.c_str(), stable_text.c_str()));
+      break;
+    case Frequency::kUndecided: {
+      const bool straddles_rag = assessment.interval_lower_seconds < rag;
+      reasons.push_back(
+          Format("undecided: [%s, %s] straddles %s %s", lower.c_str(), upper.c_str(),
+                 straddles_rag ? "rag_if_changes_faster_than" : "fine_tune_if_stable_for",
+                 straddles_rag ? rag_text.c_str() : stable_text.c_str()));
+      const double exposure = rate.observed_seconds;
+      if (straddles_rag) {
+        const std::uint64_t needed = ChangesNeeded(1 / rag, exposure, pooled.scale, confidence);
+        missing.push_back(Format(
+            "'fast' needs the upper bound below %s: at least %llu changes detected over the "
+            "current %s of observation (has %llu)",
+            rag_text.c_str(), static_cast<unsigned long long>(needed),
+            FormatDuration(exposure).c_str(), static_cast<unsigned long long>(rate.changes)));
+      } else {
+        const std::uint64_t needed = ChangesNeeded(1 / stable, exposure, pooled.scale, confidence);
+        missing.push_back(Format(
+            "'moderate' needs the upper bound below %s: at least %llu changes detected over "
+            "the current %s of observation (has %llu)",
+            stable_text.c_str(), static_cast<unsigned long long>(needed),
+            FormatDuration(exposure).c_str(), static_cast<unsigned long long>(rate.changes)));
+      }
+      const double for_stable = TimeNeeded(1 / stable, rate.changes, pooled.scale, confidence);
+      missing.push_back(
+          Format("'stable' needs the lower bound above %s: observe for at least %s more with no "
+                 "further change (%s in all)",
+                 stable_text.c_str(), FormatDuration(std::max(0.0, for_stable - exposure)).c_str(),
+                 FormatDuration(for_stable).c_str()));
+      if (straddles_rag) {
+        const double for_moderate = TimeNeeded(1 / rag, rate.changes, pooled.scale, confidence);
+        missing.push_back(Format(
+            "'moderate' needs the lower bound above %s: observe for at least %s more with no "
+            "further change",
+            rag_text.c_str(), FormatDuration(std::max(0.0, for_moderate - exposure)).c_str()));
+      }
+      break;
+    }
+  }
+
+  const Frequency frequency = assessment.frequency;
+  if (frequency == Frequency::kFast || frequency == Frequency::kStable) {
+    const std::string threshold = FormatDuration(thresholds.fine_tune_if_latency_below_seconds);
+    if (workload.latency_budget_seconds <= 0) {
+      reasons.push_back("no latency budget given: retrieval latency is acceptable");
+    } else {
+      reasons.push_back(Format("latency budget %s is %s fine_tune_if_latency_below %s",
+                               FormatDuration(workload.latency_budget_seconds).c_str(),
+                               latency_low ? "below" : "not below", threshold.c_str()));
+    }
+  }
+  if (frequency == Frequency::kStable) {
+    reasons.push_back(workload.explainability_required
+                          ? "explainability required: answers must cite their sources"
+                          : "explainability optional");
+  }
+  const char* current = ToString(workload.strategy);
+  if (frequency == Frequency::kModerate) {
+    reasons.push_back(Format("moderate: no move, keep the current strategy %s", current));
+  } else {
+    reasons.push_back(Format("recommendation: %s (current strategy %s)",
+                             ToString(assessment.recommendation), current));
+  }
+  if (assessment.recommendation == Recommendation::kHybrid) {
+    std::vector<std::string> rag_side, tuning_side, other;
+    for (const SourceSplit& split : assessment.sources) {
+      (split.frequency == Frequency::kFast     ? rag_side
+       : split.frequency == Frequency::kStable ? tuning_side
+                                               : other)
+          .push_back(split.source);
+    }
+    reasons.push_back(
+        Format("hybrid: RAG side (fast): %s; fine-tuning side (stable): %s; "
+               "not yet placed: %s",
+               Join(rag_side).c_str(), Join(tuning_side).c_str(), Join(other).c_str()));
+  }
+  return assessment;
+}
+
+}  // namespace freshd::advisor

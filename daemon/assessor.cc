@@ -1,0 +1,179 @@
+#include "daemon/assessor.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+namespace freshd::daemon {
+namespace {
+
+using store::CheckOutcome;
+
+double Seconds(std::chrono::milliseconds duration) {
+  return std::chrono::duration<double>(duration).count();
+}
+
+advisor::Thresholds ThresholdsOf(const config::Advisor& settings) {
+  advisor::Thresholds thresholds;
+  thresholds.rag_if_changes_faster_than_seconds = Seconds(settings.rag_if_changes_faster_than);
+  thresholds.fine_tune_if_stable_for_seconds = Seconds(settings.fine_tune_if_stable_for);
+  thresholds.fine_tune_if_latency_below_seconds = Seconds(settings.fine_tune_if_latency_below);
+  thresholds.confidence = settings.confidence;
+  return thresholds;
+}
+
+advisor::Strategy ToAdvisor(config::Strategy strategy) {
+  switch (strategy) {
+    case config::Strategy::kRag:
+      return advisor::Strategy::kRag;
+    case config::Strategy::kFineTuning:
+      return advisor::Strategy::kFineTuning;
+    case config::Strategy::kHybrid:
+      break;
+  }
+  return advisor::Strategy::kHybrid;
+}
+
+// Successful checks of the document's latest life (since it was first seen, or came back),
+// oldest first, as back-to-back intervals that did or did not see a change. Checks after
+// a removal teach nothing until the document returns.
+advisor::DocumentHistory ToHistory(const std::string& source,
+                                   std::vector<store::CheckRecord> checks) {
+  std::reverse(checks.begin(), checks.end());
+  advisor::DocumentHistory history;
+  history.source = source;
+  bool alive = false;
+  double previous = 0;
+  for (const auto& check : checks) {
+    if (check.outcome == CheckOutcome::kError) continue;
+    const double time = static_cast<double>(check.time_ms) / 1000.0;
+    if (check.outcome == CheckOutcome::kNew || !alive) {
+      if (check.outcome == CheckOutcome::kRemoved) continue;  // still gone
+      history.intervals.clear();
+      history.modification_times.clear();
+      history.first_check = time;
+      alive = true;
+    } else {
+      const bool changed =
+          check.outcome == CheckOutcome::kChanged || check.outcome == CheckOutcome::kRemoved;
+      history.intervals.push_back({time - previous, changed});
+      alive = check.outcome != CheckOutcome::kRemoved;
+    }
+    if (check.modified_ms > 0) {
+      const double modified = static_cast<double>(check.modified_ms) / 1000.0;
+      if (history.modification_times.empty() || modified > history.modification_times.back()) {
+        history.modification_times.push_back(modified);
+      }
+    }
+    previous = time;
+    history.last_check = time;
+  }
+  return history;
+}
+
+std::string HysteresisKey(const std::string& workload) { return "advisor/hysteresis/" + workload; }
+
+advisor::Recommendation ParseRecommendation(const std::string& text) {
+  for (auto r : {advisor::Recommendation::kRag, advisor::Recommendation::kFineTuning,
+                 advisor::Recommendation::kHybrid}) {
+    if (text == advisor::ToString(r)) return r;
+  }
+  return advisor::Recommendation::kUndecided;
+}
+
+advisor::Hysteresis LoadHysteresis(const store::StateStore& store, const std::string& workload) {
+  advisor::Hysteresis state;
+  auto stored = store.GetValue(HysteresisKey(workload));
+  if (!stored) return state;
+  auto json = nlohmann::json::parse(*stored, nullptr, /*allow_exceptions=*/false);
+  if (!json.is_object()) return state;
+  state.published = ParseRecommendation(json.value("published", ""));
+  state.candidate = ParseRecommendation(json.value("candidate", ""));
+  state.candidate_since = json.value("candidate_since", 0.0);
+  return state;
+}
+
+void SaveHysteresis(store::StateStore& store, const std::string& workload,
+                    const advisor::Hysteresis& state) {
+  const nlohmann::json json = {{"published", advisor::ToString(state.published)},
+                               {"candidate", advisor::ToString(state.candidate)},
+                               {"candidate_since", state.candidate_since}};
+  std::string error;
+  if (!store.PutValue(HysteresisKey(workload), json.dump(), &error)) {
+    spdlog::error("cannot keep the recommendation state of {}: {}", workload, error);
+  }
+}
+
+WorkloadView AssessWorkload(store::StateStore& store, const config::Workload& workload,
+                            const config::Advisor& settings, double now) {
+  WorkloadView view;
+  view.strategy = workload.strategy;
+  view.has_training_date = workload.trained_at.has_value();
+  const double trained_at =
+      view.has_training_date
+          ? std::chrono::duration<double>(workload.trained_at->time_since_epoch()).count()
+          : 0;
+  advisor::WorkloadInput input;
+  input.name = workload.name;
+  input.strategy = ToAdvisor(workload.strategy);
+  input.latency_budget_seconds = Seconds(workload.latency_budget);
+  input.explainability_required = workload.explainability_required;
+  for (const auto& source : workload.sources) {
+    store.ForEachDocument(
+        source.name, [&](const store::DocumentKey& key, const store::DocumentRecord& record) {
+          const double last_change = static_cast<double>(record.last_change_ms) / 1000.0;
+          const bool changed_after_training = view.has_training_date && last_change >= trained_at;
+          if (!record.removed || changed_after_training) ++view.documents;
+          if (changed_after_training) ++view.changed_since_training;
+          input.documents.push_back(ToHistory(source.name, store.History(key, kChecksPerDocument)));
+          return true;
+        });
+  }
+  view.assessment = advisor::Assess(input, ThresholdsOf(settings));
+  const advisor::Hysteresis before = LoadHysteresis(store, workload.name);
+  view.hysteresis = advisor::UpdateHysteresis(before, view.assessment.recommendation, now,
+                                              Seconds(settings.hold_for));
+  if (view.hysteresis.published != before.published ||
+      view.hysteresis.candidate != before.candidate ||
+      view.hysteresis.candidate_since != before.candidate_since) {
+    SaveHysteresis(store, workload.name, view.hysteresis);
+  }
+  if (view.hysteresis.published != before.published) {
+    spdlog::info("workload {}: recommendation is now {} (was {})", workload.name,
+                 advisor::ToString(view.hysteresis.published), advisor::ToString(before.published));
+  }
+  view.assessed_at = now;
+  return view;
+}
+
+}  // namespace
+
+const char* StrategyName(config::Strategy strategy) {
+  switch (strategy) {
+    case config::Strategy::kRag:
+      return "rag";
+    case config::Strategy::kFineTuning:
+      return "fine_tuning";
+    case config::Strategy::kHybrid:
+      break;
+  }
+  return "hybrid";
+}
+
+bool IsMismatch(const WorkloadView& view) {
+  const auto published = view.hysteresis.published;
+  return published != advisor::Recommendation::kUndecided &&
+         std::string(advisor::ToString(published)) != StrategyName(view.strategy);
+}
+
+std::map<std::string, WorkloadView> AssessWorkloads(store::StateStore& store,
+                                                    const config::Config& config, double now) {
+  std::map<std::string, WorkloadView> views;
+  for (const auto& workload : config.workloads) {
+    views[workload.name] = AssessWorkload(store, workload, config.advisor, now);
+  }
+  return views;
+}
+
+}  // namespace freshd::daemon

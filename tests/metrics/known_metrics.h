@@ -1,0 +1,57 @@
+// The metric names freshd exports (DESIGN.md section 5, plus those metrics/metrics.cc
+// adds: configuration reloads, masked volatile text), so that the shipped alerts and
+// dashboard cannot refer to a misspelt metric: promtool parses such a query happily and
+// it just returns nothing. Add a metric here when freshd starts exporting it.
+#pragma once
+
+#include <regex>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace freshd_assets {
+
+inline const std::set<std::string>& KnownMetrics() {
+  static const std::set<std::string> names = [] {
+    std::set<std::string> n = {
+        "freshd_build_info",
+        "freshd_source_checks_total",
+        "freshd_source_errors_total",
+        "freshd_source_documents",
+        "freshd_source_last_check_timestamp_seconds",
+        "freshd_source_last_change_timestamp_seconds",
+        "freshd_source_change_rate_per_second",
+        "freshd_source_volatile_fragments_masked_total",
+        "freshd_workload_change_interval_seconds",
+        "freshd_workload_recommendation",
+        "freshd_workload_strategy_mismatch",
+        "freshd_workload_documents_changed_since_training",
+        "freshd_workload_changed_since_training_ratio",
+        "freshd_index_operations_total",
+        "freshd_index_pending_operations",
+        "freshd_index_chunks",
+        "freshd_config_last_reload_successful",
+        "freshd_config_last_reload_success_timestamp_seconds",
+    };
+    // Histograms: the series Prometheus stores.
+    for (const char* histogram : {"freshd_fetch_duration_seconds", "freshd_index_lag_seconds"}) {
+      for (const char* suffix : {"_bucket", "_sum", "_count"})
+        n.insert(std::string(histogram) + suffix);
+    }
+    return n;
+  }();
+  return names;
+}
+
+// Every freshd_* identifier in a PromQL expression that is not a known metric.
+inline std::vector<std::string> UnknownMetrics(const std::string& expr) {
+  static const std::regex metric(R"(\bfreshd_[a-zA-Z0-9_:]*)");
+  std::vector<std::string> unknown;
+  for (auto it = std::sregex_iterator(expr.begin(), expr.end(), metric);
+       it != std::sregex_iterator(); ++it) {
+    if (!KnownMetrics().contains(it->str())) unknown.push_back(it->str());
+  }
+  return unknown;
+}
+
+}  // namespace freshd_assets

@@ -1,0 +1,64 @@
+// Noise is not change (issue 3, item 3): text that differs between two fetches of a document
+// made seconds apart (a clock, a request token, a rotating ad) is volatile. It is learned once
+// as masks, stored per document, and masked out of the normalized text before hashing.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace freshd::watchers {
+
+// What a masked fragment of text is replaced with.
+inline constexpr std::string_view kVolatilePlaceholder = "<volatile>";
+// At most this many masks are learned from one probe.
+inline constexpr std::size_t kMaxVolatileMasks = 32;
+
+// Learns the parts of a normalized text that changed between two fetches made seconds apart:
+// each differing line yields one mask, a PCRE2 pattern that matches that line with its volatile
+// part as a wildcard, anchored to the stable text around it (cut back to word boundaries, so
+// that "Updated 14:03:35" and "Updated 14:03:39" give a mask that also matches "Updated 09:00:00").
+// Lines are aligned by a longest-common-subsequence diff, so an inserted or removed line (an
+// ad block) yields a mask for the line only when a counterpart exists; lines with no counterpart
+// are returned in `unaligned` (the caller may decide the page is too unstable to learn from).
+//
+// Details:
+// - Words are the runs of non-space characters of a line (normalized text has single spaces).
+//   The stable prefix and suffix words of a line are literal in its mask; the differing words
+//   become capture groups: `(\S+)` for each run of differing words when both lines have as many
+//   words (stable words between the runs stay literal), else one `(.+?)` from the first
+//   differing word to the last. A stable word made only of digits and `-:/.,+` next to a
+//   differing word with a digit counts as part of the same clock ("2024-05-01 14:03:35": the
+//   date is wildcarded with the time, so the mask still matches tomorrow).
+// - Masks are anchored to the whole line (`^...$`). A pair of lines without a stable word
+//   that has a letter or digit yields no mask: both of its lines count in `unaligned`.
+// - Within a run of changed lines, lines are paired in order by the number of stable words
+//   they share, so an ad line inserted next to a changed timestamp line does not steal its
+//   counterpart. Blank lines are never counted.
+// - `unaligned` counts non-blank lines of either text that got no mask for want of a
+//   counterpart (or of stable text). Pairs beyond kMaxVolatileMasks are counted in
+//   `over_cap`. When the texts differ in more than about a thousand line edits, nothing is
+//   learned and every differing line is unaligned.
+struct VolatilityProbe {
+  std::vector<std::string> masks;  // distinct, in the order of the lines, at most 32
+  std::size_t unaligned = 0;
+  std::size_t over_cap = 0;  // differing line pairs that would have given a mask past the cap
+  // The two texts are equal once masked: the masks explain every difference. False when lines
+  // are unaligned or over the cap, and (rarely) when a mask anchored on one side only ("^(.+?)
+  // Updated$") also takes another changed line that a later mask was learned for.
+  bool settles = false;
+};
+VolatilityProbe LearnVolatileMasks(std::string_view first, std::string_view second);
+
+// Replaces, for each mask in turn, every match in `normalized_text` by kVolatilePlaceholder:
+// each capture group that took part in a match is one volatile fragment (a mask without
+// groups replaces its whole match). Empty fragments and fragments that already are the
+// placeholder are left alone, so applying masks twice changes nothing more. *masked (when
+// not null) is set to the number of fragments replaced. Masks are compiled on each call
+// (UTF, multiline, with the match limit of ignore patterns); an invalid mask, or one that
+// fails on this text (match limit), is skipped.
+std::string ApplyMasks(std::string_view normalized_text, const std::vector<std::string>& masks,
+                       std::size_t* masked);
+
+}  // namespace freshd::watchers
