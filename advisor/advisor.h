@@ -16,6 +16,16 @@ struct Interval {
   bool changed = false;  // the check saw a change (content changed, or the document went)
 };
 
+struct RateEstimate {
+  double rate = 0;              // changes per second
+  double lower = 0;             // two-sided interval at the requested confidence
+  double upper = 0;             // +infinity when nothing bounds it
+  double observed_seconds = 0;  // time covered by the observations
+  std::uint64_t checks = 0;
+  std::uint64_t changes = 0;
+  std::string method;  // "regular", "irregular", "last_modified", "naive", "none"
+};
+
 // What is known of one document.
 struct DocumentHistory {
   std::string source;
@@ -25,16 +35,9 @@ struct DocumentHistory {
   std::vector<double> modification_times;
   double first_check = 0;  // Unix seconds of the first successful check
   double last_check = 0;
-};
-
-struct RateEstimate {
-  double rate = 0;              // changes per second
-  double lower = 0;             // two-sided interval at the requested confidence
-  double upper = 0;             // +infinity when nothing bounds it
-  double observed_seconds = 0;  // time covered by the observations
-  std::uint64_t checks = 0;
-  std::uint64_t changes = 0;
-  std::string method;  // "regular", "irregular", "last_modified", "naive", "none"
+  // Set by a caller that estimates as it reads, to hold one estimate per document in memory
+  // rather than all its intervals: Assess then uses it and ignores the intervals.
+  std::optional<RateEstimate> estimate;
 };
 
 // Cho and Garcia-Molina, "Estimating Frequency of Change" (ACM TOIT 2003).

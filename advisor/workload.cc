@@ -140,7 +140,8 @@ Assessment Assess(const WorkloadInput& workload, const Thresholds& thresholds) {
   std::vector<RateEstimate> estimates;
   estimates.reserve(workload.documents.size());
   for (const DocumentHistory& document : workload.documents) {
-    estimates.push_back(EstimateDocument(document, confidence));
+    estimates.push_back(document.estimate ? *document.estimate
+                                          : EstimateDocument(document, confidence));
   }
   std::vector<const RateEstimate*> all_estimates;
   std::vector<const DocumentHistory*> all_documents;

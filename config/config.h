@@ -116,7 +116,7 @@ struct Advisor {
   Duration fine_tune_if_latency_below = std::chrono::milliseconds(100);
   double confidence = 0.9;
   Duration hold_for = std::chrono::hours(24);
-  Duration assess_every = std::chrono::minutes(1);  // how often workloads are re-assessed
+  Duration assess_every = std::chrono::minutes(5);  // how often workloads are re-assessed
 };
 
 struct Log {

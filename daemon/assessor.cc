@@ -126,7 +126,14 @@ WorkloadView AssessWorkload(store::StateStore& store, const config::Workload& wo
           const bool changed_after_training = view.has_training_date && last_change >= trained_at;
           if (!record.removed || changed_after_training) ++view.documents;
           if (changed_after_training) ++view.changed_since_training;
-          input.documents.push_back(ToHistory(source.name, store.History(key, kChecksPerDocument)));
+          advisor::DocumentHistory history =
+              ToHistory(source.name, store.History(key, kChecksPerDocument));
+          // One estimate per document stays in memory, not 200 intervals: 100,000 documents
+          // then take a few MiB.
+          history.estimate = advisor::EstimateDocument(history, settings.confidence);
+          history.intervals = {};
+          history.modification_times = {};
+          input.documents.push_back(std::move(history));
           return true;
         });
   }

@@ -23,7 +23,7 @@ struct WorkloadView {
 };
 
 // The newest checks of each document that the advisor reads.
-inline constexpr std::size_t kChecksPerDocument = 200;
+inline constexpr std::size_t kChecksPerDocument = 100;
 
 std::map<std::string, WorkloadView> AssessWorkloads(store::StateStore& store,
                                                     const config::Config& config, double now);

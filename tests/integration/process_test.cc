@@ -301,3 +301,34 @@ TEST_CASE("log.format json writes one JSON object per line") {
   CHECK(parsed >= 3);
   CHECK(saw_quote);
 }
+
+TEST_CASE("explain prints a workload's decision path from a running daemon") {
+  TempDir dir;
+  WriteFile(dir.path() / "docs" / "a.md", "# a");
+  const int port = FreePort();
+  const std::string file = dir / "freshd.yaml";
+  WriteFile(file, "advisor: { assess_every: 1s }\n" +
+                      Config(dir, port, DirectorySource("handbook", dir / "docs"), "1s"));
+  ChildProcess daemon({FreshdBinary(), "run", "-c", file}, dir.path() / "freshd.log");
+  REQUIRE(WaitForReady(port));
+  const std::string base = "http://127.0.0.1:" + std::to_string(port);
+  std::string output;
+  int code = 1;
+  for (int i = 0; i < 100 && code != 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    code = RunCommand({FreshdBinary(), "explain", "docs", "--url", base}, &output);
+  }
+  INFO(output);
+  CHECK(code == 0);
+  CHECK(output.find("workload docs runs on rag") != std::string::npos);
+  CHECK(output.find("decision path:") != std::string::npos);
+  CHECK(output.find("handbook") != std::string::npos);
+  CHECK(RunCommand({FreshdBinary(), "explain", "nope", "--url", base}, &output) == 1);
+  CHECK(RunCommand({FreshdBinary(), "explain", "--url", base}, &output) == 2);
+  const std::string workloads = HttpGet(base + "/api/v1/workloads").body;
+  CHECK(workloads.find("\"recommendation\": \"undecided\"") != std::string::npos);
+  const std::string metrics = HttpGet(base + "/metrics").body;
+  CHECK(
+      metrics.find("freshd_workload_recommendation{strategy=\"undecided\",workload=\"docs\"} 1") !=
+      std::string::npos);
+}
