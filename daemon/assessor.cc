@@ -72,6 +72,21 @@ advisor::DocumentHistory ToHistory(const std::string& source,
   return history;
 }
 
+// A document checked more often than the history read: its whole life from the record's
+// totals, as regular checks at the mean interval, so that "stable for a quarter" can be
+// shown by a document checked every 15 minutes (its 100 newest checks span a day).
+advisor::RateEstimate LifetimeEstimate(const store::DocumentRecord& record, double confidence,
+                                       advisor::DocumentHistory* history) {
+  const std::uint64_t successful = record.checks - std::min(record.errors, record.checks);
+  const std::uint64_t intervals = successful > 0 ? successful - 1 : 0;
+  const double span = static_cast<double>(record.last_check_ms - record.first_seen_ms) / 1000.0;
+  history->first_check = static_cast<double>(record.first_seen_ms) / 1000.0;
+  history->last_check = static_cast<double>(record.last_check_ms) / 1000.0;
+  if (intervals == 0 || span <= 0) return advisor::EstimateDocument(*history, confidence);
+  return advisor::EstimateRegular(intervals, std::min(record.changes, intervals),
+                                  span / static_cast<double>(intervals), confidence);
+}
+
 std::string HysteresisKey(const std::string& workload) { return "advisor/hysteresis/" + workload; }
 
 advisor::Recommendation ParseRecommendation(const std::string& text) {
@@ -122,15 +137,23 @@ WorkloadView AssessWorkload(store::StateStore& store, const config::Workload& wo
   for (const auto& source : workload.sources) {
     store.ForEachDocument(
         source.name, [&](const store::DocumentKey& key, const store::DocumentRecord& record) {
+          // Changed since training: a change seen after trained_at (not merely first seen
+          // then), or a source-reported modification after it.
           const double last_change = static_cast<double>(record.last_change_ms) / 1000.0;
-          const bool changed_after_training = view.has_training_date && last_change >= trained_at;
+          const double modified = static_cast<double>(record.modified_ms) / 1000.0;
+          const bool seen_changing = record.last_change_ms > record.first_seen_ms;
+          const bool changed_after_training =
+              view.has_training_date && ((seen_changing && last_change >= trained_at) ||
+                                         (record.modified_ms > 0 && modified >= trained_at));
           if (!record.removed || changed_after_training) ++view.documents;
           if (changed_after_training) ++view.changed_since_training;
           advisor::DocumentHistory history =
               ToHistory(source.name, store.History(key, kChecksPerDocument));
           // One estimate per document stays in memory, not 200 intervals: 100,000 documents
           // then take a few MiB.
-          history.estimate = advisor::EstimateDocument(history, settings.confidence);
+          history.estimate = record.checks > kChecksPerDocument
+                                 ? LifetimeEstimate(record, settings.confidence, &history)
+                                 : advisor::EstimateDocument(history, settings.confidence);
           history.intervals = {};
           history.modification_times = {};
           input.documents.push_back(std::move(history));

@@ -96,6 +96,7 @@ struct Daemon::Impl {
   void PruneHistoryPeriodically();
   void AssessPeriodically(std::chrono::milliseconds delay);
   void Publish(std::map<std::string, WorkloadView> views);
+  bool IsConfigured(const std::string& workload) const;
   void BuildSchedule();
   void Reload();
   void ApplyReload(config::LoadResult loaded);
@@ -210,6 +211,8 @@ void Daemon::Impl::AssessPeriodically(std::chrono::milliseconds delay) {
 }
 
 void Daemon::Impl::Publish(std::map<std::string, WorkloadView> views) {
+  // An assessment that began before a reload may speak of workloads that are gone.
+  std::erase_if(views, [this](const auto& entry) { return !IsConfigured(entry.first); });
   for (const auto& [name, view] : workloads) {
     if (!views.contains(name)) metrics.RemoveWorkload(name);
   }
@@ -229,12 +232,18 @@ void Daemon::Impl::Publish(std::map<std::string, WorkloadView> views) {
                                                      static_cast<double>(view.documents);
     metrics.SetWorkload(name, figures);
     for (const auto& split : assessment.sources) {
-      if (engine->FindSource(split.source) != nullptr) {
+      const config::Source* source = engine->FindSource(split.source);
+      if (source != nullptr && source->workload == name) {
         metrics.SetChangeRate({name, split.source}, split.rate.rate);
       }
     }
   }
   workloads = std::move(views);
+}
+
+bool Daemon::Impl::IsConfigured(const std::string& workload) const {
+  return std::any_of(config.workloads.begin(), config.workloads.end(),
+                     [&](const config::Workload& w) { return w.name == workload; });
 }
 
 void Daemon::Impl::Reload() {
@@ -288,6 +297,11 @@ void Daemon::Impl::ApplyReload(config::LoadResult loaded) {
     spdlog::warn("reload: state_dir and listen take effect only after a restart");
   }
   config = std::move(*loaded.config);
+  std::erase_if(workloads, [this](const auto& entry) {
+    if (IsConfigured(entry.first)) return false;
+    metrics.RemoveWorkload(entry.first);
+    return true;
+  });
   metrics.SetReloadResult(true, now);
   spdlog::info("configuration reloaded from {}", config.file);
   sd_notify(0, "READY=1");

@@ -31,6 +31,11 @@ struct EngineOptions {
   // A page that is new or changed is fetched twice more, this far apart: text that differs
   // every time is volatile (a clock, a token) and is masked from then on.
   std::chrono::milliseconds probe_delay{3000};
+  // When the quick probes saw nothing move, they are made again this far apart, for clocks
+  // that show minutes.
+  std::chrono::milliseconds slow_probe_delay{61000};
+  int new_documents_probed_per_run = 16;  // per source run; every change is probed
+  int max_probes_waiting = 256;
 };
 
 struct SourceRunResult {

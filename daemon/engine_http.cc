@@ -148,10 +148,10 @@ void Engine::Impl::CheckHttpDocument(const RunPtr& run, const std::string& uri) 
                      [this, run](Recorded recorded) {
                        Account(*run->source, recorded, &run->result);
                        const auto outcome = recorded.result.outcome;
-                       if (recorded.result.ok && (outcome == store::CheckOutcome::kNew ||
-                                                  outcome == store::CheckOutcome::kChanged)) {
+                       if (recorded.result.ok && ShouldProbe(*run, outcome)) {
+                         if (outcome == store::CheckOutcome::kNew) ++run->new_documents_probed;
                          ProbeVolatility(run->source, std::move(recorded.key),
-                                         {std::move(recorded.text)});
+                                         {std::move(recorded.text)}, options.probe_delay);
                        }
                        --run->active;
                        PumpDocuments(run);
@@ -183,8 +183,7 @@ std::optional<std::string> NormalizeProbe(const store::StateStore& store,
 
 // A part is volatile when it differs between the first and second text AND between the
 // second and third: a clock or a token does, a real edit (which happens once) does not.
-// Stores the confirmed masks with the hash of the masked latest text; returns how many
-// masks were added.
+// Stores the confirmed masks; returns how many were added.
 std::size_t LearnFromProbes(store::StateStore& store, const store::DocumentKey& key,
                             const std::vector<std::string>& texts) {
   if (texts[0] == texts[1] || texts[1] == texts[2]) return 0;
@@ -200,40 +199,64 @@ std::size_t LearnFromProbes(store::StateStore& store, const store::DocumentKey& 
     if (confirmed && !known && masks.size() < kMaxMasksPerDocument) masks.push_back(mask);
   }
   if (masks.size() == before) return 0;
+  // The hash becomes that of the checked text under the masks, and only if nothing was
+  // recorded since: a real edit that landed between the probes stays a change.
   std::size_t hidden = 0;
-  const std::string masked = watchers::ApplyMasks(texts[2], masks, &hidden);
+  const std::string masked = watchers::ApplyMasks(texts[0], masks, &hidden);
   std::string error;
-  if (!store.SetVolatileMasks(key, masks, watchers::ContentHash(masked), &error)) return 0;
+  if (!store.SetVolatileMasks(key, masks, watchers::ContentHash(texts[0]),
+                              watchers::ContentHash(masked), &error)) {
+    return 0;
+  }
   return masks.size() - before;
 }
 
 }  // namespace
 
+// Every change is probed (noise shows up as changes); of the documents new in a run, a
+// sample, so that a 100,000-page first pass does not cost 300,000 requests.
+bool Engine::Impl::ShouldProbe(const SourceRun& run, store::CheckOutcome outcome) const {
+  if (probes_active >= options.max_probes_waiting) return false;
+  if (outcome == store::CheckOutcome::kChanged) return true;
+  return outcome == store::CheckOutcome::kNew &&
+         run.new_documents_probed < options.new_documents_probed_per_run;
+}
+
 void Engine::Impl::ProbeVolatility(const std::shared_ptr<WatchedSource>& source,
-                                   store::DocumentKey key, std::vector<std::string> texts) {
-  auto timer = std::make_shared<boost::asio::steady_timer>(io, options.probe_delay);
+                                   store::DocumentKey key, std::vector<std::string> texts,
+                                   std::chrono::milliseconds delay) {
+  auto timer = std::make_shared<boost::asio::steady_timer>(io, delay);
+  ++probes_active;
   timer->async_wait([this, self = shared_from_this(), timer, source, key = std::move(key),
-                     texts = std::move(texts)](boost::system::error_code error) mutable {
+                     texts = std::move(texts), delay](boost::system::error_code error) mutable {
+    --probes_active;
     if (error || stopped || source->removed) return;
     const std::string host = HostOf(key.uri);
-    fetch_queue.Submit(host, [this, source, host, key = std::move(key),
+    fetch_queue.Submit(host, [this, source, host, delay, key = std::move(key),
                               texts = std::move(texts)]() mutable {
       if (stopped) return;
       // Built before `key` is moved into the callback (argument order is unspecified).
       watchers::HttpRequest request = RequestFor(source->config, key.uri);
-      http->Fetch(std::move(request), [this, source, host, key = std::move(key),
+      http->Fetch(std::move(request), [this, source, host, delay, key = std::move(key),
                                        texts = std::move(texts)](watchers::HttpResponse response) {
         fetch_queue.Done(host);
         if (response.error != watchers::FetchError::kNone) return;
         OnWorker(
-            [this, source, key, response = std::move(response)] {
-              return NormalizeProbe(store, *source->normalizer, key, response);
+            [this, key, normalizer = source->normalizer, response = std::move(response)] {
+              return NormalizeProbe(store, *normalizer, key, response);
             },
-            [this, source, key, texts](std::optional<std::string> text) mutable {
+            [this, source, key, texts, delay](std::optional<std::string> text) mutable {
               if (!text) return;
               texts.push_back(std::move(*text));
+              if (texts.size() == 2 && texts[0] == texts[1] && delay < options.slow_probe_delay) {
+                // Nothing moved in seconds: try again at a pace that catches a clock that
+                // shows minutes.
+                texts.pop_back();
+                ProbeVolatility(source, key, std::move(texts), options.slow_probe_delay);
+                return;
+              }
               if (texts.size() < kProbeTexts) {
-                ProbeVolatility(source, key, std::move(texts));
+                ProbeVolatility(source, key, std::move(texts), delay);
                 return;
               }
               OnWorker([this, key, texts] { return LearnFromProbes(store, key, texts); },

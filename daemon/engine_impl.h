@@ -35,6 +35,7 @@ struct SourceRun {
   std::vector<std::string> uris;
   std::size_t next = 0;
   std::size_t active = 0;
+  int new_documents_probed = 0;
   SourceRunResult result;
   Engine::RunCallback done;
 };
@@ -96,7 +97,8 @@ struct Engine::Impl : std::enable_shared_from_this<Engine::Impl> {
   // Fetches a new or changed page twice more, options.probe_delay apart, and masks the
   // parts that differed both times. `texts` holds the normalized texts so far.
   void ProbeVolatility(const std::shared_ptr<WatchedSource>& source, store::DocumentKey key,
-                       std::vector<std::string> texts);
+                       std::vector<std::string> texts, std::chrono::milliseconds delay);
+  bool ShouldProbe(const SourceRun& run, store::CheckOutcome outcome) const;
 
   // engine_directory.cc
   void StartDirectoryRun(const RunPtr& run);
@@ -112,6 +114,7 @@ struct Engine::Impl : std::enable_shared_from_this<Engine::Impl> {
   FetchQueue fetch_queue;
   std::map<std::string, std::shared_ptr<WatchedSource>> sources;
   std::unordered_set<std::string> running;  // sources with a run in flight
+  int probes_active = 0;                    // volatility probes waiting for their timer
   std::atomic<bool> stopped{false};         // read by workers
 };
 

@@ -209,6 +209,10 @@ void Metrics::SetWorkload(const std::string& workload, const WorkloadFigures& fi
     workload_changed_since_training_.Add({{"workload", workload}})
         .Set(figures.documents_changed_since_training);
     workload_changed_ratio_.Add({{"workload", workload}}).Set(figures.changed_since_training_ratio);
+  } else {  // trained_at may have been taken out by a reload
+    workload_changed_since_training_.Remove(
+        &workload_changed_since_training_.Add({{"workload", workload}}));
+    workload_changed_ratio_.Remove(&workload_changed_ratio_.Add({{"workload", workload}}));
   }
 }
 

@@ -520,7 +520,8 @@ struct StateStore::Impl {
   bool DeleteSource(std::string_view source, std::string* error);
   std::size_t PruneHistory(std::int64_t now_ms);
   bool SetVolatileMasks(const DocumentKey& key, const std::vector<std::string>& masks,
-                        const std::string& content_hash, std::string* error);
+                        const std::string& expected_hash, const std::string& masked_hash,
+                        std::string* error);
   std::size_t PruneDocument(const std::string& document_key, std::int64_t cutoff_ms);
 };
 
@@ -880,13 +881,15 @@ std::optional<std::string> StateStore::GetValue(const std::string& key) const {
 }
 
 bool StateStore::SetVolatileMasks(const DocumentKey& key, const std::vector<std::string>& masks,
-                                  const std::string& content_hash, std::string* error) {
-  return impl_->SetVolatileMasks(key, masks, content_hash, error);
+                                  const std::string& expected_hash, const std::string& masked_hash,
+                                  std::string* error) {
+  return impl_->SetVolatileMasks(key, masks, expected_hash, masked_hash, error);
 }
 
 bool StateStore::Impl::SetVolatileMasks(const DocumentKey& key,
                                         const std::vector<std::string>& masks,
-                                        const std::string& content_hash, std::string* error) {
+                                        const std::string& expected_hash,
+                                        const std::string& masked_hash, std::string* error) {
   *error = ValidateKey(key);
   if (!error->empty()) return false;
   std::string document_key = DocumentKeyBytes(key);
@@ -899,7 +902,7 @@ bool StateStore::Impl::SetVolatileMasks(const DocumentKey& key,
     return false;
   }
   record->volatile_masks = masks;
-  record->content_hash = content_hash;
+  if (record->content_hash == expected_hash) record->content_hash = masked_hash;
   rocksdb::Status status =
       db->Put(WriteOptions(), documents, document_key, EncodeDocument(*record));
   if (!status.ok()) *error = "cannot write to the state store " + dir + ": " + status.ToString();

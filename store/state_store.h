@@ -114,10 +114,13 @@ class StateStore {
   // nullopt when there is none, or when it cannot be decoded (then reported).
   std::optional<DocumentRecord> Get(const DocumentKey& key) const;
 
-  // Stores masks learned for a present document, with its content hash recomputed under
-  // them. Not a check: no history entry, no change. False when the document is not there.
+  // Stores masks learned for a present document. When its content hash is still
+  // `expected_hash` (nothing was recorded since the text the masks were learned on), the
+  // hash becomes `masked_hash`, that text's hash under the masks; otherwise only the masks
+  // are stored. Not a check: no history entry, no change. False when the document is gone.
   bool SetVolatileMasks(const DocumentKey& key, const std::vector<std::string>& masks,
-                        const std::string& content_hash, std::string* error);
+                        const std::string& expected_hash, const std::string& masked_hash,
+                        std::string* error);
 
   // Newest first, at most `limit`.
   std::vector<CheckRecord> History(const DocumentKey& key, std::size_t limit) const;

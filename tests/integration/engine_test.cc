@@ -372,3 +372,62 @@ TEST_CASE("a clock and a token on the page are learned as volatile, a real chang
   server.Route("/page", page("Refunds within 30 days.", "2026-11-25 12:30:00", "1f00aa"));
   CHECK(harness.Check("page").changed == 1);
 }
+
+TEST_CASE("a clock that shows minutes is caught by the slower second round of probes") {
+  FaultServer server;
+  auto page = [](const std::string& clock) {
+    return FaultServer::Plain()
+        .Header("Content-Type", "text/html")
+        .Body("<html><body><main><p>Rates apply from Monday.</p><p>As of " + clock +
+              " today</p></main></body></html>");
+  };
+  server.Route("/rates", page("10:01"));
+  freshd::daemon::EngineOptions options;
+  options.probe_delay = std::chrono::milliseconds(50);
+  options.slow_probe_delay = std::chrono::milliseconds(400);
+  EngineHarness harness(
+      Workload(Source("rates", "http: { url: \"" + server.Url("/rates") + "\" }")), "", options);
+  const DocumentKey key{"rates", server.Url("/rates")};
+  auto wait_for_requests = [&](int count) {
+    for (int i = 0; i < 250 && server.RequestCount("/rates") < count; ++i) {
+      harness.RunFor(std::chrono::milliseconds(10));
+    }
+    return server.RequestCount("/rates") == count;
+  };
+  REQUIRE(harness.Check("rates").changed == 1);
+  REQUIRE(wait_for_requests(2));  // the quick probe: nothing moved
+  server.Route("/rates", page("10:02"));
+  REQUIRE(wait_for_requests(3));  // the slow round, first probe
+  server.Route("/rates", page("10:03"));
+  REQUIRE(wait_for_requests(4));  // and the second
+  for (int i = 0; i < 50 && harness.store().Get(key)->volatile_masks.empty(); ++i) {
+    harness.RunFor(std::chrono::milliseconds(20));
+  }
+  CHECK(harness.store().Get(key)->volatile_masks.size() == 1);
+  server.Route("/rates", page("17:45"));
+  CHECK(harness.Check("rates").changed == 0);
+}
+
+TEST_CASE("of the documents new in a run, only a sample is probed") {
+  FaultServer server;
+  std::string sitemap = "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">";
+  for (int i = 0; i < 30; ++i) {
+    const std::string path = "/doc" + std::to_string(i);
+    server.Route(path, FaultServer::Plain().Header("Content-Type", "text/plain").Body(path));
+    sitemap += "<url><loc>" + server.Url(path) + "</loc></url>";
+  }
+  server.Route(
+      "/sitemap.xml",
+      FaultServer::Plain().Header("Content-Type", "application/xml").Body(sitemap + "</urlset>"));
+  freshd::daemon::EngineOptions options;
+  options.probe_delay = std::chrono::milliseconds(20);
+  options.new_documents_probed_per_run = 5;
+  EngineHarness harness(
+      Workload(Source("docs", "sitemap: { url: \"" + server.Url("/sitemap.xml") + "\" }")), "",
+      options);
+  CHECK(harness.Check("docs").changed == 30);
+  harness.RunFor(std::chrono::milliseconds(500));
+  int requests = 0;
+  for (int i = 0; i < 30; ++i) requests += server.RequestCount("/doc" + std::to_string(i));
+  CHECK(requests == 30 + 5);  // one fetch each, one quick probe for five of them
+}

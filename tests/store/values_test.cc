@@ -24,9 +24,9 @@ TEST_CASE("volatile masks replace the hash without a check, and survive a reopen
   auto store = OpenStore(dir);
   const DocumentKey key{"s", "http://x/a"};
   std::string error;
-  CHECK_FALSE(store->SetVolatileMasks(key, {"^Now: .*$"}, "bb", &error));  // not there yet
+  CHECK_FALSE(store->SetVolatileMasks(key, {"^Now: .*$"}, "aa", "bb", &error));  // not there
   REQUIRE(store->Record(key, freshd::store::testing::Fetched(1000, "aa")).ok);
-  REQUIRE(store->SetVolatileMasks(key, {"^Now: .*$"}, "bb", &error));
+  REQUIRE(store->SetVolatileMasks(key, {"^Now: .*$"}, "aa", "bb", &error));
   store.reset();
   store = OpenStore(dir);
   auto record = store->Get(key);
@@ -51,4 +51,17 @@ TEST_CASE("named values persist, and schema keys are reserved") {
   store.reset();
   store = OpenStore(dir);
   CHECK(store->GetValue("advisor/x") == std::optional<std::string>("{\"a\":1}"));
+}
+
+TEST_CASE("masks learned on an older text leave a newer hash alone") {
+  TempDir dir;
+  auto store = OpenStore(dir);
+  const DocumentKey key{"s", "http://x/a"};
+  std::string error;
+  REQUIRE(store->Record(key, freshd::store::testing::Fetched(1000, "aa")).ok);
+  REQUIRE(store->Record(key, freshd::store::testing::Fetched(2000, "cc")).ok);  // an edit since
+  REQUIRE(store->SetVolatileMasks(key, {"^Now: .*$"}, "aa", "bb", &error));
+  auto record = store->Get(key);
+  CHECK(record->content_hash == "cc");
+  CHECK(record->volatile_masks.size() == 1);
 }
