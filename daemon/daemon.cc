@@ -86,6 +86,7 @@ struct Daemon::Impl {
         wal_timer(io),
         prune_timer(io),
         assess_timer(io),
+        notify_timer(io),
         signals(io) {}
 
   bool OpenStore();
@@ -93,6 +94,8 @@ struct Daemon::Impl {
   void OnTimer();
   void StartDue();
   void SyncWalPeriodically();
+  void NotifyPeriodically(std::chrono::microseconds watchdog);
+  std::string StatusLine() const;
   void PruneHistoryPeriodically();
   void AssessPeriodically(std::chrono::milliseconds delay);
   void Publish(std::map<std::string, WorkloadView> views);
@@ -116,6 +119,7 @@ struct Daemon::Impl {
   asio::steady_timer wal_timer;
   asio::steady_timer prune_timer;
   asio::steady_timer assess_timer;
+  asio::steady_timer notify_timer;
   std::map<std::string, WorkloadView> workloads;  // the latest assessments
   asio::signal_set signals;
   bool ready = false;
@@ -180,6 +184,34 @@ void Daemon::Impl::SyncWalPeriodically() {
     });
     SyncWalPeriodically();
   });
+}
+
+// systemd's watchdog is fed from the event loop itself, so a loop that hangs is restarted;
+// the STATUS= line goes with it. Without a watchdog, STATUS= is sent every 10 s.
+void Daemon::Impl::NotifyPeriodically(std::chrono::microseconds watchdog) {
+  const auto period = watchdog.count() > 0
+                          ? std::chrono::duration_cast<std::chrono::milliseconds>(watchdog / 2)
+                          : std::chrono::milliseconds(10000);
+  notify_timer.expires_after(period);
+  notify_timer.async_wait([this, watchdog](boost::system::error_code error) {
+    if (error || stopping) return;
+    const std::string status = "STATUS=" + StatusLine();
+    sd_notify(0, watchdog.count() > 0 ? ("WATCHDOG=1\n" + status).c_str() : status.c_str());
+    NotifyPeriodically(watchdog);
+  });
+}
+
+std::string Daemon::Impl::StatusLine() const {
+  std::int64_t documents = 0;
+  int failing = 0;
+  const auto names = engine->SourceNames();
+  for (const auto& name : names) {
+    const SourceState* state = engine->State(name);
+    documents += state->documents;
+    failing += state->failing ? 1 : 0;
+  }
+  return std::to_string(names.size()) + " sources, " + std::to_string(documents) + " documents, " +
+         std::to_string(failing) + " sources failing";
 }
 
 void Daemon::Impl::PruneHistoryPeriodically() {
@@ -316,6 +348,7 @@ void Daemon::Impl::Shutdown() {
   wal_timer.cancel();
   prune_timer.cancel();
   assess_timer.cancel();
+  notify_timer.cancel();
   signals.clear();  // a second SIGTERM during a slow stop ends the process the default way
   if (server) server->Stop();
   if (engine) engine->Stop();
@@ -405,7 +438,7 @@ int Daemon::Run() {
         impl.ArmTimer();
         impl.AssessPeriodically(std::min<std::chrono::milliseconds>(
             kFirstAssessment, impl.config.advisor.assess_every));
-        sd_notify(0, "READY=1");
+        sd_notify(0, ("READY=1\nSTATUS=" + impl.StatusLine()).c_str());
         spdlog::info("ready: {} sources", impl.engine->SourceNames().size());
       })) {
     spdlog::critical("{}", error);
@@ -429,6 +462,9 @@ int Daemon::Run() {
   };
   wait_signal();
   impl.SyncWalPeriodically();
+  std::uint64_t watchdog_usec = 0;
+  if (sd_watchdog_enabled(0, &watchdog_usec) <= 0) watchdog_usec = 0;
+  impl.NotifyPeriodically(std::chrono::microseconds(watchdog_usec));
   impl.PruneHistoryPeriodically();
   spdlog::info("freshd {} listening on {}:{}", FRESHD_VERSION, impl.config.listen_host,
                impl.server->port());

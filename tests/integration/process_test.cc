@@ -2,7 +2,11 @@
 // stop on SIGTERM, and no recorded change lost to SIGKILL.
 #include "tests/support/process.h"
 
+#include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <boost/asio/io_context.hpp>
@@ -331,4 +335,69 @@ TEST_CASE("explain prints a workload's decision path from a running daemon") {
   CHECK(
       metrics.find("freshd_workload_recommendation{strategy=\"undecided\",workload=\"docs\"} 1") !=
       std::string::npos);
+}
+
+namespace {
+
+// The receiving end of sd_notify: what systemd would read from NOTIFY_SOCKET.
+class NotifySocket {
+ public:
+  explicit NotifySocket(const std::string& path) : path_(path) {
+    fd_ = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::snprintf(address.sun_path, sizeof(address.sun_path), "%s", path.c_str());
+    if (bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
+      throw std::runtime_error("cannot bind " + path);
+    }
+  }
+  ~NotifySocket() { close(fd_); }
+
+  // Every message that arrives within `wait`, joined with newlines.
+  std::string Receive(std::chrono::milliseconds wait) {
+    std::string messages;
+    const auto deadline = std::chrono::steady_clock::now() + wait;
+    while (std::chrono::steady_clock::now() < deadline) {
+      pollfd poll_fd{fd_, POLLIN, 0};
+      if (poll(&poll_fd, 1, 50) <= 0) continue;
+      char buffer[4096];
+      const ssize_t size = recv(fd_, buffer, sizeof(buffer), 0);
+      if (size > 0) messages += std::string(buffer, static_cast<std::size_t>(size)) + "\n";
+    }
+    return messages;
+  }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+};
+
+std::size_t Count(const std::string& text, const std::string& needle) {
+  std::size_t count = 0;
+  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) {
+    ++count;
+  }
+  return count;
+}
+
+}  // namespace
+
+TEST_CASE("under systemd: READY=1 with a STATUS line, the watchdog fed, STOPPING=1") {
+  TempDir dir;
+  WriteFile(dir.path() / "docs" / "a.md", "# a");
+  const int port = FreePort();
+  const std::string file = dir / "freshd.yaml";
+  WriteFile(file, Config(dir, port, DirectorySource("handbook", dir / "docs")));
+  NotifySocket notify(dir / "notify.sock");
+  setenv("NOTIFY_SOCKET", (dir / "notify.sock").c_str(), 1);
+  setenv("WATCHDOG_USEC", "200000", 1);
+  ChildProcess daemon({FreshdBinary(), "run", "-c", file}, dir.path() / "freshd.log");
+  unsetenv("NOTIFY_SOCKET");
+  unsetenv("WATCHDOG_USEC");
+  const std::string running = notify.Receive(std::chrono::milliseconds(1500));
+  CHECK(running.find("READY=1\nSTATUS=1 sources, ") != std::string::npos);
+  CHECK(Count(running, "WATCHDOG=1") >= 3);  // every 100 ms, from the event loop
+  daemon.Signal(SIGTERM);
+  CHECK(daemon.Wait() == 0);
+  CHECK(notify.Receive(std::chrono::milliseconds(200)).find("STOPPING=1") != std::string::npos);
 }
