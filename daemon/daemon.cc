@@ -18,6 +18,7 @@
 #include "daemon/assessor.h"
 #include "daemon/engine.h"
 #include "daemon/http_server.h"
+#include "daemon/status_page.h"
 #include "metrics/metrics.h"
 #include "scheduler/scheduler.h"
 #include "store/state_store.h"
@@ -362,6 +363,17 @@ void Daemon::Impl::Route(const HttpRequest& request, Respond respond) {
   auto reply = [&](http::status status, std::string type, std::string body) {
     respond(MakeReply(request, status, std::move(type), std::move(body)));
   };
+  if (path == "/" && get) {
+    std::map<std::string, std::vector<std::int64_t>> change_times;
+    for (const auto& name : engine->SourceNames()) {
+      const SourceState* state = engine->State(name);
+      if (state == nullptr) continue;
+      change_times[name].assign(state->recent_changes_ms.begin(), state->recent_changes_ms.end());
+    }
+    return reply(http::status::ok, "text/html; charset=utf-8",
+                 RenderStatusPage(WorkloadsJson(workloads), SourcesJson(*engine, scheduler),
+                                  change_times, scheduler::ToUnixMillis(clock.Now())));
+  }
   if (path == "/metrics" && get) {
     return reply(http::status::ok, "text/plain; version=0.0.4; charset=utf-8", metrics.Render());
   }

@@ -248,6 +248,7 @@ void Engine::Impl::Account(WatchedSource& source, const Recorded& recorded,
       spdlog::debug("source {}: new {}", key.source, key.uri);
     } else {
       ++state.changes;
+      RecordChange(state, observation.time_ms);
       spdlog::info("source {}: {} {}", key.source, store::ToString(outcome.outcome), key.uri);
     }
   }

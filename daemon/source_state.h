@@ -2,7 +2,9 @@
 // live in the store). Rebuilt from the store at start-up, then updated by every check.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <string>
 
 namespace freshd::daemon {
@@ -18,6 +20,16 @@ struct SourceState {
   bool failing = false;
   std::string last_error;               // "reason: message"
   std::uint32_t documents_failing = 0;  // documents whose last check failed
+  // Unix ms of the newest changes (kChanged, or a removal) seen since start-up, oldest
+  // first, for the status page's chart; bounded so that memory stays flat.
+  std::deque<std::int64_t> recent_changes_ms;
 };
+
+inline constexpr std::size_t kRecentChangesKept = 256;
+
+inline void RecordChange(SourceState& state, std::int64_t time_ms) {
+  state.recent_changes_ms.push_back(time_ms);
+  if (state.recent_changes_ms.size() > kRecentChangesKept) state.recent_changes_ms.pop_front();
+}
 
 }  // namespace freshd::daemon

@@ -10,6 +10,8 @@ packages=(
   libpq-dev libpcre2-dev zlib1g-dev libssl-dev
   # servers and tools the tests and the demo start on loopback
   nginx-light prometheus systemd time bc
+  # the status page test loads the page in a headless browser; fonts to render its text
+  chromium fonts-dejavu-core
 )
 
 missing=()

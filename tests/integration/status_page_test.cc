@@ -1,0 +1,238 @@
+// The status page at `/`: the HTML it renders, and what a person sees of it in a real
+// browser (Debian's chromium, headless) loaded from a running freshd.
+#include "daemon/status_page.h"
+
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+#include "tests/integration/http_get.h"
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
+
+using freshd::daemon::RenderStatusPage;
+using freshd::testing::ChildProcess;
+using freshd::testing::FreePort;
+using freshd::testing::FreshdBinary;
+using freshd::testing::HttpGet;
+using freshd::testing::RunCommand;
+using freshd::testing::TempDir;
+using freshd::testing::WriteFile;
+using nlohmann::json;
+
+namespace {
+
+constexpr std::int64_t kNow = 1'717'243'200'000;  // 2024-06-01T12:00:00Z
+constexpr std::int64_t kDay = 86'400'000;
+
+std::size_t Count(const std::string& text, const std::string& needle) {
+  std::size_t count = 0;
+  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) {
+    ++count;
+  }
+  return count;
+}
+
+// The markup of each `<svg class="changes">` element, in order.
+std::vector<std::string> Charts(const std::string& html) {
+  std::vector<std::string> charts;
+  for (auto at = html.find("<svg class=\"changes\""); at != std::string::npos;
+       at = html.find("<svg class=\"changes\"", at + 1)) {
+    charts.push_back(html.substr(at, html.find("</svg>", at) - at));
+  }
+  return charts;
+}
+
+json Workloads() {
+  return {{"workloads",
+           {{{"workload", "handbook"},
+             {"strategy", "rag"},
+             {"recommendation", "fine_tuning"},
+             {"current_recommendation", "fine_tuning"},
+             {"mismatch", true},
+             {"frequency", "stable"},
+             {"change_interval_seconds",
+              {{"estimate", 200 * 86400.0}, {"lower", 95 * 86400.0}, {"upper", nullptr}}},
+             {"reasons", {"no document changed in 120 d"}},
+             {"missing", json::array()},
+             {"assessed_at", "2024-06-01T11:59:00Z"}}}}};
+}
+
+json Sources() {
+  return {{"sources",
+           {{{"workload", "handbook"},
+             {"source", "<script>alert('name')</script>"},
+             {"kind", "http"},
+             {"target", "https://example.org/?a=1&b=2"},
+             {"state", "failing"},
+             {"last_error", "http_status: <script>alert(\"error\")</script>"},
+             {"documents", 3},
+             {"errors", 7},
+             {"last_check", "2024-06-01T11:58:00Z"},
+             {"last_change", nullptr}},
+            {{"workload", "handbook"},
+             {"source", "folder"},
+             {"kind", "directory"},
+             {"target", "/srv/docs/**/*.md"},
+             {"state", "ok"},
+             {"documents", 12},
+             {"errors", 0},
+             {"last_check", "2024-06-01T11:59:30Z"},
+             {"last_change", "2024-06-01T10:00:00Z"}}}}};
+}
+
+std::string FindOnPath(const std::string& program) {
+  const char* path = std::getenv("PATH");
+  std::stringstream folders(path == nullptr ? "" : path);
+  for (std::string folder; std::getline(folders, folder, ':');) {
+    const std::filesystem::path candidate = std::filesystem::path(folder) / program;
+    if (!folder.empty() && access(candidate.c_str(), X_OK) == 0) return candidate.string();
+  }
+  return "";
+}
+
+std::vector<std::string> Chromium(const std::string& binary, const TempDir& profile) {
+  // Bounded by `timeout`, so that a browser that hangs fails the test instead of CI.
+  return {"timeout",
+          "90",
+          binary,
+          "--headless",
+          "--no-sandbox",
+          "--disable-gpu",
+          "--disable-quic",
+          "--no-first-run",
+          "--disable-background-networking",
+          "--disable-component-update",
+          "--disable-sync",
+          "--user-data-dir=" + profile.path().string()};
+}
+
+// Polls `url` until `accept(body)`, for up to 20 s; returns the last body.
+template <typename Accept>
+std::string PollUntil(const std::string& url, Accept accept) {
+  std::string body;
+  for (int i = 0; i < 400; ++i) {
+    body = HttpGet(url).body;
+    if (accept(body)) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return body;
+}
+
+// A field of the first source in /api/v1/sources, or -1.
+int SourceField(const std::string& body, const char* field) {
+  const json sources = json::parse(body, nullptr, false);
+  if (!sources.is_object() || !sources.contains("sources") || sources["sources"].empty()) {
+    return -1;
+  }
+  return sources["sources"][0].value(field, -1);
+}
+
+}  // namespace
+
+TEST_CASE("the status page escapes text from outside and draws a 30-day chart per source") {
+  const std::map<std::string, std::vector<std::int64_t>> changes = {
+      {"folder", {kNow - 40 * kDay, kNow - 2 * kDay, kNow - 1000, kNow - 500, kNow - 100}}};
+  const std::string html = RenderStatusPage(Workloads(), Sources(), changes, kNow);
+
+  CHECK(html.rfind("<!DOCTYPE html>", 0) == 0);
+  CHECK(html.find("<script") == std::string::npos);
+  CHECK(html.find("&lt;script&gt;alert(&#39;name&#39;)&lt;/script&gt;") != std::string::npos);
+  CHECK(html.find("&lt;script&gt;alert(&quot;error&quot;)&lt;/script&gt;") != std::string::npos);
+  CHECK(html.find("https://example.org/?a=1&amp;b=2") != std::string::npos);
+  CHECK(html.find("<link") == std::string::npos);
+  CHECK(html.find("src=") == std::string::npos);
+
+  const auto charts = Charts(html);
+  REQUIRE(charts.size() == 2);
+  for (const auto& chart : charts) CHECK(Count(chart, "<rect") == 30);
+  // Today's bar holds the three changes of today; the one 40 days ago is off the chart.
+  CHECK(charts[1].find("2024-06-01: 3 changes") != std::string::npos);
+  CHECK(charts[1].find("2024-05-30: 1 change<") != std::string::npos);
+  CHECK(charts[1].find("4 changes in the last 30 days") != std::string::npos);
+  CHECK(charts[0].find("0 changes in the last 30 days") != std::string::npos);
+
+  CHECK(html.find("mismatch") != std::string::npos);
+  CHECK(html.find("fine_tuning") != std::string::npos);
+  CHECK(html.find("200 d") != std::string::npos);  // the interval in human units
+  CHECK(html.find("95 d") != std::string::npos);
+  CHECK(html.find("&infin;") != std::string::npos);  // an unbounded upper bound
+  CHECK(html.find("no document changed in 120 d") != std::string::npos);
+  CHECK(html.find("failing") != std::string::npos);
+}
+
+TEST_CASE("a person sees workloads, recommendation and charts in a real browser") {
+  const std::string chromium = FindOnPath("chromium");
+  if (chromium.empty()) {
+    FAIL(
+        "chromium is not on PATH: install it (scripts/install-deps.sh installs Debian's "
+        "chromium) to test the status page in a browser");
+  }
+  TempDir dir;
+  WriteFile(dir.path() / "docs" / "a.md", "# a\n\nfirst");
+  WriteFile(dir.path() / "docs" / "b.md", "# b");
+  const int port = FreePort();
+  const std::string file = dir / "freshd.yaml";
+  WriteFile(file, "state_dir: " + (dir / "state") + "\nlisten: 127.0.0.1:" + std::to_string(port) +
+                      "\ndefaults: { interval: 1s, timeout: 2s }\n"
+                      "advisor: { assess_every: 1s }\n"
+                      "workloads:\n  - name: team-handbook\n    strategy: fine_tuning\n"
+                      "    sources:\n      - name: handbook-folder\n        directory: { path: " +
+                      (dir / "docs") + ", glob: \"**/*.md\" }\n");
+  ChildProcess daemon({FreshdBinary(), "run", "-c", file}, dir.path() / "freshd.log");
+  const std::string base = "http://127.0.0.1:" + std::to_string(port);
+
+  // Two edits, each seen by a check, so that the chart has bars.
+  const std::string sources = base + "/api/v1/sources";
+  const auto documents = [](int n) {
+    return [n](const std::string& body) { return SourceField(body, "documents") == n; };
+  };
+  const auto changes = [](int n) {
+    return [n](const std::string& body) { return SourceField(body, "changes") >= n; };
+  };
+  REQUIRE(SourceField(PollUntil(sources, documents(2)), "documents") == 2);
+  WriteFile(dir.path() / "docs" / "a.md", "# a\n\nsecond");
+  REQUIRE(SourceField(PollUntil(sources, changes(1)), "changes") >= 1);
+  WriteFile(dir.path() / "docs" / "b.md", "# b\n\nedited");
+  REQUIRE(SourceField(PollUntil(sources, changes(2)), "changes") >= 2);
+
+  const std::string workloads = PollUntil(base + "/api/v1/workloads", [](const std::string& b) {
+    return b.find("team-handbook") != std::string::npos;
+  });
+  const json parsed = json::parse(workloads);
+  REQUIRE(parsed["workloads"].size() == 1);
+  const std::string recommendation = parsed["workloads"][0]["recommendation"];
+
+  const auto page = HttpGet(base + "/");
+  CHECK(page.status == 200);
+
+  TempDir profile;
+  auto dump = Chromium(chromium, profile);
+  dump.insert(dump.end(), {"--dump-dom", base + "/"});
+  std::string dom;
+  REQUIRE(RunCommand(dump, &dom) == 0);
+  INFO(dom);
+  CHECK(dom.find("<h3>team-handbook</h3>") != std::string::npos);
+  CHECK(dom.find(">" + recommendation + "</span>") != std::string::npos);
+  CHECK(dom.find("<svg class=\"changes\"") != std::string::npos);
+  CHECK(dom.find("<b>handbook-folder</b>") != std::string::npos);
+  CHECK(dom.find(" changes in the last 30 days") != std::string::npos);
+
+  const std::filesystem::path screenshot =
+      std::filesystem::path(FRESHD_SCREENSHOT_DIR) / "status_page.png";
+  std::filesystem::remove(screenshot);
+  TempDir shot_profile;
+  auto shoot = Chromium(chromium, shot_profile);
+  shoot.insert(shoot.end(),
+               {"--screenshot=" + screenshot.string(), "--window-size=1280,900", base + "/"});
+  std::string output;
+  REQUIRE(RunCommand(shoot, &output) == 0);
+  INFO(output);
+  REQUIRE(std::filesystem::exists(screenshot));
+  CHECK(std::filesystem::file_size(screenshot) > 10 * 1024);
+}
