@@ -1,0 +1,25 @@
+// Private: decoding of a body before parsing (charset detection, conversion, UTF-8 checks).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "watchers/normalize.h"
+
+namespace freshd::watchers::content {
+
+// What the parsers get: for HTML and XML the raw bytes plus the name of their encoding
+// ("" lets libxml2 detect it from a byte order mark); for the text kinds, UTF-8 text.
+struct PreparedInput {
+  std::string_view bytes;
+  std::string encoding;
+  std::string transcoded;  // owns `bytes` when the input had to be converted
+};
+
+// Rejects binary data and malformed UTF-8, and decides how the body is to be decoded: the
+// charset is the Content-Type header's (`header_charset`, "" when absent), else a byte
+// order mark's, else what the document declares. False with *message set on rejection.
+bool PrepareInput(std::string_view body, ContentKind kind, std::string_view header_charset,
+                  PreparedInput* input, std::string* message);
+
+}  // namespace freshd::watchers::content
