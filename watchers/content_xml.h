@@ -1,6 +1,6 @@
 // Private to the watchers library: owners for libxml2 objects, one-time initialization of
 // the parser, and a guard that keeps libxml2 from printing diagnostics on stderr. Used by
-// normalize.cc and listing.cc only.
+// the content_*.cc files and listing.cc only.
 #pragma once
 
 #include <libxml/globals.h>
