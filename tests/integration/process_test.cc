@@ -57,6 +57,30 @@ std::string DirectorySource(const std::string& name, const std::string& path) {
          ", glob: \"**/*.md\" }\n";
 }
 
+// `freshd run` on a configuration written into `dir` (a directory source "handbook" over
+// dir/docs unless `sources` says otherwise, checked every `interval`), listening on a free
+// port; `Ready()` waits for /readyz. Stopped with SIGTERM when it goes out of scope.
+struct DaemonUnderTest {
+  DaemonUnderTest(const TempDir& dir, const std::string& interval,
+                  const std::string& extra_yaml = "", const std::string& sources = "")
+      : port(FreePort()),
+        base("http://127.0.0.1:" + std::to_string(port)),
+        file(dir / "freshd.yaml") {
+    WriteFile(file, extra_yaml + Config(dir, port,
+                                        sources.empty() ? DirectorySource("handbook", dir / "docs")
+                                                        : sources,
+                                        interval));
+    process = std::make_unique<ChildProcess>(
+        std::vector<std::string>{FreshdBinary(), "run", "-c", file}, dir.path() / "freshd.log");
+  }
+  bool Ready() const { return WaitForReady(port); }
+
+  int port;
+  std::string base;
+  std::string file;
+  std::unique_ptr<ChildProcess> process;
+};
+
 }  // namespace
 
 TEST_CASE("the command line answers --version, --help and usage errors with the right codes") {
@@ -119,12 +143,10 @@ TEST_CASE("once checks every source, prints a summary, and exits 0") {
 TEST_CASE("run serves metrics that promtool accepts, health, readiness and the sources API") {
   TempDir dir;
   WriteFile(dir.path() / "docs" / "a.md", "# a");
-  const int port = FreePort();
-  const std::string file = dir / "freshd.yaml";
-  WriteFile(file, Config(dir, port, DirectorySource("handbook", dir / "docs"), "1s"));
-  ChildProcess daemon({FreshdBinary(), "run", "-c", file}, dir.path() / "freshd.log");
-  REQUIRE(WaitForReady(port));
-  const std::string base = "http://127.0.0.1:" + std::to_string(port);
+  DaemonUnderTest freshd(dir, "1s");
+  ChildProcess& daemon = *freshd.process;
+  REQUIRE(freshd.Ready());
+  const std::string& base = freshd.base;
   CHECK(HttpGet(base + "/healthz").status == 200);
 
   // The first check lands within the initial spread (min(interval, 60 s) = 1 s).
@@ -224,12 +246,10 @@ TEST_CASE("SIGKILL while recording changes loses none of the changes recorded be
 TEST_CASE("a file name that is not UTF-8 does not bring the API down") {
   TempDir dir;
   WriteFile(dir.path() / "docs" / "caf\xe9.md", "# latin-1 name");
-  const int port = FreePort();
-  const std::string file = dir / "freshd.yaml";
-  WriteFile(file, Config(dir, port, DirectorySource("handbook", dir / "docs"), "1s"));
-  ChildProcess daemon({FreshdBinary(), "run", "-c", file}, dir.path() / "freshd.log");
-  REQUIRE(WaitForReady(port));
-  const std::string base = "http://127.0.0.1:" + std::to_string(port);
+  DaemonUnderTest freshd(dir, "1s");
+  ChildProcess& daemon = *freshd.process;
+  REQUIRE(freshd.Ready());
+  const std::string& base = freshd.base;
   std::string documents;
   for (int i = 0; i < 100 && documents.find("caf") == std::string::npos; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -243,12 +263,12 @@ TEST_CASE("a file name that is not UTF-8 does not bring the API down") {
 TEST_CASE("SIGHUP and POST /-/reload apply a new file; an invalid one keeps the old") {
   TempDir dir;
   WriteFile(dir.path() / "docs" / "a.md", "# a");
-  const int port = FreePort();
-  const std::string file = dir / "freshd.yaml";
-  WriteFile(file, Config(dir, port, DirectorySource("first", dir / "docs")));
-  ChildProcess daemon({FreshdBinary(), "run", "-c", file}, dir.path() / "freshd.log");
-  REQUIRE(WaitForReady(port));
-  const std::string base = "http://127.0.0.1:" + std::to_string(port);
+  DaemonUnderTest freshd(dir, "1h", "", DirectorySource("first", dir / "docs"));
+  ChildProcess& daemon = *freshd.process;
+  REQUIRE(freshd.Ready());
+  const std::string& base = freshd.base;
+  const std::string& file = freshd.file;
+  const int port = freshd.port;
   auto wait_for = [&](const std::string& path, const std::string& needle, bool present) {
     for (int i = 0; i < 100; ++i) {
       if ((HttpGet(base + path).body.find(needle) != std::string::npos) == present) return true;
@@ -280,13 +300,9 @@ TEST_CASE("SIGHUP and POST /-/reload apply a new file; an invalid one keeps the 
 TEST_CASE("log.format json writes one JSON object per line") {
   TempDir dir;
   WriteFile(dir.path() / "docs" / "quote\"d.md", "# a");
-  const int port = FreePort();
-  const std::string file = dir / "freshd.yaml";
-  WriteFile(file, "log: { level: debug, format: json }\n" +
-                      Config(dir, port, DirectorySource("handbook", dir / "docs"), "1s"));
   {
-    ChildProcess daemon({FreshdBinary(), "run", "-c", file}, dir.path() / "freshd.log");
-    REQUIRE(WaitForReady(port));
+    DaemonUnderTest freshd(dir, "1s", "log: { level: debug, format: json }\n");
+    REQUIRE(freshd.Ready());
     std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   }
   std::istringstream lines(ReadFile(dir.path() / "freshd.log"));
@@ -309,13 +325,9 @@ TEST_CASE("log.format json writes one JSON object per line") {
 TEST_CASE("explain prints a workload's decision path from a running daemon") {
   TempDir dir;
   WriteFile(dir.path() / "docs" / "a.md", "# a");
-  const int port = FreePort();
-  const std::string file = dir / "freshd.yaml";
-  WriteFile(file, "advisor: { assess_every: 1s }\n" +
-                      Config(dir, port, DirectorySource("handbook", dir / "docs"), "1s"));
-  ChildProcess daemon({FreshdBinary(), "run", "-c", file}, dir.path() / "freshd.log");
-  REQUIRE(WaitForReady(port));
-  const std::string base = "http://127.0.0.1:" + std::to_string(port);
+  DaemonUnderTest freshd(dir, "1s", "advisor: { assess_every: 1s }\n");
+  REQUIRE(freshd.Ready());
+  const std::string& base = freshd.base;
   std::string output;
   int code = 1;
   for (int i = 0; i < 100 && code != 0; ++i) {
