@@ -173,16 +173,19 @@ void ReadWebhook(Reader& reader, const std::optional<Value>& value, Location kin
     if (!value && selected) reader.Error(kind_where, "rag_store kind 'webhook' needs 'webhook'");
     return;
   }
-  reader.CheckKeys(*map, {"url"}, "rag_store.webhook");
+  reader.CheckKeys(*map, {"url", "headers"}, "rag_store.webhook");
   const std::optional<Value> url =
       selected ? reader.Require(*map, "url", "rag_store.webhook") : map->Get("url");
   Assign(reader.ReadUrl(url), &store->webhook_url);
+  Assign(internal::ReadHeaders(reader, map->Get("headers")), &store->webhook_headers);
 }
 
 void ReadRagStore(Reader& reader, const std::optional<Value>& value, RagStore* store) {
   const std::optional<Map> map = reader.ReadMap(value);
   if (!map) return;
-  reader.CheckKeys(*map, {"kind", "chroma", "postgres", "webhook"}, "rag_store");
+  reader.CheckKeys(*map, {"kind", "chroma", "postgres", "webhook", "reconcile_every"},
+                   "rag_store");
+  Assign(reader.ReadDuration(map->Get("reconcile_every")), &store->reconcile_every);
   const std::optional<Value> kind = map->Get("kind");
   Assign(reader.ReadEnum<RagStore::Kind>(kind, {{"embedded", RagStore::Kind::kEmbedded},
                                                 {"chroma", RagStore::Kind::kChroma},
@@ -229,6 +232,18 @@ void ReadEmbedder(Reader& reader, const std::optional<Value>& value, Embedder* e
   if (!openai) return;
   if (embedder->base_url.empty()) embedder->base_url = kOpenAiBaseUrl;
   if (!map->Get("model")) reader.Error(kind->where, "embedder kind 'openai' needs 'model'");
+}
+
+// Chroma would embed with a model of its own when given no vectors: freshd always sends them.
+void CheckEmbedderFitsStore(Reader& reader, const std::optional<Value>& rag_store,
+                            const std::optional<Value>& embedder, const Config& config) {
+  if (config.rag_store.kind != RagStore::Kind::kChroma ||
+      config.embedder.kind != Embedder::Kind::kNone) {
+    return;
+  }
+  const Location where = embedder ? embedder->where : rag_store ? rag_store->where : Location{};
+  reader.Error(where, "rag_store kind 'chroma' needs vectors: embedder kind 'none' sends none "
+                      "(use 'hashing' or 'openai')");
 }
 
 void ReadAdvisor(Reader& reader, const std::optional<Value>& value, Advisor* advisor) {
@@ -278,6 +293,7 @@ Config BuildConfig(Reader& reader, const YAML::Node& root) {
   ReadChunking(reader, top->Get("chunking"), &config.chunking);
   ReadEmbedder(reader, top->Get("embedder"), &config.embedder);
   ReadAdvisor(reader, top->Get("advisor"), &config.advisor);
+  CheckEmbedderFitsStore(reader, top->Get("rag_store"), top->Get("embedder"), config);
   internal::ReadWorkloads(reader, top->Get("workloads"), config.defaults, &config.workloads);
   return config;
 }

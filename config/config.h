@@ -47,6 +47,9 @@ struct FetchSettings {
   std::string user_agent;  // defaults to "freshd/<version>"; "<version>" in it is expanded
   std::vector<Header> headers;
   int host_concurrency = 4;  // at most this many requests in flight to one host
+  // A sitemap, feed or folder that loses more than this share of its documents in one run
+  // (an empty or broken listing) removes none of them and is marked failing instead.
+  double max_listing_drop = 0.5;
 };
 
 enum class SourceKind { kHttp, kSitemap, kFeed, kDirectory };
@@ -94,6 +97,10 @@ struct RagStore {
   std::string postgres_dsn;  // read from dsn_file (or dsn_env): a secret
   std::string postgres_table = "rag_chunks";
   std::string webhook_url;
+  std::vector<Header> webhook_headers;  // values may be secrets
+  // How often the sink's contents are compared with what freshd believes it holds, and
+  // repaired; 0: only on `freshd reconcile`.
+  Duration reconcile_every = Duration::zero();
 };
 
 struct Chunking {

@@ -11,6 +11,9 @@ namespace freshd::config::internal {
 
 extern const char kDefaultUserAgent[];
 
+// `headers`: names and values, each value a string or {file:} / {env:} (a secret).
+std::optional<std::vector<Header>> ReadHeaders(Reader& reader, const std::optional<Value>& value);
+
 // `defaults`: fetch settings that every source starts from.
 void ReadDefaults(Reader& reader, const std::optional<Value>& value, FetchSettings* defaults);
 

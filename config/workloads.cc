@@ -96,7 +96,8 @@ std::optional<Header> ReadHeader(Reader& reader, const Entry& entry) {
   return std::nullopt;
 }
 
-std::optional<std::vector<Header>> ReadHeaders(Reader& reader, const std::optional<Value>& value) {
+std::optional<std::vector<Header>> ReadHeaderList(Reader& reader,
+                                                  const std::optional<Value>& value) {
   const std::optional<Map> map = reader.ReadMap(value);
   if (!map) return std::nullopt;
   std::vector<Header> headers;
@@ -171,7 +172,8 @@ void ReadFetchSettings(Reader& reader, const Map& map, FetchSettings* settings) 
       reader.Error(agent_value->where, "'user_agent' must be one line");
     }
   }
-  if (std::optional<std::vector<Header>> headers = ReadHeaders(reader, map.Get("headers"))) {
+  Assign(reader.ReadFraction(map.Get("max_listing_drop"), 0, 1), &settings->max_listing_drop);
+  if (std::optional<std::vector<Header>> headers = ReadHeaderList(reader, map.Get("headers"))) {
     MergeHeaders(std::move(*headers), &settings->headers);
   }
 }
@@ -284,7 +286,8 @@ std::optional<Source> ReadSource(Reader& reader, const Value& value, const Fetch
   }
   reader.CheckKeys(*map,
                    {"name", "http", "sitemap", "feed", "directory", "select", "ignore", "interval",
-                    "timeout", "max_bytes", "user_agent", "headers", "host_concurrency"},
+                    "timeout", "max_bytes", "user_agent", "headers", "host_concurrency",
+                    "max_listing_drop"},
                    context);
   ReadSourceKind(reader, *map, context, &source);
   ReadSelect(reader, map->Get("select"), &source.select);
@@ -372,7 +375,9 @@ void ReadDefaults(Reader& reader, const std::optional<Value>& value, FetchSettin
   const std::optional<Map> map = reader.ReadMap(value);
   if (!map) return;
   reader.CheckKeys(
-      *map, {"interval", "timeout", "max_bytes", "user_agent", "headers", "host_concurrency"},
+      *map,
+      {"interval", "timeout", "max_bytes", "user_agent", "headers", "host_concurrency",
+       "max_listing_drop"},
       "defaults");
   ReadFetchSettings(reader, *map, defaults);
   Assign(reader.ReadInt(map->Get("host_concurrency"), 1, 64), &defaults->host_concurrency);
@@ -390,6 +395,10 @@ void ReadWorkloads(Reader& reader, const std::optional<Value>& value, const Fetc
       workloads->push_back(std::move(*workload));
     }
   }
+}
+
+std::optional<std::vector<Header>> ReadHeaders(Reader& reader, const std::optional<Value>& value) {
+  return ReadHeaderList(reader, value);
 }
 
 }  // namespace freshd::config::internal

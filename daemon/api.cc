@@ -147,4 +147,21 @@ nlohmann::json DocumentsJson(const store::StateStore& store, const std::string& 
   return page;
 }
 
+nlohmann::json SearchJson(const std::string& query, const std::vector<rag::SearchHit>& hits) {
+  nlohmann::json results = nlohmann::json::array();
+  for (const rag::SearchHit& hit : hits) {
+    results.push_back({{"chunk_id", hit.chunk_id},
+                       {"score", hit.score},
+                       {"lexical_score", hit.lexical},
+                       {"vector_score", hit.vector},
+                       {"text", hit.text},
+                       {"workload", hit.metadata.workload},
+                       {"source", hit.metadata.source},
+                       {"uri", hit.metadata.uri},
+                       {"fetched_at", Timestamp(hit.metadata.fetched_ms)},
+                       {"content_hash", hit.metadata.content_hash}});
+  }
+  return {{"query", query}, {"results", std::move(results)}};
+}
+
 }  // namespace freshd::daemon

@@ -9,6 +9,7 @@
 
 #include "daemon/assessor.h"
 #include "daemon/engine.h"
+#include "rag/embedded_index.h"
 #include "scheduler/scheduler.h"
 #include "store/state_store.h"
 
@@ -28,5 +29,9 @@ nlohmann::json WorkloadJson(const std::string& name, const WorkloadView& view);
 
 // Every workload, as WorkloadJson, under "workloads".
 nlohmann::json WorkloadsJson(const std::map<std::string, WorkloadView>& views);
+
+// The answer to a search of the embedded store: each chunk with its text, score, and where
+// it came from (workload, source, URI, fetch time, content hash).
+nlohmann::json SearchJson(const std::string& query, const std::vector<rag::SearchHit>& hits);
 
 }  // namespace freshd::daemon

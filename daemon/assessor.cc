@@ -46,7 +46,8 @@ advisor::DocumentHistory ToHistory(const std::string& source,
   bool alive = false;
   double previous = 0;
   for (const auto& check : checks) {
-    if (check.outcome == CheckOutcome::kError) continue;
+    // A miss is not yet a removal: if the document stays gone, the removal check dates it.
+    if (check.outcome == CheckOutcome::kError || check.outcome == CheckOutcome::kMissing) continue;
     const double time = static_cast<double>(check.time_ms) / 1000.0;
     if (check.outcome == CheckOutcome::kNew || !alive) {
       if (check.outcome == CheckOutcome::kRemoved) continue;  // still gone

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "daemon/cli_rag.h"
 #include "daemon/daemon.h"
 #include "daemon/engine.h"
 #include "daemon/logging.h"
@@ -38,6 +39,9 @@ commands:
   status [--url URL]     sources of a running daemon (default http://127.0.0.1:9711)
   explain WORKLOAD [--url URL]
                          the decision path for one workload, with its numbers
+  search QUERY [-k N] [--url URL]
+                         the top chunks of the embedded RAG store, with their sources
+  reconcile [--url URL]  compare the RAG sink with freshd's documents; queue repairs
 
 options:
   -c, --config FILE      configuration file (default /etc/freshd/freshd.yaml)
@@ -62,6 +66,14 @@ const std::map<std::string, std::string>& CommandHelp() {
        "usage: freshd explain WORKLOAD [--url URL]\n\nPrints how a running daemon decides "
        "between RAG and fine-tuning for one\nworkload: change interval and bounds, thresholds, "
        "each step of the decision\ntable, and what data is still missing.\n"},
+      {"search",
+       "usage: freshd search QUERY [-k N] [--url URL]\n\nPrints the N (default 5) chunks of "
+       "a running daemon's embedded RAG store that\nbest match QUERY (BM25 blended with vector "
+       "similarity), each with its\nsource URI, workload and fetch time.\n"},
+      {"reconcile",
+       "usage: freshd reconcile [--url URL]\n\nAsks a running daemon to list what its RAG "
+       "sink holds, compare it with the\nchunks of the documents it watches, and queue the "
+       "upserts and deletes that\nrepair the difference (delivered like any other change).\n"},
       {"status",
        "usage: freshd status [--url URL]\n\nPrints the sources of a running daemon "
        "(default URL http://127.0.0.1:9711).\n"},
@@ -74,6 +86,7 @@ struct Arguments {
   std::vector<std::string> operands;  // words after the command
   std::string config_file = kDefaultConfig;
   std::string url = kDefaultUrl;
+  std::size_t results = 5;  // search -k
   bool help = false;
 };
 
@@ -102,7 +115,12 @@ std::optional<Arguments> Parse(int argc, char** argv) {
       arguments.url = *url;
     } else if (arguments.command.empty() && !word.starts_with("-")) {
       arguments.command = word;
-    } else if (arguments.command == "explain" && !word.starts_with("-")) {
+    } else if (word == "-k" && arguments.command == "search") {
+      auto count = value("-k");
+      if (!count) return std::nullopt;
+      arguments.results = std::max(1ul, std::strtoul(count->c_str(), nullptr, 10));
+    } else if ((arguments.command == "explain" || arguments.command == "search") &&
+               !word.starts_with("-")) {
       arguments.operands.push_back(word);
     } else {
       std::cerr << "freshd: unexpected argument '" << word << "'\n" << kUsage;
@@ -300,6 +318,16 @@ int RunCommandLine(int argc, char** argv) {
     if (arguments->command == "check-config") return CheckConfig(*arguments);
     if (arguments->command == "status") return Status(*arguments);
     if (arguments->command == "explain") return Explain(*arguments);
+    if (arguments->command == "reconcile") return ReconcileCommand(arguments->url);
+    if (arguments->command == "search") {
+      if (arguments->operands.empty()) {
+        std::cerr << "freshd: search needs a QUERY\n" << CommandHelp().at("search");
+        return 2;
+      }
+      std::string query;
+      for (const auto& word : arguments->operands) query += (query.empty() ? "" : " ") + word;
+      return SearchCommand(arguments->url, query, arguments->results);
+    }
   } catch (const std::exception& error) {
     // The edge of the program: anything unexpected ends here with a message, not a trace.
     std::cerr << "freshd: " << error.what() << "\n";

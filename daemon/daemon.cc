@@ -18,6 +18,7 @@
 #include "daemon/assessor.h"
 #include "daemon/engine.h"
 #include "daemon/http_server.h"
+#include "daemon/rag_service.h"
 #include "daemon/status_page.h"
 #include "metrics/metrics.h"
 #include "scheduler/scheduler.h"
@@ -35,6 +36,38 @@ constexpr auto kPruneInterval = std::chrono::hours(6);
 constexpr auto kFirstAssessment = std::chrono::seconds(5);
 constexpr std::size_t kDefaultDocumentPage = 1000;
 constexpr std::size_t kMaxDocumentPage = 10000;
+constexpr std::size_t kDefaultSearchResults = 5;
+constexpr std::size_t kMaxSearchResults = 100;
+
+// The settings the RAG service is built from at start-up.
+bool SameRagSettings(const config::Config& a, const config::Config& b) {
+  const auto& x = a.rag_store;
+  const auto& y = b.rag_store;
+  const bool same_headers = x.webhook_headers.size() == y.webhook_headers.size() &&
+                            std::equal(x.webhook_headers.begin(), x.webhook_headers.end(),
+                                       y.webhook_headers.begin(), [](const auto& l, const auto& r) {
+                                         return l.name == r.name && l.value == r.value;
+                                       });
+  return x.kind == y.kind && x.chroma_url == y.chroma_url &&
+         x.chroma_collection == y.chroma_collection && x.postgres_dsn == y.postgres_dsn &&
+         x.postgres_table == y.postgres_table && x.webhook_url == y.webhook_url && same_headers &&
+         x.reconcile_every == y.reconcile_every && a.chunking.max_chars == b.chunking.max_chars &&
+         a.chunking.overlap_chars == b.chunking.overlap_chars &&
+         a.embedder.kind == b.embedder.kind && a.embedder.dims == b.embedder.dims &&
+         a.embedder.base_url == b.embedder.base_url && a.embedder.model == b.embedder.model &&
+         a.embedder.api_key == b.embedder.api_key;
+}
+
+nlohmann::json ReconcileJson(bool ok, const rag::Indexer::ReconcilePlan& plan,
+                             const std::string& error) {
+  nlohmann::json json = {{"ok", ok},
+                         {"desired_chunks", plan.desired},
+                         {"held_chunks", plan.held},
+                         {"upserts_queued", plan.missing},
+                         {"deletes_queued", plan.extra}};
+  if (!error.empty()) json["error"] = error;
+  return json;
+}
 
 std::string QueryParameter(std::string_view target, std::string_view name) {
   const auto query_start = target.find('?');
@@ -87,6 +120,7 @@ struct Daemon::Impl {
         wal_timer(io),
         prune_timer(io),
         assess_timer(io),
+        reconcile_timer(io),
         notify_timer(io),
         signals(io) {}
 
@@ -99,6 +133,10 @@ struct Daemon::Impl {
   std::string StatusLine() const;
   void PruneHistoryPeriodically();
   void AssessPeriodically(std::chrono::milliseconds delay);
+  void ReconcilePeriodically();
+  void Search(const HttpRequest& request, Respond respond, std::string_view target);
+  void Reconcile(const HttpRequest& request, Respond respond);
+  std::int64_t NowMs() const { return scheduler::ToUnixMillis(clock.Now()); }
   void Publish(std::map<std::string, WorkloadView> views);
   bool IsConfigured(const std::string& workload) const;
   void BuildSchedule();
@@ -113,6 +151,7 @@ struct Daemon::Impl {
   asio::thread_pool workers;
   std::unique_ptr<store::StateStore> store;
   metrics::Metrics metrics;
+  std::unique_ptr<RagService> rag;  // before the engine, which writes through its indexer
   scheduler::Scheduler scheduler;
   std::unique_ptr<Engine> engine;
   std::unique_ptr<HttpServer> server;
@@ -120,6 +159,7 @@ struct Daemon::Impl {
   asio::steady_timer wal_timer;
   asio::steady_timer prune_timer;
   asio::steady_timer assess_timer;
+  asio::steady_timer reconcile_timer;
   asio::steady_timer notify_timer;
   std::map<std::string, WorkloadView> workloads;  // the latest assessments
   asio::signal_set signals;
@@ -136,7 +176,11 @@ bool Daemon::Impl::OpenStore() {
     spdlog::critical("cannot open the state store: {}", error);
     return false;
   }
-  engine = std::make_unique<Engine>(io, workers, *store, metrics, clock);
+  rag = std::make_unique<RagService>(config, *store, metrics, [this] { return NowMs(); });
+  EngineOptions options;
+  options.indexer = &rag->indexer();
+  options.index_work = [this] { rag->Notify(); };
+  engine = std::make_unique<Engine>(io, workers, *store, metrics, clock, options);
   return true;
 }
 
@@ -243,6 +287,55 @@ void Daemon::Impl::AssessPeriodically(std::chrono::milliseconds delay) {
   });
 }
 
+void Daemon::Impl::ReconcilePeriodically() {
+  const auto every = config.rag_store.reconcile_every;
+  if (every <= config::Duration::zero()) return;
+  reconcile_timer.expires_after(every);
+  reconcile_timer.async_wait([this](boost::system::error_code error) {
+    if (error || stopping) return;
+    rag->Reconcile([](bool ok, const rag::Indexer::ReconcilePlan& plan, const std::string& why) {
+      if (!ok) {
+        spdlog::warn("reconcile failed: {}", why);
+      } else if (plan.missing + plan.extra > 0) {
+        spdlog::warn("reconcile: the sink lacked {} chunks and held {} stale ones; repairs queued",
+                     plan.missing, plan.extra);
+      }
+    });
+    ReconcilePeriodically();
+  });
+}
+
+void Daemon::Impl::Search(const HttpRequest& request, Respond respond, std::string_view target) {
+  if (!rag->CanSearch()) {
+    const std::string why = "search needs rag_store kind 'embedded'; this daemon sends its "
+                            "chunks to " + rag->sink_kind() + ": search there";
+    return respond(MakeReply(request, http::status::not_implemented, "application/json",
+                             ToText({{"error", why}})));
+  }
+  std::string query = QueryParameter(target, "q");
+  std::size_t k = kDefaultSearchResults;
+  if (auto text = QueryParameter(target, "k"); !text.empty()) {
+    k = std::clamp<std::size_t>(std::strtoul(text.c_str(), nullptr, 10), 1, kMaxSearchResults);
+  }
+  asio::post(workers, [this, request, respond, query = std::move(query), k] {
+    std::string body = ToText(SearchJson(query, rag->Search(query, k)));
+    asio::post(io, [request, respond, body = std::move(body)]() mutable {
+      respond(MakeReply(request, http::status::ok, "application/json", std::move(body)));
+    });
+  });
+}
+
+void Daemon::Impl::Reconcile(const HttpRequest& request, Respond respond) {
+  rag->Reconcile([this, request, respond](bool ok, const rag::Indexer::ReconcilePlan& plan,
+                                          const std::string& error) {
+    std::string body = ToText(ReconcileJson(ok, plan, error));
+    const auto status = ok ? http::status::ok : http::status::bad_gateway;
+    asio::post(io, [request, respond, status, body = std::move(body)]() mutable {
+      respond(MakeReply(request, status, "application/json", std::move(body)));
+    });
+  });
+}
+
 void Daemon::Impl::Publish(std::map<std::string, WorkloadView> views) {
   // An assessment that began before a reload may speak of workloads that are gone.
   std::erase_if(views, [this](const auto& entry) { return !IsConfigured(entry.first); });
@@ -329,6 +422,9 @@ void Daemon::Impl::ApplyReload(config::LoadResult loaded) {
       next.listen_port != config.listen_port) {
     spdlog::warn("reload: state_dir and listen take effect only after a restart");
   }
+  if (!SameRagSettings(next, config)) {
+    spdlog::warn("reload: rag_store, chunking and embedder take effect only after a restart");
+  }
   config = std::move(*loaded.config);
   std::erase_if(workloads, [this](const auto& entry) {
     if (IsConfigured(entry.first)) return false;
@@ -349,6 +445,7 @@ void Daemon::Impl::Shutdown() {
   wal_timer.cancel();
   prune_timer.cancel();
   assess_timer.cancel();
+  reconcile_timer.cancel();
   notify_timer.cancel();
   signals.clear();  // a second SIGTERM during a slow stop ends the process the default way
   if (server) server->Stop();
@@ -417,6 +514,10 @@ void Daemon::Impl::Route(const HttpRequest& request, Respond respond) {
     }
     return reply(http::status::ok, "application/json", ToText(WorkloadJson(name, found->second)));
   }
+  if (path == "/api/v1/search" && get) return Search(request, std::move(respond), target);
+  if (path == "/api/v1/reconcile" && request.method() == http::verb::post) {
+    return Reconcile(request, std::move(respond));
+  }
   if (path == "/-/reload" && request.method() == http::verb::post) {
     Reload();
     return reply(http::status::ok, "text/plain", "reloading\n");
@@ -478,14 +579,18 @@ int Daemon::Run() {
   if (sd_watchdog_enabled(0, &watchdog_usec) <= 0) watchdog_usec = 0;
   impl.NotifyPeriodically(std::chrono::microseconds(watchdog_usec));
   impl.PruneHistoryPeriodically();
+  impl.ReconcilePeriodically();
+  impl.rag->Start();
   spdlog::info("freshd {} listening on {}:{}", FRESHD_VERSION, impl.config.listen_host,
                impl.server->port());
   impl.io.run();
 
   impl.engine->Stop();
   impl.workers.join();
+  impl.rag->Stop();
   impl.store->SyncWal(&error);
   impl.engine.reset();
+  impl.rag.reset();
   impl.store.reset();
   spdlog::info("stopped");
   return 0;
@@ -517,6 +622,7 @@ int Daemon::Once(std::ostream& out) {
   impl.io.run();
   impl.engine->Stop();
   impl.workers.join();
+  const rag::BatchResult delivered = impl.rag->DeliverAll();
   impl.store->SyncWal(&error);
 
   const double seconds =
@@ -541,9 +647,17 @@ int Daemon::Once(std::ostream& out) {
   out << results.size() << " sources, " << documents << " documents checked, " << changed
       << " changed, " << failed << " sources failing, in " << std::fixed << std::setprecision(2)
       << seconds << " s\n";
+  out << "rag store (" << impl.rag->sink_kind() << "): " << delivered.delivered
+      << " index operations delivered";
+  if (!delivered.ok) {
+    out << "; failing: " << delivered.error << "; " << impl.store->OutboxSize()
+        << " kept for the next run";
+  }
+  out << "\n";
   impl.engine.reset();
+  impl.rag.reset();
   impl.store.reset();
-  return failed == 0 ? 0 : 1;
+  return failed == 0 && delivered.ok ? 0 : 1;
 }
 
 }  // namespace freshd::daemon

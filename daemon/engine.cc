@@ -23,6 +23,7 @@ metrics::CheckResult ToCheckResult(CheckOutcome outcome) {
     case CheckOutcome::kNotModified:
       return metrics::CheckResult::kNotModified;
     case CheckOutcome::kError:
+    case CheckOutcome::kMissing:  // only with an error (404/410); see Account
       break;
   }
   return metrics::CheckResult::kError;
@@ -231,6 +232,10 @@ void Engine::Impl::Account(WatchedSource& source, const Recorded& recorded,
       spdlog::warn("source {}: {} failing: {}: {}", key.source, key.uri, observation.error_reason,
                    observation.error_message);
     }
+  } else if (outcome.outcome == CheckOutcome::kMissing) {
+    // Dropped from its listing or deleted: nothing was fetched, so no check result.
+    spdlog::info("source {}: {} gone; removed if still gone at the next check", key.source,
+                 key.uri);
   } else {
     metrics.CountCheck(source.labels, ToCheckResult(outcome.outcome));
     if (recorded.masked > 0) metrics.CountMasked(source.labels, recorded.masked);
@@ -259,28 +264,80 @@ void Engine::Impl::Account(WatchedSource& source, const Recorded& recorded,
   }
 }
 
+store::RecordResult Engine::Impl::RecordCheck(const store::DocumentKey& key,
+                                              const std::string& workload,
+                                              const Observation& observation,
+                                              std::string_view text) {
+  if (options.indexer == nullptr) return store.Record(key, observation);
+  const std::uint64_t pending = store.OutboxSize();
+  store::RecordResult result =
+      store.Record(key, observation, options.indexer->ForCheck(key, workload, text));
+  if (options.index_work && store.OutboxSize() != pending) options.index_work();
+  return result;
+}
+
+namespace {
+
+struct Vanishing {
+  std::vector<Recorded> recorded;
+  std::string refused;  // why nothing was marked: the listing lost too much at once
+};
+
+std::string DescribeDrop(std::size_t vanished, std::size_t present, double max_drop) {
+  return "the listing lost " + std::to_string(vanished) + " of its " + std::to_string(present) +
+         " documents at once (more than max_listing_drop " +
+         std::to_string(static_cast<int>(max_drop * 100)) +
+         "%); none marked gone: an empty or broken listing must not empty the RAG store";
+}
+
+}  // namespace
+
 void Engine::Impl::MarkVanished(const RunPtr& run, std::unordered_set<std::string> present,
                                 std::function<void()> then) {
   OnWorker(
-      [this, name = run->name, present = std::move(present)] {
+      [this, name = run->name, workload = run->source->config.workload,
+       max_drop = run->source->config.fetch.max_listing_drop, present = std::move(present)] {
         std::vector<store::DocumentKey> vanished;
+        std::size_t stored = 0;
         store.ForEachDocument(
             name, [&](const store::DocumentKey& key, const store::DocumentRecord& record) {
-              if (!record.removed && !present.contains(key.uri)) vanished.push_back(key);
+              if (record.removed) return true;
+              ++stored;
+              if (!present.contains(key.uri)) vanished.push_back(key);
               return true;
             });
-        std::vector<Recorded> recorded;
+        Vanishing result;
+        if (!vanished.empty() && static_cast<double>(vanished.size()) > max_drop * stored) {
+          result.refused = DescribeDrop(vanished.size(), stored, max_drop);
+          return result;
+        }
         for (auto& key : vanished) {
           Observation gone = GoneObservation(NowMs());
-          auto result = store.Record(key, gone);
-          recorded.push_back({std::move(key), std::move(result), std::move(gone), "", 0});
+          auto recorded = RecordCheck(key, workload, gone, "");
+          result.recorded.push_back({std::move(key), std::move(recorded), std::move(gone), "", 0});
         }
-        return recorded;
+        return result;
       },
-      [this, run, then = std::move(then)](std::vector<Recorded> recorded) {
-        AccountAll(run, recorded);
+      [this, run, then = std::move(then)](Vanishing vanishing) {
+        if (!vanishing.refused.empty()) RefuseListingDrop(run, vanishing.refused);
+        AccountAll(run, vanishing.recorded);
         then();
       });
+}
+
+void Engine::Impl::RefuseListingDrop(const RunPtr& run, const std::string& message) {
+  WatchedSource& source = *run->source;
+  run->result.failed = true;
+  ++run->result.errors;
+  if (source.removed) return;
+  const std::string reason(watchers::ToLabel(watchers::FetchError::kParse));
+  if (!source.state.failing || source.state.last_error != reason + ": " + message) {
+    spdlog::error("source {}: {}", run->name, message);
+  }
+  source.state.last_error = reason + ": " + message;
+  ++source.state.errors;
+  metrics.CountCheck(source.labels, metrics::CheckResult::kError);
+  metrics.CountError(source.labels, reason);
 }
 
 Engine::Engine(asio::io_context& io, asio::thread_pool& workers, store::StateStore& store,

@@ -20,6 +20,7 @@
 #include "config/config.h"
 #include "daemon/source_state.h"
 #include "metrics/metrics.h"
+#include "rag/indexer.h"
 #include "scheduler/clock.h"
 #include "store/state_store.h"
 
@@ -36,6 +37,10 @@ struct EngineOptions {
   std::chrono::milliseconds slow_probe_delay{61000};
   int new_documents_probed_per_run = 16;  // per source run; every change is probed
   int max_probes_waiting = 256;
+  // Keeps the RAG side in step: its writes go in the same batch as each check. May be null
+  // (no indexing). `index_work` is told when a check queued index operations.
+  const rag::Indexer* indexer = nullptr;
+  std::function<void()> index_work;
 };
 
 struct SourceRunResult {

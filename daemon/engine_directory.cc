@@ -19,7 +19,7 @@ constexpr std::size_t kFilesPerBatch = 256;
 // Size and mtime unchanged since the last read: not modified, and not read again.
 store::Observation ObserveFile(const DirectoryWalk& walk, const watchers::FileEntry& file,
                                const std::optional<store::DocumentRecord>& previous,
-                               std::int64_t now_ms) {
+                               std::int64_t now_ms, std::string* text) {
   const std::string validator = FileValidator(file);
   if (previous && !previous->removed && previous->etag == validator) {
     store::Observation observation;
@@ -35,6 +35,7 @@ store::Observation ObserveFile(const DirectoryWalk& walk, const watchers::FileEn
   store::Observation observation = ContentObservation(
       now_ms, *walk.normalizer, content.body, watchers::DetectContentKind("", file.relative_path),
       "", previous ? previous->volatile_masks : std::vector<std::string>{}, &normalized);
+  *text = std::move(normalized.text);
   if (observation.kind == store::Observation::Kind::kFetched) {
     observation.etag = validator;
     observation.modified_ms = file.mtime_ns / 1000000;
@@ -72,14 +73,16 @@ void Engine::Impl::NextDirectoryBatch(const RunPtr& run, std::shared_ptr<Directo
     return;
   }
   OnWorker(
-      [this, walk, name = run->name] {
+      [this, walk, name = run->name, workload = run->source->config.workload] {
         std::vector<Recorded> recorded;
         const std::size_t end = std::min(walk->files.size(), walk->next + kFilesPerBatch);
         for (; walk->next < end; ++walk->next) {
           const auto& file = walk->files[walk->next];
           store::DocumentKey key{name, FileUri(walk->root, file.relative_path)};
-          store::Observation observation = ObserveFile(*walk, file, store.Get(key), NowMs());
-          auto result = store.Record(key, observation);
+          std::string text;
+          store::Observation observation =
+              ObserveFile(*walk, file, store.Get(key), NowMs(), &text);
+          auto result = RecordCheck(key, workload, observation, text);
           recorded.push_back({std::move(key), std::move(result), std::move(observation), "", 0});
         }
         return recorded;

@@ -137,11 +137,11 @@ void Engine::Impl::CheckHttpDocument(const RunPtr& run, const std::string& uri) 
                  }
                  OnWorker(
                      [this, key, masks, normalizer = run->source->normalizer,
-                      response = std::move(response)] {
+                      workload = run->source->config.workload, response = std::move(response)] {
                        Normalized normalized;
                        store::Observation observation = HttpObservation(
                            NowMs(), *normalizer, response, key.uri, masks, &normalized);
-                       auto result = store.Record(key, observation);
+                       auto result = RecordCheck(key, workload, observation, normalized.text);
                        return Recorded{key, std::move(result), std::move(observation),
                                        std::move(normalized.text), normalized.masked};
                      },

@@ -59,6 +59,10 @@ struct Engine::Impl : std::enable_shared_from_this<Engine::Impl> {
 
   std::int64_t NowMs() const { return scheduler::ToUnixMillis(clock.Now()); }
 
+  // Records a check, with its index operations when indexing is on. On a worker.
+  store::RecordResult RecordCheck(const store::DocumentKey& key, const std::string& workload,
+                                  const store::Observation& observation, std::string_view text);
+
   // Runs `work` on a worker, then `then(result)` on the event loop, unless stopped.
   template <typename Work, typename Then>
   void OnWorker(Work work, Then then) {
@@ -77,10 +81,12 @@ struct Engine::Impl : std::enable_shared_from_this<Engine::Impl> {
   void StartRun(std::shared_ptr<WatchedSource> source, RunCallback done);
   void FinishRun(const RunPtr& run);
   void SourceFailed(const RunPtr& run, watchers::FetchError error, const std::string& message);
+  void RefuseListingDrop(const RunPtr& run, const std::string& message);
   void Account(WatchedSource& source, const Recorded& recorded, SourceRunResult* result);
   void AccountAll(const RunPtr& run, const std::vector<Recorded>& recorded);
-  // Marks the stored documents of the run's source that are not in `present` removed, then
-  // calls `then` on the loop.
+  // Marks the stored documents of the run's source that are not in `present` gone (removed
+  // on their second miss), then calls `then` on the loop. When more than the source's
+  // max_listing_drop of its documents would go at once, marks none and fails the source.
   void MarkVanished(const RunPtr& run, std::unordered_set<std::string> present,
                     std::function<void()> then);
 

@@ -20,6 +20,17 @@ const prometheus::Histogram::BucketBoundaries& FetchBuckets() {
   return buckets;
 }
 
+// From a delivery on loopback (milliseconds) to a sink down for hours.
+const prometheus::Histogram::BucketBoundaries& LagBuckets() {
+  static const prometheus::Histogram::BucketBoundaries buckets = {
+      0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 21600};
+  return buckets;
+}
+
+prometheus::Labels OperationLabels(const std::string& sink, std::string_view op, bool ok) {
+  return {{"sink", sink}, {"op", std::string(op)}, {"result", ok ? "ok" : "error"}};
+}
+
 template <typename T>
 prometheus::Family<T>& Build(prometheus::detail::Builder<T> builder, prometheus::Registry& registry,
                              const std::string& name, const std::string& help) {
@@ -68,6 +79,17 @@ Metrics::Metrics(std::string_view version)
       workload_changed_ratio_(Build(prometheus::BuildGauge(), *registry_,
                                     "freshd_workload_changed_since_training_ratio",
                                     "Share of the workload's documents changed since trained_at.")),
+      index_operations_(Build(prometheus::BuildCounter(), *registry_,
+                              "freshd_index_operations_total",
+                              "Index operations sent to the RAG sink, by operation and result.")),
+      index_pending_(Build(prometheus::BuildGauge(), *registry_,
+                           "freshd_index_pending_operations",
+                           "Index operations in the outbox, not yet acknowledged by the sink.")),
+      index_lag_(Build(prometheus::BuildHistogram(), *registry_, "freshd_index_lag_seconds",
+                       "Time from a change detected to the sink's acknowledgement of its "
+                       "index operations.")),
+      index_chunks_(Build(prometheus::BuildGauge(), *registry_, "freshd_index_chunks",
+                          "Chunks the RAG sink holds, as acknowledged to freshd.")),
       reload_successful_(Build(prometheus::BuildGauge(), *registry_,
                                "freshd_config_last_reload_successful",
                                "1 if the last configuration load succeeded.")
@@ -86,6 +108,45 @@ const std::vector<std::string_view>& Metrics::ErrorReasons() {
   static const std::vector<std::string_view> reasons = {
       "timeout", "dns", "connect", "tls", "http_4xx", "http_5xx", "too_large", "parse", "io"};
   return reasons;
+}
+
+void Metrics::AddSink(const std::string& sink) {
+  std::lock_guard lock(mutex_);
+  for (std::string_view op : {"upsert", "delete"}) {
+    index_operations_.Add(OperationLabels(sink, op, true));
+    index_operations_.Add(OperationLabels(sink, op, false));
+  }
+  index_pending_.Add({{"sink", sink}});
+  index_lag_.Add({{"sink", sink}}, LagBuckets());
+  index_chunks_.Add({{"sink", sink}});
+}
+
+void Metrics::RemoveSink(const std::string& sink) {
+  std::lock_guard lock(mutex_);
+  for (std::string_view op : {"upsert", "delete"}) {
+    index_operations_.Remove(&index_operations_.Add(OperationLabels(sink, op, true)));
+    index_operations_.Remove(&index_operations_.Add(OperationLabels(sink, op, false)));
+  }
+  index_pending_.Remove(&index_pending_.Add({{"sink", sink}}));
+  index_lag_.Remove(&index_lag_.Add({{"sink", sink}}, LagBuckets()));
+  index_chunks_.Remove(&index_chunks_.Add({{"sink", sink}}));
+}
+
+void Metrics::CountIndexOperations(const std::string& sink, std::string_view op, bool ok,
+                                   std::size_t count) {
+  index_operations_.Add(OperationLabels(sink, op, ok)).Increment(static_cast<double>(count));
+}
+
+void Metrics::ObserveIndexLag(const std::string& sink, double seconds) {
+  index_lag_.Add({{"sink", sink}}, LagBuckets()).Observe(seconds);
+}
+
+void Metrics::SetIndexPending(const std::string& sink, double operations) {
+  index_pending_.Add({{"sink", sink}}).Set(operations);
+}
+
+void Metrics::SetIndexChunks(const std::string& sink, double chunks) {
+  index_chunks_.Add({{"sink", sink}}).Set(chunks);
 }
 
 prometheus::Labels Metrics::Labels(const SourceLabels& labels) const {

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <charconv>
 #include <filesystem>
 #include <limits>
@@ -25,6 +26,10 @@ using nlohmann::json;
 constexpr char kSchemaKey[] = "schema_version";
 constexpr char kDocumentsFamily[] = "documents";
 constexpr char kHistoryFamily[] = "history";
+// The tables' families, in the order of the Table enum.
+constexpr std::array<const char*, 6> kTableFamilies = {"rag_manifests", "rag_outbox",
+                                                       "rag_vectors",   "rag_sink_chunks",
+                                                       "search_chunks", "search_terms"};
 constexpr int kRecordVersion = 1;  // the "v" field of every encoded value
 constexpr std::size_t kLockStripes = 64;
 
@@ -185,6 +190,7 @@ std::string EncodeDocument(const DocumentRecord& record) {
   PutInt(object, "x", record.changes);
   PutInt(object, "r", record.errors);
   PutInt(object, "ce", record.consecutive_errors);
+  PutInt(object, "cm", record.consecutive_misses);
   PutString(object, "le", record.last_error);
   if (record.removed) object["d"] = true;
   if (!record.volatile_masks.empty()) object["vm"] = record.volatile_masks;
@@ -199,6 +205,7 @@ std::optional<DocumentRecord> DecodeDocument(const rocksdb::Slice& bytes) {
   constexpr std::uint64_t kAny = std::numeric_limits<std::uint64_t>::max();
   DocumentRecord record;
   std::uint64_t consecutive = 0;
+  std::uint64_t misses = 0;
   bool ok =
       ReadString(object, "e", &record.etag) && ReadString(object, "l", &record.last_modified) &&
       ReadString(object, "h", &record.content_hash) && ReadInt(object, "m", &record.modified_ms) &&
@@ -206,6 +213,7 @@ std::optional<DocumentRecord> DecodeDocument(const rocksdb::Slice& bytes) {
       ReadInt(object, "g", &record.last_change_ms) && ReadUint(object, "n", kAny, &record.checks) &&
       ReadUint(object, "x", kAny, &record.changes) && ReadUint(object, "r", kAny, &record.errors) &&
       ReadUint(object, "ce", std::numeric_limits<std::uint32_t>::max(), &consecutive) &&
+      ReadUint(object, "cm", std::numeric_limits<std::uint32_t>::max(), &misses) &&
       ReadString(object, "le", &record.last_error) && ReadBool(object, "d", &record.removed) &&
       ReadUint(object, "hn", kAny, &record.history_next_seq) &&
       ReadUint(object, "ho", kAny, &record.history_oldest_seq) &&
@@ -219,6 +227,7 @@ std::optional<DocumentRecord> DecodeDocument(const rocksdb::Slice& bytes) {
     }
   }
   record.consecutive_errors = static_cast<std::uint32_t>(consecutive);
+  record.consecutive_misses = static_cast<std::uint32_t>(misses);
   return record;
 }
 
@@ -239,7 +248,7 @@ std::optional<CheckRecord> DecodeCheck(const rocksdb::Slice& bytes) {
   CheckRecord check;
   std::uint64_t outcome = 0;
   bool ok = ReadInt(object, "t", &check.time_ms) &&
-            ReadUint(object, "o", static_cast<std::uint64_t>(CheckOutcome::kRemoved), &outcome) &&
+            ReadUint(object, "o", static_cast<std::uint64_t>(CheckOutcome::kMissing), &outcome) &&
             ReadString(object, "h", &check.content_hash) &&
             ReadInt(object, "m", &check.modified_ms) &&
             ReadString(object, "er", &check.error_reason);
@@ -301,8 +310,22 @@ struct Decision {
   CheckRecord check;
 };
 
+// A present document found gone is only missing until it has been gone on `misses_needed`
+// checks in a row: a glitch of the server or of a listing must not delete it.
+CheckOutcome DecideGone(const DocumentRecord* previous, const Observation& seen,
+                        std::uint32_t misses_needed, DocumentRecord* doc) {
+  if (IsPresent(previous) && doc->consecutive_misses + 1 < misses_needed) {
+    ++doc->consecutive_misses;
+    if (!seen.error_reason.empty()) ApplyError(seen, doc);
+    return CheckOutcome::kMissing;
+  }
+  ApplyGone(previous, seen, doc);
+  return CheckOutcome::kRemoved;
+}
+
 // `doc` starts as the stored record (or a blank one with the history bounds to continue).
-Decision Decide(const DocumentRecord* previous, DocumentRecord doc, const Observation& seen) {
+Decision Decide(const DocumentRecord* previous, DocumentRecord doc, const Observation& seen,
+                std::uint32_t misses_needed) {
   if (previous == nullptr) doc.first_seen_ms = seen.time_ms;
   ++doc.checks;
   doc.last_check_ms = seen.time_ms;
@@ -319,20 +342,21 @@ Decision Decide(const DocumentRecord* previous, DocumentRecord doc, const Observ
       ApplyError(seen, &doc);
       break;
     case Observation::Kind::kGone:
-      outcome = CheckOutcome::kRemoved;
-      ApplyGone(previous, seen, &doc);
+      outcome = DecideGone(previous, seen, misses_needed, &doc);
       break;
   }
-  if (outcome != CheckOutcome::kError) {
+  if (outcome != CheckOutcome::kError && outcome != CheckOutcome::kMissing) {
     doc.consecutive_errors = 0;
     doc.last_error.clear();
   }
+  if (seen.kind != Observation::Kind::kGone) doc.consecutive_misses = 0;
   CheckRecord check;
   check.time_ms = seen.time_ms;
   check.outcome = outcome;
-  if (outcome == CheckOutcome::kError) {
+  if (outcome == CheckOutcome::kError || outcome == CheckOutcome::kMissing) {
     check.error_reason = seen.error_reason;
-  } else if (outcome != CheckOutcome::kRemoved) {
+  }
+  if (outcome != CheckOutcome::kError && outcome != CheckOutcome::kRemoved) {
     check.content_hash = doc.content_hash;
     check.modified_ms = doc.modified_ms;
   }
@@ -461,6 +485,8 @@ std::string_view ToString(CheckOutcome outcome) {
       return "error";
     case CheckOutcome::kRemoved:
       return "removed";
+    case CheckOutcome::kMissing:
+      return "missing";
   }
   return "unknown";
 }
@@ -476,6 +502,9 @@ struct StateStore::Impl {
   rocksdb::ColumnFamilyHandle* meta = nullptr;
   rocksdb::ColumnFamilyHandle* documents = nullptr;
   rocksdb::ColumnFamilyHandle* history = nullptr;
+  std::array<rocksdb::ColumnFamilyHandle*, kTableFamilies.size()> tables{};
+  std::atomic<std::uint64_t> next_outbox_sequence{1};
+  std::atomic<std::uint64_t> outbox_size{0};
   // Serializes read-modify-write of one document between Record and PruneHistory.
   mutable std::array<std::mutex, kLockStripes> stripes;
 
@@ -512,7 +541,13 @@ struct StateStore::Impl {
   std::optional<DocumentRecord> Load(const std::string& document_key, bool* corrupt,
                                      std::string* error) const;
   DocumentRecord RecoverBounds(const std::string& document_key) const;
-  RecordResult Record(const DocumentKey& key, const Observation& seen);
+  RecordResult Record(const DocumentKey& key, const Observation& seen, const AlsoWrite& also);
+  rocksdb::ColumnFamilyHandle* Family(Table table) const {
+    return tables[static_cast<std::size_t>(table)];
+  }
+  // Adds the writes to the batch; returns the change to the outbox's size.
+  std::int64_t AddWrites(WriteSet& writes, rocksdb::WriteBatch* batch);
+  void LoadOutboxBounds();
   std::vector<CheckRecord> History(const DocumentKey& key, std::size_t limit) const;
   void ForEachDocument(
       std::string_view source, std::string_view after_uri,
@@ -528,14 +563,15 @@ struct StateStore::Impl {
 bool StateStore::Impl::OpenDb(const std::vector<std::string>& existing, std::string* error) {
   std::vector<std::string> names = {rocksdb::kDefaultColumnFamilyName, kDocumentsFamily,
                                     kHistoryFamily};
+  names.insert(names.end(), kTableFamilies.begin(), kTableFamilies.end());
   for (const std::string& name : existing) {
     if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
   }
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (const std::string& name : names) {
     bool is_documents = name == kDocumentsFamily;
-    bool is_ours = is_documents || name == kHistoryFamily;
-    std::size_t write_buffer = is_ours ? 16u << 20 : 1u << 20;
+    bool is_busy = is_documents || name == kHistoryFamily || name == std::string("search_terms");
+    std::size_t write_buffer = is_busy ? 16u << 20 : 4u << 20;
     descriptors.emplace_back(name, MakeFamilyOptions(cache, write_buffer, is_documents));
   }
   rocksdb::DB* raw = nullptr;
@@ -548,6 +584,7 @@ bool StateStore::Impl::OpenDb(const std::vector<std::string>& existing, std::str
   meta = handles[0];
   documents = handles[1];
   history = handles[2];
+  for (std::size_t i = 0; i < tables.size(); ++i) tables[i] = handles[3 + i];
   return true;
 }
 
@@ -633,7 +670,8 @@ DocumentRecord StateStore::Impl::RecoverBounds(const std::string& document_key) 
   return blank;
 }
 
-RecordResult StateStore::Impl::Record(const DocumentKey& key, const Observation& seen) {
+RecordResult StateStore::Impl::Record(const DocumentKey& key, const Observation& seen,
+                                      const AlsoWrite& also) {
   RecordResult result;
   result.error = ValidateKey(key);
   if (result.error.empty() && seen.kind == Observation::Kind::kFetched &&
@@ -654,7 +692,8 @@ RecordResult StateStore::Impl::Record(const DocumentKey& key, const Observation&
     start = RecoverBounds(document_key);
   }
   const DocumentRecord* previous = result.previous ? &*result.previous : nullptr;
-  Decision decision = Decide(previous, std::move(start), seen);
+  Decision decision = Decide(previous, std::move(start), seen,
+                             std::max<std::uint32_t>(options.misses_before_removal, 1));
 
   DocumentRecord& doc = decision.document;
   std::string prefix = HistoryPrefix(document_key);
@@ -665,15 +704,56 @@ RecordResult StateStore::Impl::Record(const DocumentKey& key, const Observation&
     batch.Delete(history, HistoryKey(prefix, doc.history_oldest_seq++));
   }
   batch.Put(documents, document_key, EncodeDocument(doc));
+  result.outcome = decision.outcome;
+  result.document = std::move(doc);
+  std::int64_t outbox_growth = 0;
+  if (also) {
+    WriteSet writes;
+    also(result, writes);
+    outbox_growth = AddWrites(writes, &batch);
+  }
   rocksdb::Status status = db->Write(WriteOptions(), &batch);
   if (!status.ok()) {
     result.error = "cannot write to the state store " + dir + ": " + status.ToString();
     return result;
   }
+  outbox_size += outbox_growth;
   result.ok = true;
-  result.outcome = decision.outcome;
-  result.document = std::move(doc);
   return result;
+}
+
+std::int64_t StateStore::Impl::AddWrites(WriteSet& writes, rocksdb::WriteBatch* batch) {
+  std::int64_t outbox_growth = 0;
+  for (WriteSet::Write& write : writes.writes_) {
+    switch (write.kind) {
+      case WriteSet::Write::Kind::kPut:
+        batch->Put(Family(write.table), write.key, write.value);
+        break;
+      case WriteSet::Write::Kind::kDelete:
+        batch->Delete(Family(write.table), write.key);
+        break;
+      case WriteSet::Write::Kind::kAppend:
+        batch->Put(Family(Table::kOutbox), HistoryKey("", next_outbox_sequence++), write.value);
+        ++outbox_growth;
+        break;
+      case WriteSet::Write::Kind::kRemoveFromOutbox:
+        batch->Delete(Family(Table::kOutbox), HistoryKey("", write.sequence));
+        --outbox_growth;
+        break;
+    }
+  }
+  return outbox_growth;
+}
+
+// The outbox's next sequence continues after its last entry; its size is counted once.
+void StateStore::Impl::LoadOutboxBounds() {
+  std::unique_ptr<rocksdb::Iterator> it(
+      db->NewIterator(rocksdb::ReadOptions(), Family(Table::kOutbox)));
+  std::uint64_t size = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) ++size;
+  outbox_size = size;
+  it->SeekToLast();
+  if (it->Valid()) next_outbox_sequence = HistorySeq(it->key()) + 1;
 }
 
 std::vector<CheckRecord> StateStore::Impl::History(const DocumentKey& key,
@@ -817,11 +897,85 @@ std::unique_ptr<StateStore> StateStore::Open(const std::string& dir, const Store
   impl->options = options;
   impl->cache = rocksdb::NewLRUCache(options.block_cache_bytes);
   if (!impl->OpenDb(existing, error) || !impl->CheckSchema(error)) return nullptr;
+  impl->LoadOutboxBounds();
   return std::unique_ptr<StateStore>(new StateStore(std::move(impl)));
 }
 
 RecordResult StateStore::Record(const DocumentKey& key, const Observation& observation) {
-  return impl_->Record(key, observation);
+  return impl_->Record(key, observation, nullptr);
+}
+
+RecordResult StateStore::Record(const DocumentKey& key, const Observation& observation,
+                                const AlsoWrite& also) {
+  return impl_->Record(key, observation, also);
+}
+
+bool StateStore::Apply(WriteSet& writes, std::string* error) {
+  rocksdb::WriteBatch batch;
+  const std::int64_t outbox_growth = impl_->AddWrites(writes, &batch);
+  rocksdb::Status status = impl_->db->Write(Impl::WriteOptions(), &batch);
+  if (!status.ok()) {
+    if (error != nullptr) {
+      *error = "cannot write to the state store " + impl_->dir + ": " + status.ToString();
+    }
+    return false;
+  }
+  impl_->outbox_size += outbox_growth;
+  return true;
+}
+
+std::optional<std::string> StateStore::Get(Table table, std::string_view key) const {
+  std::string value;
+  rocksdb::Status status =
+      impl_->db->Get(rocksdb::ReadOptions(), impl_->Family(table), rocksdb::Slice(key), &value);
+  if (!status.ok()) return std::nullopt;
+  return value;
+}
+
+void StateStore::Scan(
+    Table table, std::string_view prefix, std::string_view after,
+    const std::function<bool(std::string_view key, std::string_view value)>& visit) const {
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->Family(table)));
+  if (after.empty() || after < prefix) {
+    it->Seek(rocksdb::Slice(prefix));
+  } else {
+    it->Seek(rocksdb::Slice(after));
+    if (it->Valid() && it->key() == rocksdb::Slice(after)) it->Next();
+  }
+  for (; it->Valid(); it->Next()) {
+    const std::string_view key(it->key().data(), it->key().size());
+    if (!key.starts_with(prefix)) return;
+    if (!visit(key, std::string_view(it->value().data(), it->value().size()))) return;
+  }
+}
+
+std::vector<OutboxEntry> StateStore::ReadOutbox(std::size_t limit) const {
+  std::vector<OutboxEntry> entries;
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->Family(Table::kOutbox)));
+  for (it->SeekToFirst(); it->Valid() && entries.size() < limit; it->Next()) {
+    entries.push_back({HistorySeq(it->key()), it->value().ToString()});
+  }
+  return entries;
+}
+
+std::uint64_t StateStore::OutboxSize() const { return impl_->outbox_size; }
+
+void WriteSet::Put(Table table, std::string key, std::string value) {
+  writes_.push_back({Write::Kind::kPut, table, std::move(key), std::move(value)});
+}
+
+void WriteSet::Delete(Table table, std::string key) {
+  writes_.push_back({Write::Kind::kDelete, table, std::move(key), ""});
+}
+
+void WriteSet::AppendToOutbox(std::string operation) {
+  writes_.push_back({Write::Kind::kAppend, Table::kOutbox, "", std::move(operation)});
+}
+
+void WriteSet::RemoveFromOutbox(std::uint64_t sequence) {
+  writes_.push_back({Write::Kind::kRemoveFromOutbox, Table::kOutbox, "", "", sequence});
 }
 
 std::optional<DocumentRecord> StateStore::Get(const DocumentKey& key) const {

@@ -29,7 +29,8 @@ enum class CheckOutcome : std::uint8_t {
   kUnchanged = 2,    // fetched, same hash
   kNotModified = 3,  // 304, or file mtime and size unchanged: content not fetched
   kError = 4,
-  kRemoved = 5,  // gone (404/410, dropped from its listing, file deleted)
+  kRemoved = 5,  // gone on two consecutive checks (404/410, dropped from its listing, deleted)
+  kMissing = 6,  // gone on this check only: not removed yet (a glitch must not delete)
 };
 std::string_view ToString(CheckOutcome outcome);
 
@@ -66,6 +67,7 @@ struct DocumentRecord {
   std::uint64_t changes = 0;
   std::uint64_t errors = 0;
   std::uint32_t consecutive_errors = 0;
+  std::uint32_t consecutive_misses = 0;  // checks in a row that found it gone
   std::string last_error;  // "reason: message" of the last error, "" once it succeeds again
   bool removed = false;    // a removed document keeps no validators: its next fetch is full
   // Patterns of the document's volatile text (a clock, a token), learned by fetching it
@@ -75,10 +77,53 @@ struct DocumentRecord {
   std::uint64_t history_oldest_seq = 0;
 };
 
+// Tables beside the documents, for the RAG side; rag/ defines what their values mean. Each
+// is a column family of its own.
+enum class Table : std::uint8_t {
+  kChunkManifests,  // document -> the chunks the RAG store should hold for it
+  kOutbox,          // sequence -> an index operation the sink has not acknowledged yet
+  kVectors,         // chunk id -> its vector, computed once
+  kSinkChunks,      // chunk id -> document: what freshd believes the sink holds
+  kSearchChunks,    // embedded sink: chunk id -> chunk with metadata and vector
+  kSearchTerms,     // embedded sink: term and chunk id -> term frequency
+};
+
+// Writes to the tables, collected, then applied in one atomic WriteBatch: alone with
+// StateStore::Apply, or together with a check through StateStore::Record.
+class WriteSet {
+ public:
+  void Put(Table table, std::string key, std::string value);
+  void Delete(Table table, std::string key);
+  // Appends to the outbox: the store gives it the next sequence number when it is applied.
+  void AppendToOutbox(std::string operation);
+  // Removes an acknowledged operation.
+  void RemoveFromOutbox(std::uint64_t sequence);
+  bool empty() const { return writes_.empty(); }
+
+ private:
+  friend class StateStore;
+  struct Write {
+    enum class Kind { kPut, kDelete, kAppend, kRemoveFromOutbox } kind;
+    Table table;
+    std::string key;
+    std::string value;
+    std::uint64_t sequence = 0;
+  };
+  std::vector<Write> writes_;
+};
+
+struct OutboxEntry {
+  std::uint64_t sequence = 0;  // increasing in the order of appending
+  std::string operation;
+};
+
 struct StoreOptions {
   std::size_t history_max_checks = 1000;               // per document (at least 1 is kept)
   std::int64_t history_max_age_ms = 400LL * 86400000;  // enforced by PruneHistory(); <= 0: none
   std::size_t block_cache_bytes = 32u << 20;           // shared by all column families
+  // A present document found gone (404/410, dropped from its listing, file deleted) is
+  // removed on this many consecutive such checks; before that it is only kMissing.
+  std::uint32_t misses_before_removal = 2;
   // Told about every stored record that cannot be decoded (it is skipped, never fatal).
   // May be called from any thread that uses the store, under its locks: it must not call
   // back into the store. May be empty.
@@ -110,6 +155,28 @@ class StateStore {
   // observations of the same document concurrently (their order would be arbitrary);
   // different documents are fine.
   RecordResult Record(const DocumentKey& key, const Observation& observation);
+
+  // The same, and `also(decided, writes)` is called once the outcome is decided, before the
+  // batch is written: what it adds to `writes` is applied in the same atomic batch as the
+  // check (a change and the index operations it causes are never apart). It may read the
+  // store.
+  using AlsoWrite = std::function<void(const RecordResult& decided, WriteSet& writes)>;
+  RecordResult Record(const DocumentKey& key, const Observation& observation,
+                      const AlsoWrite& also);
+
+  // Applies writes to the tables alone, atomically.
+  bool Apply(WriteSet& writes, std::string* error);
+
+  std::optional<std::string> Get(Table table, std::string_view key) const;
+
+  // Visits the table's entries whose key starts with `prefix`, in key order, from the first
+  // key after `after` (all when empty), until `visit` returns false.
+  void Scan(Table table, std::string_view prefix, std::string_view after,
+            const std::function<bool(std::string_view key, std::string_view value)>& visit) const;
+
+  // The oldest operations of the outbox, at most `limit`.
+  std::vector<OutboxEntry> ReadOutbox(std::size_t limit) const;
+  std::uint64_t OutboxSize() const;
 
   // nullopt when there is none, or when it cannot be decoded (then reported).
   std::optional<DocumentRecord> Get(const DocumentKey& key) const;

@@ -366,5 +366,43 @@ TEST_CASE("no exception escapes Parse on malformed input", "[config][errors]") {
   }
 }
 
+TEST_CASE("the RAG settings: listing guard, reconciliation, chroma needs vectors",
+          "[config][errors]") {
+  const LoadResult good = ParseYaml(R"yaml(
+defaults: { max_listing_drop: 0.25 }
+rag_store:
+  kind: webhook
+  reconcile_every: 6h
+  webhook: { url: "http://127.0.0.1:9000/ingest", headers: { X-Token: abc } }
+workloads:
+  - name: w
+    strategy: rag
+    sources:
+      - { name: a, sitemap: { url: "https://example.com/sitemap.xml" }, max_listing_drop: 0.9 }
+      - { name: b, feed: { url: "https://example.com/feed.xml" } }
+)yaml");
+  INFO(Messages(good).size());
+  REQUIRE(good.config.has_value());
+  const Config& config = *good.config;
+  CHECK(config.rag_store.reconcile_every == std::chrono::hours(6));
+  REQUIRE(config.rag_store.webhook_headers.size() == 1);
+  CHECK(config.rag_store.webhook_headers[0].value == "abc");
+  CHECK(config.workloads[0].sources[0].fetch.max_listing_drop == 0.9);
+  CHECK(config.workloads[0].sources[1].fetch.max_listing_drop == 0.25);
+
+  const LoadResult bad = ParseYaml(R"yaml(
+defaults: { max_listing_drop: 1.5 }
+rag_store: { kind: chroma }
+embedder: { kind: none }
+workloads: []
+)yaml");
+  CHECK(Messages(bad) ==
+        Lines{
+            "test.yaml:1:31: 'max_listing_drop' must be greater than 0 and less than 1, not 1.5",
+            "test.yaml:3:11: rag_store kind 'chroma' needs vectors: embedder kind 'none' sends "
+            "none (use 'hashing' or 'openai')",
+        });
+}
+
 }  // namespace
 }  // namespace freshd::config

@@ -79,17 +79,20 @@ TEST_CASE("a document's life: new, unchanged, changed, errors, gone and back") {
   CHECK(recovered.document.errors == 2);
   CHECK(recovered.document.changes == 2);
 
-  RecordResult gone = store->Record(key, Gone(8000));
+  // Gone once is only missing: a glitch of the server must not delete the document.
+  RecordResult missing = store->Record(key, Gone(8000));
+  CHECK(missing.outcome == CheckOutcome::kMissing);
+  CHECK_FALSE(missing.document.removed);
+  CHECK(missing.document.consecutive_misses == 1);
+  CHECK(missing.document.changes == 2);
+  CHECK(missing.document.content_hash == "h3");
+
+  RecordResult gone = store->Record(key, Gone(9000));
   CHECK(gone.outcome == CheckOutcome::kRemoved);
   CHECK(gone.document.removed);
   CHECK(gone.document.changes == 3);
-  CHECK(gone.document.last_change_ms == 8000);
+  CHECK(gone.document.last_change_ms == 9000);
   CHECK(gone.document.etag.empty());  // so that its return is fetched in full
-
-  RecordResult still_gone = store->Record(key, Gone(9000));
-  CHECK(still_gone.outcome == CheckOutcome::kRemoved);
-  CHECK(still_gone.document.changes == 3);
-  CHECK(still_gone.document.last_change_ms == 8000);
 
   RecordResult back = store->Record(key, Fetched(10000, "h3", "\"e4\""));
   CHECK(back.outcome == CheckOutcome::kNew);  // same content, but it had gone
@@ -111,7 +114,7 @@ TEST_CASE("a document's life: new, unchanged, changed, errors, gone and back") {
   std::vector<CheckRecord> history = store->History(key, 100);
   REQUIRE(history.size() == 10);
   const std::vector<CheckOutcome> expected = {CheckOutcome::kNew,         CheckOutcome::kRemoved,
-                                              CheckOutcome::kRemoved,     CheckOutcome::kChanged,
+                                              CheckOutcome::kMissing,     CheckOutcome::kChanged,
                                               CheckOutcome::kError,       CheckOutcome::kError,
                                               CheckOutcome::kNotModified, CheckOutcome::kChanged,
                                               CheckOutcome::kUnchanged,   CheckOutcome::kNew};
@@ -122,6 +125,7 @@ TEST_CASE("a document's life: new, unchanged, changed, errors, gone and back") {
   }
   CHECK(history[0].content_hash == "h3");
   CHECK(history[1].content_hash.empty());
+  CHECK(history[2].content_hash == "h3");
   CHECK(history[4].error_reason == "http_status");
   CHECK(history[4].content_hash.empty());
   CHECK(history[6].content_hash == "h2");
@@ -148,6 +152,16 @@ TEST_CASE("first observations other than a fetch") {
     CHECK(store->Get(key)->content_hash.empty());
     CHECK(Record(*store, key, Fetched(200, "h")) == CheckOutcome::kNew);
   }
+  SECTION("missing once, then back: no change, and the misses start again") {
+    const DocumentKey key{"s", "u"};
+    Record(*store, key, Fetched(100, "h"));
+    CHECK(Record(*store, key, Gone(200)) == CheckOutcome::kMissing);
+    RecordResult back = store->Record(key, Fetched(300, "h"));
+    CHECK(back.outcome == CheckOutcome::kUnchanged);
+    CHECK(back.document.consecutive_misses == 0);
+    CHECK(back.document.changes == 0);
+    CHECK(Record(*store, key, Gone(400)) == CheckOutcome::kMissing);
+  }
   SECTION("gone before ever seen: removed, but no change") {
     const DocumentKey key{"s", "u"};
     RecordResult gone = store->Record(key, Gone(100));
@@ -160,6 +174,7 @@ TEST_CASE("first observations other than a fetch") {
     const DocumentKey key{"s", "u"};
     Record(*store, key, Fetched(100, "h"));
     Record(*store, key, Gone(200));
+    Record(*store, key, Gone(250));
     CHECK(Record(*store, key, NotModified(300)) == CheckOutcome::kNotModified);
     CHECK(store->Get(key)->removed);
     CHECK(Record(*store, key, Fetched(400, "h")) == CheckOutcome::kNew);

@@ -53,6 +53,7 @@ FaultServer::Request Describe(const HttpRequest& request) {
     if (!value.empty()) value += ", ";
     value += std::string(field.value());
   }
+  seen.body = request.body();
   return seen;
 }
 
@@ -123,6 +124,7 @@ struct FaultServer::Impl {
   awaitable<bool> Respond(tcp::socket& socket, const HttpRequest& request,
                           const EndlessBody& endless);
   awaitable<bool> Respond(tcp::socket& socket, const HttpRequest& request, const GzipBomb& bomb);
+  awaitable<bool> Respond(tcp::socket& socket, const HttpRequest& request, const Handler& handler);
 
   void Shutdown();
 
@@ -171,8 +173,10 @@ awaitable<void> FaultServer::Impl::Serve(tcp::socket socket) {
 
   boost::beast::flat_buffer buffer;
   for (bool keep_open = true; keep_open;) {
-    HttpRequest request;
-    co_await http::async_read(socket, buffer, request, use_awaitable);
+    http::request_parser<http::string_body> parser;
+    parser.body_limit(std::uint64_t{256} << 20);
+    co_await http::async_read(socket, buffer, parser, use_awaitable);
+    HttpRequest request = parser.release();
     const std::string path = PathOf(std::string(request.target()));
     Record(path, request);
     const Behaviour behaviour = Find(path);
@@ -210,6 +214,12 @@ awaitable<bool> FaultServer::Impl::Respond(tcp::socket& socket, const HttpReques
   response.prepare_payload();
   co_await http::async_write(socket, response, use_awaitable);
   co_return request.keep_alive();
+}
+
+awaitable<bool> FaultServer::Impl::Respond(tcp::socket& socket, const HttpRequest& request,
+                                           const Handler& handler) {
+  const Plain answer = handler.respond(Describe(request));
+  co_return co_await Respond(socket, request, answer);
 }
 
 awaitable<bool> FaultServer::Impl::Respond(tcp::socket& socket, const HttpRequest& request,

@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -63,17 +64,23 @@ class FaultServer {
   struct GzipBomb {
     std::uint64_t inflated_bytes = std::uint64_t{256} << 20;
   };
-  using Behaviour =
-      std::variant<Plain, Redirect, RedirectLoop, Stall, LieAboutLength, EndlessBody, GzipBomb>;
-
   struct Request {
     std::string method;
     std::string target;                          // as sent, with the query
     std::map<std::string, std::string> headers;  // names lowercased
+    std::string body;
 
     // The header's value, "" when absent. `name` in lowercase.
     std::string Header(const std::string& name) const;
   };
+
+  // Computes the answer from the request (a fake API, a sink that fails on demand). Runs on
+  // the server's thread: it must be thread-safe with respect to the test's own state.
+  struct Handler {
+    std::function<Plain(const Request&)> respond;
+  };
+  using Behaviour = std::variant<Plain, Redirect, RedirectLoop, Stall, LieAboutLength,
+                                 EndlessBody, GzipBomb, Handler>;
 
   // Listens on a free port of `address` ("127.0.0.1", or "::1" for IPv6).
   explicit FaultServer(const std::string& address = "127.0.0.1");

@@ -1,0 +1,97 @@
+#include "daemon/cli_rag.h"
+
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "rag/http_call.h"
+
+namespace freshd::daemon {
+namespace {
+
+constexpr auto kTimeout = std::chrono::seconds(60);
+
+std::string PercentEncode(std::string_view text) {
+  std::string encoded;
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (std::isalnum(byte) || c == '-' || c == '_' || c == '.' || c == '~') {
+      encoded += c;
+    } else {
+      char escape[4];
+      std::snprintf(escape, sizeof(escape), "%%%02X", byte);
+      encoded += escape;
+    }
+  }
+  return encoded;
+}
+
+std::optional<nlohmann::json> Call(std::string_view method, const std::string& url) {
+  rag::HttpCallResult answer = rag::HttpCall(method, url, "", {}, kTimeout);
+  if (!answer.transport_ok) {
+    std::cerr << "freshd: cannot reach freshd at " << url << ": " << answer.error << "\n";
+    return std::nullopt;
+  }
+  auto json = nlohmann::json::parse(answer.body, nullptr, /*allow_exceptions=*/false);
+  if (json.is_discarded() || !json.is_object()) {
+    std::cerr << "freshd: " << url << " answered " << answer.Describe() << "\n";
+    return std::nullopt;
+  }
+  if (!answer.Ok()) {
+    std::cerr << "freshd: " << json.value("error", answer.Describe()) << "\n";
+    return std::nullopt;
+  }
+  return json;
+}
+
+// A chunk on one line ("Heading / first sentence..."), cut to `width` bytes at a UTF-8
+// character boundary.
+std::string Excerpt(const std::string& text, std::size_t width) {
+  std::string line;
+  for (std::size_t i = 0; i < text.size() && line.size() <= width; ++i) {
+    if (text[i] != '\n') {
+      line += text[i];
+    } else if (!line.empty() && !line.ends_with(" / ")) {
+      line += " / ";
+    }
+  }
+  if (line.size() <= width) return line;
+  std::size_t cut = width;
+  while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) --cut;
+  return line.substr(0, cut) + "...";
+}
+
+}  // namespace
+
+int SearchCommand(const std::string& url, const std::string& query, std::size_t k) {
+  auto answer =
+      Call("GET", url + "/api/v1/search?q=" + PercentEncode(query) + "&k=" + std::to_string(k));
+  if (!answer) return 1;
+  const auto& results = (*answer)["results"];
+  if (results.empty()) {
+    std::cout << "no chunk matches '" << query << "'\n";
+    return 0;
+  }
+  int rank = 0;
+  for (const auto& hit : results) {
+    std::printf("%d. %.3f  %s  (%s / %s, fetched %s)\n", ++rank, hit.value("score", 0.0),
+                hit.value("uri", "").c_str(), hit.value("workload", "").c_str(),
+                hit.value("source", "").c_str(), hit.value("fetched_at", "").c_str());
+    std::printf("   %s\n", Excerpt(hit.value("text", ""), 100).c_str());
+  }
+  return 0;
+}
+
+int ReconcileCommand(const std::string& url) {
+  auto answer = Call("POST", url + "/api/v1/reconcile");
+  if (!answer) return 1;
+  const auto& plan = *answer;
+  std::cout << "the sink holds " << plan.value("held_chunks", 0) << " chunks; freshd's documents "
+            << "have " << plan.value("desired_chunks", 0) << "\n"
+            << "queued: " << plan.value("upserts_queued", 0) << " upserts of missing chunks, "
+            << plan.value("deletes_queued", 0) << " deletes of stale ones\n";
+  return 0;
+}
+
+}  // namespace freshd::daemon

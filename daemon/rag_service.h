@@ -1,0 +1,60 @@
+// The RAG side of the daemon, built from the configuration: the embedder, the sink, the
+// indexer whose writes ride with every check, and the delivery loop, reporting to the
+// metrics (freshd_index_*) and the log. Settings under rag_store, chunking and embedder
+// take effect at start-up (a reload that changes them says so in the log).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "metrics/metrics.h"
+#include "rag/delivery.h"
+#include "rag/embedded_index.h"
+#include "rag/indexer.h"
+#include "store/state_store.h"
+
+namespace freshd::daemon {
+
+class RagService {
+ public:
+  RagService(const config::Config& config, store::StateStore& store, metrics::Metrics& metrics,
+             std::function<std::int64_t()> now_ms);
+  ~RagService();  // stops the delivery loop
+  RagService(const RagService&) = delete;
+  RagService& operator=(const RagService&) = delete;
+
+  const rag::Indexer& indexer() const { return *indexer_; }
+  const std::string& sink_kind() const { return sink_kind_; }
+
+  void Start();   // the delivery loop, on its own thread
+  void Notify();  // a check queued operations
+  void Stop();
+
+  // Delivers everything pending now (the `once` command); not while started.
+  rag::BatchResult DeliverAll();
+
+  // See rag::Delivery::Reconcile. `done` runs on the delivery thread (or here).
+  void Reconcile(rag::Delivery::ReconcileDone done);
+
+  // Only the embedded sink can be searched. Blocks (the query is embedded): call it on a
+  // worker.
+  bool CanSearch() const { return embedded_ != nullptr; }
+  std::vector<rag::SearchHit> Search(std::string_view query, std::size_t k);
+
+ private:
+  rag::DeliveryEvents MakeEvents(metrics::Metrics& metrics);
+
+  std::string sink_kind_;
+  std::unique_ptr<rag::Embedder> embedder_;        // for the delivery thread
+  std::unique_ptr<rag::Embedder> query_embedder_;  // for searches, on workers
+  std::unique_ptr<rag::Sink> sink_;
+  rag::EmbeddedIndex* embedded_ = nullptr;  // sink_, when it is the embedded one
+  std::unique_ptr<rag::Indexer> indexer_;
+  std::unique_ptr<rag::Delivery> delivery_;
+};
+
+}  // namespace freshd::daemon

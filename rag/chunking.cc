@@ -1,0 +1,270 @@
+// Chunking in three steps: the text's paragraphs are cut into pieces of at most the size
+// limit; a heading is glued to the piece after it (a "unit"); units are then paired into
+// chunks by a rule that looks at two neighbouring units only.
+//
+// Why pairs and not greedy packing up to the limit: greedy packing decides each boundary
+// from everything before it, so a paragraph that grows pushes its successor into the next
+// chunk, that one's last piece into the one after, and so on (measured: up to 8 chunks
+// changed by one paragraph edit). Any grouping of three or more pieces has the same
+// problem, since a middle piece that grows to the limit forces its chunk into three new
+// ones. A rule over two neighbours with pairs that cannot overlap keeps the promise of
+// chunking.h: an edit changes its own chunk and at most one neighbour, every other chunk
+// keeps its text and its id.
+#include "rag/chunking.h"
+
+#include <xxhash.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <map>
+
+namespace freshd::rag {
+namespace {
+
+constexpr std::string_view kSeparator = "\n\n";
+constexpr std::size_t kMaxHeadingBytes = 80;
+// Every UTF-8 character fits in a chunk, whatever the options say.
+constexpr std::size_t kSmallestLimit = 4;
+
+struct Paragraph {
+  std::string_view text;
+  bool heading = false;
+};
+
+// A run of headings and the piece that follows them, or a single piece: what pairing sees.
+struct Unit {
+  std::string text;
+  bool starts_with_heading = false;
+  bool ends_with_heading = false;
+};
+
+bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+bool IsUtf8Continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+
+std::string_view TrimLeft(std::string_view text) {
+  while (!text.empty() && IsSpace(text.front())) text.remove_prefix(1);
+  return text;
+}
+
+std::string_view TrimRight(std::string_view text) {
+  while (!text.empty() && IsSpace(text.back())) text.remove_suffix(1);
+  return text;
+}
+
+std::string_view Trim(std::string_view text) { return TrimRight(TrimLeft(text)); }
+
+bool IsBlankLine(std::string_view line) { return Trim(line).empty(); }
+
+bool IsHeading(std::string_view paragraph) {
+  if (paragraph.find('\n') != std::string_view::npos) return false;
+  if (paragraph.front() == '#') return true;
+  constexpr std::string_view kSentenceEnd = ".!?:;,";
+  return paragraph.size() <= kMaxHeadingBytes &&
+         kSentenceEnd.find(paragraph.back()) == std::string_view::npos;
+}
+
+// Paragraphs are separated by blank lines; each is a slice of `text`, trimmed.
+std::vector<Paragraph> SplitParagraphs(std::string_view text) {
+  std::vector<Paragraph> paragraphs;
+  std::size_t start = std::string_view::npos;  // of the current paragraph
+  std::size_t end = 0;                         // of its last non-blank line
+  const auto close_paragraph = [&] {
+    if (start == std::string_view::npos) return;
+    const std::string_view paragraph = Trim(text.substr(start, end - start));
+    if (!paragraph.empty()) paragraphs.push_back({paragraph, IsHeading(paragraph)});
+    start = std::string_view::npos;
+  };
+  std::size_t line_start = 0;
+  while (line_start <= text.size()) {
+    std::size_t line_end = text.find('\n', line_start);
+    if (line_end == std::string_view::npos) line_end = text.size();
+    if (IsBlankLine(text.substr(line_start, line_end - line_start))) {
+      close_paragraph();
+    } else {
+      if (start == std::string_view::npos) start = line_start;
+      end = line_end;
+    }
+    line_start = line_end + 1;
+  }
+  close_paragraph();
+  return paragraphs;
+}
+
+struct Cut {
+  std::size_t piece_end;   // the piece is text[0, piece_end)
+  std::size_t next_start;  // the rest starts here
+};
+
+// Where to cut `text` (longer than `limit`) so that the first piece holds at most `limit`
+// bytes: after the last sentence that fits, else at the last space that fits, else at the
+// last character boundary that fits.
+Cut FindCut(std::string_view text, std::size_t limit) {
+  constexpr std::string_view kSentenceEnd = ".!?";
+  for (std::size_t end = limit; end > 0; --end) {
+    if (kSentenceEnd.find(text[end - 1]) != std::string_view::npos &&
+        (text[end] == ' ' || text[end] == '\n')) {
+      return {end, end};
+    }
+  }
+  for (std::size_t space = limit; space > 0; --space) {
+    if (IsSpace(text[space])) return {space, space + 1};
+  }
+  std::size_t boundary = limit;
+  while (boundary > 0 && IsUtf8Continuation(text[boundary])) --boundary;
+  if (boundary == 0) boundary = limit;  // not UTF-8 at all: there is no character to keep
+  return {boundary, boundary};
+}
+
+// Pieces of at most `limit` bytes, the first of at most `first_limit`.
+std::vector<std::string_view> SplitParagraph(std::string_view paragraph, std::size_t first_limit,
+                                             std::size_t limit) {
+  std::vector<std::string_view> pieces;
+  std::string_view rest = paragraph;
+  for (std::size_t current_limit = first_limit; rest.size() > current_limit;
+       current_limit = limit) {
+    const Cut cut = FindCut(rest, current_limit);
+    pieces.push_back(TrimRight(rest.substr(0, cut.piece_end)));
+    rest = TrimLeft(rest.substr(cut.next_start));
+  }
+  if (!rest.empty()) pieces.push_back(rest);
+  return pieces;
+}
+
+bool FitsAfter(const Unit& unit, std::string_view text, std::size_t limit) {
+  return unit.text.size() + kSeparator.size() + text.size() <= limit;
+}
+
+void Append(Unit& unit, std::string_view text) {
+  unit.text.append(kSeparator);
+  unit.text.append(text);
+}
+
+// Glues each run of headings to the piece after it. The first piece of a paragraph that
+// follows headings is cut shorter so that it fits with them, unless that would leave it
+// less than a quarter of the limit.
+std::vector<Unit> BuildUnits(const std::vector<Paragraph>& paragraphs, std::size_t limit) {
+  std::vector<Unit> units;
+  const auto open_unit = [&]() -> Unit* {
+    return !units.empty() && units.back().ends_with_heading ? &units.back() : nullptr;
+  };
+  for (const Paragraph& paragraph : paragraphs) {
+    Unit* open = open_unit();
+    if (paragraph.heading && paragraph.text.size() <= limit) {
+      if (open && FitsAfter(*open, paragraph.text, limit)) {
+        Append(*open, paragraph.text);
+      } else {
+        units.push_back({std::string(paragraph.text), true, true});
+      }
+      continue;
+    }
+    std::size_t first_limit = limit;
+    if (open && open->text.size() + kSeparator.size() + limit / 4 <= limit) {
+      first_limit = limit - open->text.size() - kSeparator.size();
+    }
+    for (const std::string_view piece : SplitParagraph(paragraph.text, first_limit, limit)) {
+      open = open_unit();
+      if (open && FitsAfter(*open, piece, limit)) {
+        Append(*open, piece);
+        open->ends_with_heading = false;
+      } else {
+        units.push_back({std::string(piece), false, false});
+      }
+    }
+  }
+  return units;
+}
+
+// A content-defined mark: whether a unit may start a pair, or else may end one. Pairs need
+// an opener followed by a closer, so two pairs can never share a unit.
+bool OpensPair(const Unit& unit) {
+  return (XXH3_64bits(unit.text.data(), unit.text.size()) & 1) != 0;
+}
+
+bool JoinsIntoOneChunk(const Unit& first, const Unit& second, std::size_t limit) {
+  return OpensPair(first) && !OpensPair(second) && !second.starts_with_heading &&
+         FitsAfter(first, second.text, limit);
+}
+
+std::vector<std::string> PairUnits(std::vector<Unit> units, std::size_t limit) {
+  std::vector<std::string> texts;
+  for (std::size_t i = 0; i < units.size(); ++i) {
+    if (i + 1 < units.size() && JoinsIntoOneChunk(units[i], units[i + 1], limit)) {
+      Append(units[i], units[i + 1].text);
+      texts.push_back(std::move(units[i].text));
+      ++i;
+    } else {
+      texts.push_back(std::move(units[i].text));
+    }
+  }
+  return texts;
+}
+
+// The last `overlap` bytes of `text`, moved forward to the start of a word (or at least of
+// a character).
+std::string_view Tail(std::string_view text, std::size_t overlap) {
+  if (overlap >= text.size()) return text;
+  std::size_t start = text.size() - overlap;
+  std::size_t word_start = start;
+  while (word_start < text.size() && !IsSpace(text[word_start - 1])) ++word_start;
+  if (word_start < text.size()) {
+    start = word_start;
+  } else {
+    while (start < text.size() && IsUtf8Continuation(text[start])) ++start;
+  }
+  return TrimLeft(text.substr(start));
+}
+
+// At most half of the chunk is overlap, and none when the chunk is too small to share.
+std::size_t EffectiveOverlap(int requested, std::size_t max_chars) {
+  const std::size_t wanted = static_cast<std::size_t>(std::max(requested, 0));
+  if (max_chars < 2 * (kSmallestLimit + kSeparator.size())) return 0;
+  return std::min(wanted, max_chars / 2 - kSeparator.size());
+}
+
+std::string ChunkId(std::string_view document, std::string_view text, int occurrence) {
+  std::string input;
+  input.reserve(document.size() + text.size() + 16);
+  input.append(document);
+  input.push_back('\0');
+  input.append(text);
+  input.push_back('\0');
+  input.append(std::to_string(occurrence));
+  const XXH128_hash_t hash = XXH3_128bits(input.data(), input.size());
+  char hex[33];
+  std::snprintf(hex, sizeof hex, "%016llx%016llx", static_cast<unsigned long long>(hash.high64),
+                static_cast<unsigned long long>(hash.low64));
+  return std::string(hex, 32);
+}
+
+}  // namespace
+
+std::vector<Chunk> ChunkText(std::string_view document, std::string_view text,
+                             const ChunkingOptions& options) {
+  const std::size_t max_chars =
+      std::max(kSmallestLimit, static_cast<std::size_t>(std::max(options.max_chars, 0)));
+  const std::size_t overlap = EffectiveOverlap(options.overlap_chars, max_chars);
+  // The overlap and its separator come out of the room for the chunk's own text.
+  const std::size_t limit = overlap > 0 ? max_chars - overlap - kSeparator.size() : max_chars;
+
+  const std::vector<std::string> texts = PairUnits(BuildUnits(SplitParagraphs(text), limit), limit);
+
+  std::vector<Chunk> chunks;
+  chunks.reserve(texts.size());
+  std::map<std::string, int, std::less<>> occurrences;
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    std::string chunk_text;
+    if (overlap > 0 && i > 0) {
+      const std::string_view tail = Tail(texts[i - 1], overlap);
+      if (!tail.empty()) chunk_text.append(tail).append(kSeparator);
+    }
+    chunk_text.append(texts[i]);
+    const int occurrence = occurrences[chunk_text]++;
+    chunks.push_back({ChunkId(document, chunk_text, occurrence), std::move(chunk_text)});
+  }
+  return chunks;
+}
+
+}  // namespace freshd::rag

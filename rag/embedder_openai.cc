@@ -1,0 +1,174 @@
+// The OpenAI-compatible embedder: POST {base_url}/embeddings, one request per batch, each
+// retried on connection errors, 429 and 5xx with a doubling backoff. Retry-After is not
+// honoured: HttpCall does not return the answer's headers.
+#include <algorithm>
+#include <atomic>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "rag/embedder.h"
+#include "rag/http_call.h"
+
+namespace freshd::rag {
+namespace {
+
+using nlohmann::json;
+
+// However many attempts are configured, no single wait grows beyond this.
+constexpr std::chrono::milliseconds kLongestBackoff{60000};
+
+struct BatchResult {
+  bool ok = false;
+  std::string error;
+  std::vector<Vector> vectors;
+};
+
+BatchResult Failure(std::string error) {
+  return {.ok = false, .error = std::move(error), .vectors = {}};
+}
+
+bool IsWorthRetrying(const HttpCallResult& answer) {
+  return !answer.transport_ok || answer.status == 429 || answer.status >= 500;
+}
+
+// Servers sometimes echo the credentials they refuse; an error must never carry them.
+std::string WithoutKey(std::string text, const std::string& key) {
+  if (key.empty()) return text;
+  constexpr std::string_view kMask = "[api key]";
+  for (std::size_t at = text.find(key); at != std::string::npos; at = text.find(key, at)) {
+    text.replace(at, key.size(), kMask);
+    at += kMask.size();
+  }
+  return text;
+}
+
+std::string TrimTrailingSlashes(std::string url) {
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url;
+}
+
+class OpenAiEmbedder final : public Embedder {
+ public:
+  explicit OpenAiEmbedder(const OpenAiOptions& options)
+      : options_(options),
+        url_(TrimTrailingSlashes(options.base_url) + "/embeddings"),
+        dims_(std::max(options.dims, 0)) {
+    options_.batch_size = std::max(options_.batch_size, 1);
+    options_.max_attempts = std::max(options_.max_attempts, 1);
+    if (!options_.api_key.empty()) {
+      headers_.emplace_back("Authorization", "Bearer " + options_.api_key);
+    }
+  }
+
+  std::string_view kind() const override { return "openai"; }
+  int dims() const override { return dims_.load(); }
+
+  EmbedResult Embed(const std::vector<std::string>& texts) override {
+    EmbedResult result;
+    result.vectors.reserve(texts.size());
+    const std::size_t batch_size = static_cast<std::size_t>(options_.batch_size);
+    for (std::size_t first = 0; first < texts.size(); first += batch_size) {
+      const std::size_t last = std::min(texts.size(), first + batch_size);
+      BatchResult batch = EmbedBatch({texts.begin() + first, texts.begin() + last});
+      if (!batch.ok) {
+        result.error = WithoutKey("embeddings of texts " + std::to_string(first) + " to " +
+                                      std::to_string(last - 1) + ": " + batch.error,
+                                  options_.api_key);
+        result.vectors.clear();
+        return result;
+      }
+      std::move(batch.vectors.begin(), batch.vectors.end(), std::back_inserter(result.vectors));
+    }
+    result.ok = true;
+    return result;
+  }
+
+ private:
+  BatchResult EmbedBatch(const std::vector<std::string>& texts) {
+    const std::string body = RequestBody(texts);
+    std::chrono::milliseconds backoff = options_.first_backoff;
+    HttpCallResult answer;
+    for (int attempt = 1; attempt <= options_.max_attempts; ++attempt) {
+      if (attempt > 1) {
+        std::this_thread::sleep_for(backoff);
+        backoff = std::min(backoff * 2, kLongestBackoff);
+      }
+      answer = HttpCall("POST", url_, body, headers_, options_.timeout);
+      if (answer.Ok()) return ParseAnswer(answer.body, texts.size());
+      if (!IsWorthRetrying(answer)) return Failure(answer.Describe());
+    }
+    return Failure(answer.Describe() + " (after " + std::to_string(options_.max_attempts) +
+                   " attempts)");
+  }
+
+  std::string RequestBody(const std::vector<std::string>& texts) const {
+    json request = {{"model", options_.model}, {"input", texts}};
+    if (options_.dims > 0) request["dimensions"] = options_.dims;
+    return request.dump(-1, ' ', false, json::error_handler_t::replace);
+  }
+
+  // data[i].embedding, placed by data[i].index; every text gets exactly one vector, all of
+  // the same length (options_.dims when set, else the length first seen).
+  BatchResult ParseAnswer(const std::string& body, std::size_t count) {
+    const json answer = json::parse(body, nullptr, /*allow_exceptions=*/false);
+    if (answer.is_discarded() || !answer.is_object() || !answer.contains("data") ||
+        !answer["data"].is_array()) {
+      return Failure("answer without a data array");
+    }
+    const json& data = answer["data"];
+    if (data.size() != count) {
+      return Failure("answer with " + std::to_string(data.size()) + " vectors for " +
+                     std::to_string(count) + " texts");
+    }
+    std::vector<Vector> vectors(count);
+    for (const json& item : data) {
+      if (!item.is_object() || !item.contains("index") || !item["index"].is_number_unsigned() ||
+          !item.contains("embedding") || !item["embedding"].is_array()) {
+        return Failure("answer with a malformed data item");
+      }
+      const auto index = item["index"].get<std::size_t>();
+      if (index >= count || !vectors[index].empty()) {
+        return Failure("answer with a missing or repeated index");
+      }
+      std::optional<Vector> vector = ToVector(item["embedding"]);
+      if (!vector) return Failure("answer with an embedding that is not a non-empty number list");
+      if (!HasExpectedDims(vector->size())) {
+        return Failure("answer with " + std::to_string(vector->size()) + " dimensions, expected " +
+                       std::to_string(dims_.load()));
+      }
+      vectors[index] = std::move(*vector);
+    }
+    return {.ok = true, .error = {}, .vectors = std::move(vectors)};
+  }
+
+  static std::optional<Vector> ToVector(const json& embedding) {
+    if (embedding.empty()) return std::nullopt;
+    Vector vector;
+    vector.reserve(embedding.size());
+    for (const json& value : embedding) {
+      if (!value.is_number()) return std::nullopt;
+      vector.push_back(value.get<float>());
+    }
+    return vector;
+  }
+
+  // Learns the dimension count from the first answer when none was configured.
+  bool HasExpectedDims(std::size_t size) {
+    int expected = 0;
+    const int actual = static_cast<int>(size);
+    return dims_.compare_exchange_strong(expected, actual) || expected == actual;
+  }
+
+  OpenAiOptions options_;
+  std::string url_;
+  HttpHeaders headers_;
+  std::atomic<int> dims_;
+};
+
+}  // namespace
+
+std::unique_ptr<Embedder> MakeOpenAiEmbedder(const OpenAiOptions& options) {
+  return std::make_unique<OpenAiEmbedder>(options);
+}
+
+}  // namespace freshd::rag

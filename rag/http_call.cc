@@ -1,0 +1,104 @@
+#include "rag/http_call.h"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <cctype>
+#include <memory>
+
+namespace freshd::rag {
+namespace {
+
+constexpr std::size_t kMaxAnswerBytes = std::size_t{256} << 20;
+
+struct CurlDeleter {
+  void operator()(CURL* curl) const { curl_easy_cleanup(curl); }
+};
+struct SlistDeleter {
+  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
+};
+
+struct Answer {
+  std::string body;
+  bool too_large = false;
+};
+
+std::size_t Collect(char* data, std::size_t size, std::size_t count, void* user) {
+  auto* answer = static_cast<Answer*>(user);
+  const std::size_t bytes = size * count;
+  if (answer->body.size() + bytes > kMaxAnswerBytes) {
+    answer->too_large = true;
+    return 0;  // aborts the transfer
+  }
+  answer->body.append(data, bytes);
+  return bytes;
+}
+
+bool HasHeader(const HttpHeaders& headers, std::string_view name) {
+  for (const auto& [key, value] : headers) {
+    if (key.size() == name.size() &&
+        std::equal(key.begin(), key.end(), name.begin(), [](char a, char b) {
+          return std::tolower(static_cast<unsigned char>(a)) ==
+                 std::tolower(static_cast<unsigned char>(b));
+        })) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string HttpCallResult::Describe() const {
+  if (!transport_ok) return error;
+  std::string text = "HTTP " + std::to_string(status);
+  if (!body.empty()) text += ": " + body.substr(0, 200);
+  return text;
+}
+
+HttpCallResult HttpCall(std::string_view method, const std::string& url, std::string_view body,
+                        const HttpHeaders& headers, std::chrono::milliseconds timeout) {
+  HttpCallResult result;
+  std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
+  if (!curl) {
+    result.error = "curl_easy_init failed";
+    return result;
+  }
+  curl_slist* raw_list = nullptr;
+  for (const auto& [name, value] : headers) {
+    raw_list = curl_slist_append(raw_list, (name + ": " + value).c_str());
+  }
+  if (!body.empty() && !HasHeader(headers, "Content-Type")) {
+    raw_list = curl_slist_append(raw_list, "Content-Type: application/json");
+  }
+  raw_list = curl_slist_append(raw_list, "Expect:");  // no 100-continue round trip
+  std::unique_ptr<curl_slist, SlistDeleter> list(raw_list);
+
+  Answer answer;
+  const std::string method_text(method);
+  CURL* handle = curl.get();
+  curl_easy_setopt(handle, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(handle, CURLOPT_CUSTOMREQUEST, method_text.c_str());
+  if (!body.empty() || method == "POST" || method == "PUT") {
+    curl_easy_setopt(handle, CURLOPT_POSTFIELDS, body.data());
+    curl_easy_setopt(handle, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+  }
+  curl_easy_setopt(handle, CURLOPT_HTTPHEADER, list.get());
+  curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
+  curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, &Collect);
+  curl_easy_setopt(handle, CURLOPT_WRITEDATA, &answer);
+  curl_easy_setopt(handle, CURLOPT_ACCEPT_ENCODING, "");
+
+  const CURLcode code = curl_easy_perform(handle);
+  if (code != CURLE_OK) {
+    result.error = answer.too_large ? "answer larger than 256 MiB" : curl_easy_strerror(code);
+    return result;
+  }
+  curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &result.status);
+  result.transport_ok = true;
+  result.body = std::move(answer.body);
+  return result;
+}
+
+}  // namespace freshd::rag

@@ -1,0 +1,30 @@
+// A blocking HTTP request with libcurl's easy interface, for the delivery thread's calls to
+// sinks and embedding APIs (never on the event loop). TLS verification stays on.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace freshd::rag {
+
+struct HttpCallResult {
+  bool transport_ok = false;  // an HTTP answer arrived (whatever its status)
+  long status = 0;
+  std::string body;
+  std::string error;  // without transport_ok: curl's message
+  bool Ok() const { return transport_ok && status >= 200 && status < 300; }
+  // "HTTP 503: <first 200 bytes of the body>" or the transport error: for logs.
+  std::string Describe() const;
+};
+
+using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
+
+// `method` is "GET", "POST", "PUT" or "DELETE"; a non-empty body is sent as JSON unless a
+// Content-Type header is given. Answers larger than 256 MiB are an error.
+HttpCallResult HttpCall(std::string_view method, const std::string& url, std::string_view body,
+                        const HttpHeaders& headers, std::chrono::milliseconds timeout);
+
+}  // namespace freshd::rag

@@ -1,0 +1,51 @@
+// Keeps the RAG side in step with the checks (DESIGN.md 7), durably.
+//
+// The Indexer is called inside StateStore::Record (as its AlsoWrite): once the store has
+// decided a check's outcome, it cuts the new text into chunks, compares them with the
+// document's stored manifest, and adds the manifest and the index operations to the same
+// WriteBatch as the check. A change and the operations it causes are therefore never apart:
+// a crash either keeps both or neither.
+//
+// Thread-safe: it keeps no state of its own beyond its options.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "rag/chunking.h"
+#include "store/state_store.h"
+
+namespace freshd::rag {
+
+class Indexer {
+ public:
+  Indexer(store::StateStore& store, ChunkingOptions options);
+
+  // The writes for a check of `key` (a source of `workload`) whose normalized text is
+  // `text` ("" when nothing was fetched): for a new or changed document, upserts of its new
+  // chunks then deletes of its vanished ones; for a removed one, deletes of all its chunks.
+  // A present document without a manifest (indexing added to an existing store) is indexed
+  // on its next full fetch.
+  // The returned function refers to `key`, `workload` and `text`: use it in the
+  // StateStore::Record call it is made for, while they live.
+  store::StateStore::AlsoWrite ForCheck(const store::DocumentKey& key, const std::string& workload,
+                                        std::string_view text) const;
+
+  struct ReconcilePlan {
+    std::uint64_t desired = 0;  // chunks the manifests say the sink should hold
+    std::uint64_t held = 0;     // chunks the sink holds
+    std::uint64_t missing = 0;  // desired, not held: upserts queued
+    std::uint64_t extra = 0;    // held, not desired: deletes queued
+  };
+  // Queues, in the outbox, the operations that make a sink holding `held_ids` (sorted)
+  // hold exactly what the manifests say, and makes the ledger of held chunks
+  // (Table::kSinkChunks) equal to `held_ids`. Holds every desired id in memory once.
+  bool PlanReconcile(const std::vector<std::string>& held_ids, std::int64_t now_ms,
+                     ReconcilePlan* plan, std::string* error) const;
+
+ private:
+  store::StateStore& store_;
+  ChunkingOptions options_;
+};
+
+}  // namespace freshd::rag

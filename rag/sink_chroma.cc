@@ -1,0 +1,203 @@
+// The chroma sink: Chroma's HTTP API v2, as served by `chroma run` 1.x (chromadb 3.0):
+//   POST {db}/collections                    {"name", "get_or_create": true} -> {"id", ...}
+//   POST {db}/collections/{id}/upsert        {"ids", "embeddings", "documents", "metadatas"}
+//   POST {db}/collections/{id}/delete        {"ids"}
+//   POST {db}/collections/{id}/get           {"include": [], "limit", "offset"} -> {"ids"}
+// where {db} is /api/v2/tenants/{tenant}/databases/{database}. Record calls take the
+// collection's id, not its name; an unknown id answers 404.
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "rag/http_call.h"
+#include "rag/sink.h"
+#include "rag/sink_json.h"
+
+namespace freshd::rag {
+namespace {
+
+using nlohmann::json;
+
+// Records per request: well under the server's max_batch_size (5461 for chroma 1.x, see
+// GET /api/v2/pre-flight-checks), so that a large batch is never refused for its size.
+constexpr std::size_t kRecordsPerRequest = 1000;
+constexpr int kIdsPerPage = 1000;
+
+// Percent-encodes a path segment (tenant and database names are the caller's).
+std::string PathSegment(std::string_view text) {
+  std::string encoded;
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (std::isalnum(byte) || c == '-' || c == '_' || c == '.' || c == '~') {
+      encoded += c;
+    } else {
+      char escape[4];
+      std::snprintf(escape, sizeof(escape), "%%%02X", byte);
+      encoded += escape;
+    }
+  }
+  return encoded;
+}
+
+std::string WithoutTrailingSlashes(std::string url) {
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url;
+}
+
+// A reply from Chroma, parsed, or why there is none.
+struct Reply {
+  bool ok = false;
+  long status = 0;  // the HTTP status, 0 without an answer
+  std::string error;
+  json body;
+};
+
+// object[key], or null when `object` is not an object or lacks the key (never throws).
+const json& Field(const json& object, const char* key) {
+  static const json kNull;
+  if (!object.is_object()) return kNull;
+  const auto found = object.find(key);
+  return found == object.end() ? kNull : *found;
+}
+
+using Operations = std::span<const SinkOperation* const>;
+
+json UpsertRequest(Operations upserts) {
+  json ids = json::array(), embeddings = json::array(), documents = json::array(),
+       metadatas = json::array();
+  for (const SinkOperation* upsert : upserts) {
+    ids.push_back(upsert->operation.chunk_id);
+    embeddings.push_back(upsert->vector);
+    documents.push_back(upsert->operation.text);
+    metadatas.push_back(ChunkMetadataJson(upsert->operation.metadata));
+  }
+  return {{"ids", std::move(ids)},
+          {"embeddings", std::move(embeddings)},
+          {"documents", std::move(documents)},
+          {"metadatas", std::move(metadatas)}};
+}
+
+json DeleteRequest(Operations deletes) {
+  json ids = json::array();
+  for (const SinkOperation* deletion : deletes) ids.push_back(deletion->operation.chunk_id);
+  return {{"ids", std::move(ids)}};
+}
+
+// Chroma would embed a record sent without a vector with a model of its own choosing (or
+// refuse it): either way the index would not match freshd's embedder, so it is refused here.
+SinkStatus CheckVectors(Operations upserts) {
+  for (const SinkOperation* upsert : upserts) {
+    if (upsert->vector.empty()) {
+      return {false, "chroma: upsert of chunk " + upsert->operation.chunk_id +
+                         " has no vector; the chroma sink needs an embedder (not `none`)"};
+    }
+  }
+  return {true, ""};
+}
+
+class ChromaSink : public Sink {
+ public:
+  explicit ChromaSink(ChromaOptions options)
+      : options_(std::move(options)),
+        database_url_(WithoutTrailingSlashes(options_.url) + "/api/v2/tenants/" +
+                      PathSegment(options_.tenant) + "/databases/" +
+                      PathSegment(options_.database)) {}
+
+  std::string_view kind() const override { return "chroma"; }
+
+  SinkStatus Apply(const std::vector<SinkOperation>& batch) override {
+    std::vector<const SinkOperation*> upserts, deletes;
+    for (const SinkOperation& operation : batch) {
+      auto& list = operation.operation.kind == IndexOperation::Kind::kUpsert ? upserts : deletes;
+      list.push_back(&operation);
+    }
+    if (SinkStatus checked = CheckVectors(upserts); !checked.ok) return checked;
+    if (SinkStatus sent = SendInPieces("upsert", upserts, &UpsertRequest); !sent.ok) return sent;
+    return SendInPieces("delete", deletes, &DeleteRequest);
+  }
+
+  ChunkIdList ListChunkIds() override {
+    ChunkIdList list;
+    for (int offset = 0;; offset += kIdsPerPage) {
+      Reply reply = PostToCollection(
+          "get", {{"include", json::array()}, {"limit", kIdsPerPage}, {"offset", offset}});
+      if (!reply.ok) return {false, reply.error, {}};
+      const json& ids = Field(reply.body, "ids");
+      if (!ids.is_array()) return {false, "chroma get: the answer has no ids", {}};
+      for (const json& id : ids) {
+        if (id.is_string()) list.ids.push_back(id.get<std::string>());
+      }
+      if (ids.size() < static_cast<std::size_t>(kIdsPerPage)) break;
+    }
+    std::sort(list.ids.begin(), list.ids.end());
+    list.ok = true;
+    return list;
+  }
+
+ private:
+  SinkStatus SendInPieces(std::string_view action, Operations operations,
+                          json (*make_request)(Operations)) {
+    for (std::size_t begin = 0; begin < operations.size(); begin += kRecordsPerRequest) {
+      const Operations piece =
+          operations.subspan(begin, std::min(kRecordsPerRequest, operations.size() - begin));
+      if (Reply reply = PostToCollection(action, make_request(piece)); !reply.ok) {
+        return {false, reply.error};
+      }
+    }
+    return {true, ""};
+  }
+
+  // POSTs to collections/{id}/{action}. The collection is found (or created) on first use;
+  // when it was deleted behind our back (404), it is looked up again, once.
+  Reply PostToCollection(std::string_view action, const json& request) {
+    const std::string body = DumpJson(request);
+    for (int attempt = 0;; ++attempt) {
+      if (collection_id_.empty()) {
+        if (Reply found = FindOrCreateCollection(); !found.ok) return found;
+      }
+      Reply reply =
+          Post(action, database_url_ + "/collections/" + collection_id_ + "/" + std::string(action),
+               body);
+      if (reply.ok || reply.status != 404 || attempt == 1) return reply;
+      collection_id_.clear();
+    }
+  }
+
+  Reply FindOrCreateCollection() {
+    const json request = {{"name", options_.collection}, {"get_or_create", true}};
+    Reply reply = Post("collection", database_url_ + "/collections", DumpJson(request));
+    if (!reply.ok) return reply;
+    const json& id = Field(reply.body, "id");
+    if (!id.is_string() || id.get<std::string>().empty()) {
+      return {false, reply.status, "chroma collection: the answer has no collection id", {}};
+    }
+    collection_id_ = id.get<std::string>();
+    return reply;
+  }
+
+  Reply Post(std::string_view action, const std::string& url, const std::string& body) {
+    const std::string what = "chroma " + std::string(action) + ": ";
+    const HttpCallResult result = HttpCall("POST", url, body, {}, options_.timeout);
+    if (!result.Ok()) return {false, result.status, what + result.Describe(), {}};
+    json parsed = json::parse(result.body, nullptr, /*allow_exceptions=*/false);
+    if (parsed.is_discarded()) return {false, result.status, what + "the answer is not JSON", {}};
+    return {true, result.status, "", std::move(parsed)};
+  }
+
+  const ChromaOptions options_;
+  const std::string database_url_;
+  std::string collection_id_;  // empty until found
+};
+
+}  // namespace
+
+std::unique_ptr<Sink> MakeChromaSink(const ChromaOptions& options) {
+  return std::make_unique<ChromaSink>(options);
+}
+
+}  // namespace freshd::rag

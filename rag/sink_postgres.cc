@@ -1,0 +1,301 @@
+// The postgres sink: one table, written with libpq.
+//
+//   id        text primary key       the chunk id
+//   document  text not null          "<source> <uri>": the document's chunks, indexed
+//   body      text not null          the chunk's text
+//   metadata  jsonb not null         workload, source, uri, fetched_at (ms), content_hash
+//   tsv       tsvector generated from body with the 'simple' configuration, GIN-indexed
+//   embedding vector(dims)           only where the pgvector extension is available
+//
+// 'simple' rather than 'english': the sources may be in any language, and 'simple' only
+// lowercases words (no stemming, no stop words), so it never mangles a non-English text and a
+// query finds the words as written; a reader who wants stemming can index
+// to_tsvector('english', body) beside it.
+//
+// A batch is one transaction: the upserts as one INSERT ... ON CONFLICT over
+// json_to_recordset (one parameter, however many rows), then one DELETE. The DSN may hold a
+// password: it never appears in an error.
+#include <libpq-fe.h>
+
+#include <charconv>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "rag/sink.h"
+#include "rag/sink_json.h"
+
+namespace freshd::rag {
+namespace {
+
+using nlohmann::json;
+
+struct ConnectionDeleter {
+  void operator()(PGconn* connection) const { PQfinish(connection); }
+};
+struct ResultDeleter {
+  void operator()(PGresult* result) const { PQclear(result); }
+};
+using Connection = std::unique_ptr<PGconn, ConnectionDeleter>;
+using Result = std::unique_ptr<PGresult, ResultDeleter>;
+
+std::string Trimmed(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  return text;
+}
+
+// PostgreSQL text cannot hold NUL bytes.
+std::string WithoutNul(std::string_view text) {
+  std::string clean;
+  clean.reserve(text.size());
+  for (const char c : text) {
+    if (c != '\0') clean += c;
+  }
+  return clean;
+}
+
+// pgvector's text form, "[0.5,-1,...]", with each float written exactly in its shortest form.
+std::string VectorLiteral(const Vector& vector) {
+  std::string literal = "[";
+  char number[32];
+  for (std::size_t i = 0; i < vector.size(); ++i) {
+    if (i > 0) literal += ',';
+    const auto [end, error] = std::to_chars(number, number + sizeof(number), vector[i]);
+    literal.append(number, end);
+  }
+  return literal + "]";
+}
+
+std::string Quoted(PGconn* connection, const std::string& identifier) {
+  char* quoted = PQescapeIdentifier(connection, identifier.c_str(), identifier.size());
+  if (quoted == nullptr) return "";
+  std::string text = quoted;
+  PQfreemem(quoted);
+  return text;
+}
+
+void IgnoreNotice(void*, const char*) {}  // "relation already exists, skipping", and such
+
+class PostgresSink : public Sink {
+ public:
+  explicit PostgresSink(PostgresOptions options) : options_(std::move(options)) {}
+
+  std::string_view kind() const override { return "postgres"; }
+
+  SinkStatus Apply(const std::vector<SinkOperation>& batch) override {
+    if (batch.empty()) return {true, ""};
+    std::string error;
+    if (!Begin(&error)) return {false, error};
+    json rows = json::array(), deleted_ids = json::array();
+    for (const SinkOperation& operation : batch) {
+      if (operation.operation.kind == IndexOperation::Kind::kUpsert) {
+        rows.push_back(Row(operation));
+      } else {
+        deleted_ids.push_back(WithoutNul(operation.operation.chunk_id));
+      }
+    }
+    const bool done =
+        (rows.empty() || Execute("upsert", UpsertSql(), {DumpJson(rows)}, &error)) &&
+        (deleted_ids.empty() || Execute("delete", DeleteSql(), {DumpJson(deleted_ids)}, &error)) &&
+        true;
+    if (!done) {
+      Abandon();
+      return {false, error};
+    }
+    return {true, ""};
+  }
+
+  ChunkIdList ListChunkIds() override {
+    std::string error;
+    // COLLATE "C": byte order, as std::string compares, whatever the database's collation.
+    Result result = FirstStatement(
+        "list", [this] { return "SELECT id FROM " + table_ + " ORDER BY id COLLATE \"C\""; },
+        &error);
+    if (!result) return {false, error, {}};
+    ChunkIdList list{true, "", {}};
+    const int rows = PQntuples(result.get());
+    list.ids.reserve(rows);
+    for (int row = 0; row < rows; ++row) list.ids.emplace_back(PQgetvalue(result.get(), row, 0));
+    return list;
+  }
+
+ private:
+  json Row(const SinkOperation& upsert) const {
+    const IndexOperation& operation = upsert.operation;
+    json row = {{"id", WithoutNul(operation.chunk_id)},
+                {"document", WithoutNul(operation.metadata.source + " " + operation.metadata.uri)},
+                {"body", WithoutNul(operation.text)},
+                {"metadata", ChunkMetadataJson(operation.metadata)}};
+    // Without a vector the column is cleared, so that a re-upserted chunk never keeps a
+    // vector of some older text.
+    if (has_embedding_column_) {
+      row["embedding"] = upsert.vector.empty() ? json() : json(VectorLiteral(upsert.vector));
+    }
+    return row;
+  }
+
+  std::string UpsertSql() const {
+    const bool vector = has_embedding_column_;
+    return "INSERT INTO " + table_ + " (id, document, body, metadata" +
+           (vector ? ", embedding" : "") + ") SELECT id, document, body, metadata" +
+           (vector ? ", embedding::vector" : "") +
+           " FROM json_to_recordset($1::json) AS r(id text, document text, body text, metadata "
+           "jsonb" +
+           (vector ? ", embedding text" : "") +
+           ") ON CONFLICT (id) DO UPDATE SET document = EXCLUDED.document, body = "
+           "EXCLUDED.body, metadata = EXCLUDED.metadata" +
+           (vector ? ", embedding = EXCLUDED.embedding" : "");
+  }
+
+  std::string DeleteSql() const {
+    return "DELETE FROM " + table_ + " WHERE id IN (SELECT json_array_elements_text($1::json))";
+  }
+
+  bool Begin(std::string* error) {
+    return static_cast<bool>(FirstStatement(
+        "begin", [] { return std::string("BEGIN"); }, error));
+  }
+
+  // Runs the first statement of a unit of work, connecting first when needed (`make_sql` may
+  // name the table, known once connected). A connection that broke while idle (the server
+  // restarted) is replaced once: nothing was done on it yet.
+  template <typename MakeSql>
+  Result FirstStatement(std::string_view what, const MakeSql& make_sql, std::string* error) {
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      const bool reused = connection_ != nullptr;
+      if (!Connect(error)) return nullptr;
+      Result result = Run(what, make_sql(), {}, error);
+      if (result) return result;
+      const bool broken = PQstatus(connection_.get()) != CONNECTION_OK;
+      if (broken) connection_.reset();
+      if (!broken || !reused) return nullptr;
+    }
+    return nullptr;
+  }
+
+  bool Execute(std::string_view what, const std::string& sql,
+               const std::vector<std::string>& parameters, std::string* error) {
+    return static_cast<bool>(Run(what, sql, parameters, error));
+  }
+
+  // Runs one statement with text parameters on the open connection.
+  Result Run(std::string_view what, const std::string& sql,
+             const std::vector<std::string>& parameters, std::string* error) {
+    std::vector<const char*> values;
+    for (const std::string& parameter : parameters) values.push_back(parameter.c_str());
+    Result result(PQexecParams(connection_.get(), sql.c_str(), static_cast<int>(values.size()),
+                               nullptr, values.data(), nullptr, nullptr, 0));
+    const ExecStatusType status = PQresultStatus(result.get());
+    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return result;
+    *error =
+        "postgres " + std::string(what) + ": " +
+        Trimmed(result ? PQresultErrorMessage(result.get()) : PQerrorMessage(connection_.get()));
+    return nullptr;
+  }
+
+  // After a failed statement: the transaction is rolled back, or the connection dropped
+  // when it is broken (the next call connects again).
+  void Abandon() {
+    std::string ignored;
+    if (PQstatus(connection_.get()) != CONNECTION_OK ||
+        !Execute("rollback", "ROLLBACK", {}, &ignored)) {
+      connection_.reset();
+    }
+  }
+
+  // Opens the connection when there is none, and makes sure the table exists.
+  bool Connect(std::string* error) {
+    if (connection_) return true;
+    // libpq's own message for a malformed string may quote it, password included.
+    char* parse_error = nullptr;
+    PQconninfoOption* parsed = PQconninfoParse(options_.dsn.c_str(), &parse_error);
+    if (parsed == nullptr) {
+      PQfreemem(parse_error);
+      *error = "postgres: the DSN is not a valid libpq connection string";
+      return false;
+    }
+    PQconninfoFree(parsed);
+    // Defaults that the DSN may override: it is expanded after them.
+    const char* keywords[] = {"connect_timeout", "client_encoding", "application_name", "dbname",
+                              nullptr};
+    const char* values[] = {"10", "UTF8", "freshd", options_.dsn.c_str(), nullptr};
+    Connection connection(PQconnectdbParams(keywords, values, /*expand_dbname=*/1));
+    if (PQstatus(connection.get()) != CONNECTION_OK) {
+      *error = "postgres connect: " + Trimmed(PQerrorMessage(connection.get()));
+      return false;
+    }
+    PQsetNoticeProcessor(connection.get(), &IgnoreNotice, nullptr);
+    connection_ = std::move(connection);
+    if (!CreateSchema(error)) {
+      connection_.reset();
+      return false;
+    }
+    return true;
+  }
+
+  // Idempotent, run on each new connection: cheap, and it heals a table dropped behind our
+  // back.
+  bool CreateSchema(std::string* error) {
+    PGconn* connection = connection_.get();
+    table_ = Quoted(connection, options_.table);
+    if (table_.empty()) {
+      *error = "postgres: the table name cannot be quoted";
+      return false;
+    }
+    const std::string tsv_index = Quoted(connection, options_.table + "_tsv_idx");
+    const std::string document_index = Quoted(connection, options_.table + "_document_idx");
+    const bool created =
+        Execute("create table",
+                "CREATE TABLE IF NOT EXISTS " + table_ +
+                    " (id text PRIMARY KEY, document text NOT NULL, body text NOT NULL, metadata "
+                    "jsonb NOT NULL, tsv tsvector GENERATED ALWAYS AS (to_tsvector('simple', "
+                    "body)) STORED)",
+                {}, error) &&
+        Execute("create index",
+                "CREATE INDEX IF NOT EXISTS " + tsv_index + " ON " + table_ + " USING gin (tsv)",
+                {}, error) &&
+        Execute("create index",
+                "CREATE INDEX IF NOT EXISTS " + document_index + " ON " + table_ + " (document)",
+                {}, error);
+    return created && AddEmbeddingColumn(error) && FindEmbeddingColumn(error);
+  }
+
+  // pgvector is optional: without it (or without dims) the table has no vector column.
+  bool AddEmbeddingColumn(std::string* error) {
+    if (options_.dims <= 0) return true;
+    Result available =
+        Run("pgvector", "SELECT 1 FROM pg_available_extensions WHERE name = 'vector'", {}, error);
+    if (!available) return false;
+    if (PQntuples(available.get()) == 0) return true;
+    return Execute("pgvector", "CREATE EXTENSION IF NOT EXISTS vector", {}, error) &&
+           Execute("pgvector",
+                   "ALTER TABLE " + table_ + " ADD COLUMN IF NOT EXISTS embedding vector(" +
+                       std::to_string(options_.dims) + ")",
+                   {}, error);
+  }
+
+  // The column may also come from an earlier run with other settings.
+  bool FindEmbeddingColumn(std::string* error) {
+    Result column = Run("pgvector",
+                        "SELECT 1 FROM pg_attribute WHERE attrelid = $1::regclass AND attname = "
+                        "'embedding' AND NOT attisdropped",
+                        {table_}, error);
+    if (!column) return false;
+    has_embedding_column_ = PQntuples(column.get()) > 0;
+    return true;
+  }
+
+  const PostgresOptions options_;
+  Connection connection_;
+  std::string table_;  // quoted, once connected
+  bool has_embedding_column_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Sink> MakePostgresSink(const PostgresOptions& options) {
+  return std::make_unique<PostgresSink>(options);
+}
+
+}  // namespace freshd::rag

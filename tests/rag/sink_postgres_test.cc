@@ -1,0 +1,275 @@
+// The postgres sink against a throwaway PostgreSQL 15 cluster on loopback; what it wrote is
+// read back with SQL.
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "rag/sink.h"
+#include "tests/support/postgres_server.h"
+
+namespace freshd::rag {
+namespace {
+
+using nlohmann::json;
+using testing::PostgresServer;
+using Rows = std::vector<std::vector<std::string>>;
+
+SinkOperation Upsert(const std::string& id, const std::string& text, const std::string& uri,
+                     Vector vector) {
+  SinkOperation upsert;
+  upsert.operation.kind = IndexOperation::Kind::kUpsert;
+  upsert.operation.chunk_id = id;
+  upsert.operation.text = text;
+  upsert.operation.metadata = {"support-policies", "policy-pages", uri, 1767225600123,
+                               "hash-" + uri};
+  upsert.vector = std::move(vector);
+  return upsert;
+}
+
+SinkOperation Delete(const std::string& id, const std::string& uri) {
+  SinkOperation deletion;
+  deletion.operation.kind = IndexOperation::Kind::kDelete;
+  deletion.operation.chunk_id = id;
+  deletion.operation.metadata.source = "policy-pages";
+  deletion.operation.metadata.uri = uri;
+  return deletion;
+}
+
+const std::string kRefunds = "https://example.com/policies/refund";
+const std::string kShipping = "https://example.com/policies/shipping";
+
+std::vector<SinkOperation> FirstVersion() {
+  return {Upsert("r1", "Refunds are paid within 14 days.", kRefunds, {0.5f, -0.25f, 1.0f}),
+          Upsert("r2", "Ask for a refund by mail.", kRefunds, {0.125f, 0.0f, -1.0f}),
+          Upsert("r3", "Gift cards are not refunded.", kRefunds, {1.0f, 1.0f, 0.75f}),
+          Upsert("s1", "We ship worldwide.", kShipping, {-0.5f, 0.5f, 0.0f})};
+}
+
+std::vector<SinkOperation> Edit() {
+  return {Upsert("r4", "Ask for a refund in the app.", kRefunds, {0.25f, 0.5f, -0.5f}),
+          Delete("r2", kRefunds)};
+}
+
+constexpr int kDims = 3;
+
+std::unique_ptr<Sink> SinkFor(const PostgresServer& server,
+                              const std::string& table = "rag_chunks") {
+  return MakePostgresSink({.dsn = server.Dsn(), .table = table, .dims = kDims});
+}
+
+// id -> document, body, metadata (as text): the table as SQL sees it.
+std::map<std::string, std::vector<std::string>> Table(const PostgresServer& server) {
+  std::map<std::string, std::vector<std::string>> table;
+  for (const auto& row :
+       server.Query("SELECT id, document, body, metadata::text FROM rag_chunks ORDER BY id")) {
+    INFO("duplicate id " << row[0]);
+    CHECK(table.count(row[0]) == 0);
+    table[row[0]] = {row[1], row[2], row[3]};
+  }
+  return table;
+}
+
+std::vector<std::string> Ids(Sink& sink) {
+  ChunkIdList list = sink.ListChunkIds();
+  INFO(list.error);
+  REQUIRE(list.ok);
+  return list.ids;
+}
+
+void RequireApplied(Sink& sink, const std::vector<SinkOperation>& batch) {
+  const SinkStatus status = sink.Apply(batch);
+  INFO(status.error);
+  REQUIRE(status.ok);
+}
+
+bool PgvectorAvailable(const PostgresServer& server) {
+  return !server.Query("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'").empty();
+}
+
+std::string TableOid(const PostgresServer& server) {
+  return server.Query("SELECT 'rag_chunks'::regclass::oid")[0][0];
+}
+
+TEST_CASE("postgres sink upserts chunks with their text and metadata", "[sink][postgres]") {
+  PostgresServer server;
+  auto sink = SinkFor(server);
+  CHECK(sink->kind() == "postgres");
+  RequireApplied(*sink, FirstVersion());
+
+  const auto table = Table(server);
+  REQUIRE(table.size() == 4);
+  CHECK(table.at("r1")[0] == "policy-pages " + kRefunds);
+  CHECK(table.at("r1")[1] == "Refunds are paid within 14 days.");
+  CHECK(json::parse(table.at("r1")[2]) == json{{"workload", "support-policies"},
+                                               {"source", "policy-pages"},
+                                               {"uri", kRefunds},
+                                               {"fetched_at", 1767225600123},
+                                               {"content_hash", "hash-" + kRefunds}});
+  CHECK(table.at("s1")[1] == "We ship worldwide.");
+  CHECK(Ids(*sink) == std::vector<std::string>{"r1", "r2", "r3", "s1"});
+
+  const Rows embedding = server.Query(
+      "SELECT 1 FROM information_schema.columns WHERE table_name = 'rag_chunks' AND "
+      "column_name = 'embedding'");
+  if (PgvectorAvailable(server)) {
+    REQUIRE(embedding.size() == 1);
+    CHECK(server.Query("SELECT embedding::text FROM rag_chunks WHERE id = 'r1'") ==
+          Rows{{"[0.5,-0.25,1]"}});
+  } else {
+    CHECK(embedding.empty());  // without pgvector the vectors have nowhere to go
+  }
+}
+
+TEST_CASE("postgres sink keeps a tsvector of each chunk that full-text queries find",
+          "[sink][postgres]") {
+  PostgresServer server;
+  auto sink = SinkFor(server);
+  RequireApplied(*sink, FirstVersion());
+
+  CHECK(server.Query("SELECT id FROM rag_chunks WHERE tsv @@ to_tsquery('simple', 'worldwide')") ==
+        Rows{{"s1"}});
+  CHECK(server.Query("SELECT id FROM rag_chunks WHERE tsv @@ to_tsquery('simple', 'refund & "
+                     "mail') ORDER BY id") == Rows{{"r2"}});
+  CHECK(server.Query("SELECT id FROM rag_chunks WHERE tsv @@ to_tsquery('simple', 'gift') AND "
+                     "document = 'policy-pages " +
+                     kRefunds + "'") == Rows{{"r3"}});
+  CHECK(server.Query("SELECT indexname FROM pg_indexes WHERE tablename = 'rag_chunks' ORDER BY "
+                     "indexname") ==
+        Rows{{"rag_chunks_document_idx"}, {"rag_chunks_pkey"}, {"rag_chunks_tsv_idx"}});
+
+  RequireApplied(*sink, Edit());
+  CHECK(server.Query("SELECT id FROM rag_chunks WHERE tsv @@ to_tsquery('simple', 'app')") ==
+        Rows{{"r4"}});
+  CHECK(
+      server.Query("SELECT id FROM rag_chunks WHERE tsv @@ to_tsquery('simple', 'mail')").empty());
+}
+
+TEST_CASE("postgres sink applies an edit and a document's removal exactly", "[sink][postgres]") {
+  PostgresServer server;
+  auto sink = SinkFor(server);
+  RequireApplied(*sink, FirstVersion());
+  const auto before = Table(server);
+
+  RequireApplied(*sink, Edit());
+  auto after = Table(server);
+  CHECK(Ids(*sink) == std::vector<std::string>{"r1", "r3", "r4", "s1"});
+  CHECK(after.at("r4")[1] == "Ask for a refund in the app.");
+  for (const std::string id : {"r1", "r3", "s1"}) CHECK(after.at(id) == before.at(id));
+
+  RequireApplied(*sink, {Delete("r1", kRefunds), Delete("r3", kRefunds), Delete("r4", kRefunds)});
+  after = Table(server);
+  REQUIRE(after.size() == 1);
+  CHECK(after.at("s1") == before.at("s1"));
+}
+
+TEST_CASE("postgres sink: a batch applied twice leaves the state of one", "[sink][postgres]") {
+  PostgresServer server;
+  auto sink = SinkFor(server);
+
+  RequireApplied(*sink, FirstVersion());
+  const auto once = Table(server);
+  RequireApplied(*sink, FirstVersion());
+  CHECK(Table(server) == once);
+
+  RequireApplied(*sink, Edit());
+  const auto edited = Table(server);
+  RequireApplied(*sink, Edit());
+  CHECK(Table(server) == edited);
+  CHECK(server.Query("SELECT count(*) FROM rag_chunks") == Rows{{"4"}});
+}
+
+TEST_CASE("postgres sink applies a batch as one transaction", "[sink][postgres]") {
+  PostgresServer server;
+  auto sink = SinkFor(server);
+  RequireApplied(*sink, FirstVersion());
+  server.Query(
+      "CREATE FUNCTION refuse_deletes() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE "
+      "EXCEPTION 'deletes refused for this test'; END $$; CREATE TRIGGER refuse BEFORE DELETE ON "
+      "rag_chunks FOR EACH ROW EXECUTE FUNCTION refuse_deletes()");
+
+  const SinkStatus refused = sink->Apply(Edit());
+  CHECK_FALSE(refused.ok);
+  CHECK_THAT(refused.error, Catch::Contains("deletes refused for this test"));
+  CHECK(server.Query("SELECT id FROM rag_chunks WHERE id = 'r4'").empty());  // rolled back
+
+  server.Query("DROP TRIGGER refuse ON rag_chunks");
+  RequireApplied(*sink, Edit());  // the same connection, usable again
+  CHECK(Ids(*sink) == std::vector<std::string>{"r1", "r3", "r4", "s1"});
+}
+
+TEST_CASE("postgres sink reports a stopped server, then delivers once it is back",
+          "[sink][postgres]") {
+  PostgresServer server;
+  const std::string password = "pw-that-must-not-leak";
+  auto sink = MakePostgresSink(
+      {.dsn = server.Dsn() + " password=" + password, .table = "rag_chunks", .dims = kDims});
+  RequireApplied(*sink, FirstVersion());
+
+  server.Stop();
+  const auto started = std::chrono::steady_clock::now();
+  const SinkStatus down = sink->Apply(Edit());
+  CHECK_FALSE(down.ok);
+  CHECK_THAT(down.error, Catch::StartsWith("postgres"));
+  CHECK_THAT(down.error, !Catch::Contains(password) && !Catch::Contains("user=freshd"));
+  const SinkStatus still_down = sink->Apply(Edit());
+  CHECK_FALSE(still_down.ok);
+  CHECK_THAT(still_down.error, Catch::Contains("Connection refused"));
+  CHECK_FALSE(sink->ListChunkIds().ok);
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(5));
+
+  server.Start();
+  RequireApplied(*sink, Edit());
+  CHECK(Ids(*sink) == std::vector<std::string>{"r1", "r3", "r4", "s1"});
+}
+
+TEST_CASE("postgres sink survives a server restart between batches", "[sink][postgres]") {
+  PostgresServer server;
+  auto sink = SinkFor(server);
+  RequireApplied(*sink, FirstVersion());
+  server.Stop();
+  server.Start();
+  // The sink's idle connection died with the server: it is replaced without failing a batch.
+  RequireApplied(*sink, Edit());
+  CHECK(Ids(*sink) == std::vector<std::string>{"r1", "r3", "r4", "s1"});
+}
+
+TEST_CASE("postgres sink creates its table once and keeps it", "[sink][postgres]") {
+  PostgresServer server;
+  auto sink = SinkFor(server);
+  CHECK(Ids(*sink).empty());  // the first connection creates the table
+  const std::string oid = TableOid(server);
+  RequireApplied(*sink, FirstVersion());
+
+  auto second = SinkFor(server);  // a new connection finds the table with its rows
+  RequireApplied(*second, Edit());
+  server.Stop();
+  server.Start();
+  RequireApplied(*sink, {Delete("s1", kShipping)});
+
+  CHECK(TableOid(server) == oid);
+  CHECK(server.Query("SELECT count(*) FROM pg_class WHERE relname = 'rag_chunks'") == Rows{{"1"}});
+  CHECK(Ids(*second) == std::vector<std::string>{"r1", "r3", "r4"});
+}
+
+TEST_CASE("postgres sink quotes its table name", "[sink][postgres]") {
+  PostgresServer server;
+  const std::string table = "Chunks; DROP TABLE x \"quoted\"";
+  auto sink = SinkFor(server, table);
+  RequireApplied(*sink, FirstVersion());
+  CHECK(server.Query("SELECT count(*) FROM \"Chunks; DROP TABLE x \"\"quoted\"\"\"") ==
+        Rows{{"4"}});
+  CHECK(Ids(*sink) == std::vector<std::string>{"r1", "r2", "r3", "s1"});
+}
+
+TEST_CASE("postgres sink never repeats a malformed DSN", "[sink][postgres]") {
+  auto sink = MakePostgresSink({.dsn = "host=127.0.0.1 password secret-word"});
+  const SinkStatus status = sink->Apply(FirstVersion());
+  CHECK_FALSE(status.ok);
+  CHECK_THAT(status.error, Catch::Contains("DSN") && !Catch::Contains("secret-word"));
+}
+
+}  // namespace
+}  // namespace freshd::rag
