@@ -3,8 +3,13 @@
 // honoured: HttpCall does not return the answer's headers.
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <iterator>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "rag/embedder.h"
 #include "rag/http_call.h"
@@ -39,6 +44,15 @@ std::string WithoutKey(std::string text, const std::string& key) {
     text.replace(at, key.size(), kMask);
     at += kMask.size();
   }
+  return text;
+}
+
+// Like HttpCallResult::Describe, but the key is masked before the body is shortened, so
+// that not even a part of it remains.
+std::string DescribeFailure(const HttpCallResult& answer, const std::string& key) {
+  if (!answer.transport_ok) return WithoutKey(answer.error, key);
+  std::string text = "HTTP " + std::to_string(answer.status);
+  if (!answer.body.empty()) text += ": " + WithoutKey(answer.body, key).substr(0, 200);
   return text;
 }
 
@@ -95,10 +109,10 @@ class OpenAiEmbedder final : public Embedder {
       }
       answer = HttpCall("POST", url_, body, headers_, options_.timeout);
       if (answer.Ok()) return ParseAnswer(answer.body, texts.size());
-      if (!IsWorthRetrying(answer)) return Failure(answer.Describe());
+      if (!IsWorthRetrying(answer)) return Failure(DescribeFailure(answer, options_.api_key));
     }
-    return Failure(answer.Describe() + " (after " + std::to_string(options_.max_attempts) +
-                   " attempts)");
+    return Failure(DescribeFailure(answer, options_.api_key) + " (after " +
+                   std::to_string(options_.max_attempts) + " attempts)");
   }
 
   std::string RequestBody(const std::vector<std::string>& texts) const {

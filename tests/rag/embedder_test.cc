@@ -300,6 +300,20 @@ TEST_CASE("openai: errors after retries do not carry the key either", "[embedder
   CHECK(result.error.find("sk-secret-123") == std::string::npos);
 }
 
+TEST_CASE("openai: a long error body loses no part of the key to shortening",
+          "[embedder][openai]") {
+  FaultServer server;
+  // The key straddles the 200 bytes of body an error message keeps.
+  server.Route("/v1/embeddings",
+               FaultServer::Plain().Status(403).Body(std::string(190, '.') + "sk-secret-123"));
+  OpenAiOptions options = OptionsFor(server);
+  options.api_key = "sk-secret-123";
+  const EmbedResult result = MakeOpenAiEmbedder(options)->Embed({"text 1"});
+  CHECK_FALSE(result.ok);
+  CHECK(result.error.find("HTTP 403") != std::string::npos);
+  CHECK(result.error.find("sk-sec") == std::string::npos);
+}
+
 TEST_CASE("openai: an answer with the wrong count of vectors is an error", "[embedder][openai]") {
   FaultServer server;
   server.Route("/v1/embeddings", FaultServer::Handler{[](const FaultServer::Request& request) {

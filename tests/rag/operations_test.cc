@@ -193,12 +193,14 @@ TEST_CASE("an edited paragraph upserts its chunk before deleting the old one", "
   CHECK(deletes.size() <= 2);
   REQUIRE(operations.size() == upserts.size() + deletes.size());
   for (std::size_t i = 0; i < upserts.size(); ++i) CHECK(operations[i].kind == Kind::kUpsert);
+  int upserts_with_the_edit = 0;
   for (const IndexOperation& operation : operations) {
-    if (operation.kind == Kind::kUpsert) {
-      CHECK(operation.text.find("five now says") != std::string::npos);
-      CHECK(operation.metadata.content_hash == "new-hash");
-    }
+    if (operation.kind != Kind::kUpsert) continue;
+    if (operation.text.find("five now says") != std::string::npos) ++upserts_with_the_edit;
+    CHECK(operation.metadata.content_hash == "new-hash");
+    CHECK(operation.detected_ms == 1000);
   }
+  CHECK(upserts_with_the_edit == 1);
   // What is left alone is exactly what both versions share.
   std::set<std::string> kept;
   for (const Chunk& chunk : before.chunks) kept.insert(chunk.id);
