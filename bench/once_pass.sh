@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 count=${1:-1000}
-freshd=build/daemon/freshd
+freshd=${FRESHD:-build/daemon/freshd}
 [ -x "$freshd" ] || { echo "build first: scripts/build.sh" >&2; exit 1; }
 command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (apt-get install time)" >&2; exit 1; }
 

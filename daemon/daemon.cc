@@ -189,8 +189,8 @@ void Daemon::Impl::BuildSchedule() {
     const config::Source* source = engine->FindSource(name);
     const SourceState* state = engine->State(name);
     std::optional<scheduler::TimePoint> last_check;
-    if (state->last_check_ms > 0) {
-      last_check = scheduler::TimePoint(std::chrono::milliseconds(state->last_check_ms));
+    if (state->last_run_ms > 0) {
+      last_check = scheduler::TimePoint(std::chrono::milliseconds(state->last_run_ms));
     }
     scheduler.Add(name, source->fetch.interval, last_check);
   }

@@ -77,6 +77,8 @@ watchers::SelectorSpec ToSelectorSpec(const config::Selector& select) {
   return spec;
 }
 
+std::string LastRunKey(const std::string& source) { return "runs/" + source; }
+
 // Counts present documents and changes of a source from the store.
 SourceState LoadState(const store::StateStore& store, const std::string& source) {
   SourceState state;
@@ -90,6 +92,9 @@ SourceState LoadState(const store::StateStore& store, const std::string& source)
     if (r.consecutive_errors > 0) ++state.documents_failing;
     return true;
   });
+  if (auto finished = store.GetValue(LastRunKey(source))) {
+    state.last_run_ms = std::strtoll(finished->c_str(), nullptr, 10);
+  }
   return state;
 }
 
@@ -167,7 +172,15 @@ void Engine::Impl::FinishRun(const RunPtr& run) {
     source.state.failing = failed;
     if (!failed) source.state.last_error.clear();
     source.state.last_check_ms = NowMs();
+    source.state.last_run_ms = source.state.last_check_ms;
     metrics.SetLastCheck(source.labels, static_cast<double>(source.state.last_check_ms) / 1000.0);
+    asio::post(workers, [self = shared_from_this(), key = LastRunKey(run->name),
+                         when = source.state.last_run_ms] {
+      std::string error;
+      if (!self->store.PutValue(key, std::to_string(when), &error)) {
+        spdlog::error("cannot store the time of a source's run: {}", error);
+      }
+    });
   }
   asio::post(io, [done = std::move(run->done), result = run->result] { done(result); });
 }

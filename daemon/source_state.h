@@ -16,6 +16,9 @@ struct SourceState {
   std::uint64_t errors = 0;
   std::int64_t last_check_ms = 0;
   std::int64_t last_change_ms = 0;
+  // When the source's last run over all its documents completed (kept in the store): the
+  // schedule resumes from it, so a run cut short by a crash is made again at start-up.
+  std::int64_t last_run_ms = 0;
   // Health of the source-level fetch (the page, the listing or the folder scan).
   bool failing = false;
   std::string last_error;               // "reason: message"

