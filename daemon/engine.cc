@@ -309,6 +309,7 @@ void Engine::Impl::MarkVanished(const RunPtr& run, std::unordered_set<std::strin
                                 std::function<void()> then) {
   OnWorker(
       [this, name = run->name, workload = run->source->config.workload,
+       guarded = run->source->config.kind != config::SourceKind::kHttp,
        max_drop = run->source->config.fetch.max_listing_drop, present = std::move(present)] {
         std::vector<store::DocumentKey> vanished;
         std::size_t stored = 0;
@@ -320,7 +321,9 @@ void Engine::Impl::MarkVanished(const RunPtr& run, std::unordered_set<std::strin
               return true;
             });
         Vanishing result;
-        if (!vanished.empty() && static_cast<double>(vanished.size()) > max_drop * stored) {
+        // A page source loses its old URL only by a reload: that is deliberate, not a glitch.
+        if (guarded && !vanished.empty() &&
+            static_cast<double>(vanished.size()) > max_drop * static_cast<double>(stored)) {
           result.refused = DescribeDrop(vanished.size(), stored, max_drop);
           return result;
         }

@@ -98,7 +98,7 @@ class PostgresSink : public Sink {
     const bool done =
         (rows.empty() || Execute("upsert", UpsertSql(), {DumpJson(rows)}, &error)) &&
         (deleted_ids.empty() || Execute("delete", DeleteSql(), {DumpJson(deleted_ids)}, &error)) &&
-        true;
+        Execute("commit", "COMMIT", {}, &error);
     if (!done) {
       Abandon();
       return {false, error};

@@ -137,12 +137,57 @@ TEST_CASE("a sitemap expands to its documents, filters them, and marks dropped o
 
   sitemap({"/policies/a.html", "/policies/c.html"});
   auto second = harness.Check("pages");
-  CHECK(second.changed == 1);  // b removed; a and c answer 304
-  CHECK(harness.State("pages").documents == 2);
-  auto removed = harness.store().Get({"pages", nginx.Url("/policies/b.html")});
-  REQUIRE(removed.has_value());
-  CHECK(removed->removed);
+  CHECK(second.changed == 0);  // b missing once: kept, in case the sitemap glitched
+  CHECK(harness.State("pages").documents == 3);
+  auto missing = harness.store().Get({"pages", nginx.Url("/policies/b.html")});
+  REQUIRE(missing.has_value());
+  CHECK_FALSE(missing->removed);
+  CHECK(missing->consecutive_misses == 1);
   CHECK(Checks(harness, "pages", "not_modified") == 2);
+
+  auto third = harness.Check("pages");
+  CHECK(third.changed == 1);  // missing twice in a row: removed
+  CHECK(harness.State("pages").documents == 2);
+  CHECK(harness.store().Get({"pages", nginx.Url("/policies/b.html")})->removed);
+}
+
+TEST_CASE("a sitemap that suddenly loses most of its documents removes none and fails") {
+  TempDir site;
+  Nginx nginx(site.path(), site.path() / "nginx-work");
+  auto sitemap = [&](const std::vector<std::string>& paths) {
+    std::string xml =
+        R"(<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">)";
+    for (const auto& path : paths) xml += "<url><loc>" + nginx.Url(path) + "</loc></url>";
+    WriteFile(site.path() / "sitemap.xml", xml + "</urlset>");
+  };
+  std::vector<std::string> all;
+  for (const char* name : {"a", "b", "c", "d"}) {
+    WriteFile(site.path() / (std::string(name) + ".html"), Page(name));
+    all.push_back("/" + std::string(name) + ".html");
+  }
+  sitemap(all);
+  EngineHarness harness(
+      Workload(Source("pages", "sitemap: { url: \"" + nginx.Url("/sitemap.xml") + "\" }")),
+      "defaults: { max_listing_drop: 0.5 }\n");
+  REQUIRE(harness.Check("pages").changed == 4);
+
+  sitemap({"/a.html"});  // three of four gone at once: a broken sitemap, most likely
+  for (int run = 0; run < 3; ++run) {
+    auto result = harness.Check("pages");
+    CHECK(result.failed);
+    CHECK(result.changed == 0);
+  }
+  CHECK(harness.State("pages").documents == 4);
+  CHECK(harness.State("pages").last_error.find("lost 3 of its 4 documents") !=
+        std::string::npos);
+  CHECK_FALSE(harness.store().Get({"pages", nginx.Url("/b.html")})->removed);
+  CHECK(harness.store().Get({"pages", nginx.Url("/b.html")})->consecutive_misses == 0);
+  CHECK(MetricValue(harness.MetricsText(), "freshd_source_errors_total",
+                    {"source=\"pages\"", "reason=\"parse\""}) == 3);
+
+  sitemap(all);  // fixed: the source recovers, nothing was lost
+  CHECK_FALSE(harness.Check("pages").failed);
+  CHECK(harness.State("pages").documents == 4);
 }
 
 TEST_CASE("a sitemap index and an Atom feed are followed to their documents") {
@@ -196,11 +241,14 @@ TEST_CASE("a directory: files created, edited, deleted; untouched files cost no 
   WriteFile(root.path() / "docs" / "new.md", "# New");
   std::filesystem::remove(root.path() / "docs" / "sub" / "b.md");
   auto third = harness.Check("handbook");
-  CHECK(third.changed == 3);
-  CHECK(harness.State("handbook").documents == 2);
+  CHECK(third.changed == 2);  // a changed, new.md new; b missing once
+  CHECK(harness.State("handbook").documents == 3);
   CHECK(Outcomes(harness, {"handbook", uri_a}) ==
         std::vector<CheckOutcome>{CheckOutcome::kNew, CheckOutcome::kNotModified,
                                   CheckOutcome::kChanged});
+  CHECK_FALSE(harness.store().Get({"handbook", uri_b})->removed);
+  CHECK(harness.Check("handbook").changed == 1);  // its second miss removes it
+  CHECK(harness.State("handbook").documents == 2);
   CHECK(harness.store().Get({"handbook", uri_b})->removed);
 }
 
@@ -267,6 +315,7 @@ TEST_CASE("a reload that moves a page's URL marks the old document removed") {
   REQUIRE(harness.Reconfigure(
               Workload(Source("page", "http: { url: \"" + nginx.Url("/new.html") + "\" }"))) == "");
   harness.Check("page");
+  harness.Check("page");  // the old URL's second miss
   CHECK(harness.State("page").documents == 1);
   CHECK(harness.store().Get({"page", nginx.Url("/old.html")})->removed);
   CHECK_FALSE(harness.store().Get({"page", nginx.Url("/new.html")})->removed);
