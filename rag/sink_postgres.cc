@@ -21,6 +21,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "rag/sink.h"
@@ -74,6 +75,18 @@ std::string Quoted(PGconn* connection, const std::string& identifier) {
   PQfreemem(quoted);
   return text;
 }
+
+// Defaults that the DSN may override (it is expanded after them): a dead server or a lock
+// held elsewhere fails a batch rather than blocking the delivery thread forever.
+constexpr std::pair<const char*, const char*> kConnectionDefaults[] = {
+    {"connect_timeout", "10"},
+    {"keepalives_idle", "30"},
+    {"keepalives_interval", "10"},
+    {"keepalives_count", "3"},
+    {"options", "-c statement_timeout=60s"},
+    {"client_encoding", "UTF8"},
+    {"application_name", "freshd"},
+};
 
 void IgnoreNotice(void*, const char*) {}  // "relation already exists, skipping", and such
 
@@ -216,11 +229,14 @@ class PostgresSink : public Sink {
       return false;
     }
     PQconninfoFree(parsed);
-    // Defaults that the DSN may override: it is expanded after them.
-    const char* keywords[] = {"connect_timeout", "client_encoding", "application_name", "dbname",
-                              nullptr};
-    const char* values[] = {"10", "UTF8", "freshd", options_.dsn.c_str(), nullptr};
-    Connection connection(PQconnectdbParams(keywords, values, /*expand_dbname=*/1));
+    std::vector<const char*> keywords, values;
+    for (const auto& [keyword, value] : kConnectionDefaults) {
+      keywords.push_back(keyword);
+      values.push_back(value);
+    }
+    keywords.insert(keywords.end(), {"dbname", nullptr});  // expanded: the whole DSN
+    values.insert(values.end(), {options_.dsn.c_str(), nullptr});
+    Connection connection(PQconnectdbParams(keywords.data(), values.data(), /*expand_dbname=*/1));
     if (PQstatus(connection.get()) != CONNECTION_OK) {
       *error = "postgres connect: " + Trimmed(PQerrorMessage(connection.get()));
       return false;

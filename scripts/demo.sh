@@ -3,6 +3,7 @@
 # 127.0.0.1:8731, edits its status page every 20 seconds, and runs
 # `freshd run -c examples/quickstart.yaml` in the foreground. Ctrl-C stops everything.
 # Watch the log, or in another terminal: `build/daemon/freshd status`,
+# `build/daemon/freshd search refund window`,
 # `curl -s 127.0.0.1:9711/metrics | grep freshd_source_checks_total`.
 set -euo pipefail
 cd "$(dirname "$0")/.."

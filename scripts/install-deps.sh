@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the Debian packages that build, run and test freshd. Idempotent; needs root
-# (or sudo). Packages already present are left alone.
+# Installs the Debian packages that build, run and test freshd, then the test servers that
+# Debian does not package (scripts/install-test-servers.sh). Idempotent; needs root (or sudo).
+# Packages already present are left alone.
 set -euo pipefail
 
 packages=(
@@ -10,6 +11,8 @@ packages=(
   libpq-dev libpcre2-dev zlib1g-dev libssl-dev
   # servers and tools the tests and the demo start on loopback
   nginx-light prometheus systemd time bc
+  # the RAG sink tests: a throwaway PostgreSQL cluster (Chroma comes from npm, below)
+  postgresql-15
   # the status page test loads the page in a headless browser; fonts to render its text
   chromium fonts-dejavu-core
 )
@@ -18,11 +21,14 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
-if [ ${#missing[@]} -eq 0 ]; then
-  exit 0
+# Node.js 20 and npm usually come with the machine (not from Debian, whose npm package would
+# pull Debian's older nodejs over them): Debian's only when there is no npm at all.
+command -v npm >/dev/null || missing+=(nodejs npm)
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  echo "installing: ${missing[*]}"
+  "${sudo_cmd[@]}" apt-get update -q
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
-sudo_cmd=()
-[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
-echo "installing: ${missing[*]}"
-"${sudo_cmd[@]}" apt-get update -q
-DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+"$(dirname "$0")/install-test-servers.sh"
