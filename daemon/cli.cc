@@ -197,6 +197,13 @@ int Status(const Arguments& arguments) {
     std::cerr << "freshd: " << error << "\n";
     return 1;
   }
+  if (auto index = GetJson(arguments.url + "/api/v1/index", &error)) {
+    std::cout << "rag store (" << Text((*index)["sink"]) << "): " << Text((*index)["state"])
+              << ", " << Text((*index)["chunks"]) << " chunks, "
+              << Text((*index)["pending_operations"]) << " operations pending";
+    if (!(*index)["last_error"].is_null()) std::cout << "; " << Text((*index)["last_error"]);
+    std::cout << "\n\n";
+  }
   std::cout << std::left << std::setw(22) << "WORKLOAD" << std::setw(22) << "SOURCE"
             << std::setw(10) << "KIND" << std::setw(8) << "STATE" << std::setw(10) << "DOCUMENTS"
             << std::setw(9) << "CHANGES" << std::setw(8) << "ERRORS" << std::setw(22)

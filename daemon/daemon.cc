@@ -515,6 +515,9 @@ void Daemon::Impl::Route(const HttpRequest& request, Respond respond) {
     return reply(http::status::ok, "application/json", ToText(WorkloadJson(name, found->second)));
   }
   if (path == "/api/v1/search" && get) return Search(request, std::move(respond), target);
+  if (path == "/api/v1/index" && get) {
+    return reply(http::status::ok, "application/json", ToText(rag->StateJson()));
+  }
   if (path == "/api/v1/reconcile" && request.method() == http::verb::post) {
     return Reconcile(request, std::move(respond));
   }

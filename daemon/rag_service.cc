@@ -88,8 +88,10 @@ RagService::RagService(const config::Config& config, store::StateStore& store,
   delivery_ = std::make_unique<rag::Delivery>(store, *sink_, *embedder_, *indexer_,
                                               std::move(now_ms), rag::DeliveryOptions{},
                                               MakeEvents(metrics));
-  metrics.SetIndexPending(sink_kind_, static_cast<double>(store.OutboxSize()));
-  metrics.SetIndexChunks(sink_kind_, static_cast<double>(delivery_->ChunksHeld()));
+  pending_ = store.OutboxSize();
+  chunks_ = delivery_->ChunksHeld();
+  metrics.SetIndexPending(sink_kind_, static_cast<double>(pending_));
+  metrics.SetIndexChunks(sink_kind_, static_cast<double>(chunks_));
 }
 
 RagService::~RagService() { Stop(); }
@@ -102,11 +104,17 @@ rag::DeliveryEvents RagService::MakeEvents(metrics::Metrics& metrics) {
     metrics.CountIndexOperations(sink, rag::ToString(kind), ok, count);
   };
   events.on_lag = [&metrics, sink](double seconds) { metrics.ObserveIndexLag(sink, seconds); };
-  events.on_totals = [&metrics, sink](std::uint64_t pending, std::uint64_t chunks) {
+  events.on_totals = [this, &metrics, sink](std::uint64_t pending, std::uint64_t chunks) {
+    pending_ = pending;
+    chunks_ = chunks;
     metrics.SetIndexPending(sink, static_cast<double>(pending));
     metrics.SetIndexChunks(sink, static_cast<double>(chunks));
   };
-  events.on_state = [sink](const std::string& error) {
+  events.on_state = [this, sink](const std::string& error) {
+    {
+      std::lock_guard lock(error_mutex_);
+      error_ = error;
+    }
     if (error.empty()) {
       spdlog::info("rag sink {}: delivering again", sink);
     } else {
@@ -127,6 +135,15 @@ rag::BatchResult RagService::DeliverAll() { return delivery_->DeliverAll(); }
 
 void RagService::Reconcile(rag::Delivery::ReconcileDone done) {
   delivery_->Reconcile(std::move(done));
+}
+
+nlohmann::json RagService::StateJson() const {
+  std::lock_guard lock(error_mutex_);
+  return {{"sink", sink_kind_},
+          {"state", error_.empty() ? "ok" : "failing"},
+          {"pending_operations", pending_.load()},
+          {"chunks", chunks_.load()},
+          {"last_error", error_.empty() ? nlohmann::json(nullptr) : nlohmann::json(error_)}};
 }
 
 std::vector<rag::SearchHit> RagService::Search(std::string_view query, std::size_t k) {

@@ -4,9 +4,12 @@
 // take effect at start-up (a reload that changes them says so in the log).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -45,8 +48,17 @@ class RagService {
   bool CanSearch() const { return embedded_ != nullptr; }
   std::vector<rag::SearchHit> Search(std::string_view query, std::size_t k);
 
+  // The sink's state for GET /api/v1/index and `freshd status`: kind, pending operations,
+  // chunks held, and the last delivery error while it fails. Any thread.
+  nlohmann::json StateJson() const;
+
  private:
   rag::DeliveryEvents MakeEvents(metrics::Metrics& metrics);
+
+  std::atomic<std::uint64_t> pending_{0};
+  std::atomic<std::uint64_t> chunks_{0};
+  mutable std::mutex error_mutex_;
+  std::string error_;  // "" while delivering
 
   std::string sink_kind_;
   std::unique_ptr<rag::Embedder> embedder_;        // for the delivery thread

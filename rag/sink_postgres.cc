@@ -196,6 +196,7 @@ class PostgresSink : public Sink {
   Result Run(std::string_view what, const std::string& sql,
              const std::vector<std::string>& parameters, std::string* error) {
     std::vector<const char*> values;
+    values.reserve(parameters.size());
     for (const std::string& parameter : parameters) values.push_back(parameter.c_str());
     Result result(PQexecParams(connection_.get(), sql.c_str(), static_cast<int>(values.size()),
                                nullptr, values.data(), nullptr, nullptr, 0));

@@ -7,6 +7,7 @@
 
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
 
@@ -113,8 +114,8 @@ std::vector<std::string> ExpectedIds(const fs::path& docs) {
   std::vector<std::string> ids;
   for (const auto& entry : fs::directory_iterator(docs)) {
     const std::string body = ReadFile(entry.path());
-    auto normalized = normalizer->Normalize(
-        body, watchers::DetectContentKind("", entry.path().string()), "", {});
+    auto normalized =
+        normalizer->Normalize(body, watchers::DetectContentKind("", entry.path().string()), "", {});
     REQUIRE(normalized.error == watchers::FetchError::kNone);
     const std::string uri = "file://" + entry.path().string();
     for (const auto& chunk :
@@ -191,6 +192,23 @@ void EditOneParagraphAndDeleteOneFile(const std::string& sink_name) {
     CHECK(Operations(freshd, sink_name, "upsert") ==
           static_cast<double>(expected.size() + added.size()));
     CHECK(Operations(freshd, sink_name, "delete") == static_cast<double>(removed.size()));
+    std::string status;
+    CHECK(RunCommand({FreshdBinary(), "status", "--url", freshd.base}, &status) == 0);
+    CHECK(status.find("rag store (" + sink_name + "): ok, " + std::to_string(edited.size()) +
+                      " chunks, 0 operations pending") != std::string::npos);
+    if (sink_name == "embedded") {  // "here's the source": the edited text, found, with its URI
+      std::string found;
+      CHECK(RunCommand({FreshdBinary(), "search", "reworded", "-k", "1", "--url", freshd.base},
+                       &found) == 0);
+      CHECK(found.find("doc3.md") != std::string::npos);
+      CHECK(found.find("(docs / handbook, fetched ") != std::string::npos);
+      const auto json =
+          nlohmann::json::parse(HttpGet(freshd.base + "/api/v1/search?q=reworded&k=3").body);
+      REQUIRE(json["results"].size() == 1);  // only the edited paragraph says "reworded"
+      CHECK(json["results"][0]["uri"].get<std::string>().ends_with("/docs/doc3.md"));
+      CHECK(json["results"][0]["text"].get<std::string>().find("was reworded") !=
+            std::string::npos);
+    }
 
     // A deleted file: its chunks go, after its second miss.
     fs::remove(docs / "doc5.md");
