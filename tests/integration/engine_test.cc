@@ -222,7 +222,7 @@ TEST_CASE("a sitemap index and an Atom feed are followed to their documents") {
   CHECK(harness.store().Get({"feed", nginx.Url("/two.html")}).has_value());
 }
 
-TEST_CASE("a directory: files created, edited, deleted; untouched files cost no read") {
+TEST_CASE("a directory: files created, edited, deleted: untouched files cost no read") {
   TempDir root;
   WriteFile(root.path() / "docs" / "a.md", "# A\n\nfirst");
   WriteFile(root.path() / "docs" / "sub" / "b.md", "# B");

@@ -216,7 +216,7 @@ TEST_CASE("a file name that is not UTF-8 does not bring the API down") {
   CHECK(daemon.Running());
 }
 
-TEST_CASE("SIGHUP and POST /-/reload apply a new file; an invalid one keeps the old") {
+TEST_CASE("SIGHUP and POST /-/reload apply a new file: an invalid one keeps the old") {
   TempDir dir;
   WriteFile(dir.path() / "docs" / "a.md", "# a");
   DaemonUnderTest freshd(dir, "1h", "", DirectorySource("first", dir / "docs"));

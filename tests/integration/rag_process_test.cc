@@ -250,13 +250,13 @@ void KillDuringDelivery(const std::string& sink_name) {
 
 }  // namespace
 
-TEST_CASE("embedded sink: an edit replaces exactly its chunks; a deleted file's chunks go") {
+TEST_CASE("embedded sink: an edit replaces exactly its chunks: a deleted file's chunks go") {
   EditOneParagraphAndDeleteOneFile("embedded");
 }
-TEST_CASE("postgres sink: an edit replaces exactly its chunks; a deleted file's chunks go") {
+TEST_CASE("postgres sink: an edit replaces exactly its chunks: a deleted file's chunks go") {
   EditOneParagraphAndDeleteOneFile("postgres");
 }
-TEST_CASE("chroma sink: an edit replaces exactly its chunks; a deleted file's chunks go") {
+TEST_CASE("chroma sink: an edit replaces exactly its chunks: a deleted file's chunks go") {
   EditOneParagraphAndDeleteOneFile("chroma");
 }
 

@@ -122,7 +122,7 @@ std::unique_ptr<Sink> WebhookTo(Receiver& receiver) {
   return MakeWebhookSink(options);
 }
 
-TEST_CASE("while the sink is down nothing is lost, nothing embedded twice; then all arrives") {
+TEST_CASE("while the sink is down nothing is lost, nothing embedded twice: then all arrives") {
   Harness h;
   Receiver receiver;
   auto sink = WebhookTo(receiver);

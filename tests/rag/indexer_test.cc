@@ -83,7 +83,7 @@ TEST_CASE("an edit of one paragraph queues its chunks' upserts before their dele
   CHECK(upserts + deletes < new_ids.size());  // the rest stay as they were
 }
 
-TEST_CASE("unchanged and not-modified checks queue nothing; a miss neither; a removal deletes") {
+TEST_CASE("unchanged and not-modified checks queue nothing: a miss neither, a removal deletes") {
   freshd::testing::TempDir dir;
   auto store = testing::OpenStore(dir);
   Indexer indexer(*store, {});

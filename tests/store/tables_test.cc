@@ -51,7 +51,7 @@ TEST_CASE("writes added to a check are stored with it, after the outcome is deci
   CHECK(store->OutboxSize() == 2);
 }
 
-TEST_CASE("the outbox keeps its order and its size across a reopen; removals acknowledge") {
+TEST_CASE("the outbox keeps its order and its size across a reopen: removals acknowledge") {
   freshd::testing::TempDir dir;
   {
     auto store = OpenStore(dir);
