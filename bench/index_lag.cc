@@ -33,16 +33,15 @@ namespace {
 using namespace freshd;
 using Clock = std::chrono::steady_clock;
 
-constexpr const char* kWords[] = {"leave",    "policy", "employee", "manager", "request",
-                                  "days",     "approval", "payroll", "holiday", "notice",
-                                  "travel",   "expense", "receipt",  "remote",  "office",
-                                  "contract", "benefit", "training", "review",  "salary"};
+constexpr const char* kWords[] = {"leave",    "policy",   "employee", "manager", "request",
+                                  "days",     "approval", "payroll",  "holiday", "notice",
+                                  "travel",   "expense",  "receipt",  "remote",  "office",
+                                  "contract", "benefit",  "training", "review",  "salary"};
 
 std::string Paragraph(int document, int index, int version) {
   std::string text = "Section " + std::to_string(index) + " (v" + std::to_string(version) + "):";
-  std::size_t state = std::hash<std::string>{}(std::to_string(document) + "/" +
-                                               std::to_string(index) + "/" +
-                                               std::to_string(version));
+  std::size_t state = std::hash<std::string>{}(
+      std::to_string(document) + "/" + std::to_string(index) + "/" + std::to_string(version));
   const std::size_t length = 300 + state % 300;
   while (text.size() < length) {
     state = state * 6364136223846793005ULL + 1442695040888963407ULL;
@@ -195,24 +194,24 @@ int main(int argc, char** argv) {
     const std::uint64_t embedded_before = embedder.embedded;
     const auto phase_start = Clock::now();
     for (int d = 0; d < documents; ++d) {
-      std::this_thread::sleep_until(phase_start + std::chrono::duration_cast<Clock::duration>(
-                                                      pace * static_cast<double>(d)));
+      std::this_thread::sleep_until(
+          phase_start + std::chrono::duration_cast<Clock::duration>(pace * static_cast<double>(d)));
       result.max_upserts = std::max(result.max_upserts, edit(d));
       delivery.Notify();
     }
     WaitUntilDelivered(*store);
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the last acknowledgement's report
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(50));  // the last acknowledgement's report
     result.seconds = std::chrono::duration<double>(Clock::now() - phase_start).count();
-    result.embedded_per_edit =
-        static_cast<double>(embedder.embedded - embedded_before) / documents;
+    result.embedded_per_edit = static_cast<double>(embedder.embedded - embedded_before) / documents;
     result.p50 = lags.Quantile(0.50);
     result.p99 = lags.Quantile(0.99);
     return result;
   };
   PhaseResult diff = edit_phase([&](int d) {
     const std::string before = Document(d, -1), after = Document(d, d % 20);
-    const std::string id = rag::DocumentChunksKey("bench", "https://example.com/doc/" +
-                                                               std::to_string(d));
+    const std::string id =
+        rag::DocumentChunksKey("bench", "https://example.com/doc/" + std::to_string(d));
     rag::DocumentChunks old_chunks{{}, rag::ChunkText(id, before, {})};
     rag::DocumentChunks new_chunks{{}, rag::ChunkText(id, after, {})};
     std::uint64_t upserts = 0;
@@ -226,8 +225,8 @@ int main(int argc, char** argv) {
   // Phase 2, the baseline: the whole document again under new ids, the old ids deleted.
   PhaseResult whole = edit_phase([&](int d) {
     const std::string after = Document(d, (d + 1) % 20);
-    const std::string id = rag::DocumentChunksKey("bench", "https://example.com/doc/" +
-                                                               std::to_string(d));
+    const std::string id =
+        rag::DocumentChunksKey("bench", "https://example.com/doc/" + std::to_string(d));
     store::WriteSet writes;
     std::uint64_t upserts = 0;
     const std::int64_t now = NowMs();
@@ -253,10 +252,11 @@ int main(int argc, char** argv) {
   delivery.Stop();
 
   auto report = [&](const char* name, const PhaseResult& r) {
-    std::printf("  %-26s chunks embedded per edit: mean %.2f, max %llu; lag p50 %.3f s, "
-                "p99 %.3f s; %d edits at %.0f/s done in %.1f s\n",
-                name, r.embedded_per_edit, static_cast<unsigned long long>(r.max_upserts), r.p50,
-                r.p99, documents, rate, r.seconds);
+    std::printf(
+        "  %-26s chunks embedded per edit: mean %.2f, max %llu; lag p50 %.3f s, "
+        "p99 %.3f s; %d edits at %.0f/s done in %.1f s\n",
+        name, r.embedded_per_edit, static_cast<unsigned long long>(r.max_upserts), r.p50, r.p99,
+        documents, rate, r.seconds);
   };
   report("freshd chunk diff:", diff);
   report("whole-document re-index:", whole);

@@ -183,8 +183,7 @@ void ReadWebhook(Reader& reader, const std::optional<Value>& value, Location kin
 void ReadRagStore(Reader& reader, const std::optional<Value>& value, RagStore* store) {
   const std::optional<Map> map = reader.ReadMap(value);
   if (!map) return;
-  reader.CheckKeys(*map, {"kind", "chroma", "postgres", "webhook", "reconcile_every"},
-                   "rag_store");
+  reader.CheckKeys(*map, {"kind", "chroma", "postgres", "webhook", "reconcile_every"}, "rag_store");
   Assign(reader.ReadDuration(map->Get("reconcile_every")), &store->reconcile_every);
   const std::optional<Value> kind = map->Get("kind");
   Assign(reader.ReadEnum<RagStore::Kind>(kind, {{"embedded", RagStore::Kind::kEmbedded},
@@ -242,8 +241,9 @@ void CheckEmbedderFitsStore(Reader& reader, const std::optional<Value>& rag_stor
     return;
   }
   const Location where = embedder ? embedder->where : rag_store ? rag_store->where : Location{};
-  reader.Error(where, "rag_store kind 'chroma' needs vectors: embedder kind 'none' sends none "
-                      "(use 'hashing' or 'openai')");
+  reader.Error(where,
+               "rag_store kind 'chroma' needs vectors: embedder kind 'none' sends none "
+               "(use 'hashing' or 'openai')");
 }
 
 void ReadAdvisor(Reader& reader, const std::optional<Value>& value, Advisor* advisor) {

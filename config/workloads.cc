@@ -284,11 +284,11 @@ std::optional<Source> ReadSource(Reader& reader, const Value& value, const Fetch
     reader.Error(misplaced->key_where,
                  "'host_concurrency' is allowed only in defaults, not in " + context);
   }
-  reader.CheckKeys(*map,
-                   {"name", "http", "sitemap", "feed", "directory", "select", "ignore", "interval",
-                    "timeout", "max_bytes", "user_agent", "headers", "host_concurrency",
-                    "max_listing_drop"},
-                   context);
+  reader.CheckKeys(
+      *map,
+      {"name", "http", "sitemap", "feed", "directory", "select", "ignore", "interval", "timeout",
+       "max_bytes", "user_agent", "headers", "host_concurrency", "max_listing_drop"},
+      context);
   ReadSourceKind(reader, *map, context, &source);
   ReadSelect(reader, map->Get("select"), &source.select);
   ReadIgnore(reader, map->Get("ignore"), &source.ignore);
@@ -374,11 +374,10 @@ std::optional<Workload> ReadWorkload(Reader& reader, const Value& value,
 void ReadDefaults(Reader& reader, const std::optional<Value>& value, FetchSettings* defaults) {
   const std::optional<Map> map = reader.ReadMap(value);
   if (!map) return;
-  reader.CheckKeys(
-      *map,
-      {"interval", "timeout", "max_bytes", "user_agent", "headers", "host_concurrency",
-       "max_listing_drop"},
-      "defaults");
+  reader.CheckKeys(*map,
+                   {"interval", "timeout", "max_bytes", "user_agent", "headers", "host_concurrency",
+                    "max_listing_drop"},
+                   "defaults");
   ReadFetchSettings(reader, *map, defaults);
   Assign(reader.ReadInt(map->Get("host_concurrency"), 1, 64), &defaults->host_concurrency);
 }

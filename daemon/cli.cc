@@ -198,9 +198,9 @@ int Status(const Arguments& arguments) {
     return 1;
   }
   if (auto index = GetJson(arguments.url + "/api/v1/index", &error)) {
-    std::cout << "rag store (" << Text((*index)["sink"]) << "): " << Text((*index)["state"])
-              << ", " << Text((*index)["chunks"]) << " chunks, "
-              << Text((*index)["pending_operations"]) << " operations pending";
+    std::cout << "rag store (" << Text((*index)["sink"]) << "): " << Text((*index)["state"]) << ", "
+              << Text((*index)["chunks"]) << " chunks, " << Text((*index)["pending_operations"])
+              << " operations pending";
     if (!(*index)["last_error"].is_null()) std::cout << "; " << Text((*index)["last_error"]);
     std::cout << "\n\n";
   }

@@ -149,6 +149,7 @@ struct Daemon::Impl {
   const scheduler::Clock& clock;
   asio::io_context io;
   asio::thread_pool workers;
+  asio::thread_pool search_workers{1};  // a slow query embedding never holds up the checks
   std::unique_ptr<store::StateStore> store;
   metrics::Metrics metrics;
   std::unique_ptr<RagService> rag;  // before the engine, which writes through its indexer
@@ -307,8 +308,10 @@ void Daemon::Impl::ReconcilePeriodically() {
 
 void Daemon::Impl::Search(const HttpRequest& request, Respond respond, std::string_view target) {
   if (!rag->CanSearch()) {
-    const std::string why = "search needs rag_store kind 'embedded'; this daemon sends its "
-                            "chunks to " + rag->sink_kind() + ": search there";
+    const std::string why =
+        "search needs rag_store kind 'embedded'; this daemon sends its "
+        "chunks to " +
+        rag->sink_kind() + ": search there";
     return respond(MakeReply(request, http::status::not_implemented, "application/json",
                              ToText({{"error", why}})));
   }
@@ -317,7 +320,7 @@ void Daemon::Impl::Search(const HttpRequest& request, Respond respond, std::stri
   if (auto text = QueryParameter(target, "k"); !text.empty()) {
     k = std::clamp<std::size_t>(std::strtoul(text.c_str(), nullptr, 10), 1, kMaxSearchResults);
   }
-  asio::post(workers, [this, request, respond, query = std::move(query), k] {
+  asio::post(search_workers, [this, request, respond, query = std::move(query), k] {
     std::string body = ToText(SearchJson(query, rag->Search(query, k)));
     asio::post(io, [request, respond, body = std::move(body)]() mutable {
       respond(MakeReply(request, http::status::ok, "application/json", std::move(body)));
@@ -405,9 +408,10 @@ void Daemon::Impl::ApplyReload(config::LoadResult loaded) {
     return failed(std::to_string(loaded.errors.size()) + " errors in " + config.file);
   }
   std::string error;
-  if (!engine->Configure(*loaded.config, &error, [this] {
+  if (!engine->Configure(*loaded.config, &error, [this, settings = *loaded.config] {
         BuildSchedule();
         ArmTimer();
+        asio::post(workers, [this, settings] { rag->SyncSources(settings, NowMs()); });
       })) {
     return failed(error);
   }
@@ -551,6 +555,9 @@ int Daemon::Run() {
   if (!impl.engine->Configure(impl.config, &error, [&impl] {
         impl.BuildSchedule();
         impl.ready = true;
+        asio::post(impl.workers, [&impl, settings = impl.config] {
+          impl.rag->SyncSources(settings, impl.NowMs());
+        });
         impl.ArmTimer();
         impl.AssessPeriodically(std::min<std::chrono::milliseconds>(
             kFirstAssessment, impl.config.advisor.assess_every));
@@ -590,6 +597,7 @@ int Daemon::Run() {
 
   impl.engine->Stop();
   impl.workers.join();
+  impl.search_workers.join();
   impl.rag->Stop();
   impl.store->SyncWal(&error);
   impl.engine.reset();

@@ -291,6 +291,8 @@ store::RecordResult Engine::Impl::RecordCheck(const store::DocumentKey& key,
 
 namespace {
 
+constexpr std::size_t kListingGuardMinimum = 4;
+
 struct Vanishing {
   std::vector<Recorded> recorded;
   std::string refused;  // why nothing was marked: the listing lost too much at once
@@ -322,7 +324,8 @@ void Engine::Impl::MarkVanished(const RunPtr& run, std::unordered_set<std::strin
             });
         Vanishing result;
         // A page source loses its old URL only by a reload: that is deliberate, not a glitch.
-        if (guarded && !vanished.empty() &&
+        // A listing of a few documents may well lose most of them for real.
+        if (guarded && stored >= kListingGuardMinimum && !vanished.empty() &&
             static_cast<double>(vanished.size()) > max_drop * static_cast<double>(stored)) {
           result.refused = DescribeDrop(vanished.size(), stored, max_drop);
           return result;

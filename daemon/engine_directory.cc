@@ -18,10 +18,10 @@ constexpr std::size_t kFilesPerBatch = 256;
 
 // Size and mtime unchanged since the last read: not modified, and not read again.
 store::Observation ObserveFile(const DirectoryWalk& walk, const watchers::FileEntry& file,
-                               const std::optional<store::DocumentRecord>& previous,
+                               const std::optional<store::DocumentRecord>& previous, bool indexed,
                                std::int64_t now_ms, std::string* text) {
   const std::string validator = FileValidator(file);
-  if (previous && !previous->removed && previous->etag == validator) {
+  if (previous && !previous->removed && previous->etag == validator && indexed) {
     store::Observation observation;
     observation.kind = store::Observation::Kind::kNotModified;
     observation.time_ms = now_ms;
@@ -81,7 +81,7 @@ void Engine::Impl::NextDirectoryBatch(const RunPtr& run, std::shared_ptr<Directo
           store::DocumentKey key{name, FileUri(walk->root, file.relative_path)};
           std::string text;
           store::Observation observation =
-              ObserveFile(*walk, file, store.Get(key), NowMs(), &text);
+              ObserveFile(*walk, file, store.Get(key), Indexed(key), NowMs(), &text);
           auto result = RecordCheck(key, workload, observation, text);
           recorded.push_back({std::move(key), std::move(result), std::move(observation), "", 0});
         }

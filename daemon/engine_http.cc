@@ -117,13 +117,16 @@ void Engine::Impl::PumpDocuments(const RunPtr& run) {
 // worker, account on the loop.
 void Engine::Impl::CheckHttpDocument(const RunPtr& run, const std::string& uri) {
   store::DocumentKey key{run->name, uri};
-  OnWorker([this, key] { return store.Get(key); },
-           [this, run, key](auto previous) {
+  OnWorker([this, key] { return std::make_pair(store.Get(key), Indexed(key)); },
+           [this, run, key](auto known) {
+             auto& [previous, indexed] = known;
              watchers::HttpRequest request = RequestFor(run->source->config, key.uri);
              std::vector<std::string> masks;
              if (previous && !previous->removed) {
-               request.if_none_match = previous->etag;
-               request.if_modified_since = previous->last_modified;
+               if (indexed) {
+                 request.if_none_match = previous->etag;
+                 request.if_modified_since = previous->last_modified;
+               }
                masks = std::move(previous->volatile_masks);
              }
              const std::string host = HostOf(key.uri);

@@ -59,6 +59,13 @@ struct Engine::Impl : std::enable_shared_from_this<Engine::Impl> {
 
   std::int64_t NowMs() const { return scheduler::ToUnixMillis(clock.Now()); }
 
+  // Whether the document needs no full fetch for the index: true without indexing, or once
+  // it has a chunk manifest. A document without one is fetched without validators, so
+  // that it gets indexed (indexing added to an existing store). On a worker.
+  bool Indexed(const store::DocumentKey& key) const {
+    return options.indexer == nullptr || options.indexer->HasManifest(key);
+  }
+
   // Records a check, with its index operations when indexing is on. On a worker.
   store::RecordResult RecordCheck(const store::DocumentKey& key, const std::string& workload,
                                   const store::Observation& observation, std::string_view text);

@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <optional>
+#include <set>
+
 namespace freshd::daemon {
 namespace {
 
@@ -19,7 +22,25 @@ std::string_view SinkKind(config::RagStore::Kind kind) {
   return "embedded";
 }
 
-std::unique_ptr<rag::Embedder> MakeEmbedder(const config::Embedder& settings) {
+constexpr char kEmbedderKey[] = "rag/embedder";
+constexpr char kSourcesKey[] = "rag/sources";
+
+// What makes two embedders' vectors comparable: never the API key.
+std::string EmbedderFingerprint(const config::Embedder& settings) {
+  switch (settings.kind) {
+    case config::Embedder::Kind::kNone:
+      return "none";
+    case config::Embedder::Kind::kHashing:
+      return "hashing/" + std::to_string(settings.dims);
+    case config::Embedder::Kind::kOpenAi:
+      return "openai/" + settings.base_url + "/" + settings.model;
+  }
+  return "";
+}
+
+// A search waits for its query's vector: one attempt with a short timeout, so that an
+// embedding API that is down slows searches a little, never for minutes.
+std::unique_ptr<rag::Embedder> MakeEmbedder(const config::Embedder& settings, bool for_queries) {
   switch (settings.kind) {
     case config::Embedder::Kind::kNone:
       return rag::MakeNoEmbedder();
@@ -30,6 +51,10 @@ std::unique_ptr<rag::Embedder> MakeEmbedder(const config::Embedder& settings) {
       options.base_url = settings.base_url;
       options.model = settings.model;
       options.api_key = settings.api_key;
+      if (for_queries) {
+        options.max_attempts = 1;
+        options.timeout = std::chrono::seconds(10);
+      }
       return rag::MakeOpenAiEmbedder(options);  // the model decides the vector size
     }
   }
@@ -72,9 +97,10 @@ std::unique_ptr<rag::Sink> MakeExternalSink(const config::Config& config) {
 
 RagService::RagService(const config::Config& config, store::StateStore& store,
                        metrics::Metrics& metrics, std::function<std::int64_t()> now_ms)
-    : sink_kind_(SinkKind(config.rag_store.kind)),
-      embedder_(MakeEmbedder(config.embedder)),
-      query_embedder_(MakeEmbedder(config.embedder)) {
+    : store_(store),
+      sink_kind_(SinkKind(config.rag_store.kind)),
+      embedder_(MakeEmbedder(config.embedder, /*for_queries=*/false)),
+      query_embedder_(MakeEmbedder(config.embedder, /*for_queries=*/true)) {
   if (config.rag_store.kind == config::RagStore::Kind::kEmbedded) {
     auto embedded = std::make_unique<rag::EmbeddedIndex>(store);
     embedded_ = embedded.get();
@@ -85,9 +111,11 @@ RagService::RagService(const config::Config& config, store::StateStore& store,
   indexer_ = std::make_unique<rag::Indexer>(
       store, rag::ChunkingOptions{config.chunking.max_chars, config.chunking.overlap_chars});
   metrics.AddSink(sink_kind_);
+  rag::DeliveryOptions options;
+  options.vector_namespace = EmbedderFingerprint(config.embedder);
+  ReembedIfEmbedderChanged(options.vector_namespace, now_ms());
   delivery_ = std::make_unique<rag::Delivery>(store, *sink_, *embedder_, *indexer_,
-                                              std::move(now_ms), rag::DeliveryOptions{},
-                                              MakeEvents(metrics));
+                                              std::move(now_ms), options, MakeEvents(metrics));
   pending_ = store.OutboxSize();
   chunks_ = delivery_->ChunksHeld();
   metrics.SetIndexPending(sink_kind_, static_cast<double>(pending_));
@@ -95,6 +123,41 @@ RagService::RagService(const config::Config& config, store::StateStore& store,
 }
 
 RagService::~RagService() { Stop(); }
+
+void RagService::ReembedIfEmbedderChanged(const std::string& fingerprint, std::int64_t now_ms) {
+  std::optional<std::string> before = store_.GetValue(kEmbedderKey);
+  std::string error;
+  if (before && *before != fingerprint) {
+    const std::uint64_t queued = indexer_->QueueReembedAll(now_ms, &error);
+    spdlog::warn(
+        "the embedder changed ({} -> {}): {} chunks queued to be embedded and sent "
+        "again{}",
+        *before, fingerprint, queued, error.empty() ? "" : "; " + error);
+  }
+  if (!before || *before != fingerprint) store_.PutValue(kEmbedderKey, fingerprint, &error);
+}
+
+void RagService::SyncSources(const config::Config& config, std::int64_t now_ms) {
+  std::set<std::string> now;
+  for (const auto& workload : config.workloads) {
+    for (const auto& source : workload.sources) now.insert(source.name);
+  }
+  std::string before = store_.GetValue(kSourcesKey).value_or("");
+  std::string error;
+  for (std::size_t start = 0; start < before.size();) {
+    const std::size_t end = std::min(before.find('\n', start), before.size());
+    const std::string name = before.substr(start, end - start);
+    start = end + 1;
+    if (name.empty() || now.contains(name)) continue;
+    const std::uint64_t deletes = indexer_->ForgetSource(name, now_ms, &error);
+    spdlog::info("source {} left the configuration: {} chunk deletes queued for the {} sink{}",
+                 name, deletes, sink_kind_, error.empty() ? "" : "; " + error);
+  }
+  std::string list;
+  for (const auto& name : now) list += name + "\n";
+  if (list != before) store_.PutValue(kSourcesKey, list, &error);
+  Notify();
+}
 
 rag::DeliveryEvents RagService::MakeEvents(metrics::Metrics& metrics) {
   rag::DeliveryEvents events;

@@ -37,6 +37,11 @@ class RagService {
   void Notify();  // a check queued operations
   void Stop();
 
+  // The configuration's sources: the chunks of sources that were configured before and
+  // are not any more (by a reload, or while freshd was stopped) are deleted from the sink.
+  // Blocks on the store: call it on a worker.
+  void SyncSources(const config::Config& config, std::int64_t now_ms);
+
   // Delivers everything pending now (the `once` command); not while started.
   rag::BatchResult DeliverAll();
 
@@ -60,6 +65,10 @@ class RagService {
   mutable std::mutex error_mutex_;
   std::string error_;  // "" while delivering
 
+  // The embedder changed since the last start: every chunk is sent again with new vectors.
+  void ReembedIfEmbedderChanged(const std::string& fingerprint, std::int64_t now_ms);
+
+  store::StateStore& store_;
   std::string sink_kind_;
   std::unique_ptr<rag::Embedder> embedder_;        // for the delivery thread
   std::unique_ptr<rag::Embedder> query_embedder_;  // for searches, on workers

@@ -82,8 +82,7 @@ Metrics::Metrics(std::string_view version)
       index_operations_(Build(prometheus::BuildCounter(), *registry_,
                               "freshd_index_operations_total",
                               "Index operations sent to the RAG sink, by operation and result.")),
-      index_pending_(Build(prometheus::BuildGauge(), *registry_,
-                           "freshd_index_pending_operations",
+      index_pending_(Build(prometheus::BuildGauge(), *registry_, "freshd_index_pending_operations",
                            "Index operations in the outbox, not yet acknowledged by the sink.")),
       index_lag_(Build(prometheus::BuildHistogram(), *registry_, "freshd_index_lag_seconds",
                        "Time from a change detected to the sink's acknowledgement of its "

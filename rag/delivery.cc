@@ -1,8 +1,12 @@
 #include "rag/delivery.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <cstring>
 #include <map>
+#include <optional>
+#include <unordered_set>
 #include <utility>
 
 namespace freshd::rag {
@@ -10,34 +14,81 @@ namespace {
 
 using store::Table;
 
+constexpr int kMostSetAsideInARow = 3;
+
 // One batch as the sink will see it, and the outbox entries it acknowledges.
 struct PreparedBatch {
   std::vector<SinkOperation> operations;  // upserts first
-  std::vector<std::uint64_t> sequences;   // every entry read, coalesced or not
+  std::vector<std::uint64_t> sequences;   // every entry read, coalesced, dropped or sent
   std::size_t upserts = 0;
 };
 
-PreparedBatch Coalesce(const std::vector<store::OutboxEntry>& entries) {
+std::string SequenceKey(std::uint64_t sequence) {
+  std::string key;
+  for (int shift = 56; shift >= 0; shift -= 8) key.push_back(static_cast<char>(sequence >> shift));
+  return key;
+}
+
+// The chunk ids of documents' manifests as they are now, read once per batch.
+class ManifestView {
+ public:
+  explicit ManifestView(const store::StateStore& store) : store_(store) {}
+
+  // Whether the document of `operation` holds its chunk now. Operations without a
+  // document (deletes queued by reconciliation) are taken as they are.
+  std::optional<bool> Holds(const IndexOperation& operation) {
+    if (operation.metadata.source.empty()) return std::nullopt;
+    const std::string key = DocumentChunksKey(operation.metadata.source, operation.metadata.uri);
+    auto found = ids_.find(key);
+    if (found == ids_.end()) found = ids_.emplace(key, Load(key)).first;
+    return found->second.contains(operation.chunk_id);
+  }
+
+ private:
+  std::unordered_set<std::string> Load(const std::string& key) const {
+    std::unordered_set<std::string> ids;
+    if (auto bytes = store_.Get(Table::kChunkManifests, key)) {
+      if (auto manifest = DecodeDocumentChunks(*bytes)) {
+        for (const Chunk& chunk : manifest->chunks) ids.insert(chunk.id);
+      }
+    }
+    return ids;
+  }
+
+  const store::StateStore& store_;
+  std::map<std::string, std::unordered_set<std::string>> ids_;
+};
+
+// Whether the operation still says what its document wants: an upsert of a chunk the
+// document still has, a delete of one it no longer has.
+bool StillWanted(const IndexOperation& operation, ManifestView& manifests) {
+  const std::optional<bool> holds = manifests.Holds(operation);
+  if (!holds) return true;
+  return operation.kind == IndexOperation::Kind::kUpsert ? *holds : !*holds;
+}
+
+PreparedBatch Prepare(const std::vector<store::OutboxEntry>& entries, ManifestView& manifests) {
   PreparedBatch batch;
   std::map<std::string, IndexOperation> last_by_chunk;  // the last operation on a chunk wins
   std::vector<std::string> order;
   for (const store::OutboxEntry& entry : entries) {
     batch.sequences.push_back(entry.sequence);
     std::optional<IndexOperation> operation = DecodeOperation(entry.operation);
-    if (!operation) continue;  // unreadable: dropped with the batch's acknowledgement
+    if (!operation) {
+      spdlog::error("index outbox entry {} cannot be decoded; dropped", entry.sequence);
+      continue;
+    }
     auto [it, inserted] = last_by_chunk.insert_or_assign(operation->chunk_id, *operation);
     if (inserted) order.push_back(operation->chunk_id);
   }
   for (IndexOperation::Kind kind : {IndexOperation::Kind::kUpsert, IndexOperation::Kind::kDelete}) {
     for (const std::string& id : order) {
       IndexOperation& operation = last_by_chunk.at(id);
-      if (operation.kind == kind) batch.operations.push_back({std::move(operation), {}});
+      if (operation.kind != kind || !StillWanted(operation, manifests)) continue;
+      batch.operations.push_back({std::move(operation), {}});
+      if (kind == IndexOperation::Kind::kUpsert) ++batch.upserts;
     }
   }
-  batch.upserts = static_cast<std::size_t>(std::count_if(
-      batch.operations.begin(), batch.operations.end(), [](const SinkOperation& operation) {
-        return operation.operation.kind == IndexOperation::Kind::kUpsert;
-      }));
   return batch;
 }
 
@@ -55,16 +106,17 @@ Vector DecodeVector(std::string_view bytes) {
 
 }  // namespace
 
-Delivery::Delivery(store::StateStore& store, Sink& sink, Embedder& embedder,
-                   const Indexer& indexer, std::function<std::int64_t()> now_ms,
-                   DeliveryOptions options, DeliveryEvents events)
+Delivery::Delivery(store::StateStore& store, Sink& sink, Embedder& embedder, const Indexer& indexer,
+                   std::function<std::int64_t()> now_ms, DeliveryOptions options,
+                   DeliveryEvents events)
     : store_(store),
       sink_(sink),
       embedder_(embedder),
       indexer_(indexer),
       now_ms_(std::move(now_ms)),
-      options_(options),
-      events_(std::move(events)) {
+      options_(std::move(options)),
+      events_(std::move(events)),
+      batch_limit_(std::max<std::size_t>(1, options_.batch_size)) {
   std::uint64_t held = 0;
   store_.Scan(Table::kSinkChunks, "", "", [&](std::string_view, std::string_view) {
     ++held;
@@ -83,12 +135,18 @@ void Delivery::Start() {
 }
 
 void Delivery::Stop() {
+  std::vector<ReconcileDone> unanswered;
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
   }
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
+  {
+    std::lock_guard lock(mutex_);
+    unanswered.swap(reconcile_requests_);
+  }
+  for (const ReconcileDone& done : unanswered) done(false, {}, "freshd is stopping");
 }
 
 void Delivery::Notify() {
@@ -124,19 +182,32 @@ void Delivery::RunReconcile(const ReconcileDone& done) {
   std::sort(held.ids.begin(), held.ids.end());
   std::string error;
   const bool ok = indexer_.PlanReconcile(held.ids, now_ms_(), &plan, &error);
-  chunks_held_ = held.ids.size();
+  if (ok) chunks_held_ = held.ids.size();
   ReportTotals();
   done(ok, plan, error);
 }
 
+std::string Delivery::VectorKey(const std::string& chunk_id) const {
+  return options_.vector_namespace + '\0' + chunk_id;
+}
+
 BatchResult Delivery::DeliverBatch() {
   BatchResult result;
-  std::vector<store::OutboxEntry> entries = store_.ReadOutbox(options_.batch_size);
+  retry_now_ = false;
+  std::vector<store::OutboxEntry> entries = store_.ReadOutbox(batch_limit_);
   if (entries.empty()) {
     result.ok = true;
     return result;
   }
-  PreparedBatch batch = Coalesce(entries);
+  ManifestView manifests(store_);
+  PreparedBatch batch = Prepare(entries, manifests);
+  const std::size_t deletes = batch.operations.size() - batch.upserts;
+  auto count_failure = [&] {
+    if (!events_.on_operations) return;
+    if (batch.upserts > 0)
+      events_.on_operations(IndexOperation::Kind::kUpsert, false, batch.upserts);
+    if (deletes > 0) events_.on_operations(IndexOperation::Kind::kDelete, false, deletes);
+  };
 
   // Vectors: kept ones first; only the others are embedded, and kept at once.
   if (embedder_.kind() != "none" && batch.upserts > 0) {
@@ -144,9 +215,7 @@ BatchResult Delivery::DeliverBatch() {
     std::vector<std::size_t> positions;
     for (std::size_t i = 0; i < batch.upserts; ++i) {
       SinkOperation& upsert = batch.operations[i];
-      auto kept = store_.Get(Table::kVectors, upsert.operation.chunk_id);
-      // A kept vector of another size was made by an embedder configured before.
-      if (kept && (embedder_.dims() == 0 || kept->size() == static_cast<std::size_t>(embedder_.dims()) * sizeof(float))) {
+      if (auto kept = store_.Get(Table::kVectors, VectorKey(upsert.operation.chunk_id))) {
         upsert.vector = DecodeVector(*kept);
       } else {
         texts.push_back(upsert.operation.text);
@@ -157,8 +226,11 @@ BatchResult Delivery::DeliverBatch() {
       EmbedResult embedded = embedder_.Embed(texts);
       if (!embedded.ok || embedded.vectors.size() != texts.size()) {
         result.error = "embedding failed: " + embedded.error;
-        if (events_.on_operations) {
-          events_.on_operations(IndexOperation::Kind::kUpsert, false, batch.upserts);
+        result.permanent = embedded.permanent;
+        count_failure();
+        Narrow(result, entries.size());
+        if (result.permanent && entries.size() == 1 && SetAside(entries[0], result.error)) {
+          result.delivered = 1;
         }
         return result;
       }
@@ -166,22 +238,22 @@ BatchResult Delivery::DeliverBatch() {
       for (std::size_t j = 0; j < positions.size(); ++j) {
         SinkOperation& upsert = batch.operations[positions[j]];
         upsert.vector = std::move(embedded.vectors[j]);
-        kept.Put(Table::kVectors, upsert.operation.chunk_id, EncodeVector(upsert.vector));
+        kept.Put(Table::kVectors, VectorKey(upsert.operation.chunk_id),
+                 EncodeVector(upsert.vector));
       }
       store_.Apply(kept, nullptr);  // a lost cache entry only costs a second embedding
     }
   }
 
-  const std::size_t deletes = batch.operations.size() - batch.upserts;
-  SinkStatus status{true, ""};
+  SinkStatus status{true, "", false};
   if (!batch.operations.empty()) status = sink_.Apply(batch.operations);
   if (!status.ok) {
     result.error = status.error;
-    if (events_.on_operations) {
-      if (batch.upserts > 0) {
-        events_.on_operations(IndexOperation::Kind::kUpsert, false, batch.upserts);
-      }
-      if (deletes > 0) events_.on_operations(IndexOperation::Kind::kDelete, false, deletes);
+    result.permanent = status.permanent;
+    count_failure();
+    Narrow(result, entries.size());
+    if (result.permanent && entries.size() == 1 && SetAside(entries[0], result.error)) {
+      result.delivered = 1;
     }
     return result;
   }
@@ -192,13 +264,13 @@ BatchResult Delivery::DeliverBatch() {
   for (std::uint64_t sequence : batch.sequences) acknowledged.RemoveFromOutbox(sequence);
   for (const SinkOperation& sent : batch.operations) {
     const std::string& id = sent.operation.chunk_id;
-    const bool was_held = store_.Get(Table::kSinkChunks, id).has_value();
+    const bool was_held = store_.Has(Table::kSinkChunks, id);
     if (sent.operation.kind == IndexOperation::Kind::kUpsert && !was_held) {
       acknowledged.Put(Table::kSinkChunks, id, "");
       ++held_change;
     }
     if (sent.operation.kind == IndexOperation::Kind::kDelete) {
-      acknowledged.Delete(Table::kVectors, id);
+      acknowledged.Delete(Table::kVectors, VectorKey(id));
       if (was_held) {
         acknowledged.Delete(Table::kSinkChunks, id);
         --held_change;
@@ -208,10 +280,14 @@ BatchResult Delivery::DeliverBatch() {
   if (!store_.Apply(acknowledged, &result.error)) return result;
   chunks_held_ = static_cast<std::uint64_t>(static_cast<std::int64_t>(chunks_held_) + held_change);
 
+  failures_in_a_row_ = 0;
+  set_aside_in_a_row_ = 0;
+  batch_limit_ = std::min(options_.batch_size, batch_limit_ * 2);  // widen again after narrowing
   result.ok = true;
   result.delivered = batch.sequences.size();
   if (events_.on_operations) {
-    if (batch.upserts > 0) events_.on_operations(IndexOperation::Kind::kUpsert, true, batch.upserts);
+    if (batch.upserts > 0)
+      events_.on_operations(IndexOperation::Kind::kUpsert, true, batch.upserts);
     if (deletes > 0) events_.on_operations(IndexOperation::Kind::kDelete, true, deletes);
   }
   if (events_.on_lag) {
@@ -223,18 +299,48 @@ BatchResult Delivery::DeliverBatch() {
   return result;
 }
 
+// After a failure the next batch is smaller: at once when the sink blamed the content,
+// after two failures in a row otherwise (a sink that is down fails whatever the size).
+void Delivery::Narrow(const BatchResult& failed, std::size_t attempted) {
+  ++failures_in_a_row_;
+  retry_now_ = failed.permanent && attempted > 1;
+  if (failed.permanent || failures_in_a_row_ >= 2) {
+    batch_limit_ = std::max<std::size_t>(1, std::min(batch_limit_, attempted) / 2);
+  }
+}
+
+// Moves an operation the sink refuses for good out of the outbox, where it would block
+// every operation behind it, into the dead letters (kept for a person to look at).
+bool Delivery::SetAside(const store::OutboxEntry& entry, const std::string& error) {
+  if (set_aside_in_a_row_ >= kMostSetAsideInARow) return false;
+  ++set_aside_in_a_row_;
+  store::WriteSet writes;
+  writes.RemoveFromOutbox(entry.sequence);
+  writes.Put(Table::kDeadLetters, SequenceKey(entry.sequence), error + '\0' + entry.operation);
+  if (!store_.Apply(writes, nullptr)) return false;
+  std::optional<IndexOperation> operation = DecodeOperation(entry.operation);
+  retry_now_ = true;
+  spdlog::error(
+      "rag sink {}: refused the {} of chunk {} ({}) for good: {}; set aside in the "
+      "dead letters, the rest goes on",
+      sink_.kind(), operation ? ToString(operation->kind) : "operation",
+      operation ? operation->chunk_id : "?", operation ? operation->metadata.uri : "", error);
+  failures_in_a_row_ = 0;
+  return true;
+}
+
 BatchResult Delivery::DeliverAll() {
   BatchResult total;
   total.ok = true;
   for (;;) {
     BatchResult batch = DeliverBatch();
     total.delivered += batch.delivered;
-    if (!batch.ok) {
+    if (!batch.ok && !retry_now_) {
       total.ok = false;
       total.error = batch.error;
       break;
     }
-    if (batch.delivered == 0) break;
+    if (batch.ok && batch.delivered == 0) break;
   }
   ReportTotals();
   return total;
@@ -264,16 +370,17 @@ void Delivery::Loop() {
     BatchResult batch = DeliverBatch();
     ReportTotals();
     std::chrono::milliseconds wait{0};
-    if (!batch.ok) {
+    if (!batch.ok && !retry_now_) {
       ReportState(batch.error);
       backoff = backoff.count() == 0 ? options_.first_backoff
                                      : std::min(backoff * 2, options_.max_backoff);
       wait = backoff;
-    } else {
+    } else if (batch.ok) {
       ReportState("");
       backoff = std::chrono::milliseconds{0};
       if (batch.delivered == 0) wait = options_.idle_poll;
     }
+    // A batch refused for its content is narrowed and retried at once.
     if (wait.count() == 0) continue;
     std::unique_lock lock(mutex_);
     // A notification cuts an idle wait short, never a backoff.

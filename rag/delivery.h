@@ -4,9 +4,19 @@
 // replays are harmless because every sink is idempotent.
 //
 // Per batch: operations on the same chunk are coalesced (the last one wins), upserts go
-// before deletes, vectors are looked up in Table::kVectors and only missing ones are
-// embedded (then kept, so a retry never embeds twice), and the acknowledgement removes the
+// before deletes, and each operation is checked against its document's manifest as it is
+// now: an upsert of a chunk the document no longer has, or a delete of one it has again,
+// is dropped (so that operations queued by reconciliation in between can never undo a
+// newer change). Vectors are looked up in Table::kVectors and only missing ones are
+// embedded (then kept, so a retry never embeds twice); the acknowledgement removes the
 // operations and updates the ledger of held chunks in one atomic write.
+//
+// A batch that keeps failing is narrowed (halved after each failure) down to one
+// operation; an operation the sink refuses for good (SinkStatus::permanent) is then moved
+// to Table::kDeadLetters, logged and counted, so that one poison chunk cannot stop the rest.
+// When three operations in a row are refused so, the sink refuses everything (a wrong key,
+// token or table: a configuration problem), and nothing more is set aside: the loop backs
+// off and retries until it is fixed.
 #pragma once
 
 #include <chrono>
@@ -26,6 +36,9 @@ namespace freshd::rag {
 
 struct DeliveryOptions {
   std::size_t batch_size = 256;  // outbox entries per batch
+  // Kept vectors are filed under this name (the embedder's kind, model and size), so that
+  // a vector of another embedder is never sent.
+  std::string vector_namespace = "default";
   std::chrono::milliseconds first_backoff{1000};
   std::chrono::milliseconds max_backoff{std::chrono::minutes(5)};
   std::chrono::milliseconds idle_poll{1000};  // re-reads the outbox at least this often
@@ -45,7 +58,8 @@ struct DeliveryEvents {
 struct BatchResult {
   bool ok = false;
   std::string error;
-  std::size_t delivered = 0;  // outbox entries removed
+  bool permanent = false;     // the sink or embedder refused the batch for its content
+  std::size_t delivered = 0;  // outbox entries removed (acknowledged, dropped or set aside)
 };
 
 class Delivery {
@@ -69,14 +83,17 @@ class Delivery {
   // Compares the sink's chunks with the manifests and queues the repairs. Runs on the
   // delivery thread when started (between batches), else here; `done` gets the plan or
   // the error.
-  using ReconcileDone = std::function<void(bool ok, const Indexer::ReconcilePlan& plan,
-                                           const std::string& error)>;
+  using ReconcileDone =
+      std::function<void(bool ok, const Indexer::ReconcilePlan& plan, const std::string& error)>;
   void Reconcile(ReconcileDone done);
 
   std::uint64_t ChunksHeld() const;
 
  private:
   void Loop();
+  void Narrow(const BatchResult& failed, std::size_t attempted);
+  bool SetAside(const store::OutboxEntry& entry, const std::string& error);
+  std::string VectorKey(const std::string& chunk_id) const;
   void RunReconcile(const ReconcileDone& done);
   void ReportTotals();
   void ReportState(const std::string& error);
@@ -90,7 +107,12 @@ class Delivery {
   DeliveryEvents events_;
 
   std::atomic<std::uint64_t> chunks_held_{0};
-  std::string last_error_;  // delivery thread only
+  std::string last_error_;   // delivery thread only
+  std::size_t batch_limit_;  // narrowed while batches fail; delivery thread only
+  int failures_in_a_row_ = 0;
+  bool retry_now_ = false;
+  int set_aside_in_a_row_ = 0;  // with no delivery between: the sink refuses everything  // the
+                                // last batch was refused for its content, and narrowed or set aside
 
   std::mutex mutex_;
   std::condition_variable wake_;

@@ -19,6 +19,7 @@ using Vector = std::vector<float>;
 struct EmbedResult {
   bool ok = false;
   std::string error;            // why not ok: never contains the API key
+  bool permanent = false;       // the API refused these texts (a 4xx other than 408/429)
   std::vector<Vector> vectors;  // with ok: one per text, in order, each of dims() values
 };
 
@@ -36,9 +37,9 @@ std::unique_ptr<Embedder> MakeHashingEmbedder(int dims);
 struct OpenAiOptions {
   std::string base_url = "https://api.openai.com/v1";  // POST {base_url}/embeddings
   std::string model;
-  std::string api_key;  // sent as "Authorization: Bearer"; empty: no header
-  int dims = 0;         // when > 0, sent as "dimensions" and every answer checked against it
-  int batch_size = 64;  // texts per request
+  std::string api_key;   // sent as "Authorization: Bearer"; empty: no header
+  int dims = 0;          // when > 0, sent as "dimensions" and every answer checked against it
+  int batch_size = 64;   // texts per request
   int max_attempts = 4;  // per batch, on connection errors, 429 and 5xx
   std::chrono::milliseconds first_backoff{500};  // doubled after each failed attempt
   std::chrono::milliseconds timeout{60000};      // per request

@@ -1,6 +1,10 @@
 // The OpenAI-compatible embedder: POST {base_url}/embeddings, one request per batch, each
 // retried on connection errors, 429 and 5xx with a doubling backoff. Retry-After is not
 // honoured: HttpCall does not return the answer's headers.
+//
+// A failure is permanent (EmbedResult::permanent) when the API refused the texts: a 4xx other
+// than 408 and 429 (400 for an input too long, 401 for a bad key). Connection errors, 5xx and
+// malformed answers are not.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -25,15 +29,23 @@ constexpr std::chrono::milliseconds kLongestBackoff{60000};
 struct BatchResult {
   bool ok = false;
   std::string error;
+  bool permanent = false;  // as EmbedResult::permanent
   std::vector<Vector> vectors;
 };
 
-BatchResult Failure(std::string error) {
-  return {.ok = false, .error = std::move(error), .vectors = {}};
+BatchResult Failure(std::string error, bool permanent = false) {
+  return {.ok = false, .error = std::move(error), .permanent = permanent, .vectors = {}};
 }
 
 bool IsWorthRetrying(const HttpCallResult& answer) {
   return !answer.transport_ok || answer.status == 429 || answer.status >= 500;
+}
+
+// The API refused the request for what it holds, and would refuse it again: a 4xx, except
+// 408 (the request timed out) and 429 (rate limited), which another try may pass.
+bool IsRefusal(const HttpCallResult& answer) {
+  return answer.transport_ok && answer.status >= 400 && answer.status < 500 &&
+         answer.status != 408 && answer.status != 429;
 }
 
 // Servers sometimes echo the credentials they refuse; an error must never carry them.
@@ -88,6 +100,7 @@ class OpenAiEmbedder final : public Embedder {
         result.error = WithoutKey("embeddings of texts " + std::to_string(first) + " to " +
                                       std::to_string(last - 1) + ": " + batch.error,
                                   options_.api_key);
+        result.permanent = batch.permanent;
         result.vectors.clear();
         return result;
       }
@@ -109,7 +122,9 @@ class OpenAiEmbedder final : public Embedder {
       }
       answer = HttpCall("POST", url_, body, headers_, options_.timeout);
       if (answer.Ok()) return ParseAnswer(answer.body, texts.size());
-      if (!IsWorthRetrying(answer)) return Failure(DescribeFailure(answer, options_.api_key));
+      if (!IsWorthRetrying(answer)) {
+        return Failure(DescribeFailure(answer, options_.api_key), IsRefusal(answer));
+      }
     }
     return Failure(DescribeFailure(answer, options_.api_key) + " (after " +
                    std::to_string(options_.max_attempts) + " attempts)");
@@ -122,7 +137,11 @@ class OpenAiEmbedder final : public Embedder {
   }
 
   // data[i].embedding, placed by data[i].index; every text gets exactly one vector, all of
-  // the same length (options_.dims when set, else the length first seen).
+  // the same length (options_.dims when set, else the length first seen). A malformed answer
+  // (not JSON, a wrong count of vectors or of dimensions) is never permanent: it may come
+  // from a proxy or gateway in trouble rather than from the texts, so the batch is worth
+  // sending again; a model that really answers other dims keeps failing without isolating
+  // texts that are not to blame.
   BatchResult ParseAnswer(const std::string& body, std::size_t count) {
     const json answer = json::parse(body, nullptr, /*allow_exceptions=*/false);
     if (answer.is_discarded() || !answer.is_object() || !answer.contains("data") ||
@@ -152,7 +171,7 @@ class OpenAiEmbedder final : public Embedder {
       }
       vectors[index] = std::move(*vector);
     }
-    return {.ok = true, .error = {}, .vectors = std::move(vectors)};
+    return {.ok = true, .error = {}, .permanent = false, .vectors = std::move(vectors)};
   }
 
   static std::optional<Vector> ToVector(const json& embedding) {

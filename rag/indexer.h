@@ -31,6 +31,19 @@ class Indexer {
   store::StateStore::AlsoWrite ForCheck(const store::DocumentKey& key, const std::string& workload,
                                         std::string_view text) const;
 
+  // Whether the document has a manifest: one without (indexing added to an existing
+  // store, or a manifest lost) must be fetched in full, not with validators.
+  bool HasManifest(const store::DocumentKey& key) const;
+
+  // A source left the configuration: deletes of all its chunks are queued and its
+  // manifests dropped (its check records stay). Returns the deletes queued.
+  std::uint64_t ForgetSource(std::string_view source, std::int64_t now_ms,
+                             std::string* error) const;
+
+  // The embedder changed: an upsert of every chunk is queued, so that the sink gets
+  // vectors of the new embedder. Returns the upserts queued.
+  std::uint64_t QueueReembedAll(std::int64_t now_ms, std::string* error) const;
+
   struct ReconcilePlan {
     std::uint64_t desired = 0;  // chunks the manifests say the sink should hold
     std::uint64_t held = 0;     // chunks the sink holds
@@ -39,7 +52,9 @@ class Indexer {
   };
   // Queues, in the outbox, the operations that make a sink holding `held_ids` (sorted)
   // hold exactly what the manifests say, and makes the ledger of held chunks
-  // (Table::kSinkChunks) equal to `held_ids`. Holds every desired id in memory once.
+  // (Table::kSinkChunks) equal to `held_ids`. Refuses while operations are pending (the sink
+  // is behind by design then), and queues no delete when a manifest cannot be read. Holds
+  // every desired id in memory once; writes in pages.
   bool PlanReconcile(const std::vector<std::string>& held_ids, std::int64_t now_ms,
                      ReconcilePlan* plan, std::string* error) const;
 

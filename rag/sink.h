@@ -25,6 +25,9 @@ struct SinkOperation {
 struct SinkStatus {
   bool ok = false;
   std::string error;  // why not: a line for the log, without secrets
+  // The sink refused the batch for what it holds (a 4xx other than 408/429, a constraint
+  // or data error), not for being unreachable or busy: sending it again cannot succeed.
+  bool permanent = false;
 };
 
 struct ChunkIdList {

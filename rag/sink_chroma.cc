@@ -5,6 +5,12 @@
 //   POST {db}/collections/{id}/get           {"include": [], "limit", "offset"} -> {"ids"}
 // where {db} is /api/v2/tenants/{tenant}/databases/{database}. Record calls take the
 // collection's id, not its name; an unknown id answers 404.
+//
+// A failure is permanent (SinkStatus::permanent) when Chroma refused the records themselves:
+// a 4xx to an upsert or delete (400 for a vector of the wrong size, 422 for a malformed
+// record), except 404 (the collection is gone: looked up again), 408 and 429; or an upsert
+// without a vector, refused before sending. Finding the collection is not about the batch,
+// so its failures never are.
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
@@ -55,6 +61,7 @@ struct Reply {
   long status = 0;  // the HTTP status, 0 without an answer
   std::string error;
   json body;
+  bool permanent = false;  // the records were refused for what they hold
 };
 
 // object[key], or null when `object` is not an object or lacks the key (never throws).
@@ -63,6 +70,13 @@ const json& Field(const json& object, const char* key) {
   if (!object.is_object()) return kNull;
   const auto found = object.find(key);
   return found == object.end() ? kNull : *found;
+}
+
+// A 4xx to a record call, other than 404 (the collection is gone), 408 (a timeout) and
+// 429 (busy): sending the same records again gets the same answer. 5xx, 3xx and transport
+// errors (status 0) are the server's trouble.
+bool RefusesRecords(long status) {
+  return status >= 400 && status < 500 && status != 404 && status != 408 && status != 429;
 }
 
 using Operations = std::span<const SinkOperation* const>;
@@ -93,8 +107,10 @@ json DeleteRequest(Operations deletes) {
 SinkStatus CheckVectors(Operations upserts) {
   for (const SinkOperation* upsert : upserts) {
     if (upsert->vector.empty()) {
-      return {false, "chroma: upsert of chunk " + upsert->operation.chunk_id +
-                         " has no vector; the chroma sink needs an embedder (not `none`)"};
+      return {false,
+              "chroma: upsert of chunk " + upsert->operation.chunk_id +
+                  " has no vector; the chroma sink needs an embedder (not `none`)",
+              /*permanent=*/true};
     }
   }
   return {true, ""};
@@ -146,7 +162,7 @@ class ChromaSink : public Sink {
       const Operations piece =
           operations.subspan(begin, std::min(kRecordsPerRequest, operations.size() - begin));
       if (Reply reply = PostToCollection(action, make_request(piece)); !reply.ok) {
-        return {false, reply.error};
+        return {false, reply.error, reply.permanent};
       }
     }
     return {true, ""};
@@ -163,6 +179,7 @@ class ChromaSink : public Sink {
       Reply reply =
           Post(action, database_url_ + "/collections/" + collection_id_ + "/" + std::string(action),
                body);
+      if (!reply.ok) reply.permanent = RefusesRecords(reply.status);
       if (reply.ok || reply.status != 404 || attempt == 1) return reply;
       collection_id_.clear();
     }

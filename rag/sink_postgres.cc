@@ -15,6 +15,10 @@
 // A batch is one transaction: the upserts as one INSERT ... ON CONFLICT over
 // json_to_recordset (one parameter, however many rows), then one DELETE. The DSN may hold a
 // password: it never appears in an error.
+//
+// A failed batch is permanent (SinkStatus::permanent) when one of its statements failed with
+// an SQLSTATE for which sending it again cannot succeed (see RefusesBatch); connecting, BEGIN
+// and making the schema are not about the batch, so their failures never are.
 #include <libpq-fe.h>
 
 #include <charconv>
@@ -88,6 +92,24 @@ constexpr std::pair<const char*, const char*> kConnectionDefaults[] = {
     {"application_name", "freshd"},
 };
 
+// SQLSTATE classes for which the same batch would fail again however often it is sent:
+//   22 data exception (a value the column type refuses, a vector of the wrong size)
+//   23 integrity constraint violation (a check, a not-null, a trigger raising check_violation)
+//   42 syntax error or access rule violation (a table of another definition, no privilege)
+//   54 program limit exceeded (a batch too large for one statement)
+// Anything else is worth sending again: no SQLSTATE (the connection broke), 08 connection
+// exception, 40 serialization failure or deadlock, 53 insufficient resources, 57 operator
+// intervention (statement timeout, admin shutdown), and classes not named here.
+// Except 42P01: the table was dropped behind our back, and a new connection creates it again.
+constexpr std::string_view kUndefinedTable = "42P01";
+
+bool RefusesBatch(std::string_view sqlstate) {
+  if (sqlstate.size() != 5 || sqlstate == kUndefinedTable) return false;
+  const std::string_view sqlstate_class = sqlstate.substr(0, 2);
+  return sqlstate_class == "22" || sqlstate_class == "23" || sqlstate_class == "42" ||
+         sqlstate_class == "54";
+}
+
 void IgnoreNotice(void*, const char*) {}  // "relation already exists, skipping", and such
 
 class PostgresSink : public Sink {
@@ -113,8 +135,10 @@ class PostgresSink : public Sink {
         (deleted_ids.empty() || Execute("delete", DeleteSql(), {DumpJson(deleted_ids)}, &error)) &&
         Execute("commit", "COMMIT", {}, &error);
     if (!done) {
+      const std::string sqlstate = failed_sqlstate_;  // before ROLLBACK replaces it
       Abandon();
-      return {false, error};
+      if (sqlstate == kUndefinedTable) connection_.reset();  // the next batch makes the table
+      return {false, error, RefusesBatch(sqlstate)};
     }
     return {true, ""};
   }
@@ -192,7 +216,8 @@ class PostgresSink : public Sink {
     return static_cast<bool>(Run(what, sql, parameters, error));
   }
 
-  // Runs one statement with text parameters on the open connection.
+  // Runs one statement with text parameters on the open connection. When it fails,
+  // failed_sqlstate_ holds the server's SQLSTATE ("" without one, as for a broken connection).
   Result Run(std::string_view what, const std::string& sql,
              const std::vector<std::string>& parameters, std::string* error) {
     std::vector<const char*> values;
@@ -202,6 +227,8 @@ class PostgresSink : public Sink {
                                nullptr, values.data(), nullptr, nullptr, 0));
     const ExecStatusType status = PQresultStatus(result.get());
     if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return result;
+    const char* sqlstate = result ? PQresultErrorField(result.get(), PG_DIAG_SQLSTATE) : nullptr;
+    failed_sqlstate_ = sqlstate == nullptr ? "" : sqlstate;
     *error =
         "postgres " + std::string(what) + ": " +
         Trimmed(result ? PQresultErrorMessage(result.get()) : PQerrorMessage(connection_.get()));
@@ -307,6 +334,7 @@ class PostgresSink : public Sink {
   Connection connection_;
   std::string table_;  // quoted, once connected
   bool has_embedding_column_ = false;
+  std::string failed_sqlstate_;  // of the statement that failed last
 };
 
 }  // namespace

@@ -5,7 +5,8 @@
 //     {"op": "delete", "id", "source", "uri"}]}
 // in the batch's order (upserts first). Any 2xx acknowledges the whole batch; anything else
 // is an error, and the batch is sent again later, so a receiver must treat events as
-// idempotent (an upsert replaces, a delete of an unknown id is no error).
+// idempotent (an upsert replaces, a delete of an unknown id is no error). A 4xx other than
+// 408 and 429 is permanent: the receiver refused what the batch holds.
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -47,6 +48,14 @@ std::string Redacted(std::string text, const HttpHeaders& headers) {
   return text;
 }
 
+// A 4xx is the receiver refusing the batch itself, which sending it again cannot change;
+// except 408 (it timed out reading) and 429 (slow down), which are about when, not what.
+// Transport errors, 3xx and 5xx are the receiver's trouble, not the batch's.
+bool IsPermanent(const HttpCallResult& result) {
+  return result.transport_ok && result.status >= 400 && result.status < 500 &&
+         result.status != 408 && result.status != 429;
+}
+
 class WebhookSink : public Sink {
  public:
   explicit WebhookSink(WebhookOptions options) : options_(std::move(options)) {}
@@ -60,7 +69,8 @@ class WebhookSink : public Sink {
     const HttpCallResult result = HttpCall("POST", options_.url, DumpJson({{"events", events}}),
                                            options_.headers, options_.timeout);
     if (result.Ok()) return {true, ""};
-    return {false, "webhook: " + Redacted(result.Describe(), options_.headers)};
+    return {false, "webhook: " + Redacted(result.Describe(), options_.headers),
+            IsPermanent(result)};
   }
 
   ChunkIdList ListChunkIds() override { return {false, "webhook sinks cannot be listed", {}}; }

@@ -27,9 +27,9 @@ constexpr char kSchemaKey[] = "schema_version";
 constexpr char kDocumentsFamily[] = "documents";
 constexpr char kHistoryFamily[] = "history";
 // The tables' families, in the order of the Table enum.
-constexpr std::array<const char*, 6> kTableFamilies = {"rag_manifests", "rag_outbox",
-                                                       "rag_vectors",   "rag_sink_chunks",
-                                                       "search_chunks", "search_terms"};
+constexpr std::array<const char*, 7> kTableFamilies = {
+    "rag_manifests", "rag_outbox",   "rag_vectors",     "rag_sink_chunks",
+    "search_chunks", "search_terms", "rag_dead_letters"};
 constexpr int kRecordVersion = 1;  // the "v" field of every encoded value
 constexpr std::size_t kLockStripes = 64;
 
@@ -504,7 +504,8 @@ struct StateStore::Impl {
   rocksdb::ColumnFamilyHandle* history = nullptr;
   std::array<rocksdb::ColumnFamilyHandle*, kTableFamilies.size()> tables{};
   std::atomic<std::uint64_t> next_outbox_sequence{1};
-  std::atomic<std::uint64_t> outbox_size{0};
+  // Signed: a delivery may remove entries before the appender has counted them.
+  std::atomic<std::int64_t> outbox_size{0};
   // Serializes read-modify-write of one document between Record and PruneHistory.
   mutable std::array<std::mutex, kLockStripes> stripes;
 
@@ -755,7 +756,7 @@ void StateStore::Impl::LoadOutboxBounds() {
       db->NewIterator(rocksdb::ReadOptions(), Family(Table::kOutbox)));
   std::uint64_t size = 0;
   for (it->SeekToFirst(); it->Valid(); it->Next()) ++size;
-  outbox_size = size;
+  outbox_size = static_cast<std::int64_t>(size);
   it->SeekToLast();
   if (it->Valid()) next_outbox_sequence = HistorySeq(it->key()) + 1;
 }
@@ -964,7 +965,15 @@ std::vector<OutboxEntry> StateStore::ReadOutbox(std::size_t limit) const {
   return entries;
 }
 
-std::uint64_t StateStore::OutboxSize() const { return impl_->outbox_size; }
+std::uint64_t StateStore::OutboxSize() const {
+  return static_cast<std::uint64_t>(std::max<std::int64_t>(0, impl_->outbox_size));
+}
+
+bool StateStore::Has(Table table, std::string_view key) const {
+  rocksdb::PinnableSlice value;
+  return impl_->db->Get(rocksdb::ReadOptions(), impl_->Family(table), rocksdb::Slice(key), &value)
+      .ok();
+}
 
 void WriteSet::Put(Table table, std::string key, std::string value) {
   writes_.push_back({Write::Kind::kPut, table, std::move(key), std::move(value)});

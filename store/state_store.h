@@ -86,6 +86,7 @@ enum class Table : std::uint8_t {
   kSinkChunks,      // chunk id -> document: what freshd believes the sink holds
   kSearchChunks,    // embedded sink: chunk id -> chunk with metadata and vector
   kSearchTerms,     // embedded sink: term and chunk id -> term frequency
+  kDeadLetters,     // sequence -> an operation the sink refused for good, with why
 };
 
 // Writes to the tables, collected, then applied in one atomic WriteBatch: alone with
@@ -99,6 +100,7 @@ class WriteSet {
   // Removes an acknowledged operation.
   void RemoveFromOutbox(std::uint64_t sequence);
   bool empty() const { return writes_.empty(); }
+  std::size_t size() const { return writes_.size(); }
 
  private:
   friend class StateStore;
@@ -168,6 +170,8 @@ class StateStore {
   bool Apply(WriteSet& writes, std::string* error);
 
   std::optional<std::string> Get(Table table, std::string_view key) const;
+  // Whether the key is there, without copying its value.
+  bool Has(Table table, std::string_view key) const;
 
   // Visits the table's entries whose key starts with `prefix`, in key order, from the first
   // key after `after` (all when empty), until `visit` returns false.

@@ -222,7 +222,7 @@ void KillDuringDelivery(const std::string& sink_name) {
   TempDir dir;
   auto sink = MakeFixture(sink_name, dir);
   const fs::path docs = dir.path() / "docs";
-  WriteCorpus(docs, 300);
+  WriteCorpus(docs, 1000);  // enough chunks that delivery takes seconds
   const std::vector<std::string> expected = ExpectedIds(docs);
   bool killed_mid_delivery = false;
   {
@@ -237,13 +237,16 @@ void KillDuringDelivery(const std::string& sink_name) {
       }
       return killed_mid_delivery || (held > 0 && pending == 0);
     }));
-    freshd.process->Wait();
+    if (killed_mid_delivery) freshd.process->Wait();
   }
   REQUIRE(killed_mid_delivery);
   {
     DaemonUnderTest freshd(dir, "3s", sink->Yaml());
     REQUIRE(freshd.Ready());
-    REQUIRE(Settled(freshd, sink_name, expected.size()));
+    const bool settled = Settled(freshd, sink_name, expected.size());
+    INFO("expected " << expected.size() << " chunks; the daemon says "
+                     << HttpGet(freshd.base + "/api/v1/index").body);
+    REQUIRE(settled);
   }
   CHECK(sink->HeldIds(dir) == expected);  // every chunk once: none lost, none twice
 }

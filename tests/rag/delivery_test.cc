@@ -1,5 +1,7 @@
 // The delivery loop against real sinks: the embedded index (RocksDB) and the webhook sink
 // posting to a receiver on loopback that fails on demand.
+#include "rag/delivery.h"
+
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -8,7 +10,6 @@
 #include <set>
 #include <thread>
 
-#include "rag/delivery.h"
 #include "rag/embedded_index.h"
 #include "rag/embedder.h"
 #include "rag/indexer.h"
@@ -23,8 +24,8 @@ using testing::Fetched;
 using testing::Gone;
 
 // The chunk ids the current texts of `documents` should have in the sink.
-std::vector<std::string> ExpectedIds(const std::vector<std::pair<store::DocumentKey, std::string>>&
-                                         documents) {
+std::vector<std::string> ExpectedIds(
+    const std::vector<std::pair<store::DocumentKey, std::string>>& documents) {
   std::vector<std::string> ids;
   for (const auto& [key, text] : documents) {
     for (const Chunk& chunk : ChunkText(DocumentChunksKey(key.source, key.uri), text, {})) {
@@ -42,7 +43,6 @@ DeliveryOptions Batches(std::size_t size) {
   options.batch_size = size;
   return options;
 }
-
 
 struct Harness {
   freshd::testing::TempDir dir;
@@ -71,8 +71,7 @@ TEST_CASE("delivered to the embedded index: it holds exactly the current chunks"
   BatchResult first = delivery.DeliverAll();
   REQUIRE(first.ok);
   CHECK(h.store->OutboxSize() == 0);
-  CHECK(index.ListChunkIds().ids ==
-        ExpectedIds({{a, Document(20, 1)}, {b, Document(10, 2)}}));
+  CHECK(index.ListChunkIds().ids == ExpectedIds({{a, Document(20, 1)}, {b, Document(10, 2)}}));
   CHECK(delivery.ChunksHeld() == index.ChunkCount());
   REQUIRE_FALSE(lags.empty());
   CHECK(lags.front() == Approx(9.0));  // detected at 1 s, acknowledged at 10 s
@@ -131,8 +130,7 @@ TEST_CASE("while the sink is down nothing is lost, nothing embedded twice: then 
   events.on_operations = [&](IndexOperation::Kind kind, bool ok, std::size_t count) {
     operations[std::string(ToString(kind)) + (ok ? " ok" : " error")] += count;
   };
-  Delivery delivery(*h.store, *sink, *h.embedder, h.indexer, FixedNow, Batches(1000),
-                    events);
+  Delivery delivery(*h.store, *sink, *h.embedder, h.indexer, FixedNow, Batches(1000), events);
 
   const store::DocumentKey key{"s", "https://example.com/a"};
   h.Check(key, Fetched(1000, Document(20, 3)), Document(20, 3));
@@ -262,6 +260,103 @@ TEST_CASE("reconciliation repairs a sink that lost chunks or kept stale ones") {
   REQUIRE(delivery.DeliverAll().ok);
   CHECK(index.ListChunkIds().ids == expected);
   CHECK(delivery.ChunksHeld() == expected.size());
+}
+
+TEST_CASE("an operation its document no longer wants is dropped, whatever its place") {
+  Harness h;
+  EmbeddedIndex index(*h.store);
+  Delivery delivery(*h.store, index, *h.embedder, h.indexer, FixedNow);
+  const store::DocumentKey key{"s", "https://example.com/a"};
+  const std::string one = Document(8, 8), two = Document(8, 9);
+  h.Check(key, Fetched(1000, one), one);
+  h.Check(key, Fetched(2000, two), two);
+  // An upsert of the first version queued late, as a reconciliation planned before the
+  // change and written after it would queue it.
+  const auto stale = ChunkText(DocumentChunksKey(key.source, key.uri), one, {}).front();
+  IndexOperation late;
+  late.chunk_id = stale.id;
+  late.text = stale.text;
+  late.metadata = {"w", key.source, key.uri, 1000, ""};
+  store::WriteSet writes;
+  writes.AppendToOutbox(EncodeOperation(late));
+  REQUIRE(h.store->Apply(writes, nullptr));
+
+  REQUIRE(delivery.DeliverAll().ok);
+  CHECK(index.ListChunkIds().ids == ExpectedIds({{key, two}}));
+  CHECK(h.store->OutboxSize() == 0);
+}
+
+TEST_CASE("a chunk the sink refuses for good is set aside, and the others are delivered") {
+  Harness h;
+  freshd::testing::FaultServer server;
+  std::mutex mutex;
+  std::set<std::string> received;
+  server.Route("/ingest",
+               freshd::testing::FaultServer::Handler{
+                   [&](const freshd::testing::FaultServer::Request& request) {
+                     if (request.body.find("POISON") != std::string::npos) {
+                       return freshd::testing::FaultServer::Plain().Status(400).Body("bad chunk");
+                     }
+                     const auto body = nlohmann::json::parse(request.body);
+                     std::lock_guard lock(mutex);
+                     for (const auto& event : body["events"]) {
+                       received.insert(event["id"].get<std::string>());
+                     }
+                     return freshd::testing::FaultServer::Plain().Status(200);
+                   }});
+  WebhookOptions options;
+  options.url = server.Url("/ingest");
+  auto sink = MakeWebhookSink(options);
+  std::size_t refused = 0;
+  DeliveryEvents events;
+  events.on_operations = [&](IndexOperation::Kind, bool ok, std::size_t count) {
+    if (!ok) refused += count;
+  };
+  Delivery delivery(*h.store, *sink, *h.embedder, h.indexer, FixedNow, Batches(64), events);
+
+  std::vector<std::pair<store::DocumentKey, std::string>> documents;
+  for (int i = 0; i < 5; ++i) {
+    const store::DocumentKey key{"s", "https://example.com/" + std::to_string(i)};
+    std::string text = Document(6, 20 + i);
+    if (i == 2) text += "\n\nThis paragraph is POISON to the sink.";
+    h.Check(key, Fetched(1000, text), text);
+    documents.emplace_back(key, text);
+  }
+  const BatchResult result = delivery.DeliverAll();
+  CHECK(result.ok);
+  CHECK(h.store->OutboxSize() == 0);
+  std::vector<std::string> dead;
+  h.store->Scan(store::Table::kDeadLetters, "", "", [&](auto, std::string_view value) {
+    dead.emplace_back(value);
+    return true;
+  });
+  REQUIRE(dead.size() == 1);
+  CHECK(dead[0].find("POISON") != std::string::npos);
+  CHECK(refused > 0);
+  const auto expected = ExpectedIds(documents);
+  std::lock_guard lock(mutex);
+  CHECK(received.size() == expected.size() - 1);  // all but the poison chunk
+}
+
+TEST_CASE("a sink that refuses everything (a wrong token) gets nothing set aside beyond three") {
+  Harness h;
+  freshd::testing::FaultServer server;
+  server.Route("/ingest", freshd::testing::FaultServer::Plain().Status(401).Body("bad token"));
+  WebhookOptions options;
+  options.url = server.Url("/ingest");
+  auto sink = MakeWebhookSink(options);
+  Delivery delivery(*h.store, *sink, *h.embedder, h.indexer, FixedNow, Batches(64));
+  const store::DocumentKey key{"s", "https://example.com/a"};
+  h.Check(key, Fetched(1000, Document(10, 30)), Document(10, 30));
+  const std::uint64_t queued = h.store->OutboxSize();
+
+  const BatchResult result = delivery.DeliverAll();
+  CHECK_FALSE(result.ok);
+  CHECK_THAT(result.error, Catch::Contains("401"));
+  std::size_t dead = 0;
+  h.store->Scan(store::Table::kDeadLetters, "", "", [&](auto, auto) { return ++dead, true; });
+  CHECK(dead == 3);
+  CHECK(h.store->OutboxSize() == queued - 3);  // the rest waits for the token to be fixed
 }
 
 }  // namespace

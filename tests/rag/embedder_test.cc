@@ -336,6 +336,84 @@ TEST_CASE("openai: an answer that is not JSON is an error", "[embedder][openai]"
   CHECK_FALSE(result.error.empty());
 }
 
+TEST_CASE("openai: a 4xx other than 408 and 429 is permanent, the rest is not",
+          "[embedder][openai]") {
+  for (const int status : {400, 401, 403, 404, 413, 422}) {
+    FaultServer server;
+    server.Route("/v1/embeddings",
+                 FaultServer::Plain().Status(status).Body(R"({"error":{"message":"refused"}})"));
+    const EmbedResult result = MakeOpenAiEmbedder(OptionsFor(server))->Embed(NumberedTexts(3));
+    INFO(status);
+    CHECK_FALSE(result.ok);
+    CHECK(result.permanent);
+    CHECK(result.vectors.empty());
+    CHECK(server.RequestCount("/v1/embeddings") == 1);  // no retry either
+  }
+  for (const int status : {408, 429, 500, 503, 302}) {
+    FaultServer server;
+    server.Route("/v1/embeddings", FaultServer::Plain().Status(status).Body("try later"));
+    const EmbedResult result = MakeOpenAiEmbedder(OptionsFor(server))->Embed(NumberedTexts(3));
+    INFO(status);
+    CHECK_FALSE(result.ok);
+    CHECK_FALSE(result.permanent);
+  }
+}
+
+TEST_CASE("openai: a refusal of a later batch is permanent too", "[embedder][openai]") {
+  FaultServer server;
+  server.Route("/v1/embeddings", FaultServer::Handler{[](const FaultServer::Request& request) {
+                 if (request.body.find("too long") != std::string::npos) {
+                   return FaultServer::Plain().Status(400).Body("input too long");
+                 }
+                 return EmbeddingsAnswer(request, false);
+               }});
+  OpenAiOptions options = OptionsFor(server);
+  options.batch_size = 2;
+  std::vector<std::string> texts = NumberedTexts(4);
+  texts[3] = "text too long";
+  const EmbedResult result = MakeOpenAiEmbedder(options)->Embed(texts);
+  CHECK_FALSE(result.ok);
+  CHECK(result.permanent);
+  CHECK(result.error.find("texts 2 to 3") != std::string::npos);
+  CHECK(result.vectors.empty());
+}
+
+TEST_CASE("openai: connection errors and malformed answers are not permanent",
+          "[embedder][openai]") {
+  FaultServer broken;
+  broken.Route("/v1/embeddings",
+               FaultServer::LieAboutLength{.body = "{\"da", .declared_length = 100});
+  const EmbedResult cut = MakeOpenAiEmbedder(OptionsFor(broken))->Embed({"text 1"});
+  CHECK_FALSE(cut.ok);
+  CHECK_FALSE(cut.permanent);
+
+  FaultServer short_answer;  // one vector short, as a proxy in trouble might answer
+  short_answer.Route("/v1/embeddings",
+                     FaultServer::Handler{[](const FaultServer::Request& request) {
+                       FaultServer::Plain answer = EmbeddingsAnswer(request, false);
+                       json body = json::parse(answer.body);
+                       body["data"].erase(body["data"].size() - 1);
+                       return answer.Body(body.dump());
+                     }});
+  const EmbedResult counted = MakeOpenAiEmbedder(OptionsFor(short_answer))->Embed(NumberedTexts(4));
+  CHECK_FALSE(counted.ok);
+  CHECK_FALSE(counted.permanent);
+
+  OpenAiOptions four_dims = OptionsFor(short_answer);
+  four_dims.dims = 4;
+  short_answer.Route("/v1/embeddings", FakeApi());  // answers 3 dimensions
+  const EmbedResult sized = MakeOpenAiEmbedder(four_dims)->Embed({"text 1"});
+  CHECK_FALSE(sized.ok);
+  CHECK(sized.error.find("dimensions") != std::string::npos);
+  CHECK_FALSE(sized.permanent);
+
+  FaultServer not_json;
+  not_json.Route("/v1/embeddings", FaultServer::Plain().Body("<html>maintenance</html>"));
+  const EmbedResult html = MakeOpenAiEmbedder(OptionsFor(not_json))->Embed({"text 1"});
+  CHECK_FALSE(html.ok);
+  CHECK_FALSE(html.permanent);
+}
+
 TEST_CASE("openai: nothing to embed sends nothing", "[embedder][openai]") {
   FaultServer server;
   server.Route("/v1/embeddings", FakeApi());

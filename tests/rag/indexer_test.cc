@@ -1,10 +1,11 @@
 // The indexer: the operations a check writes into the outbox, in the check's own batch.
+#include "rag/indexer.h"
+
 #include <catch2/catch.hpp>
 #include <set>
 #include <string>
 #include <vector>
 
-#include "rag/indexer.h"
 #include "rag/operations.h"
 #include "store/state_store.h"
 #include "tests/rag/rag_test_util.h"

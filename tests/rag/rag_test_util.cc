@@ -6,9 +6,9 @@
 namespace freshd::rag::testing {
 namespace {
 
-constexpr const char* kWords[] = {"leave",  "policy",  "employee", "manager", "request",
-                                  "days",   "approval", "payroll", "holiday", "notice",
-                                  "travel", "expense", "receipt",  "remote",  "office"};
+constexpr const char* kWords[] = {"leave",  "policy",   "employee", "manager", "request",
+                                  "days",   "approval", "payroll",  "holiday", "notice",
+                                  "travel", "expense",  "receipt",  "remote",  "office"};
 
 std::string Paragraph(int seed, int index, bool edited) {
   std::string text = "Section " + std::to_string(index) + (edited ? " was reworded:" : ":");

@@ -192,6 +192,7 @@ TEST_CASE("chroma sink reports a stopped server, then delivers once it is back",
   const auto started = std::chrono::steady_clock::now();
   const SinkStatus down = sink->Apply(Edit());
   CHECK_FALSE(down.ok);
+  CHECK_FALSE(down.permanent);
   CHECK_THAT(down.error, Catch::Contains("chroma upsert"));
   CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(5));
   const ChunkIdList unlisted = sink->ListChunkIds();
@@ -212,7 +213,35 @@ TEST_CASE("chroma sink refuses an upsert without a vector", "[sink][chroma]") {
   const SinkStatus status = sink->Apply(batch);
   CHECK_FALSE(status.ok);
   CHECK_THAT(status.error, Catch::Contains("r3") && Catch::Contains("no vector"));
+  CHECK(status.permanent);    // the same batch is refused however often it comes
   CHECK(Ids(*sink).empty());  // nothing of the batch was sent
+}
+
+TEST_CASE("chroma sink: a vector of the wrong size is permanent, a stopped server is not",
+          "[sink][chroma]") {
+  ChromaServer server;
+  auto sink = MakeChromaSink({.url = server.Url(), .timeout = std::chrono::seconds(5)});
+  RequireApplied(*sink, FirstVersion());  // the collection now holds vectors of 3 values
+
+  std::vector<SinkOperation> poisoned = Edit();
+  poisoned[0].vector = {0.25f, 0.5f, -0.5f, 1.0f};
+  const SinkStatus refused = sink->Apply(poisoned);
+  INFO(refused.error);
+  CHECK_FALSE(refused.ok);
+  CHECK(refused.permanent);
+  CHECK_THAT(refused.error, Catch::Contains("chroma upsert: HTTP 4"));
+  CHECK(Ids(*sink) == std::vector<std::string>{"r1", "r2", "r3", "s1"});
+
+  server.Stop();
+  const SinkStatus down = sink->Apply(Edit());
+  CHECK_FALSE(down.ok);
+  CHECK_FALSE(down.permanent);
+
+  server.Start();
+  const SinkStatus applied = sink->Apply(Edit());
+  CHECK(applied.ok);
+  CHECK_FALSE(applied.permanent);
+  CHECK(Ids(*sink) == std::vector<std::string>{"r1", "r3", "r4", "s1"});
 }
 
 TEST_CASE("chroma sink finds its collection again after it was deleted", "[sink][chroma]") {

@@ -193,11 +193,75 @@ TEST_CASE("postgres sink applies a batch as one transaction", "[sink][postgres]"
   const SinkStatus refused = sink->Apply(Edit());
   CHECK_FALSE(refused.ok);
   CHECK_THAT(refused.error, Catch::Contains("deletes refused for this test"));
+  CHECK_FALSE(refused.permanent);  // a plain RAISE (P0001) is no class said to be permanent
   CHECK(server.Query("SELECT id FROM rag_chunks WHERE id = 'r4'").empty());  // rolled back
 
   server.Query("DROP TRIGGER refuse ON rag_chunks");
   RequireApplied(*sink, Edit());  // the same connection, usable again
   CHECK(Ids(*sink) == std::vector<std::string>{"r1", "r3", "r4", "s1"});
+}
+
+TEST_CASE("postgres sink: a batch the table refuses is permanent, a stopped server is not",
+          "[sink][postgres]") {
+  PostgresServer server;
+  auto sink = SinkFor(server);
+  RequireApplied(*sink, FirstVersion());
+
+  // An integrity constraint (class 23): a trigger refusing one chunk's text.
+  server.Query(
+      "CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.body "
+      "LIKE '%poison%' THEN RAISE EXCEPTION 'poison refused for this test' USING ERRCODE = "
+      "'check_violation'; END IF; RETURN NEW; END $$; CREATE TRIGGER refuse BEFORE INSERT OR "
+      "UPDATE ON rag_chunks FOR EACH ROW EXECUTE FUNCTION refuse_poison()");
+  std::vector<SinkOperation> poisoned = Edit();
+  poisoned.insert(poisoned.begin(), Upsert("p1", "A poison pill.", kRefunds, {1.0f, 0.0f, 0.0f}));
+  const SinkStatus refused = sink->Apply(poisoned);
+  CHECK_FALSE(refused.ok);
+  CHECK(refused.permanent);
+  CHECK_THAT(refused.error, Catch::Contains("poison refused for this test"));
+  CHECK(server.Query("SELECT id FROM rag_chunks WHERE id IN ('p1', 'r4')").empty());
+  server.Query("DROP TRIGGER refuse ON rag_chunks");
+
+  // A data exception (class 22): a value too long for the column's type.
+  server.Query("ALTER TABLE rag_chunks ALTER COLUMN document TYPE varchar(60)");
+  const SinkStatus too_long = sink->Apply(
+      {Upsert("l1", "A long address.", kRefunds + "/" + std::string(40, 'x'), {1.0f, 0.0f, 0.0f})});
+  CHECK_FALSE(too_long.ok);
+  CHECK(too_long.permanent);
+  CHECK_THAT(too_long.error, Catch::Contains("too long"));
+
+  if (PgvectorAvailable(server)) {  // a vector of the wrong size (class 22 too)
+    std::vector<SinkOperation> wrong_size = Edit();
+    wrong_size[0].vector = {0.25f, 0.5f, -0.5f, 1.0f};
+    const SinkStatus refused_vector = sink->Apply(wrong_size);
+    CHECK_FALSE(refused_vector.ok);
+    CHECK(refused_vector.permanent);
+  }
+
+  // The same connection, usable again: the refusals were the batches', not the sink's.
+  RequireApplied(*sink, Edit());
+  CHECK(Ids(*sink) == std::vector<std::string>{"r1", "r3", "r4", "s1"});
+
+  server.Stop();
+  const SinkStatus down = sink->Apply(FirstVersion());
+  CHECK_FALSE(down.ok);
+  CHECK_FALSE(down.permanent);
+}
+
+TEST_CASE("postgres sink: a table dropped behind its back is made again, never permanent",
+          "[sink][postgres]") {
+  PostgresServer server;
+  auto sink = SinkFor(server);
+  RequireApplied(*sink, FirstVersion());
+  server.Query("DROP TABLE rag_chunks");
+
+  // 42P01 is in class 42, but sending again succeeds once a new connection made the table.
+  const SinkStatus failed = sink->Apply(Edit());
+  CHECK_FALSE(failed.ok);
+  CHECK_FALSE(failed.permanent);
+  CHECK_THAT(failed.error, Catch::Contains("does not exist"));
+  RequireApplied(*sink, Edit());
+  CHECK(Ids(*sink) == std::vector<std::string>{"r4"});
 }
 
 TEST_CASE("postgres sink reports a stopped server, then delivers once it is back",
@@ -212,11 +276,13 @@ TEST_CASE("postgres sink reports a stopped server, then delivers once it is back
   const auto started = std::chrono::steady_clock::now();
   const SinkStatus down = sink->Apply(Edit());
   CHECK_FALSE(down.ok);
+  CHECK_FALSE(down.permanent);
   CHECK_THAT(down.error, Catch::StartsWith("postgres"));
   CHECK_THAT(down.error, !Catch::Contains(password) && !Catch::Contains("user=freshd"));
   const SinkStatus still_down = sink->Apply(Edit());
   CHECK_FALSE(still_down.ok);
   CHECK_THAT(still_down.error, Catch::Contains("Connection refused"));
+  CHECK_FALSE(still_down.permanent);
   CHECK_FALSE(sink->ListChunkIds().ok);
   CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(5));
 

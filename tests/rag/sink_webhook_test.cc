@@ -182,6 +182,38 @@ TEST_CASE("webhook sink: a 500 is an error, a 2xx an acknowledgement", "[sink][w
   CHECK(bodies.front() == bodies.back());  // the refused batch, sent again whole
 }
 
+TEST_CASE("webhook sink: a 4xx other than 408 and 429 is permanent, the rest is not",
+          "[sink][webhook]") {
+  Receiver receiver;
+  auto sink = SinkFor(receiver);
+  for (const int status : {400, 401, 403, 404, 413, 422}) {
+    receiver.Answer(status);
+    INFO(status);
+    const SinkStatus refused = sink->Apply(Edit());
+    CHECK_FALSE(refused.ok);
+    CHECK(refused.permanent);
+    CHECK_THAT(refused.error, Catch::Contains("HTTP " + std::to_string(status)));
+  }
+  for (const int status : {408, 429, 500, 502, 503, 302}) {
+    receiver.Answer(status);
+    INFO(status);
+    const SinkStatus failed = sink->Apply(Edit());
+    CHECK_FALSE(failed.ok);
+    CHECK_FALSE(failed.permanent);
+  }
+  receiver.Answer(200);
+  const SinkStatus applied = sink->Apply(Edit());
+  CHECK(applied.ok);
+  CHECK_FALSE(applied.permanent);
+
+  auto unreachable =
+      MakeWebhookSink({.url = "http://127.0.0.1:" + std::to_string(testing::FreePort()) + "/ingest",
+                       .headers = {}});
+  const SinkStatus down = unreachable->Apply(Edit());
+  CHECK_FALSE(down.ok);
+  CHECK_FALSE(down.permanent);
+}
+
 TEST_CASE("webhook sink reports an unreachable or silent receiver within its timeout",
           "[sink][webhook]") {
   auto unreachable =
@@ -198,6 +230,7 @@ TEST_CASE("webhook sink reports an unreachable or silent receiver within its tim
   const auto started = std::chrono::steady_clock::now();
   const SinkStatus timed_out = stalled->Apply(Edit());
   CHECK_FALSE(timed_out.ok);
+  CHECK_FALSE(timed_out.permanent);
   CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(3));
 }
 
