@@ -13,6 +13,7 @@
 
 #include "rag/chunking.h"
 #include "rag/embedded_index.h"
+#include "rag/http_call.h"
 #include "rag/operations.h"
 #include "rag/sink.h"
 #include "store/state_store.h"
@@ -251,6 +252,62 @@ void KillDuringDelivery(const std::string& sink_name) {
   CHECK(sink->HeldIds(dir) == expected);  // every chunk once: none lost, none twice
 }
 
+// Documents recorded before indexing existed (or whose manifest was lost) have no chunk
+// manifest: they must be fetched in full and indexed, though unchanged since.
+void IndexesDocumentsWithoutManifest() {
+  TempDir dir;
+  const fs::path docs = dir.path() / "docs";
+  WriteCorpus(docs, 5);
+  const std::vector<std::string> expected = ExpectedIds(docs);
+  {
+    DaemonUnderTest freshd(dir, "1s", EmbeddedFixture().Yaml());
+    REQUIRE(freshd.Ready());
+    REQUIRE(Settled(freshd, "embedded", expected.size()));
+  }
+  {
+    std::string error;
+    auto store = store::StateStore::Open(dir / "state", {}, &error);
+    REQUIRE(store != nullptr);
+    store::WriteSet forget;
+    store->Scan(store::Table::kChunkManifests, "", "", [&](std::string_view key, auto) {
+      forget.Delete(store::Table::kChunkManifests, std::string(key));
+      return true;
+    });
+    REQUIRE(store->Apply(forget, &error));
+  }
+  DaemonUnderTest freshd(dir, "1s", EmbeddedFixture().Yaml());
+  REQUIRE(freshd.Ready());
+  REQUIRE(WaitFor([&] {  // the manifests are back: the files were read again, not skipped
+    rag::HttpCallResult reconcile =
+        rag::HttpCall("POST", freshd.base + "/api/v1/reconcile", "", {}, std::chrono::seconds(5));
+    auto json = nlohmann::json::parse(reconcile.body, nullptr, false);
+    return reconcile.Ok() && json["desired_chunks"] == expected.size() &&
+           json["upserts_queued"] == 0 && json["deletes_queued"] == 0;
+  }));
+}
+
+// A source removed from the configuration by a reload takes its chunks out of the sink.
+void RemovedSourceLeavesTheSink() {
+  TempDir dir;
+  const fs::path docs = dir.path() / "docs";
+  WriteCorpus(docs, 4);
+  WriteCorpus(dir.path() / "old", 3);
+  const std::string both =
+      DirectorySource("handbook", dir / "docs") + DirectorySource("old-handbook", dir / "old");
+  DaemonUnderTest freshd(dir, "1s", EmbeddedFixture().Yaml(), both);
+  REQUIRE(freshd.Ready());
+  const std::size_t kept = ExpectedIds(docs).size();
+  REQUIRE(WaitFor([&] {
+    return Index(freshd, "freshd_index_pending_operations", "embedded") == 0 &&
+           Index(freshd, "freshd_index_chunks", "embedded") > static_cast<double>(kept);
+  }));
+  WriteFile(freshd.file,
+            EmbeddedFixture().Yaml() +
+                Config(dir, freshd.port, DirectorySource("handbook", dir / "docs"), "1s"));
+  REQUIRE(rag::HttpCall("POST", freshd.base + "/-/reload", "", {}, std::chrono::seconds(5)).Ok());
+  REQUIRE(Settled(freshd, "embedded", kept));
+}
+
 }  // namespace
 
 TEST_CASE("embedded sink: an edit replaces exactly its chunks: a deleted file's chunks go") {
@@ -273,4 +330,16 @@ TEST_CASE("chroma sink: SIGKILL in the middle of delivery loses and duplicates n
   KillDuringDelivery("chroma");
 }
 
+}  // namespace freshd::testing
+
+namespace freshd::testing {
+TEST_CASE("documents without a chunk manifest are read in full and indexed, though unchanged") {
+  IndexesDocumentsWithoutManifest();
+}
+}  // namespace freshd::testing
+
+namespace freshd::testing {
+TEST_CASE("a source removed by a reload takes its chunks out of the sink") {
+  RemovedSourceLeavesTheSink();
+}
 }  // namespace freshd::testing

@@ -130,5 +130,65 @@ TEST_CASE("a document recorded before indexing existed is indexed on its next fu
   CHECK_FALSE(Queued(*store).empty());
 }
 
+TEST_CASE("a source that left the configuration has all its chunks deleted, and no other") {
+  freshd::testing::TempDir dir;
+  auto store = testing::OpenStore(dir);
+  Indexer indexer(*store, {});
+  const store::DocumentKey gone{"old-source", "https://example.com/a"};
+  const store::DocumentKey kept{"other", "https://example.com/b"};
+  for (const auto& key : {gone, kept}) {
+    const std::string text = Document(6, static_cast<int>(key.source.size()));
+    REQUIRE(store->Record(key, Fetched(1000, text), indexer.ForCheck(key, "w", text)).ok);
+  }
+  const std::size_t before = Queued(*store).size();
+  std::string error;
+  const std::uint64_t deletes = indexer.ForgetSource("old-source", 2000, &error);
+  CHECK(error.empty());
+  const std::vector<IndexOperation> all = Queued(*store);
+  REQUIRE(all.size() == before + deletes);
+  CHECK(deletes > 0);
+  for (std::size_t i = before; i < all.size(); ++i) {
+    CHECK(all[i].kind == IndexOperation::Kind::kDelete);
+    CHECK(all[i].metadata.source == "old-source");
+  }
+  CHECK_FALSE(indexer.HasManifest(gone));
+  CHECK(indexer.HasManifest(kept));
+}
+
+TEST_CASE("a new embedder gets every chunk again") {
+  freshd::testing::TempDir dir;
+  auto store = testing::OpenStore(dir);
+  Indexer indexer(*store, {});
+  std::size_t chunks = 0;
+  for (int i = 0; i < 3; ++i) {
+    const store::DocumentKey key{"s", "https://example.com/" + std::to_string(i)};
+    const std::string text = Document(5, i);
+    REQUIRE(store->Record(key, Fetched(1000, text), indexer.ForCheck(key, "w", text)).ok);
+    chunks += ChunkText(DocumentChunksKey(key.source, key.uri), text, {}).size();
+  }
+  std::string error;
+  CHECK(indexer.QueueReembedAll(2000, &error) == chunks);
+  const std::vector<IndexOperation> all = Queued(*store);
+  REQUIRE(all.size() == 2 * chunks);
+  for (std::size_t i = chunks; i < all.size(); ++i) {
+    CHECK(all[i].kind == IndexOperation::Kind::kUpsert);
+    CHECK_FALSE(all[i].text.empty());
+  }
+}
+
+TEST_CASE("reconciliation waits while operations are pending") {
+  freshd::testing::TempDir dir;
+  auto store = testing::OpenStore(dir);
+  Indexer indexer(*store, {});
+  const store::DocumentKey key{"s", "https://example.com/a"};
+  const std::string text = Document(5, 1);
+  REQUIRE(store->Record(key, Fetched(1000, text), indexer.ForCheck(key, "w", text)).ok);
+  Indexer::ReconcilePlan plan;
+  std::string error;
+  CHECK_FALSE(indexer.PlanReconcile({}, 2000, &plan, &error));
+  CHECK_THAT(error, Catch::Contains("pending"));
+  CHECK(plan.missing == 0);
+}
+
 }  // namespace
 }  // namespace freshd::rag
