@@ -234,7 +234,9 @@ int main(int argc, char** argv) {
       rag::IndexOperation upsert;
       upsert.chunk_id = chunk.id + "-reindexed";
       upsert.text = chunk.text;
-      upsert.metadata = {"bench", "bench", id, now, ""};
+      // No document named: the delivery takes it as it is (it is checked against no
+      // manifest), as a pipeline without freshd's manifests would send it.
+      upsert.metadata = {"bench", "", "", now, ""};
       upsert.detected_ms = now;
       writes.AppendToOutbox(rag::EncodeOperation(upsert));
       ++upserts;

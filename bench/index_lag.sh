@@ -8,6 +8,7 @@ documents=${1:-1000}
 rate=${2:-100}
 bench=${BENCH_INDEX_LAG:-build/bench/bench_index_lag}
 work=$(mktemp -d /tmp/freshd-bench-lag.XXXXXX)
+chmod 755 "$work"  # the postgres user must reach its folder inside
 chroma_pid=""
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 cleanup() {
