@@ -8,7 +8,7 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libboost-dev libcurl4-openssl-dev librocksdb-dev prometheus-cpp-dev libspdlog-dev
   catch2 libyaml-cpp-dev libsystemd-dev libxml2-dev libxxhash-dev nlohmann-json3-dev
-  libpq-dev libpcre2-dev zlib1g-dev libssl-dev
+  libpq-dev libpcre2-dev zlib1g-dev libssl-dev libseccomp-dev
   # servers and tools the tests and the demo start on loopback
   nginx-light prometheus systemd time bc
   # the RAG sink tests: a throwaway PostgreSQL cluster (Chroma comes from npm, below)
