@@ -5,7 +5,6 @@
 
 #include <boost/asio/io_context.hpp>
 #include <cstdio>
-#include <iomanip>
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -18,6 +17,7 @@
 #include "daemon/daemon.h"
 #include "daemon/engine.h"
 #include "daemon/logging.h"
+#include "daemon/terminal.h"
 #include "scheduler/clock.h"
 #include "version.h"
 #include "watchers/http_client.h"
@@ -190,6 +190,34 @@ std::string Text(const nlohmann::json& value) {
   return value.dump();
 }
 
+// "ok" in green, anything else ("failing") in red.
+std::string PaintState(const std::string& state, bool colour) {
+  return Paint(state, state == "ok" ? Colour::kGreen : Colour::kRed, colour);
+}
+
+void PrintIndex(const nlohmann::json& index, bool colour) {
+  std::cout << "rag store (" << Text(index["sink"])
+            << "): " << PaintState(Text(index["state"]), colour) << ", " << Text(index["chunks"])
+            << " chunks, " << Text(index["pending_operations"]) << " operations pending";
+  if (!index["last_error"].is_null()) std::cout << "; " << Text(index["last_error"]);
+  std::cout << "\n\n";
+}
+
+std::string SourcesTable(const nlohmann::json& sources, bool colour) {
+  using Align = Table::Align;
+  Table table({Align::kLeft, Align::kLeft, Align::kLeft, Align::kLeft, Align::kRight, Align::kRight,
+               Align::kRight});
+  table.AddRow({"WORKLOAD", "SOURCE", "KIND", "STATE", "DOCUMENTS", "CHANGES", "ERRORS",
+                "LAST CHECK", "LAST CHANGE"});
+  for (const auto& source : sources) {
+    table.AddRow({Text(source["workload"]), Text(source["source"]), Text(source["kind"]),
+                  PaintState(Text(source["state"]), colour), Text(source["documents"]),
+                  Text(source["changes"]), Text(source["errors"]), Text(source["last_check"]),
+                  Text(source["last_change"])});
+  }
+  return table.Render();
+}
+
 int Status(const Arguments& arguments) {
   std::string error;
   auto sources = GetJson(arguments.url + "/api/v1/sources", &error);
@@ -197,25 +225,9 @@ int Status(const Arguments& arguments) {
     std::cerr << "freshd: " << error << "\n";
     return 1;
   }
-  if (auto index = GetJson(arguments.url + "/api/v1/index", &error)) {
-    std::cout << "rag store (" << Text((*index)["sink"]) << "): " << Text((*index)["state"]) << ", "
-              << Text((*index)["chunks"]) << " chunks, " << Text((*index)["pending_operations"])
-              << " operations pending";
-    if (!(*index)["last_error"].is_null()) std::cout << "; " << Text((*index)["last_error"]);
-    std::cout << "\n\n";
-  }
-  std::cout << std::left << std::setw(22) << "WORKLOAD" << std::setw(22) << "SOURCE"
-            << std::setw(10) << "KIND" << std::setw(8) << "STATE" << std::setw(10) << "DOCUMENTS"
-            << std::setw(9) << "CHANGES" << std::setw(8) << "ERRORS" << std::setw(22)
-            << "LAST CHECK"
-            << "LAST CHANGE\n";
-  for (const auto& source : (*sources)["sources"]) {
-    std::cout << std::setw(22) << Text(source["workload"]) << std::setw(22)
-              << Text(source["source"]) << std::setw(10) << Text(source["kind"]) << std::setw(8)
-              << Text(source["state"]) << std::setw(10) << Text(source["documents"]) << std::setw(9)
-              << Text(source["changes"]) << std::setw(8) << Text(source["errors"]) << std::setw(22)
-              << Text(source["last_check"]) << Text(source["last_change"]) << "\n";
-  }
+  const bool colour = IsColourTerminal(STDOUT_FILENO);
+  if (auto index = GetJson(arguments.url + "/api/v1/index", &error)) PrintIndex(*index, colour);
+  std::cout << SourcesTable((*sources)["sources"], colour);
   return 0;
 }
 
@@ -236,6 +248,54 @@ std::string HumanSeconds(const nlohmann::json& value) {
   return text;
 }
 
+void PrintAssessment(const nlohmann::json& v, bool colour) {
+  const auto& interval = v["change_interval_seconds"];
+  std::cout << "workload " << Text(v["workload"]) << " runs on " << Text(v["strategy"]) << "\n"
+            << "recommendation: " << Paint(Text(v["recommendation"]), Colour::kBold, colour)
+            << " (published)"
+            << (v["mismatch"].get<bool>()
+                    ? ", " + Paint("differs from the strategy", Colour::kYellow, colour)
+                    : "")
+            << "\n"
+            << "current assessment: " << Text(v["current_recommendation"]);
+  if (!v["candidate_since"].is_null()) {
+    std::cout << ", holding since " << Text(v["candidate_since"]);
+  }
+  std::cout << "\nfrequency: " << Text(v["frequency"])
+            << "\nchange interval: " << HumanSeconds(interval["estimate"]) << " (bounds "
+            << HumanSeconds(interval["lower"]) << " to " << HumanSeconds(interval["upper"]) << ")\n"
+            << "observations: " << Text(v["rate"]["checks"]) << " checks, "
+            << Text(v["rate"]["changes"]) << " changes over "
+            << HumanSeconds(v["rate"]["observed_seconds"]) << " (" << Text(v["rate"]["method"])
+            << ")\n";
+}
+
+void PrintDecisionPath(const nlohmann::json& v) {
+  std::cout << "\ndecision path:\n";
+  int step = 0;
+  for (const auto& reason : v["reasons"]) {
+    std::cout << "  " << ++step << ". " << Text(reason) << "\n";
+  }
+  if (!v["missing"].empty()) {
+    std::cout << "\nstill missing:\n";
+    for (const auto& missing : v["missing"]) std::cout << "  - " << Text(missing) << "\n";
+  }
+}
+
+std::string SourceRatesTable(const nlohmann::json& sources) {
+  Table table;
+  table.AddRow({"SOURCE", "FREQUENCY", "CHANGE INTERVAL"});
+  for (const auto& source : sources) {
+    const auto& rate = source["rate"]["per_second"];
+    const nlohmann::json interval_estimate = rate.is_number() && rate.get<double>() > 0
+                                                 ? nlohmann::json(1.0 / rate.get<double>())
+                                                 : nlohmann::json(nullptr);
+    table.AddRow(
+        {Text(source["source"]), Text(source["frequency"]), HumanSeconds(interval_estimate)});
+  }
+  return table.Render();
+}
+
 int Explain(const Arguments& arguments) {
   if (arguments.operands.size() != 1) {
     std::cerr << "freshd: explain needs one WORKLOAD\n" << CommandHelp().at("explain");
@@ -248,39 +308,10 @@ int Explain(const Arguments& arguments) {
     return 1;
   }
   const auto& v = *view;
-  const auto& interval = v["change_interval_seconds"];
-  std::cout << "workload " << Text(v["workload"]) << " runs on " << Text(v["strategy"]) << "\n"
-            << "recommendation: " << Text(v["recommendation"]) << " (published)"
-            << (v["mismatch"].get<bool>() ? ", differs from the strategy" : "") << "\n"
-            << "current assessment: " << Text(v["current_recommendation"]);
-  if (!v["candidate_since"].is_null()) {
-    std::cout << ", holding since " << Text(v["candidate_since"]);
-  }
-  std::cout << "\nfrequency: " << Text(v["frequency"])
-            << "\nchange interval: " << HumanSeconds(interval["estimate"]) << " (bounds "
-            << HumanSeconds(interval["lower"]) << " to " << HumanSeconds(interval["upper"]) << ")\n"
-            << "observations: " << Text(v["rate"]["checks"]) << " checks, "
-            << Text(v["rate"]["changes"]) << " changes over "
-            << HumanSeconds(v["rate"]["observed_seconds"]) << " (" << Text(v["rate"]["method"])
-            << ")\n\ndecision path:\n";
-  int step = 0;
-  for (const auto& reason : v["reasons"])
-    std::cout << "  " << ++step << ". " << Text(reason) << "\n";
-  if (!v["missing"].empty()) {
-    std::cout << "\nstill missing:\n";
-    for (const auto& missing : v["missing"]) std::cout << "  - " << Text(missing) << "\n";
-  }
-  std::cout << "\n"
-            << std::left << std::setw(28) << "SOURCE" << std::setw(12) << "FREQUENCY"
-            << "CHANGE INTERVAL\n";
-  for (const auto& source : v["sources"]) {
-    const auto& rate = source["rate"]["per_second"];
-    const nlohmann::json interval_estimate = rate.is_number() && rate.get<double>() > 0
-                                                 ? nlohmann::json(1.0 / rate.get<double>())
-                                                 : nlohmann::json(nullptr);
-    std::cout << std::setw(28) << Text(source["source"]) << std::setw(12)
-              << Text(source["frequency"]) << HumanSeconds(interval_estimate) << "\n";
-  }
+  const bool colour = IsColourTerminal(STDOUT_FILENO);
+  PrintAssessment(v, colour);
+  PrintDecisionPath(v);
+  std::cout << "\n" << SourceRatesTable(v["sources"]);
   if (Text(v["recommendation"]) == "hybrid") {
     std::cout << "\nhybrid: RAG side " << v["hybrid_split"]["rag"].dump() << ", fine-tuning side "
               << v["hybrid_split"]["fine_tuning"].dump() << "\n";
