@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <queue>
+
 #include "daemon/engine_impl.h"
 #include "daemon/observations.h"
 
@@ -79,10 +81,17 @@ watchers::SelectorSpec ToSelectorSpec(const config::Selector& select) {
 
 std::string LastRunKey(const std::string& source) { return "runs/" + source; }
 
-// Counts present documents and changes of a source from the store.
+// Counts present documents and changes of a source from the store. The status page's
+// chart of recent changes starts from each document's last change (its history holds the
+// older ones, too costly to read at start-up).
 SourceState LoadState(const store::StateStore& store, const std::string& source) {
   SourceState state;
+  std::priority_queue<std::int64_t, std::vector<std::int64_t>, std::greater<>> newest;
   store.ForEachDocument(source, [&](const store::DocumentKey&, const store::DocumentRecord& r) {
+    if (r.changes > 0) {
+      newest.push(r.last_change_ms);
+      if (newest.size() > kRecentChangesKept) newest.pop();
+    }
     if (IsPresent(r)) ++state.documents;
     state.checks += r.checks;
     state.changes += r.changes;
@@ -95,6 +104,7 @@ SourceState LoadState(const store::StateStore& store, const std::string& source)
   if (auto finished = store.GetValue(LastRunKey(source))) {
     state.last_run_ms = std::strtoll(finished->c_str(), nullptr, 10);
   }
+  for (; !newest.empty(); newest.pop()) state.recent_changes_ms.push_back(newest.top());
   return state;
 }
 

@@ -369,3 +369,24 @@ TEST_CASE("under systemd: READY=1 with a STATUS line, the watchdog fed, STOPPING
   CHECK(daemon.Wait() == 0);
   CHECK(notify.Receive(std::chrono::milliseconds(200)).find("STOPPING=1") != std::string::npos);
 }
+
+TEST_CASE("the status page's change chart survives a restart") {
+  TempDir dir;
+  WriteFile(dir.path() / "docs" / "a.md", "# A\n\nfirst");
+  {
+    DaemonUnderTest freshd(dir, "1s");
+    REQUIRE(freshd.Ready());
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    WriteFile(dir.path() / "docs" / "a.md", "# A\n\nsecond, with another size");
+    std::string page;
+    for (int i = 0; i < 100 && page.find("1 change in the last 30 days") == std::string::npos;
+         ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      page = HttpGet(freshd.base + "/").body;
+    }
+    REQUIRE(page.find("1 change in the last 30 days") != std::string::npos);
+  }
+  DaemonUnderTest again(dir, "1h");
+  REQUIRE(again.Ready());
+  CHECK(HttpGet(again.base + "/").body.find("1 change in the last 30 days") != std::string::npos);
+}
