@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `freshd once` over N documents (default 1000) listed in a sitemap served by nginx on
 # loopback: wall time and peak RSS of the first pass (every document new) and the second
-# (every document answers 304). Usage: bench/once_pass.sh [N]   (after scripts/build.sh)
+# (every document answers 304). Usage: bench/once_pass.sh [N]   (after scripts/build.sh;
+# URLWATCH=0 skips the urlwatch baseline)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 count=${1:-1000}
@@ -69,7 +70,7 @@ pass "first pass (all new)"
 cp "$work/time" "$work/freshd_first"
 pass "second pass (all 304)"
 cp "$work/time" "$work/freshd_second"
-if command -v urlwatch >/dev/null; then
+if [ "${URLWATCH:-1}" != 0 ] && command -v urlwatch >/dev/null; then
   mkdir -p "$work/home"
   for i in $(seq 1 "$count"); do
     echo "url: http://127.0.0.1:$port/docs/$i.html"; echo "---"

@@ -17,6 +17,7 @@
 
 #include "daemon/api.h"
 #include "daemon/assessor.h"
+#include "daemon/daemon_impl.h"
 #include "daemon/engine.h"
 #include "daemon/http_server.h"
 #include "daemon/rag_service.h"
@@ -30,7 +31,6 @@
 namespace freshd::daemon {
 namespace {
 
-namespace asio = boost::asio;
 namespace http = boost::beast::http;
 
 constexpr auto kWalSyncInterval = std::chrono::seconds(1);
@@ -110,67 +110,6 @@ std::string ToText(const nlohmann::json& value) {
 std::string_view PathOf(std::string_view target) { return target.substr(0, target.find('?')); }
 
 }  // namespace
-
-struct Daemon::Impl {
-  Impl(config::Config initial, const scheduler::Clock& time_source)
-      : config(std::move(initial)),
-        clock(time_source),
-        workers(2),
-        metrics(FRESHD_VERSION),
-        scheduler(clock, scheduler::SchedulerOptions{}),
-        timer(io),
-        wal_timer(io),
-        prune_timer(io),
-        assess_timer(io),
-        reconcile_timer(io),
-        notify_timer(io),
-        signals(io) {}
-
-  bool OpenStore();
-  void ArmTimer();
-  void OnTimer();
-  void StartDue();
-  void SyncWalPeriodically();
-  void NotifyPeriodically(std::chrono::microseconds watchdog);
-  std::string StatusLine() const;
-  void PruneHistoryPeriodically();
-  void AssessPeriodically(std::chrono::milliseconds delay);
-  void ReconcilePeriodically();
-  void Search(const HttpRequest& request, Respond respond, std::string_view target);
-  void Reconcile(const HttpRequest& request, Respond respond);
-  std::int64_t NowMs() const { return scheduler::ToUnixMillis(clock.Now()); }
-  void Publish(std::map<std::string, WorkloadView> views);
-  bool IsConfigured(const std::string& workload) const;
-  void BuildSchedule();
-  void Reload();
-  void ApplyReload(config::LoadResult loaded);
-  void Shutdown();
-  void Route(const HttpRequest& request, Respond respond);
-
-  config::Config config;
-  const scheduler::Clock& clock;
-  asio::io_context io;
-  asio::thread_pool workers;
-  asio::thread_pool search_workers{1};  // a slow query embedding never holds up the checks
-  std::unique_ptr<store::StateStore> store;
-  metrics::Metrics metrics;
-  std::unique_ptr<RagService> rag;  // before the engine, which writes through its indexer
-  scheduler::Scheduler scheduler;
-  std::unique_ptr<Engine> engine;
-  std::unique_ptr<HttpServer> server;
-  asio::steady_timer timer;
-  asio::steady_timer wal_timer;
-  asio::steady_timer prune_timer;
-  asio::steady_timer assess_timer;
-  asio::steady_timer reconcile_timer;
-  asio::steady_timer notify_timer;
-  std::map<std::string, WorkloadView> workloads;  // the latest assessments
-  asio::signal_set signals;
-  bool ready = false;
-  bool stopping = false;
-  bool reloading = false;
-  bool reload_again = false;  // a reload asked for while one was loading
-};
 
 bool Daemon::Impl::OpenStore() {
   std::string error;
@@ -607,128 +546,6 @@ int Daemon::Run() {
   impl.store.reset();
   spdlog::info("stopped");
   return 0;
-}
-
-int Daemon::Once(std::ostream& out) {
-  Impl& impl = *impl_;
-  // On a terminal, one line on stderr rewritten every 200 ms says how far the run is; log
-  // lines erase it before they are written. Nothing at all when stderr is not a terminal.
-  const bool show_progress = isatty(STDERR_FILENO) == 1;
-  ProgressLine progress_line(stderr);
-  std::optional<LogAroundProgress> logs_around_progress;
-  if (show_progress) logs_around_progress.emplace(*spdlog::default_logger(), progress_line);
-  if (!impl.OpenStore()) return 1;
-  std::string error;
-  std::vector<SourceRunResult> results;
-  std::size_t pending = 0;
-  const auto started = std::chrono::steady_clock::now();
-  // Each source's counters when the run began. A running source's progress is read from its
-  // counters as each batch (or document) is recorded: its documents that are new show as the
-  // growth of its document count (exact until removals, which come at the end of its run); a
-  // source that completed counts its run result, as the summary does.
-  struct Counters {
-    std::uint64_t checks = 0;
-    std::uint64_t changes = 0;
-    std::int64_t documents = 0;
-  };
-  std::map<std::string, Counters> counters_at_start;
-  auto measure = [&] {
-    RunProgress progress{.sources = counters_at_start.size(), .sources_done = results.size()};
-    std::map<std::string, const SourceRunResult*> done;
-    for (const auto& result : results) done[result.source] = &result;
-    for (const auto& [name, start] : counters_at_start) {
-      if (auto found = done.find(name); found != done.end()) {
-        progress.documents_checked += found->second->documents_checked;
-        progress.changed += found->second->changed;
-      } else if (const SourceState* state = impl.engine->State(name)) {
-        progress.documents_checked += state->checks - start.checks;
-        progress.changed += state->changes - start.changes +
-                            static_cast<std::uint64_t>(
-                                std::max<std::int64_t>(0, state->documents - start.documents));
-      }
-    }
-    progress.seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    return progress;
-  };
-  asio::steady_timer progress_timer(impl.io);
-  std::function<void()> show_progress_later = [&] {
-    progress_timer.expires_after(std::chrono::milliseconds(200));
-    progress_timer.async_wait([&](boost::system::error_code cancelled) {
-      if (cancelled) return;
-      progress_line.Show(FormatProgress(measure()));
-      show_progress_later();
-    });
-  };
-  if (!impl.engine->Configure(impl.config, &error, [&] {
-        const auto names = impl.engine->SourceNames();
-        pending = names.size();
-        if (pending == 0) impl.io.stop();
-        for (const auto& name : names) {
-          const SourceState* state = impl.engine->State(name);
-          counters_at_start[name] = {state->checks, state->changes, state->documents};
-        }
-        if (show_progress) show_progress_later();
-        for (const auto& name : names) {
-          impl.engine->CheckSource(name, [&](SourceRunResult result) {
-            results.push_back(std::move(result));
-            if (--pending == 0) impl.io.stop();
-          });
-        }
-      })) {
-    spdlog::critical("{}", error);
-    return 1;
-  }
-  // Work posted to the workers comes back to the loop: keep it running until the last run.
-  auto guard = asio::make_work_guard(impl.io);
-  impl.io.run();
-  progress_timer.cancel();
-  progress_line.Clear();
-  impl.engine->Stop();
-  impl.workers.join();
-  if (show_progress && impl.store->OutboxSize() > 0) {
-    progress_line.Show("indexing: delivering " + std::to_string(impl.store->OutboxSize()) +
-                       " operations to the rag store");
-  }
-  const rag::BatchResult delivered = impl.rag->DeliverAll();
-  progress_line.Clear();
-  logs_around_progress.reset();
-  impl.store->SyncWal(&error);
-
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  std::sort(results.begin(), results.end(),
-            [](const auto& a, const auto& b) { return a.source < b.source; });
-  int failed = 0;
-  std::uint64_t documents = 0;
-  std::uint64_t changed = 0;
-  using Align = Table::Align;
-  Table table({Align::kLeft, Align::kRight, Align::kRight, Align::kRight});
-  table.AddRow({"SOURCE", "DOCUMENTS", "CHANGED", "ERRORS", "STATE"});
-  for (const auto& result : results) {
-    const SourceState* state = impl.engine->State(result.source);
-    table.AddRow({result.source, std::to_string(result.documents_checked),
-                  std::to_string(result.changed), std::to_string(result.errors),
-                  result.failed ? "failing: " + (state ? state->last_error : "") : "ok"});
-    failed += result.failed ? 1 : 0;
-    documents += result.documents_checked;
-    changed += result.changed;
-  }
-  out << table.Render();
-  out << results.size() << " sources, " << documents << " documents checked, " << changed
-      << " changed, " << failed << " sources failing, in " << std::fixed << std::setprecision(2)
-      << seconds << " s\n";
-  out << "rag store (" << impl.rag->sink_kind() << "): " << delivered.delivered
-      << " index operations delivered";
-  if (!delivered.ok) {
-    out << "; failing: " << delivered.error << "; " << impl.store->OutboxSize()
-        << " kept for the next run";
-  }
-  out << "\n";
-  impl.engine.reset();
-  impl.rag.reset();
-  impl.store.reset();
-  return failed == 0 && delivered.ok ? 0 : 1;
 }
 
 }  // namespace freshd::daemon

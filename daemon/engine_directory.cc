@@ -80,8 +80,9 @@ void Engine::Impl::NextDirectoryBatch(const RunPtr& run, std::shared_ptr<Directo
           const auto& file = walk->files[walk->next];
           store::DocumentKey key{name, FileUri(walk->root, file.relative_path)};
           std::string text;
+          const std::optional<store::DocumentRecord> previous = store.Get(key);
           store::Observation observation =
-              ObserveFile(*walk, file, store.Get(key), Indexed(key), NowMs(), &text);
+              ObserveFile(*walk, file, previous, Indexed(previous), NowMs(), &text);
           auto result = RecordCheck(key, workload, observation, text);
           recorded.push_back({std::move(key), std::move(result), std::move(observation), "", 0});
         }

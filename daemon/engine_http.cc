@@ -117,9 +117,9 @@ void Engine::Impl::PumpDocuments(const RunPtr& run) {
 // worker, account on the loop.
 void Engine::Impl::CheckHttpDocument(const RunPtr& run, const std::string& uri) {
   store::DocumentKey key{run->name, uri};
-  OnWorker([this, key] { return std::make_pair(store.Get(key), Indexed(key)); },
-           [this, run, key](auto known) {
-             auto& [previous, indexed] = known;
+  OnWorker([this, key] { return store.Get(key); },
+           [this, run, key](std::optional<store::DocumentRecord> previous) {
+             const bool indexed = Indexed(previous);
              watchers::HttpRequest request = RequestFor(run->source->config, key.uri);
              std::vector<std::string> masks;
              if (previous && !previous->removed) {

@@ -60,10 +60,10 @@ struct Engine::Impl : std::enable_shared_from_this<Engine::Impl> {
   std::int64_t NowMs() const { return scheduler::ToUnixMillis(clock.Now()); }
 
   // Whether the document needs no full fetch for the index: true without indexing, or once
-  // it has a chunk manifest. A document without one is fetched without validators, so
-  // that it gets indexed (indexing added to an existing store). On a worker.
-  bool Indexed(const store::DocumentKey& key) const {
-    return options.indexer == nullptr || options.indexer->HasManifest(key);
+  // the RAG side holds its chunks. A document not indexed is fetched without validators, so
+  // that it gets indexed (indexing added to an existing store, a source re-added).
+  bool Indexed(const std::optional<store::DocumentRecord>& previous) const {
+    return options.indexer == nullptr || (previous && previous->indexed);
   }
 
   // Records a check, with its index operations when indexing is on. On a worker.

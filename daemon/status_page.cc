@@ -266,8 +266,9 @@ std::string ChangeChart(const std::vector<std::int64_t>& times, std::int64_t now
   int total = 0;
   for (int count : counts) total += count;
   constexpr int kBar = 5, kStep = 7, kHeight = 30;
-  const std::string summary = std::to_string(total) + " change" + (total == 1 ? "" : "s") +
-                              " in the last 30 days (since start-up; before it, each document's last change)";
+  const std::string summary =
+      std::to_string(total) + " change" + (total == 1 ? "" : "s") +
+      " in the last 30 days (since start-up; before it, each document's last change)";
   std::string svg = "<svg class=\"changes\" xmlns=\"http://www.w3.org/2000/svg\" width=\"" +
                     std::to_string(kChartDays * kStep) + "\" height=\"" + std::to_string(kHeight) +
                     "\" role=\"img\" aria-label=\"" + summary + "\"><title>" + summary + "</title>";

@@ -194,7 +194,7 @@ std::string Delivery::VectorKey(const std::string& chunk_id) const {
 BatchResult Delivery::DeliverBatch() {
   BatchResult result;
   retry_now_ = false;
-  std::vector<store::OutboxEntry> entries = store_.ReadOutbox(batch_limit_);
+  std::vector<store::OutboxEntry> entries = store_.ReadOutbox(batch_limit_, read_from_);
   if (entries.empty()) {
     result.ok = true;
     return result;
@@ -278,6 +278,7 @@ BatchResult Delivery::DeliverBatch() {
     }
   }
   if (!store_.Apply(acknowledged, &result.error)) return result;
+  read_from_ = batch.sequences.back() + 1;
   chunks_held_ = static_cast<std::uint64_t>(static_cast<std::int64_t>(chunks_held_) + held_change);
 
   failures_in_a_row_ = 0;
@@ -318,6 +319,7 @@ bool Delivery::SetAside(const store::OutboxEntry& entry, const std::string& erro
   writes.RemoveFromOutbox(entry.sequence);
   writes.Put(Table::kDeadLetters, SequenceKey(entry.sequence), error + '\0' + entry.operation);
   if (!store_.Apply(writes, nullptr)) return false;
+  read_from_ = entry.sequence + 1;  // the first entry read: everything before it is gone
   std::optional<IndexOperation> operation = DecodeOperation(entry.operation);
   retry_now_ = true;
   spdlog::error(

@@ -111,8 +111,12 @@ class Delivery {
   std::size_t batch_limit_;  // narrowed while batches fail; delivery thread only
   int failures_in_a_row_ = 0;
   bool retry_now_ = false;
-  int set_aside_in_a_row_ = 0;  // with no delivery between: the sink refuses everything  // the
-                                // last batch was refused for its content, and narrowed or set aside
+  int set_aside_in_a_row_ = 0;  // with no delivery between: the sink refuses everything
+  // Everything before this sequence has left the outbox: reads start here, so they never
+  // walk the tombstones of what was delivered (which made a large first pass quadratic).
+  std::uint64_t read_from_ =
+      0;  // the
+          // last batch was refused for its content, and narrowed or set aside
 
   std::mutex mutex_;
   std::condition_variable wake_;

@@ -38,19 +38,21 @@ Indexer::Indexer(store::StateStore& store, ChunkingOptions options)
 store::StateStore::AlsoWrite Indexer::ForCheck(const store::DocumentKey& key,
                                                const std::string& workload,
                                                std::string_view text) const {
-  return [this, &key, &workload, text](const store::RecordResult& decided,
-                                       store::WriteSet& writes) {
+  return [this, &key, &workload, text](store::RecordResult& decided, store::WriteSet& writes) {
     const CheckOutcome outcome = decided.outcome;
     if (outcome != CheckOutcome::kRemoved && !IsFetchedContent(outcome)) return;
     const std::string manifest_key = DocumentChunksKey(key.source, key.uri);
     // Unchanged text needs no work, unless the document was never indexed.
-    if (outcome == CheckOutcome::kUnchanged && store_.Has(Table::kChunkManifests, manifest_key)) {
+    if (outcome == CheckOutcome::kUnchanged && decided.document.indexed) return;
+    std::optional<DocumentChunks> before = LoadManifest(store_, manifest_key);
+    if (outcome == CheckOutcome::kUnchanged && before) {
+      decided.document.indexed = true;
       return;
     }
-    std::optional<DocumentChunks> before = LoadManifest(store_, manifest_key);
     const std::int64_t now_ms = decided.document.last_check_ms;
 
     if (outcome == CheckOutcome::kRemoved) {
+      decided.document.indexed = false;
       if (!before) return;  // never indexed, or already removed
       Queue(DiffChunks(&*before, nullptr, now_ms), writes);
       writes.Delete(Table::kChunkManifests, manifest_key);
@@ -62,6 +64,7 @@ store::StateStore::AlsoWrite Indexer::ForCheck(const store::DocumentKey& key,
     after.chunks = ChunkText(manifest_key, text, options_);
     Queue(DiffChunks(before ? &*before : nullptr, &after, now_ms), writes);
     writes.Put(Table::kChunkManifests, manifest_key, EncodeDocumentChunks(after));
+    decided.document.indexed = true;
   };
 }
 
@@ -177,6 +180,7 @@ std::uint64_t Indexer::ForgetSource(std::string_view source, std::int64_t now_ms
                 return ok;
               });
   if (ok) Flush(store_, writes, true, error);
+  if (ok) store_.MarkUnindexed(source, error);  // re-added, its documents are indexed again
   return deletes;
 }
 

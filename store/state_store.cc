@@ -194,6 +194,7 @@ std::string EncodeDocument(const DocumentRecord& record) {
   PutString(object, "le", record.last_error);
   if (record.removed) object["d"] = true;
   if (!record.volatile_masks.empty()) object["vm"] = record.volatile_masks;
+  if (record.indexed) object["ix"] = true;
   PutInt(object, "hn", record.history_next_seq);
   PutInt(object, "ho", record.history_oldest_seq);
   return ToMsgpack(object);
@@ -215,6 +216,7 @@ std::optional<DocumentRecord> DecodeDocument(const rocksdb::Slice& bytes) {
       ReadUint(object, "ce", std::numeric_limits<std::uint32_t>::max(), &consecutive) &&
       ReadUint(object, "cm", std::numeric_limits<std::uint32_t>::max(), &misses) &&
       ReadString(object, "le", &record.last_error) && ReadBool(object, "d", &record.removed) &&
+      ReadBool(object, "ix", &record.indexed) &&
       ReadUint(object, "hn", kAny, &record.history_next_seq) &&
       ReadUint(object, "ho", kAny, &record.history_oldest_seq) &&
       record.history_oldest_seq <= record.history_next_seq;
@@ -506,6 +508,7 @@ struct StateStore::Impl {
   std::atomic<std::uint64_t> next_outbox_sequence{1};
   // Signed: a delivery may remove entries before the appender has counted them.
   std::atomic<std::int64_t> outbox_size{0};
+  std::mutex append_mutex;  // held from numbering outbox appends to their write
   // Serializes read-modify-write of one document between Record and PruneHistory.
   mutable std::array<std::mutex, kLockStripes> stripes;
 
@@ -708,15 +711,17 @@ RecordResult StateStore::Impl::Record(const DocumentKey& key, const Observation&
   while (doc.history_next_seq - doc.history_oldest_seq > max_checks) {
     batch.Delete(history, HistoryKey(prefix, doc.history_oldest_seq++));
   }
-  batch.Put(documents, document_key, EncodeDocument(doc));
   result.outcome = decision.outcome;
   result.document = std::move(doc);
-  std::int64_t outbox_growth = 0;
-  if (also) {
-    WriteSet writes;
-    also(result, writes);
-    outbox_growth = AddWrites(writes, &batch);
-  }
+  WriteSet writes;
+  if (also) also(result, writes);
+  batch.Put(documents, document_key, EncodeDocument(result.document));
+  // Appends are numbered and written under one lock, so that they become visible in the
+  // order of their numbers (ReadOutbox's `from` relies on it). Checks without index
+  // operations never take it.
+  std::unique_lock<std::mutex> appending;
+  if (writes.appends()) appending = std::unique_lock(append_mutex);
+  const std::int64_t outbox_growth = AddWrites(writes, &batch);
   rocksdb::Status status = db->Write(WriteOptions(), &batch);
   if (!status.ok()) {
     result.error = "cannot write to the state store " + dir + ": " + status.ToString();
@@ -917,6 +922,8 @@ RecordResult StateStore::Record(const DocumentKey& key, const Observation& obser
 
 bool StateStore::Apply(WriteSet& writes, std::string* error) {
   rocksdb::WriteBatch batch;
+  std::unique_lock<std::mutex> appending;
+  if (writes.appends()) appending = std::unique_lock(impl_->append_mutex);
   const std::int64_t outbox_growth = impl_->AddWrites(writes, &batch);
   rocksdb::Status status = impl_->db->Write(Impl::WriteOptions(), &batch);
   if (!status.ok()) {
@@ -955,11 +962,15 @@ void StateStore::Scan(
   }
 }
 
-std::vector<OutboxEntry> StateStore::ReadOutbox(std::size_t limit) const {
+std::vector<OutboxEntry> StateStore::ReadOutbox(std::size_t limit, std::uint64_t from) const {
   std::vector<OutboxEntry> entries;
+  const std::string lower = HistoryKey("", from);
+  const rocksdb::Slice lower_bound(lower);
+  rocksdb::ReadOptions read;
+  read.iterate_lower_bound = &lower_bound;  // the tombstones before it are never walked
   std::unique_ptr<rocksdb::Iterator> it(
-      impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->Family(Table::kOutbox)));
-  for (it->SeekToFirst(); it->Valid() && entries.size() < limit; it->Next()) {
+      impl_->db->NewIterator(read, impl_->Family(Table::kOutbox)));
+  for (it->Seek(lower); it->Valid() && entries.size() < limit; it->Next()) {
     entries.push_back({HistorySeq(it->key()), it->value().ToString()});
   }
   return entries;
@@ -983,7 +994,31 @@ void WriteSet::Delete(Table table, std::string key) {
   writes_.push_back({Write::Kind::kDelete, table, std::move(key), ""});
 }
 
+bool StateStore::MarkUnindexed(std::string_view source, std::string* error) {
+  std::vector<DocumentKey> keys;
+  ForEachDocument(source, [&](const DocumentKey& key, const DocumentRecord& record) {
+    if (record.indexed) keys.push_back(key);
+    return true;
+  });
+  for (const DocumentKey& key : keys) {
+    const std::string document_key = DocumentKeyBytes(key);
+    std::lock_guard lock(impl_->StripeFor(document_key));
+    bool corrupt = false;
+    std::optional<DocumentRecord> record = impl_->Load(document_key, &corrupt, error);
+    if (!record) continue;
+    record->indexed = false;
+    rocksdb::Status status = impl_->db->Put(Impl::WriteOptions(), impl_->documents, document_key,
+                                            EncodeDocument(*record));
+    if (!status.ok()) {
+      *error = "cannot write to the state store " + impl_->dir + ": " + status.ToString();
+      return false;
+    }
+  }
+  return true;
+}
+
 void WriteSet::AppendToOutbox(std::string operation) {
+  ++appends_;
   writes_.push_back({Write::Kind::kAppend, Table::kOutbox, "", std::move(operation)});
 }
 

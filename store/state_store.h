@@ -73,6 +73,9 @@ struct DocumentRecord {
   // Patterns of the document's volatile text (a clock, a token), learned by fetching it
   // twice seconds apart, and masked before hashing.
   std::vector<std::string> volatile_masks;
+  // The RAG side holds this document's current chunks (set by whoever writes them in the
+  // check's batch, see Record's `also`): a document not indexed is fetched in full.
+  bool indexed = false;
   std::uint64_t history_next_seq = 0;  // internal: history ring bounds
   std::uint64_t history_oldest_seq = 0;
 };
@@ -100,6 +103,7 @@ class WriteSet {
   // Removes an acknowledged operation.
   void RemoveFromOutbox(std::uint64_t sequence);
   bool empty() const { return writes_.empty(); }
+  bool appends() const { return appends_ > 0; }
   std::size_t size() const { return writes_.size(); }
 
  private:
@@ -112,6 +116,7 @@ class WriteSet {
     std::uint64_t sequence = 0;
   };
   std::vector<Write> writes_;
+  std::size_t appends_ = 0;
 };
 
 struct OutboxEntry {
@@ -160,9 +165,9 @@ class StateStore {
 
   // The same, and `also(decided, writes)` is called once the outcome is decided, before the
   // batch is written: what it adds to `writes` is applied in the same atomic batch as the
-  // check (a change and the index operations it causes are never apart). It may read the
-  // store.
-  using AlsoWrite = std::function<void(const RecordResult& decided, WriteSet& writes)>;
+  // check (a change and the index operations it causes are never apart), and it may set
+  // decided.document.indexed, which is stored with the document. It may read the store.
+  using AlsoWrite = std::function<void(RecordResult& decided, WriteSet& writes)>;
   RecordResult Record(const DocumentKey& key, const Observation& observation,
                       const AlsoWrite& also);
 
@@ -178,8 +183,10 @@ class StateStore {
   void Scan(Table table, std::string_view prefix, std::string_view after,
             const std::function<bool(std::string_view key, std::string_view value)>& visit) const;
 
-  // The oldest operations of the outbox, at most `limit`.
-  std::vector<OutboxEntry> ReadOutbox(std::size_t limit) const;
+  // The oldest operations of the outbox from sequence `from` on, at most `limit`. Appends
+  // become visible in the order of their sequences, so a single reader that removed
+  // everything before `from` may start there (and skip the tombstones of what it removed).
+  std::vector<OutboxEntry> ReadOutbox(std::size_t limit, std::uint64_t from = 0) const;
   std::uint64_t OutboxSize() const;
 
   // nullopt when there is none, or when it cannot be decoded (then reported).
@@ -207,6 +214,9 @@ class StateStore {
   void ForEachDocumentAfter(
       std::string_view source, std::string_view after_uri,
       const std::function<bool(const DocumentKey&, const DocumentRecord&)>& visit) const;
+
+  // Marks every document of a source not indexed (its chunks left the RAG side).
+  bool MarkUnindexed(std::string_view source, std::string* error);
 
   // Deletes every record of a source (it was removed from the configuration).
   bool DeleteSource(std::string_view source, std::string* error);

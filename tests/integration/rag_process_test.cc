@@ -252,8 +252,8 @@ void KillDuringDelivery(const std::string& sink_name) {
   CHECK(sink->HeldIds(dir) == expected);  // every chunk once: none lost, none twice
 }
 
-// Documents recorded before indexing existed (or whose manifest was lost) have no chunk
-// manifest: they must be fetched in full and indexed, though unchanged since.
+// Documents recorded before indexing existed have no chunk manifest and are not marked
+// indexed: they must be fetched in full and indexed, though unchanged since.
 void IndexesDocumentsWithoutManifest() {
   TempDir dir;
   const fs::path docs = dir.path() / "docs";
@@ -274,6 +274,7 @@ void IndexesDocumentsWithoutManifest() {
       return true;
     });
     REQUIRE(store->Apply(forget, &error));
+    REQUIRE(store->MarkUnindexed("handbook", &error));  // as a store from before indexing
   }
   DaemonUnderTest freshd(dir, "1s", EmbeddedFixture().Yaml());
   REQUIRE(freshd.Ready());
