@@ -12,21 +12,6 @@ namespace {
 
 constexpr auto kTimeout = std::chrono::seconds(60);
 
-std::string PercentEncode(std::string_view text) {
-  std::string encoded;
-  for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (std::isalnum(byte) || c == '-' || c == '_' || c == '.' || c == '~') {
-      encoded += c;
-    } else {
-      char escape[4];
-      std::snprintf(escape, sizeof(escape), "%%%02X", byte);
-      encoded += escape;
-    }
-  }
-  return encoded;
-}
-
 std::optional<nlohmann::json> Call(std::string_view method, const std::string& url) {
   rag::HttpCallResult answer = rag::HttpCall(method, url, "", {}, kTimeout);
   if (!answer.transport_ok) {
@@ -65,8 +50,8 @@ std::string Excerpt(const std::string& text, std::size_t width) {
 }  // namespace
 
 int SearchCommand(const std::string& url, const std::string& query, std::size_t k) {
-  auto answer =
-      Call("GET", url + "/api/v1/search?q=" + PercentEncode(query) + "&k=" + std::to_string(k));
+  auto answer = Call(
+      "GET", url + "/api/v1/search?q=" + rag::PercentEncode(query) + "&k=" + std::to_string(k));
   if (!answer) return 1;
   const auto& results = (*answer)["results"];
   if (results.empty()) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <memory>
 
 namespace freshd::rag {
@@ -48,6 +49,21 @@ bool HasHeader(const HttpHeaders& headers, std::string_view name) {
 }
 
 }  // namespace
+
+std::string PercentEncode(std::string_view text) {
+  std::string encoded;
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (std::isalnum(byte) || c == '-' || c == '_' || c == '.' || c == '~') {
+      encoded += c;
+    } else {
+      char escape[4];
+      std::snprintf(escape, sizeof(escape), "%%%02X", byte);
+      encoded += escape;
+    }
+  }
+  return encoded;
+}
 
 std::string HttpCallResult::Describe() const {
   if (!transport_ok) return error;

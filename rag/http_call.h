@@ -22,6 +22,10 @@ struct HttpCallResult {
 
 using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
 
+// `text` with every byte but ASCII letters, digits and -_.~ percent-encoded: a path segment
+// or a query value.
+std::string PercentEncode(std::string_view text);
+
 // `method` is "GET", "POST", "PUT" or "DELETE"; a non-empty body is sent as JSON unless a
 // Content-Type header is given. Answers larger than 256 MiB are an error.
 HttpCallResult HttpCall(std::string_view method, const std::string& url, std::string_view body,

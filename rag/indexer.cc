@@ -68,10 +68,6 @@ store::StateStore::AlsoWrite Indexer::ForCheck(const store::DocumentKey& key,
   };
 }
 
-bool Indexer::HasManifest(const store::DocumentKey& key) const {
-  return store_.Has(Table::kChunkManifests, DocumentChunksKey(key.source, key.uri));
-}
-
 namespace {
 
 constexpr std::size_t kWritesPerApply = 4096;  // bounds memory when a whole sink is re-sent

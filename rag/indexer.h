@@ -24,19 +24,16 @@ class Indexer {
   // The writes for a check of `key` (a source of `workload`) whose normalized text is
   // `text` ("" when nothing was fetched): for a new or changed document, upserts of its new
   // chunks then deletes of its vanished ones; for a removed one, deletes of all its chunks.
-  // A present document without a manifest (indexing added to an existing store) is indexed
-  // on its next full fetch.
-  // The returned function refers to `key`, `workload` and `text`: use it in the
+  // It marks the document indexed (DocumentRecord::indexed) when the RAG side has its
+  // chunks; one that is not (indexing added to an existing store) is indexed on its next full
+  // fetch. The returned function refers to `key`, `workload` and `text`: use it in the
   // StateStore::Record call it is made for, while they live.
   store::StateStore::AlsoWrite ForCheck(const store::DocumentKey& key, const std::string& workload,
                                         std::string_view text) const;
 
-  // Whether the document has a manifest: one without (indexing added to an existing
-  // store, or a manifest lost) must be fetched in full, not with validators.
-  bool HasManifest(const store::DocumentKey& key) const;
-
-  // A source left the configuration: deletes of all its chunks are queued and its
-  // manifests dropped (its check records stay). Returns the deletes queued.
+  // A source left the configuration: deletes of all its chunks are queued, its manifests
+  // dropped and its documents marked not indexed (its check records stay). Returns the deletes
+  // queued.
   std::uint64_t ForgetSource(std::string_view source, std::int64_t now_ms,
                              std::string* error) const;
 

@@ -34,22 +34,6 @@ using nlohmann::json;
 constexpr std::size_t kRecordsPerRequest = 1000;
 constexpr int kIdsPerPage = 1000;
 
-// Percent-encodes a path segment (tenant and database names are the caller's).
-std::string PathSegment(std::string_view text) {
-  std::string encoded;
-  for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (std::isalnum(byte) || c == '-' || c == '_' || c == '.' || c == '~') {
-      encoded += c;
-    } else {
-      char escape[4];
-      std::snprintf(escape, sizeof(escape), "%%%02X", byte);
-      encoded += escape;
-    }
-  }
-  return encoded;
-}
-
 std::string WithoutTrailingSlashes(std::string url) {
   while (!url.empty() && url.back() == '/') url.pop_back();
   return url;
@@ -121,8 +105,8 @@ class ChromaSink : public Sink {
   explicit ChromaSink(ChromaOptions options)
       : options_(std::move(options)),
         database_url_(WithoutTrailingSlashes(options_.url) + "/api/v2/tenants/" +
-                      PathSegment(options_.tenant) + "/databases/" +
-                      PathSegment(options_.database)) {}
+                      PercentEncode(options_.tenant) + "/databases/" +
+                      PercentEncode(options_.database)) {}
 
   std::string_view kind() const override { return "chroma"; }
 

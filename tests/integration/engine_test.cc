@@ -38,6 +38,14 @@ std::string Workload(const std::string& sources) {
   return "  - name: w\n    strategy: rag\n    sources:\n" + sources;
 }
 
+// A sitemap.xml at the root of `site` listing `paths` as served by `nginx`.
+void WriteSitemap(const TempDir& site, const Nginx& nginx, const std::vector<std::string>& paths) {
+  std::string xml =
+      R"(<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">)";
+  for (const auto& path : paths) xml += "<url><loc>" + nginx.Url(path) + "</loc></url>";
+  WriteFile(site.path() / "sitemap.xml", xml + "</urlset>");
+}
+
 double Checks(const EngineHarness& harness, const std::string& source, const std::string& result) {
   return MetricValue(harness.MetricsText(), "freshd_source_checks_total",
                      {"source=\"" + source + "\"", "result=\"" + result + "\""});
@@ -115,12 +123,7 @@ TEST_CASE("an nginx page: new, then not modified (304), then changed, then uncha
 TEST_CASE("a sitemap expands to its documents, filters them, and marks dropped ones removed") {
   TempDir site;
   Nginx nginx(site.path(), site.path() / "nginx-work");
-  auto sitemap = [&](const std::vector<std::string>& paths) {
-    std::string xml =
-        R"(<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">)";
-    for (const auto& path : paths) xml += "<url><loc>" + nginx.Url(path) + "</loc></url>";
-    WriteFile(site.path() / "sitemap.xml", xml + "</urlset>");
-  };
+  auto sitemap = [&](const std::vector<std::string>& paths) { WriteSitemap(site, nginx, paths); };
   for (const char* name : {"a", "b", "c"}) {
     WriteFile(site.path() / "policies" / (std::string(name) + ".html"), Page(name));
   }
@@ -154,12 +157,7 @@ TEST_CASE("a sitemap expands to its documents, filters them, and marks dropped o
 TEST_CASE("a sitemap that suddenly loses most of its documents removes none and fails") {
   TempDir site;
   Nginx nginx(site.path(), site.path() / "nginx-work");
-  auto sitemap = [&](const std::vector<std::string>& paths) {
-    std::string xml =
-        R"(<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">)";
-    for (const auto& path : paths) xml += "<url><loc>" + nginx.Url(path) + "</loc></url>";
-    WriteFile(site.path() / "sitemap.xml", xml + "</urlset>");
-  };
+  auto sitemap = [&](const std::vector<std::string>& paths) { WriteSitemap(site, nginx, paths); };
   std::vector<std::string> all;
   for (const char* name : {"a", "b", "c", "d"}) {
     WriteFile(site.path() / (std::string(name) + ".html"), Page(name));
@@ -178,8 +176,7 @@ TEST_CASE("a sitemap that suddenly loses most of its documents removes none and 
     CHECK(result.changed == 0);
   }
   CHECK(harness.State("pages").documents == 4);
-  CHECK(harness.State("pages").last_error.find("lost 3 of its 4 documents") !=
-        std::string::npos);
+  CHECK(harness.State("pages").last_error.find("lost 3 of its 4 documents") != std::string::npos);
   CHECK_FALSE(harness.store().Get({"pages", nginx.Url("/b.html")})->removed);
   CHECK(harness.store().Get({"pages", nginx.Url("/b.html")})->consecutive_misses == 0);
   CHECK(MetricValue(harness.MetricsText(), "freshd_source_errors_total",

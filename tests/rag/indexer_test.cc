@@ -151,8 +151,10 @@ TEST_CASE("a source that left the configuration has all its chunks deleted, and 
     CHECK(all[i].kind == IndexOperation::Kind::kDelete);
     CHECK(all[i].metadata.source == "old-source");
   }
-  CHECK_FALSE(indexer.HasManifest(gone));
-  CHECK(indexer.HasManifest(kept));
+  CHECK_FALSE(store->Has(store::Table::kChunkManifests, DocumentChunksKey(gone.source, gone.uri)));
+  CHECK(store->Has(store::Table::kChunkManifests, DocumentChunksKey(kept.source, kept.uri)));
+  CHECK_FALSE(store->Get(gone)->indexed);  // re-added, its documents are fetched in full
+  CHECK(store->Get(kept)->indexed);
 }
 
 TEST_CASE("a new embedder gets every chunk again") {

@@ -9,6 +9,7 @@
 
 #include "rag/http_call.h"
 #include "rag/sink.h"
+#include "tests/rag/sink_test_util.h"
 #include "tests/support/chroma_server.h"
 
 namespace freshd::rag {
@@ -18,30 +19,6 @@ using nlohmann::json;
 using testing::ChromaServer;
 
 constexpr char kCollection[] = "knowledge";
-
-SinkOperation Upsert(const std::string& id, const std::string& text, const std::string& uri,
-                     Vector vector) {
-  SinkOperation upsert;
-  upsert.operation.kind = IndexOperation::Kind::kUpsert;
-  upsert.operation.chunk_id = id;
-  upsert.operation.text = text;
-  upsert.operation.metadata = {"support-policies", "policy-pages", uri, 1767225600123,
-                               "hash-" + uri};
-  upsert.vector = std::move(vector);
-  return upsert;
-}
-
-SinkOperation Delete(const std::string& id, const std::string& uri) {
-  SinkOperation deletion;
-  deletion.operation.kind = IndexOperation::Kind::kDelete;
-  deletion.operation.chunk_id = id;
-  deletion.operation.metadata.source = "policy-pages";
-  deletion.operation.metadata.uri = uri;
-  return deletion;
-}
-
-const std::string kRefunds = "https://example.com/policies/refund";
-const std::string kShipping = "https://example.com/policies/shipping";
 
 // Two documents: three chunks of the refund policy, one of the shipping policy.
 std::vector<SinkOperation> FirstVersion() {

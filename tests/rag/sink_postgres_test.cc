@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "rag/sink.h"
+#include "tests/rag/sink_test_util.h"
 #include "tests/support/postgres_server.h"
 
 namespace freshd::rag {
@@ -16,30 +17,6 @@ namespace {
 using nlohmann::json;
 using testing::PostgresServer;
 using Rows = std::vector<std::vector<std::string>>;
-
-SinkOperation Upsert(const std::string& id, const std::string& text, const std::string& uri,
-                     Vector vector) {
-  SinkOperation upsert;
-  upsert.operation.kind = IndexOperation::Kind::kUpsert;
-  upsert.operation.chunk_id = id;
-  upsert.operation.text = text;
-  upsert.operation.metadata = {"support-policies", "policy-pages", uri, 1767225600123,
-                               "hash-" + uri};
-  upsert.vector = std::move(vector);
-  return upsert;
-}
-
-SinkOperation Delete(const std::string& id, const std::string& uri) {
-  SinkOperation deletion;
-  deletion.operation.kind = IndexOperation::Kind::kDelete;
-  deletion.operation.chunk_id = id;
-  deletion.operation.metadata.source = "policy-pages";
-  deletion.operation.metadata.uri = uri;
-  return deletion;
-}
-
-const std::string kRefunds = "https://example.com/policies/refund";
-const std::string kShipping = "https://example.com/policies/shipping";
 
 std::vector<SinkOperation> FirstVersion() {
   return {Upsert("r1", "Refunds are paid within 14 days.", kRefunds, {0.5f, -0.25f, 1.0f}),
