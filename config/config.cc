@@ -23,6 +23,9 @@ using internal::Value;
 
 constexpr char kOpenAiBaseUrl[] = "https://api.openai.com/v1";
 constexpr int kMaxChunkChars = 1'000'000;
+// A configuration is a few kilobytes; a file much larger is a wrong path, and parsing it
+// would take memory in proportion (yaml-cpp needs ~50 bytes a byte).
+constexpr std::uint64_t kMaxConfigBytes = 1024 * 1024;
 
 std::optional<int> ParsePort(std::string_view text) {
   int port = 0;
@@ -183,8 +186,11 @@ void ReadWebhook(Reader& reader, const std::optional<Value>& value, Location kin
 void ReadRagStore(Reader& reader, const std::optional<Value>& value, RagStore* store) {
   const std::optional<Map> map = reader.ReadMap(value);
   if (!map) return;
-  reader.CheckKeys(*map, {"kind", "chroma", "postgres", "webhook", "reconcile_every"}, "rag_store");
+  reader.CheckKeys(
+      *map, {"kind", "chroma", "postgres", "webhook", "reconcile_every", "removed_source_grace"},
+      "rag_store");
   Assign(reader.ReadDuration(map->Get("reconcile_every")), &store->reconcile_every);
+  Assign(reader.ReadDuration(map->Get("removed_source_grace")), &store->removed_source_grace);
   const std::optional<Value> kind = map->Get("kind");
   Assign(reader.ReadEnum<RagStore::Kind>(kind, {{"embedded", RagStore::Kind::kEmbedded},
                                                 {"chroma", RagStore::Kind::kChroma},
@@ -294,13 +300,40 @@ Config BuildConfig(Reader& reader, const YAML::Node& root) {
   ReadEmbedder(reader, top->Get("embedder"), &config.embedder);
   ReadAdvisor(reader, top->Get("advisor"), &config.advisor);
   CheckEmbedderFitsStore(reader, top->Get("rag_store"), top->Get("embedder"), config);
-  internal::ReadWorkloads(reader, top->Get("workloads"), config.defaults, &config.workloads);
+  const std::optional<Value> workloads = top->Get("workloads");
+  internal::ReadWorkloads(reader, workloads, config.defaults, &config.workloads);
+  const bool no_workloads = !workloads || workloads->node.IsNull() ||
+                            (workloads->node.IsSequence() && workloads->node.size() == 0);
+  if (no_workloads) {
+    // An empty file (a truncated copy, `: > freshd.yaml`) must never mean "watch nothing":
+    // a reload to it would take every source's chunks out of the RAG store.
+    const Location where = workloads ? workloads->where : top->where();
+    reader.Error(where.line > 0 ? where : Location{1, 1},
+                 "no workloads: freshd would watch nothing; add at least one workload with its "
+                 "sources under 'workloads'");
+  }
   return config;
+}
+
+// Where the first NUL byte is, if any: YAML forbids it, and yaml-cpp reports it a line late.
+std::optional<Location> FindNul(std::string_view text) {
+  const std::size_t at = text.find('\0');
+  if (at == std::string_view::npos) return std::nullopt;
+  const std::string_view before = text.substr(0, at);
+  const std::size_t line_start = before.rfind('\n');
+  const auto line = static_cast<int>(std::count(before.begin(), before.end(), '\n')) + 1;
+  const auto column =
+      static_cast<int>(line_start == std::string_view::npos ? at : at - line_start - 1) + 1;
+  return Location{line, column};
 }
 
 LoadResult Validate(const std::string& text, const std::string& file,
                     const std::filesystem::path& base_dir) {
   Reader reader(file, base_dir);
+  if (std::optional<Location> nul = FindNul(text)) {
+    reader.Error(*nul, "a NUL byte: a configuration file is text (is this the right file?)");
+    return {std::nullopt, reader.TakeErrors()};
+  }
   YAML::Node root;
   try {
     root = YAML::Load(text);
@@ -370,7 +403,8 @@ std::string_view ToString(Strategy strategy) {
 
 LoadResult Load(const std::string& file) {
   std::string problem;
-  const std::optional<std::string> content = internal::ReadWholeFile(file, &problem);
+  const std::optional<std::string> content =
+      internal::ReadWholeFile(file, kMaxConfigBytes, &problem);
   if (!content) return Failure(file, "cannot read: " + problem);
   return ParseGuarded(*content, file);
 }

@@ -41,7 +41,6 @@ struct Header {
 // Fetch settings: `defaults`, possibly overridden per source.
 struct FetchSettings {
   Duration interval = std::chrono::minutes(15);
-  bool adaptive_interval = false;  // `interval: adaptive` (DESIGN.md 6.3)
   Duration timeout = std::chrono::seconds(20);
   std::uint64_t max_bytes = 10 * 1024 * 1024;
   std::string user_agent;  // defaults to "freshd/<version>"; "<version>" in it is expanded
@@ -59,16 +58,18 @@ struct Selector {
   enum class Kind { kNone, kXPath, kCss };
   Kind kind = Kind::kNone;
   std::string expression;
+  Location where;  // of the expression
 };
 
 struct Source {
   std::string name;  // unique across the whole file; letters, digits, '.', '_', '-'
   std::string workload;
   SourceKind kind = SourceKind::kHttp;
-  std::string url;      // http, sitemap, feed
-  std::string include;  // sitemap, feed: regex a document URL must match (empty: all)
-  std::string path;     // directory: root folder
-  std::string glob;     // directory: pattern relative to path, `**` crosses folders
+  std::string url;                // http, sitemap, feed
+  std::string include;            // sitemap, feed: regex a document URL must match (empty: all)
+  int max_child_sitemaps = 1000;  // sitemap: child sitemaps of an index read, the first ones
+  std::string path;               // directory: root folder
+  std::string glob;               // directory: pattern relative to path, `**` crosses folders
   Selector select;
   // Regexes (PCRE2), validated at load time by compiling them with PCRE2_UTF; `include` too.
   std::vector<std::string> ignore;
@@ -101,6 +102,9 @@ struct RagStore {
   // How often the sink's contents are compared with what freshd believes it holds, and
   // repaired; 0: only on `freshd reconcile`.
   Duration reconcile_every = Duration::zero();
+  // How long the chunks of a source taken out of the configuration stay in the sink: a
+  // source put back within it is indexed as it was, with nothing deleted.
+  Duration removed_source_grace = std::chrono::hours(24);
 };
 
 struct Chunking {

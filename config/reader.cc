@@ -2,6 +2,7 @@
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cctype>
@@ -144,22 +145,52 @@ std::string FormatNumber(double number) {
 
 }  // namespace
 
-std::optional<std::string> ReadWholeFile(const std::string& path, std::string* error) {
+std::optional<std::string> ReadWholeFile(const std::string& path, std::uint64_t max_bytes,
+                                         std::string* error) {
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
                                                        &std::fclose);
   if (!file) {
     *error = std::strerror(errno);
     return std::nullopt;
   }
+  // A device (/dev/zero), a FIFO or a folder would be read forever or not at all.
+  struct stat status {};
+  if (fstat(fileno(file.get()), &status) != 0 || !S_ISREG(status.st_mode)) {
+    *error = "not a regular file";
+    return std::nullopt;
+  }
   std::string content;
   char buffer[4096];
   std::size_t got = 0;
-  while ((got = std::fread(buffer, 1, sizeof(buffer), file.get())) > 0) content.append(buffer, got);
+  while ((got = std::fread(buffer, 1, sizeof(buffer), file.get())) > 0) {
+    if (content.size() + got > max_bytes) {
+      *error = "larger than " + std::to_string(max_bytes) + " bytes";
+      return std::nullopt;
+    }
+    content.append(buffer, got);
+  }
   if (std::ferror(file.get())) {
     *error = std::strerror(errno);
     return std::nullopt;
   }
   return content;
+}
+
+std::string EscapeControlBytes(std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string escaped;
+  escaped.reserve(text.size());
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0x20 && byte != 0x7f) {
+      escaped += c;
+    } else {
+      escaped += "\\x";
+      escaped += kHex[byte >> 4];
+      escaped += kHex[byte & 0xf];
+    }
+  }
+  return escaped;
 }
 
 std::string Quote(std::string_view text) { return "'" + std::string(text) + "'"; }
@@ -185,7 +216,7 @@ Location LocationOf(const YAML::Mark& mark) {
 }
 
 void Reader::Error(Location where, std::string message) {
-  errors_.push_back({file_, where, std::move(message)});
+  errors_.push_back({file_, where, EscapeControlBytes(message)});
 }
 
 std::vector<ConfigError> Reader::TakeErrors() {
@@ -397,7 +428,7 @@ void Reader::ReportEnum(const Value& value, const std::string& text,
 std::optional<std::string> Reader::LoadSecretFile(const std::string& path, Location where,
                                                   std::string_view what) {
   std::string problem;
-  std::optional<std::string> content = ReadWholeFile(path, &problem);
+  std::optional<std::string> content = ReadWholeFile(path, kMaxSecretBytes, &problem);
   const std::string source = std::string(what) + " from file " + Quote(path);
   if (!content) {
     Error(where, "cannot read " + source + ": " + problem);

@@ -58,8 +58,17 @@ inline bool Before(Location a, Location b) {
   return a.line < b.line || (a.line == b.line && a.column < b.column);
 }
 
-// The whole content of a file, or nullopt with the reason in *error.
-std::optional<std::string> ReadWholeFile(const std::string& path, std::string* error);
+// A credential file is one line; anything larger is a mistake (a wrong path).
+constexpr std::uint64_t kMaxSecretBytes = 64 * 1024;
+
+// The whole content of a regular file of at most `max_bytes`, or nullopt with the reason in
+// *error.
+std::optional<std::string> ReadWholeFile(const std::string& path, std::uint64_t max_bytes,
+                                         std::string* error);
+
+// `text` with every control byte (a line break, a NUL, an escape) written as \xNN, so that a
+// message quoting the file stays one readable line.
+std::string EscapeControlBytes(std::string_view text);
 
 // Stores a successfully read value, converted to the field's type.
 template <typename Field, typename Read>

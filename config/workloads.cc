@@ -22,6 +22,8 @@ using NameLines = std::map<std::string, int, std::less<>>;
 constexpr std::string_view kLineBreaks("\r\n\0", 3);
 
 constexpr std::array<std::string_view, 4> kSourceKinds = {"http", "sitemap", "feed", "directory"};
+// The sitemaps protocol allows 50,000 sitemaps in one index.
+constexpr std::int64_t kMaxChildSitemaps = 50'000;
 
 bool EqualsNoCase(std::string_view a, std::string_view b) {
   return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
@@ -143,20 +145,14 @@ std::string ExpandVersion(std::string agent) {
 }
 
 void ReadInterval(Reader& reader, const std::optional<Value>& value, FetchSettings* settings) {
-  const bool scalar = value && value->node.IsScalar();
-  if (scalar && value->node.Scalar() == "adaptive") {
-    settings->adaptive_interval = true;
+  if (value && value->node.IsScalar() && value->node.Scalar() == "adaptive") {
+    // Accepting it and polling at the default interval would let an operator believe the
+    // request budget is honoured.
+    reader.Error(value->where,
+                 "'interval: adaptive' is not supported yet; give a fixed interval such as 15m");
     return;
   }
-  if (scalar && !ParseDuration(value->node.Scalar())) {
-    reader.Error(value->where, "'interval' must be a duration such as 15m, or adaptive, not " +
-                                   Quote(value->node.Scalar()));
-    return;
-  }
-  if (std::optional<Duration> interval = reader.ReadDuration(value)) {
-    settings->interval = *interval;
-    settings->adaptive_interval = false;
-  }
+  Assign(reader.ReadDuration(value), &settings->interval);
 }
 
 // The keys that both `defaults` and a source may set.
@@ -194,7 +190,9 @@ void ReadSelect(Reader& reader, const std::optional<Value>& value, Selector* sel
     return;
   }
   select->kind = xpath ? Selector::Kind::kXPath : Selector::Kind::kCss;
-  Assign(reader.ReadNonEmptyString(xpath ? xpath : css), &select->expression);
+  const std::optional<Value>& expression = xpath ? xpath : css;
+  select->where = expression->where;
+  Assign(reader.ReadNonEmptyString(expression), &select->expression);
 }
 
 void ReadIgnore(Reader& reader, const std::optional<Value>& value, std::vector<std::string>* out) {
@@ -205,14 +203,22 @@ void ReadIgnore(Reader& reader, const std::optional<Value>& value, std::vector<s
   }
 }
 
-void ReadUrlKind(Reader& reader, const Map& map, const std::string& context, bool has_include,
+void ReadUrlKind(Reader& reader, const Map& map, const std::string& context, SourceKind kind,
                  Source* source) {
-  if (has_include) {
-    reader.CheckKeys(map, {"url", "include"}, context);
-    Assign(reader.ReadRegex(map.Get("include")), &source->include);
-  } else {
-    reader.CheckKeys(map, {"url"}, context);
+  switch (kind) {
+    case SourceKind::kSitemap:
+      reader.CheckKeys(map, {"url", "include", "max_child_sitemaps"}, context);
+      Assign(reader.ReadInt(map.Get("max_child_sitemaps"), 1, kMaxChildSitemaps),
+             &source->max_child_sitemaps);
+      break;
+    case SourceKind::kFeed:
+      reader.CheckKeys(map, {"url", "include"}, context);
+      break;
+    default:
+      reader.CheckKeys(map, {"url"}, context);
+      break;
   }
+  if (kind != SourceKind::kHttp) Assign(reader.ReadRegex(map.Get("include")), &source->include);
   Assign(reader.ReadUrl(reader.Require(map, "url", context)), &source->url);
 }
 
@@ -254,12 +260,11 @@ void ReadSourceKind(Reader& reader, const Map& map, const std::string& context, 
   const std::optional<Map> settings = reader.ReadMap(kind->value);
   if (!settings) return;
   const std::string kind_context = Quote(kind->key) + " of " + context;
-  if (kind->key == "http") {
-    source->kind = SourceKind::kHttp;
-    ReadUrlKind(reader, *settings, kind_context, false, source);
-  } else if (kind->key == "sitemap" || kind->key == "feed") {
-    source->kind = kind->key == "sitemap" ? SourceKind::kSitemap : SourceKind::kFeed;
-    ReadUrlKind(reader, *settings, kind_context, true, source);
+  if (kind->key == "http" || kind->key == "sitemap" || kind->key == "feed") {
+    source->kind = kind->key == "http"      ? SourceKind::kHttp
+                   : kind->key == "sitemap" ? SourceKind::kSitemap
+                                            : SourceKind::kFeed;
+    ReadUrlKind(reader, *settings, kind_context, source->kind, source);
   } else {
     source->kind = SourceKind::kDirectory;
     ReadDirectoryKind(reader, *settings, kind_context, source);

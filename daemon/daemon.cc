@@ -21,6 +21,7 @@
 #include "daemon/engine.h"
 #include "daemon/http_server.h"
 #include "daemon/rag_service.h"
+#include "daemon/source_removal.h"
 #include "daemon/status_page.h"
 #include "daemon/terminal.h"
 #include "metrics/metrics.h"
@@ -113,16 +114,22 @@ std::string_view PathOf(std::string_view target) { return target.substr(0, targe
 
 bool Daemon::Impl::OpenStore() {
   std::string error;
-  store = store::StateStore::Open(config.state_dir, store::StoreOptions{}, &error);
+  store::StoreOptions options;
+  // Called under the store's locks: logs and counts, never calls back into the store.
+  options.on_corrupt_record = [this](const std::string& message) {
+    spdlog::error("state store: {}", message);
+    metrics.CountStoreError("corruption");
+  };
+  store = store::StateStore::Open(config.state_dir, options, &error);
   if (!store) {
     spdlog::critical("cannot open the state store: {}", error);
     return false;
   }
   rag = std::make_unique<RagService>(config, *store, metrics, [this] { return NowMs(); });
-  EngineOptions options;
-  options.indexer = &rag->indexer();
-  options.index_work = [this] { rag->Notify(); };
-  engine = std::make_unique<Engine>(io, workers, *store, metrics, clock, options);
+  EngineOptions engine_options;
+  engine_options.indexer = &rag->indexer();
+  engine_options.index_work = [this] { rag->Notify(); };
+  engine = std::make_unique<Engine>(io, workers, *store, metrics, clock, engine_options);
   return true;
 }
 
@@ -167,7 +174,10 @@ void Daemon::Impl::SyncWalPeriodically() {
     if (error || stopping) return;
     asio::post(workers, [this] {
       std::string problem;
-      if (!store->SyncWal(&problem)) spdlog::error("cannot sync the write-ahead log: {}", problem);
+      if (!store->SyncWal(&problem)) {
+        spdlog::error("cannot sync the write-ahead log: {}", problem);
+        metrics.CountStoreError("io");
+      }
     });
     SyncWalPeriodically();
   });
@@ -244,6 +254,22 @@ void Daemon::Impl::ReconcilePeriodically() {
       }
     });
     ReconcilePeriodically();
+  });
+}
+
+// Runs once `settings` is installed, and again when a removed source's grace ends.
+void Daemon::Impl::SyncRagSources(config::Config settings) {
+  asio::post(workers, [this, settings = std::move(settings)] {
+    const std::optional<std::int64_t> again_ms = rag->SyncSources(settings, NowMs());
+    if (!again_ms) return;
+    asio::post(io, [this, again_ms] {
+      if (stopping) return;
+      forget_timer.expires_after(
+          std::chrono::milliseconds(std::max<std::int64_t>(0, *again_ms - NowMs())));
+      forget_timer.async_wait([this](boost::system::error_code error) {
+        if (!error && !stopping) SyncRagSources(config);
+      });
+    });
   });
 }
 
@@ -325,7 +351,7 @@ void Daemon::Impl::Reload() {
   reloading = true;
   sd_notify(0, "RELOADING=1");
   asio::post(workers, [this] {
-    config::LoadResult loaded = config::Load(config.file);
+    config::LoadResult loaded = LoadConfigForEngine(config.file);
     asio::post(io, [this, loaded = std::move(loaded)]() mutable {
       reloading = false;
       ApplyReload(std::move(loaded));
@@ -348,11 +374,19 @@ void Daemon::Impl::ApplyReload(config::LoadResult loaded) {
     for (const auto& problem : loaded.errors) spdlog::error("reload: {}", problem.ToString());
     return failed(std::to_string(loaded.errors.size()) + " errors in " + config.file);
   }
+  std::map<std::string, std::int64_t> documents_by_source;
+  for (const auto& name : engine->SourceNames()) {
+    documents_by_source[name] = engine->State(name)->documents;
+  }
+  if (std::string refused = RefuseSourceRemoval(documents_by_source, *loaded.config);
+      !refused.empty()) {
+    return failed(refused);
+  }
   std::string error;
   if (!engine->Configure(*loaded.config, &error, [this, settings = *loaded.config] {
         BuildSchedule();
         ArmTimer();
-        asio::post(workers, [this, settings] { rag->SyncSources(settings, NowMs()); });
+        SyncRagSources(settings);
       })) {
     return failed(error);
   }
@@ -391,6 +425,7 @@ void Daemon::Impl::Shutdown() {
   prune_timer.cancel();
   assess_timer.cancel();
   reconcile_timer.cancel();
+  forget_timer.cancel();
   notify_timer.cancel();
   signals.clear();  // a second SIGTERM during a slow stop ends the process the default way
   if (server) server->Stop();
@@ -496,9 +531,7 @@ int Daemon::Run() {
   if (!impl.engine->Configure(impl.config, &error, [&impl] {
         impl.BuildSchedule();
         impl.ready = true;
-        asio::post(impl.workers, [&impl, settings = impl.config] {
-          impl.rag->SyncSources(settings, impl.NowMs());
-        });
+        impl.SyncRagSources(impl.config);
         impl.ArmTimer();
         impl.AssessPeriodically(std::min<std::chrono::milliseconds>(
             kFirstAssessment, impl.config.advisor.assess_every));

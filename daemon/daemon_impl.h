@@ -37,6 +37,7 @@ struct Daemon::Impl {
         prune_timer(io),
         assess_timer(io),
         reconcile_timer(io),
+        forget_timer(io),
         notify_timer(io),
         signals(io) {}
 
@@ -50,6 +51,7 @@ struct Daemon::Impl {
   void PruneHistoryPeriodically();
   void AssessPeriodically(std::chrono::milliseconds delay);
   void ReconcilePeriodically();
+  void SyncRagSources(config::Config settings);
   void Search(const HttpRequest& request, Respond respond, std::string_view target);
   void Reconcile(const HttpRequest& request, Respond respond);
   std::int64_t NowMs() const { return scheduler::ToUnixMillis(clock.Now()); }
@@ -77,6 +79,7 @@ struct Daemon::Impl {
   asio::steady_timer prune_timer;
   asio::steady_timer assess_timer;
   asio::steady_timer reconcile_timer;
+  asio::steady_timer forget_timer;  // a removed source's grace ends
   asio::steady_timer notify_timer;
   std::map<std::string, WorkloadView> workloads;  // the latest assessments
   asio::signal_set signals;

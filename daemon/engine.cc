@@ -6,6 +6,7 @@
 
 #include "daemon/engine_impl.h"
 #include "daemon/observations.h"
+#include "daemon/source_removal.h"
 
 namespace freshd::daemon {
 namespace {
@@ -54,10 +55,9 @@ bool SameHeaders(const std::vector<config::Header>& a, const std::vector<config:
 
 bool SameSource(const config::Source& a, const config::Source& b) {
   return a.workload == b.workload && a.kind == b.kind && a.url == b.url && a.include == b.include &&
-         a.path == b.path && a.glob == b.glob && a.select.kind == b.select.kind &&
-         a.select.expression == b.select.expression && a.ignore == b.ignore &&
-         a.fetch.interval == b.fetch.interval &&
-         a.fetch.adaptive_interval == b.fetch.adaptive_interval &&
+         a.max_child_sitemaps == b.max_child_sitemaps && a.path == b.path && a.glob == b.glob &&
+         a.select.kind == b.select.kind && a.select.expression == b.select.expression &&
+         a.ignore == b.ignore && a.fetch.interval == b.fetch.interval &&
          a.fetch.timeout == b.fetch.timeout && a.fetch.max_bytes == b.fetch.max_bytes &&
          a.fetch.user_agent == b.fetch.user_agent && SameHeaders(a.fetch.headers, b.fetch.headers);
 }
@@ -115,19 +115,28 @@ struct Compiled {
   std::shared_ptr<const watchers::UrlFilter> include;
 };
 
-std::optional<Compiled> Compile(const config::Source& source, std::string* error) {
+// Why a source's selector or patterns do not compile, and where the file says them.
+struct CompileError {
+  config::Location where;
+  std::string message;
+};
+
+std::optional<Compiled> Compile(const config::Source& source, CompileError* error) {
   Compiled compiled{&source, nullptr, nullptr};
   std::string problem;
   compiled.normalizer =
       watchers::Normalizer::Create(ToSelectorSpec(source.select), source.ignore, &problem);
   if (!compiled.normalizer) {
-    *error = "source " + source.name + ": " + problem;
+    // The ignore patterns were compiled by the config library already: it is the selector.
+    const bool has_selector = source.select.kind != config::Selector::Kind::kNone;
+    *error = {has_selector ? source.select.where : source.where,
+              "source " + source.name + ": " + problem};
     return std::nullopt;
   }
   if (!source.include.empty()) {
     compiled.include = watchers::UrlFilter::Create(source.include, &problem);
     if (!compiled.include) {
-      *error = "source " + source.name + ": include: " + problem;
+      *error = {source.where, "source " + source.name + ": include: " + problem};
       return std::nullopt;
     }
   }
@@ -226,6 +235,7 @@ void Engine::Impl::Account(WatchedSource& source, const Recorded& recorded,
   if (!outcome.ok) {
     spdlog::error("source {}: cannot record the check of {}: {}", key.source, key.uri,
                   outcome.error);
+    metrics.CountStoreError("io");
     ++result->errors;
     return;
   }
@@ -292,16 +302,13 @@ store::RecordResult Engine::Impl::RecordCheck(const store::DocumentKey& key,
                                               const Observation& observation,
                                               std::string_view text) {
   if (options.indexer == nullptr) return store.Record(key, observation);
-  const std::uint64_t pending = store.OutboxSize();
   store::RecordResult result =
       store.Record(key, observation, options.indexer->ForCheck(key, workload, text));
-  if (options.index_work && store.OutboxSize() != pending) options.index_work();
+  if (options.index_work && result.operations_queued > 0) options.index_work();
   return result;
 }
 
 namespace {
-
-constexpr std::size_t kListingGuardMinimum = 4;
 
 struct Vanishing {
   std::vector<Recorded> recorded;
@@ -335,7 +342,7 @@ void Engine::Impl::MarkVanished(const RunPtr& run, std::unordered_set<std::strin
         Vanishing result;
         // A page source loses its old URL only by a reload: that is deliberate, not a glitch.
         // A listing of a few documents may well lose most of them for real.
-        if (guarded && stored >= kListingGuardMinimum && !vanished.empty() &&
+        if (guarded && stored >= kDropGuardMinimumDocuments && !vanished.empty() &&
             static_cast<double>(vanished.size()) > max_drop * static_cast<double>(stored)) {
           result.refused = DescribeDrop(vanished.size(), stored, max_drop);
           return result;
@@ -394,8 +401,12 @@ bool Engine::Configure(const config::Config& config, std::string* error,
         compiled.push_back({&source, existing->second->normalizer, existing->second->include});
         continue;
       }
-      auto one = Compile(source, error);
-      if (!one) return false;
+      CompileError problem;
+      auto one = Compile(source, &problem);
+      if (!one) {
+        *error = config::ConfigError{config.file, problem.where, problem.message}.ToString();
+        return false;
+      }
       compiled.push_back(std::move(*one));
     }
   }
@@ -485,10 +496,24 @@ const SourceState* Engine::State(const std::string& name) const {
   return found == impl_->sources.end() ? nullptr : &found->second->state;
 }
 
-std::optional<std::string> Engine::CheckSelectors(const config::Source& source) {
-  std::string error;
-  if (Compile(source, &error)) return std::nullopt;
-  return error;
+std::vector<config::ConfigError> Engine::CheckSources(const config::Config& config) {
+  std::vector<config::ConfigError> errors;
+  for (const auto& workload : config.workloads) {
+    for (const auto& source : workload.sources) {
+      CompileError problem;
+      if (!Compile(source, &problem))
+        errors.push_back({config.file, problem.where, problem.message});
+    }
+  }
+  return errors;
+}
+
+config::LoadResult LoadConfigForEngine(const std::string& file) {
+  config::LoadResult loaded = config::Load(file);
+  if (!loaded.config) return loaded;
+  std::vector<config::ConfigError> errors = Engine::CheckSources(*loaded.config);
+  if (errors.empty()) return loaded;
+  return {std::nullopt, std::move(errors)};
 }
 
 }  // namespace freshd::daemon

@@ -28,7 +28,6 @@ namespace freshd::daemon {
 
 struct EngineOptions {
   int max_in_flight = 64;  // HTTP transfers at once, all hosts together
-  int max_child_sitemaps = 1000;
   // A page that is new or changed is fetched twice more, this far apart: text that differs
   // every time is volatile (a clock, a token) and is masked from then on.
   std::chrono::milliseconds probe_delay{3000};
@@ -61,15 +60,17 @@ class Engine {
 
   // Installs a configuration: sources added, changed or removed; the state of sources that
   // stay is kept. Fails (and changes nothing) when a source's selector or patterns do not
-  // compile. Calls `done` once the in-memory summaries of new sources are loaded.
+  // compile (the error then says FILE:LINE:COL). Calls `done` once the in-memory summaries
+  // of new sources are loaded.
   bool Configure(const config::Config& config, std::string* error, std::function<void()> done);
 
   using RunCallback = std::function<void(SourceRunResult)>;
   // Checks every document of a source once. Never called twice concurrently for a source.
   void CheckSource(const std::string& source, RunCallback done);
 
-  // Compiles a source's selector and patterns as Configure would: the error, if any.
-  static std::optional<std::string> CheckSelectors(const config::Source& source);
+  // Compiles every source's selector and patterns as Configure would: the problems, each
+  // at its place in the configuration file.
+  static std::vector<config::ConfigError> CheckSources(const config::Config& config);
 
   std::vector<std::string> SourceNames() const;
   const config::Source* FindSource(const std::string& name) const;
@@ -82,5 +83,9 @@ class Engine {
   struct Impl;
   std::shared_ptr<Impl> impl_;  // shared with callbacks still queued on the loop
 };
+
+// config::Load, then Engine::CheckSources: what `run`, `once`, `check-config` and a reload
+// read, so that each reports the same problems at the same places.
+config::LoadResult LoadConfigForEngine(const std::string& file);
 
 }  // namespace freshd::daemon

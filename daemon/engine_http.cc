@@ -33,8 +33,14 @@ void Engine::Impl::StartListingRun(const RunPtr& run) {
   auto found = std::make_shared<std::vector<watchers::ListedDocument>>();
   FetchListing(run, run->source->config.url, found, [this, run, found](watchers::Listing listing) {
     auto children = std::make_shared<std::vector<std::string>>(std::move(listing.child_sitemaps));
-    const auto limit = static_cast<std::size_t>(EngineOptions{}.max_child_sitemaps);
-    if (children->size() > limit) children->resize(limit);
+    const auto limit = static_cast<std::size_t>(run->source->config.max_child_sitemaps);
+    if (children->size() > limit) {
+      spdlog::warn(
+          "source {}: the sitemap index lists {} sitemaps; only the first {} are read "
+          "(max_child_sitemaps)",
+          run->name, children->size(), limit);
+      children->resize(limit);
+    }
     FetchChildren(run, children, 0, found);
   });
 }

@@ -5,6 +5,9 @@
 #include <optional>
 #include <set>
 
+#include "config/units.h"
+#include "daemon/source_removal.h"
+
 namespace freshd::daemon {
 namespace {
 
@@ -24,6 +27,7 @@ std::string_view SinkKind(config::RagStore::Kind kind) {
 
 constexpr char kEmbedderKey[] = "rag/embedder";
 constexpr char kSourcesKey[] = "rag/sources";
+constexpr std::int64_t kForgetRetryMs = 60'000;
 
 // What makes two embedders' vectors comparable: never the API key.
 std::string EmbedderFingerprint(const config::Embedder& settings) {
@@ -40,7 +44,8 @@ std::string EmbedderFingerprint(const config::Embedder& settings) {
 
 // A search waits for its query's vector: one attempt with a short timeout, so that an
 // embedding API that is down slows searches a little, never for minutes.
-std::unique_ptr<rag::Embedder> MakeEmbedder(const config::Embedder& settings, bool for_queries) {
+std::unique_ptr<rag::Embedder> MakeEmbedder(const config::Embedder& settings, bool for_queries,
+                                            const rag::Cancellation& cancel) {
   switch (settings.kind) {
     case config::Embedder::Kind::kNone:
       return rag::MakeNoEmbedder();
@@ -51,6 +56,7 @@ std::unique_ptr<rag::Embedder> MakeEmbedder(const config::Embedder& settings, bo
       options.base_url = settings.base_url;
       options.model = settings.model;
       options.api_key = settings.api_key;
+      options.cancel = &cancel;
       if (for_queries) {
         options.max_attempts = 1;
         options.timeout = std::chrono::seconds(10);
@@ -61,13 +67,15 @@ std::unique_ptr<rag::Embedder> MakeEmbedder(const config::Embedder& settings, bo
   return rag::MakeHashingEmbedder(settings.dims);
 }
 
-std::unique_ptr<rag::Sink> MakeExternalSink(const config::Config& config) {
+std::unique_ptr<rag::Sink> MakeExternalSink(const config::Config& config,
+                                            const rag::Cancellation& cancel) {
   const config::RagStore& settings = config.rag_store;
   switch (settings.kind) {
     case config::RagStore::Kind::kChroma: {
       rag::ChromaOptions options;
       options.url = settings.chroma_url;
       options.collection = settings.chroma_collection;
+      options.cancel = &cancel;
       return rag::MakeChromaSink(options);
     }
     case config::RagStore::Kind::kPostgres: {
@@ -85,6 +93,7 @@ std::unique_ptr<rag::Sink> MakeExternalSink(const config::Config& config) {
       for (const auto& header : settings.webhook_headers) {
         options.headers.emplace_back(header.name, header.value);
       }
+      options.cancel = &cancel;
       return rag::MakeWebhookSink(options);
     }
     case config::RagStore::Kind::kEmbedded:
@@ -99,14 +108,14 @@ RagService::RagService(const config::Config& config, store::StateStore& store,
                        metrics::Metrics& metrics, std::function<std::int64_t()> now_ms)
     : store_(store),
       sink_kind_(SinkKind(config.rag_store.kind)),
-      embedder_(MakeEmbedder(config.embedder, /*for_queries=*/false)),
-      query_embedder_(MakeEmbedder(config.embedder, /*for_queries=*/true)) {
+      embedder_(MakeEmbedder(config.embedder, /*for_queries=*/false, cancel_)),
+      query_embedder_(MakeEmbedder(config.embedder, /*for_queries=*/true, cancel_)) {
   if (config.rag_store.kind == config::RagStore::Kind::kEmbedded) {
     auto embedded = std::make_unique<rag::EmbeddedIndex>(store);
     embedded_ = embedded.get();
     sink_ = std::move(embedded);
   } else {
-    sink_ = MakeExternalSink(config);
+    sink_ = MakeExternalSink(config, cancel_);
   }
   indexer_ = std::make_unique<rag::Indexer>(
       store, rag::ChunkingOptions{config.chunking.max_chars, config.chunking.overlap_chars});
@@ -125,38 +134,63 @@ RagService::RagService(const config::Config& config, store::StateStore& store,
 RagService::~RagService() { Stop(); }
 
 void RagService::ReembedIfEmbedderChanged(const std::string& fingerprint, std::int64_t now_ms) {
-  std::optional<std::string> before = store_.GetValue(kEmbedderKey);
-  std::string error;
-  if (before && *before != fingerprint) {
+  const std::optional<std::string> before = store_.GetValue(kEmbedderKey);
+  if (before == fingerprint) return;
+  if (before) {
+    std::string error;
     const std::uint64_t queued = indexer_->QueueReembedAll(now_ms, &error);
     spdlog::warn(
         "the embedder changed ({} -> {}): {} chunks queued to be embedded and sent "
         "again{}",
         *before, fingerprint, queued, error.empty() ? "" : "; " + error);
+    if (!error.empty()) return;  // the fingerprint stays: the next start queues them again
   }
-  if (!before || *before != fingerprint) store_.PutValue(kEmbedderKey, fingerprint, &error);
+  std::string error;
+  if (!store_.PutValue(kEmbedderKey, fingerprint, &error)) {
+    spdlog::error("cannot store the embedder's fingerprint: {}", error);
+  }
 }
 
-void RagService::SyncSources(const config::Config& config, std::int64_t now_ms) {
-  std::set<std::string> now;
+std::optional<std::int64_t> RagService::SyncSources(const config::Config& config,
+                                                    std::int64_t now_ms) {
+  std::lock_guard lock(sync_mutex_);
+  std::set<std::string> configured;
   for (const auto& workload : config.workloads) {
-    for (const auto& source : workload.sources) now.insert(source.name);
+    for (const auto& source : workload.sources) configured.insert(source.name);
   }
-  std::string before = store_.GetValue(kSourcesKey).value_or("");
-  std::string error;
-  for (std::size_t start = 0; start < before.size();) {
-    const std::size_t end = std::min(before.find('\n', start), before.size());
-    const std::string name = before.substr(start, end - start);
-    start = end + 1;
-    if (name.empty() || now.contains(name)) continue;
+  const config::Duration grace = config.rag_store.removed_source_grace;
+  const std::string before = store_.GetValue(kSourcesKey).value_or("");
+  RosterUpdate update = UpdateRoster(DecodeRoster(before), configured, now_ms, grace.count());
+  for (const std::string& name : update.left) {
+    spdlog::warn(
+        "source {} left the configuration: its chunks stay in the {} sink for {} "
+        "(rag_store.removed_source_grace); put it back before then and nothing is deleted",
+        name, sink_kind_, config::FormatDuration(grace));
+  }
+  for (const std::string& name : update.returned) {
+    spdlog::info("source {} is back in the configuration: its chunks were kept", name);
+  }
+  for (const std::string& name : update.expired) {
+    std::string error;
     const std::uint64_t deletes = indexer_->ForgetSource(name, now_ms, &error);
-    spdlog::info("source {} left the configuration: {} chunk deletes queued for the {} sink{}",
-                 name, deletes, sink_kind_, error.empty() ? "" : "; " + error);
+    if (!error.empty()) {
+      // Kept in the roster: the deletes are queued again at the next sync.
+      spdlog::error("source {}: cannot queue the deletes of its chunks: {}", name, error);
+      update.next[name] = now_ms - grace.count();
+      const std::int64_t retry = now_ms + kForgetRetryMs;
+      update.next_expiry_ms = std::min(update.next_expiry_ms.value_or(retry), retry);
+      continue;
+    }
+    spdlog::info("source {} left the configuration {} ago: {} chunk deletes queued for the {} sink",
+                 name, config::FormatDuration(grace), deletes, sink_kind_);
   }
-  std::string list;
-  for (const auto& name : now) list += name + "\n";
-  if (list != before) store_.PutValue(kSourcesKey, list, &error);
+  const std::string after = EncodeRoster(update.next);
+  std::string error;
+  if (after != before && !store_.PutValue(kSourcesKey, after, &error)) {
+    spdlog::error("cannot store the list of indexed sources: {}", error);
+  }
   Notify();
+  return update.next_expiry_ms;
 }
 
 rag::DeliveryEvents RagService::MakeEvents(metrics::Metrics& metrics) {
@@ -191,6 +225,9 @@ rag::DeliveryEvents RagService::MakeEvents(metrics::Metrics& metrics) {
 void RagService::Start() { delivery_->Start(); }
 void RagService::Notify() { delivery_->Notify(); }
 void RagService::Stop() {
+  // An embedding API or sink that is slow or down must not hold the stop past systemd's
+  // TimeoutStopSec: the batch in flight is abandoned and stays in the outbox.
+  cancel_.Cancel();
   if (delivery_) delivery_->Stop();
 }
 

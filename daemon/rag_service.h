@@ -10,11 +10,13 @@
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "config/config.h"
 #include "metrics/metrics.h"
+#include "rag/cancellation.h"
 #include "rag/delivery.h"
 #include "rag/embedded_index.h"
 #include "rag/indexer.h"
@@ -37,10 +39,12 @@ class RagService {
   void Notify();  // a check queued operations
   void Stop();
 
-  // The configuration's sources: the chunks of sources that were configured before and
-  // are not any more (by a reload, or while freshd was stopped) are deleted from the sink.
-  // Blocks on the store: call it on a worker.
-  void SyncSources(const config::Config& config, std::int64_t now_ms);
+  // The configuration's sources: the chunks of a source that was configured before and is
+  // not any more (by a reload, or while freshd was stopped) are deleted from the sink once
+  // it has been gone for rag_store.removed_source_grace; one that comes back in time keeps
+  // them. Returns when to call again (a grace ends then), if ever. Blocks on the store:
+  // call it on a worker.
+  std::optional<std::int64_t> SyncSources(const config::Config& config, std::int64_t now_ms);
 
   // Delivers everything pending now (the `once` command); not while started.
   rag::BatchResult DeliverAll();
@@ -62,6 +66,7 @@ class RagService {
 
   std::atomic<std::uint64_t> pending_{0};
   std::atomic<std::uint64_t> chunks_{0};
+  std::mutex sync_mutex_;  // one SyncSources at a time: it rewrites the stored roster
   mutable std::mutex error_mutex_;
   std::string error_;  // "" while delivering
 
@@ -70,7 +75,8 @@ class RagService {
 
   store::StateStore& store_;
   std::string sink_kind_;
-  std::unique_ptr<rag::Embedder> embedder_;        // for the delivery thread
+  rag::Cancellation cancel_;                 // before the embedders and the sink, which refer to it
+  std::unique_ptr<rag::Embedder> embedder_;  // for the delivery thread
   std::unique_ptr<rag::Embedder> query_embedder_;  // for searches, on workers
   std::unique_ptr<rag::Sink> sink_;
   rag::EmbeddedIndex* embedded_ = nullptr;  // sink_, when it is the embedded one

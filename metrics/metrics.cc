@@ -89,6 +89,9 @@ Metrics::Metrics(std::string_view version)
                        "index operations.")),
       index_chunks_(Build(prometheus::BuildGauge(), *registry_, "freshd_index_chunks",
                           "Chunks the RAG sink holds, as acknowledged to freshd.")),
+      store_errors_(Build(prometheus::BuildCounter(), *registry_, "freshd_store_errors_total",
+                          "Failed reads and writes of the state store, and records found "
+                          "corrupt (skipped or started afresh).")),
       reload_successful_(Build(prometheus::BuildGauge(), *registry_,
                                "freshd_config_last_reload_successful",
                                "1 if the last configuration load succeeded.")
@@ -101,6 +104,11 @@ Metrics::Metrics(std::string_view version)
         "Always 1; the version label says which freshd runs.")
       .Add({{"version", std::string(version)}})
       .Set(1);
+  for (const char* kind : {"io", "corruption"}) store_errors_.Add({{"kind", kind}});
+}
+
+void Metrics::CountStoreError(std::string_view kind) {
+  store_errors_.Add({{"kind", std::string(kind)}}).Increment();
 }
 
 const std::vector<std::string_view>& Metrics::ErrorReasons() {
@@ -118,17 +126,6 @@ void Metrics::AddSink(const std::string& sink) {
   index_pending_.Add({{"sink", sink}});
   index_lag_.Add({{"sink", sink}}, LagBuckets());
   index_chunks_.Add({{"sink", sink}});
-}
-
-void Metrics::RemoveSink(const std::string& sink) {
-  std::lock_guard lock(mutex_);
-  for (std::string_view op : {"upsert", "delete"}) {
-    index_operations_.Remove(&index_operations_.Add(OperationLabels(sink, op, true)));
-    index_operations_.Remove(&index_operations_.Add(OperationLabels(sink, op, false)));
-  }
-  index_pending_.Remove(&index_pending_.Add({{"sink", sink}}));
-  index_lag_.Remove(&index_lag_.Add({{"sink", sink}}, LagBuckets()));
-  index_chunks_.Remove(&index_chunks_.Add({{"sink", sink}}));
 }
 
 void Metrics::CountIndexOperations(const std::string& sink, std::string_view op, bool ok,

@@ -62,15 +62,17 @@ class Metrics {
   void RemoveWorkload(const std::string& workload);
 
   // The RAG sink's series (DESIGN.md 5, freshd_index_*), labelled by the sink's kind.
-  // AddSink creates them at zero; a reload to another sink removes the old one's.
+  // AddSink creates them at zero (the sink is chosen at start-up).
   void AddSink(const std::string& sink);
-  void RemoveSink(const std::string& sink);
   // op is "upsert" or "delete".
   void CountIndexOperations(const std::string& sink, std::string_view op, bool ok,
                             std::size_t count);
   void ObserveIndexLag(const std::string& sink, double seconds);
   void SetIndexPending(const std::string& sink, double operations);
   void SetIndexChunks(const std::string& sink, double chunks);
+
+  // freshd_store_errors_total: kind is "io" or "corruption".
+  void CountStoreError(std::string_view kind);
 
   // Text exposition format 0.0.4.
   std::string Render() const;
@@ -98,6 +100,7 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>& index_pending_;
   prometheus::Family<prometheus::Histogram>& index_lag_;
   prometheus::Family<prometheus::Gauge>& index_chunks_;
+  prometheus::Family<prometheus::Counter>& store_errors_;
   prometheus::Gauge& reload_successful_;
   prometheus::Gauge& reload_success_timestamp_;
   mutable std::mutex mutex_;  // serialises Add/Remove of label sets

@@ -117,10 +117,10 @@ class OpenAiEmbedder final : public Embedder {
     HttpCallResult answer;
     for (int attempt = 1; attempt <= options_.max_attempts; ++attempt) {
       if (attempt > 1) {
-        std::this_thread::sleep_for(backoff);
+        if (!Wait(backoff)) return Failure("cancelled: freshd is stopping");
         backoff = std::min(backoff * 2, kLongestBackoff);
       }
-      answer = HttpCall("POST", url_, body, headers_, options_.timeout);
+      answer = HttpCall("POST", url_, body, headers_, options_.timeout, options_.cancel);
       if (answer.Ok()) return ParseAnswer(answer.body, texts.size());
       if (!IsWorthRetrying(answer)) {
         return Failure(DescribeFailure(answer, options_.api_key), IsRefusal(answer));
@@ -128,6 +128,13 @@ class OpenAiEmbedder final : public Embedder {
     }
     return Failure(DescribeFailure(answer, options_.api_key) + " (after " +
                    std::to_string(options_.max_attempts) + " attempts)");
+  }
+
+  // False when cancelled meanwhile.
+  bool Wait(std::chrono::milliseconds duration) const {
+    if (options_.cancel != nullptr) return options_.cancel->WaitFor(duration);
+    std::this_thread::sleep_for(duration);
+    return true;
   }
 
   std::string RequestBody(const std::vector<std::string>& texts) const {

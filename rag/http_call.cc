@@ -48,6 +48,12 @@ bool HasHeader(const HttpHeaders& headers, std::string_view name) {
   return false;
 }
 
+// libcurl calls it at least once a second while a transfer runs; non-zero aborts it.
+int AbortWhenCancelled(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  const auto* cancel = static_cast<const Cancellation*>(user);
+  return cancel->cancelled() ? 1 : 0;
+}
+
 }  // namespace
 
 std::string PercentEncode(std::string_view text) {
@@ -73,8 +79,13 @@ std::string HttpCallResult::Describe() const {
 }
 
 HttpCallResult HttpCall(std::string_view method, const std::string& url, std::string_view body,
-                        const HttpHeaders& headers, std::chrono::milliseconds timeout) {
+                        const HttpHeaders& headers, std::chrono::milliseconds timeout,
+                        const Cancellation* cancel) {
   HttpCallResult result;
+  if (cancel != nullptr && cancel->cancelled()) {
+    result.error = "cancelled: freshd is stopping";
+    return result;
+  }
   std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
   if (!curl) {
     result.error = "curl_easy_init failed";
@@ -105,10 +116,17 @@ HttpCallResult HttpCall(std::string_view method, const std::string& url, std::st
   curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, &Collect);
   curl_easy_setopt(handle, CURLOPT_WRITEDATA, &answer);
   curl_easy_setopt(handle, CURLOPT_ACCEPT_ENCODING, "");
+  if (cancel != nullptr) {
+    curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, &AbortWhenCancelled);
+    curl_easy_setopt(handle, CURLOPT_XFERINFODATA, cancel);
+    curl_easy_setopt(handle, CURLOPT_NOPROGRESS, 0L);
+  }
 
   const CURLcode code = curl_easy_perform(handle);
   if (code != CURLE_OK) {
-    result.error = answer.too_large ? "answer larger than 256 MiB" : curl_easy_strerror(code);
+    result.error = answer.too_large                    ? "answer larger than 256 MiB"
+                   : code == CURLE_ABORTED_BY_CALLBACK ? "cancelled: freshd is stopping"
+                                                       : curl_easy_strerror(code);
     return result;
   }
   curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &result.status);

@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "rag/cancellation.h"
+
 namespace freshd::rag {
 
 struct HttpCallResult {
@@ -27,8 +29,10 @@ using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
 std::string PercentEncode(std::string_view text);
 
 // `method` is "GET", "POST", "PUT" or "DELETE"; a non-empty body is sent as JSON unless a
-// Content-Type header is given. Answers larger than 256 MiB are an error.
+// Content-Type header is given. Answers larger than 256 MiB are an error. A transfer under
+// way when `cancel` (may be null) is cancelled is aborted, within about a second.
 HttpCallResult HttpCall(std::string_view method, const std::string& url, std::string_view body,
-                        const HttpHeaders& headers, std::chrono::milliseconds timeout);
+                        const HttpHeaders& headers, std::chrono::milliseconds timeout,
+                        const Cancellation* cancel = nullptr);
 
 }  // namespace freshd::rag

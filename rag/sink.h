@@ -56,6 +56,7 @@ struct ChromaOptions {
   std::string tenant = "default_tenant";
   std::string database = "default_database";
   std::chrono::milliseconds timeout{30000};
+  const Cancellation* cancel = nullptr;  // aborts a request under way; may be null
 };
 // Chroma's HTTP API v2: the collection is created (or found) on first use; upserts send ids,
 // embeddings, documents and metadatas; deletes send ids. Embeddings are always sent, so
@@ -76,6 +77,7 @@ struct WebhookOptions {
   std::string url;
   std::vector<std::pair<std::string, std::string>> headers;  // e.g. Authorization (secret)
   std::chrono::milliseconds timeout{30000};
+  const Cancellation* cancel = nullptr;  // aborts a request under way; may be null
 };
 // POSTs {"events":[{"op":"upsert"|"delete","id",...}]}; any 2xx acknowledges the batch.
 std::unique_ptr<Sink> MakeWebhookSink(const WebhookOptions& options);

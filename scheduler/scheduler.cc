@@ -99,22 +99,4 @@ std::uint32_t Scheduler::ConsecutiveFailures(const std::string& source) const {
   return found == entries_.end() ? 0 : found->second.failures;
 }
 
-bool HostLimiter::TryAcquire(const std::string& host) {
-  int& count = in_flight_[host];
-  if (count >= limit_) return false;
-  ++count;
-  return true;
-}
-
-void HostLimiter::Release(const std::string& host) {
-  auto found = in_flight_.find(host);
-  if (found == in_flight_.end()) return;
-  if (--found->second <= 0) in_flight_.erase(found);
-}
-
-int HostLimiter::InFlight(const std::string& host) const {
-  auto found = in_flight_.find(host);
-  return found == in_flight_.end() ? 0 : found->second;
-}
-
 }  // namespace freshd::scheduler

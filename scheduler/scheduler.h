@@ -63,17 +63,4 @@ class Scheduler {
   std::unordered_map<std::string, Entry> entries_;
 };
 
-// Limits requests in flight per host. Not thread-safe: used on the event loop.
-class HostLimiter {
- public:
-  explicit HostLimiter(int per_host_limit) : limit_(per_host_limit) {}
-  bool TryAcquire(const std::string& host);
-  void Release(const std::string& host);
-  int InFlight(const std::string& host) const;
-
- private:
-  int limit_;
-  std::unordered_map<std::string, int> in_flight_;
-};
-
 }  // namespace freshd::scheduler

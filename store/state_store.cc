@@ -560,7 +560,6 @@ struct StateStore::Impl {
   void ForEachDocument(
       std::string_view source, std::string_view after_uri,
       const std::function<bool(const DocumentKey&, const DocumentRecord&)>& visit) const;
-  bool DeleteSource(std::string_view source, std::string* error);
   std::size_t PruneHistory(std::int64_t now_ms);
   bool SetVolatileMasks(const DocumentKey& key, const std::vector<std::string>& masks,
                         const std::string& expected_hash, const std::string& masked_hash,
@@ -695,8 +694,7 @@ RecordResult StateStore::Impl::Record(const DocumentKey& key, const Observation&
   if (!result.error.empty()) return result;
   DocumentRecord start = result.previous.value_or(DocumentRecord{});
   if (corrupt) {
-    result.warning = "the stored record of " + Printable(key) + " was corrupt; started afresh";
-    ReportCorrupt(result.warning);
+    ReportCorrupt("the stored record of " + Printable(key) + " was corrupt; started afresh");
     start = RecoverBounds(document_key);
   }
   const DocumentRecord* previous = result.previous ? &*result.previous : nullptr;
@@ -728,6 +726,7 @@ RecordResult StateStore::Impl::Record(const DocumentKey& key, const Observation&
     return result;
   }
   outbox_size += outbox_growth;
+  result.operations_queued = writes.appended();
   result.ok = true;
   return result;
 }
@@ -817,26 +816,6 @@ void StateStore::Impl::ForEachDocument(
   if (!it->status().ok()) {
     ReportCorrupt("reading the documents of the state store failed: " + it->status().ToString());
   }
-}
-
-bool StateStore::Impl::DeleteSource(std::string_view source, std::string* error) {
-  std::string invalid = ValidateName("source", source);
-  if (!invalid.empty()) {
-    *error = invalid;
-    return false;
-  }
-  std::string begin = std::string(source) + '\0';
-  std::string end = PrefixEnd(begin);
-  rocksdb::WriteBatch batch;
-  batch.DeleteRange(documents, begin, end);
-  batch.DeleteRange(history, begin, end);
-  rocksdb::Status status = db->Write(WriteOptions(), &batch);
-  if (!status.ok()) {
-    *error = "cannot delete source " + std::string(source) + " from the state store " + dir + ": " +
-             status.ToString();
-    return false;
-  }
-  return true;
 }
 
 std::size_t StateStore::Impl::PruneHistory(std::int64_t now_ms) {
@@ -1049,11 +1028,6 @@ void StateStore::ForEachDocumentAfter(
     std::string_view source, std::string_view after_uri,
     const std::function<bool(const DocumentKey&, const DocumentRecord&)>& visit) const {
   impl_->ForEachDocument(source, after_uri, visit);
-}
-
-bool StateStore::DeleteSource(std::string_view source, std::string* error) {
-  std::string ignored;
-  return impl_->DeleteSource(source, error != nullptr ? error : &ignored);
 }
 
 std::size_t StateStore::PruneHistory(std::int64_t now_ms) { return impl_->PruneHistory(now_ms); }

@@ -104,6 +104,7 @@ class WriteSet {
   void RemoveFromOutbox(std::uint64_t sequence);
   bool empty() const { return writes_.empty(); }
   bool appends() const { return appends_ > 0; }
+  std::size_t appended() const { return appends_; }  // operations added to the outbox
   std::size_t size() const { return writes_.size(); }
 
  private:
@@ -139,8 +140,9 @@ struct StoreOptions {
 
 struct RecordResult {
   bool ok = false;
-  std::string error;    // why ok is false
-  std::string warning;  // with ok: the stored record was corrupt and has been started afresh
+  std::string error;  // why ok is false
+  // Index operations this check's batch added to the outbox (with ok).
+  std::size_t operations_queued = 0;
   CheckOutcome outcome = CheckOutcome::kNew;
   DocumentRecord document;  // as stored after the check
   std::optional<DocumentRecord> previous;
@@ -217,9 +219,6 @@ class StateStore {
 
   // Marks every document of a source not indexed (its chunks left the RAG side).
   bool MarkUnindexed(std::string_view source, std::string* error);
-
-  // Deletes every record of a source (it was removed from the configuration).
-  bool DeleteSource(std::string_view source, std::string* error);
 
   // Deletes history entries older than the configured age. Returns how many.
   std::size_t PruneHistory(std::int64_t now_ms);

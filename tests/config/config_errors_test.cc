@@ -12,7 +12,9 @@
 namespace freshd::config {
 namespace {
 
+using testing::kOneWorkload;
 using testing::Messages;
+using testing::ParseWithWorkload;
 using testing::ParseYaml;
 using testing::Yaml;
 using Lines = std::vector<std::string>;
@@ -122,7 +124,7 @@ workloads:
 }
 
 TEST_CASE("duplicate keys in one map are errors", "[config][errors]") {
-  const LoadResult result = ParseYaml(R"yaml(
+  const LoadResult result = ParseWithWorkload(R"yaml(
 defaults:
   timeout: 10s
   timeout: 20s
@@ -247,6 +249,7 @@ rag_store:
 embedder: { kind: openai }
 advisor: { rag_if_changes_faster_than: 100d }
 defaults: { interval: soon }
+workloads: [{ name: w, strategy: rag, sources: [{ name: s, http: { url: "https://a.example/" } }] }]
 )yaml");
   CHECK(Messages(result) ==
         Lines{
@@ -255,7 +258,7 @@ defaults: { interval: soon }
             "test.yaml:4:19: embedder kind 'openai' needs 'model'",
             "test.yaml:5:40: 'rag_if_changes_faster_than' (100d) must not be longer than "
             "'fine_tune_if_stable_for' (90d)",
-            "test.yaml:6:23: 'interval' must be a duration such as 15m, or adaptive, not 'soon'",
+            "test.yaml:6:23: 'interval' must be a duration such as 500ms, 30s or 1h30m, not 'soon'",
         });
 }
 
@@ -263,7 +266,7 @@ TEST_CASE("listen rejects what is not HOST:PORT", "[config][errors]") {
   for (const char* listen : {"127.0.0.1", "127.0.0.1:65536", "127.0.0.1:http", ":9711", "::1:9711",
                              "\"[::1]9711\"", "\"[nope]:9711\""}) {
     INFO("listen: " << listen);
-    const LoadResult result = ParseYaml(std::string("listen: ") + listen + "\n");
+    const LoadResult result = ParseWithWorkload(std::string("listen: ") + listen + "\n");
     REQUIRE(result.errors.size() == 1);
     CHECK(result.errors[0].where.line == 1);
     CHECK(result.errors[0].where.column == 9);
@@ -305,7 +308,7 @@ TEST_CASE("a missing credential file is reported with the file's name", "[config
 defaults:
   headers:
     Authorization: { file: missing-token }
-)yaml"));
+)yaml") + std::string(kOneWorkload));
   const LoadResult result = Load(dir / "freshd.yaml");
   CHECK(Messages(result) ==
         Lines{(dir / "freshd.yaml") + ":3:28: cannot read header 'Authorization' from file '" +
@@ -314,7 +317,7 @@ defaults:
 
 TEST_CASE("a missing environment variable is reported with its name", "[config][errors]") {
   unsetenv("FRESHD_CONFIG_TEST_UNSET");
-  const LoadResult result = ParseYaml(R"yaml(
+  const LoadResult result = ParseWithWorkload(R"yaml(
 defaults:
   headers:
     X-Api-Key: { env: FRESHD_CONFIG_TEST_UNSET }
@@ -332,7 +335,7 @@ defaults:
   headers:
     Authorization: { file: two-lines }
     X-Inline: "Bearer gamma-value\r\nInjected: yes"
-)yaml"));
+)yaml") + std::string(kOneWorkload));
   const LoadResult result = Load(dir / "freshd.yaml");
   CHECK(Messages(result) ==
         Lines{
@@ -401,7 +404,85 @@ workloads: []
             "test.yaml:1:31: 'max_listing_drop' must be greater than 0 and less than 1, not 1.5",
             "test.yaml:3:11: rag_store kind 'chroma' needs vectors: embedder kind 'none' sends "
             "none (use 'hashing' or 'openai')",
+            "test.yaml:4:12: no workloads: freshd would watch nothing; add at least one workload "
+            "with its sources under 'workloads'",
         });
+}
+
+TEST_CASE("a file without workloads is an error: a reload to it would empty the RAG store",
+          "[config][errors]") {
+  const Lines expected = {
+      "test.yaml:1:1: no workloads: freshd would watch nothing; add at least one workload with "
+      "its sources under 'workloads'"};
+  CHECK(Messages(Parse("", "test.yaml")) == expected);
+  CHECK(Messages(Parse("\n\n", "test.yaml")) == expected);
+  CHECK(Messages(Parse("listen: 127.0.0.1:9711\n", "test.yaml")) == expected);
+  CHECK(Messages(ParseYaml("workloads:\n")) ==
+        Lines{"test.yaml:1:1: no workloads: freshd would watch nothing; add at least one workload "
+              "with its sources under 'workloads'"});
+}
+
+TEST_CASE("interval: adaptive is refused until adaptive polling exists", "[config][errors]") {
+  CHECK(Messages(ParseYaml(R"yaml(
+defaults: { interval: adaptive }
+workloads: [{ name: w, strategy: rag, sources: [{ name: s, http: { url: "https://a.example/" } }] }]
+)yaml")) == Lines{"test.yaml:1:23: 'interval: adaptive' is not supported yet; give a fixed "
+                  "interval such as 15m"});
+}
+
+TEST_CASE("rag_store.removed_source_grace and a sitemap's max_child_sitemaps are read",
+          "[config]") {
+  const LoadResult result = ParseYaml(R"yaml(
+rag_store: { removed_source_grace: 2h }
+workloads:
+  - name: w
+    strategy: rag
+    sources:
+      - { name: a, sitemap: { url: "https://a.example/s.xml", max_child_sitemaps: 20 } }
+      - { name: b, sitemap: { url: "https://a.example/t.xml" } }
+      - { name: c, feed: { url: "https://a.example/f.xml", max_child_sitemaps: 2 } }
+      - { name: d, sitemap: { url: "https://a.example/u.xml", max_child_sitemaps: 0 } }
+)yaml");
+  CHECK(Messages(result) ==
+        Lines{"test.yaml:8:60: unknown key 'max_child_sitemaps' in 'feed' of source 'c'",
+              "test.yaml:9:83: 'max_child_sitemaps' must be between 1 and 50000, not 0"});
+  const LoadResult good = Parse(Yaml(R"yaml(
+rag_store: { removed_source_grace: 2h }
+workloads:
+  - name: w
+    strategy: rag
+    sources:
+      - { name: a, sitemap: { url: "https://a.example/s.xml", max_child_sitemaps: 20 } }
+      - { name: b, sitemap: { url: "https://a.example/t.xml" } }
+)yaml"),
+                                "test.yaml");
+  REQUIRE(good.config.has_value());
+  CHECK(good.config->rag_store.removed_source_grace == std::chrono::hours(2));
+  CHECK(good.config->workloads[0].sources[0].max_child_sitemaps == 20);
+  CHECK(good.config->workloads[0].sources[1].max_child_sitemaps == 1000);
+}
+
+TEST_CASE("control bytes from the file are escaped in messages, and a NUL is placed where it is",
+          "[config][errors]") {
+  const Lines messages = Messages(ParseWithWorkload("defaults:\n  \"\\e[31mred\\a\": 1\n"));
+  REQUIRE(messages.size() == 1);
+  CHECK(messages[0] == "test.yaml:2:3: unknown key '\\x1b[31mred\\x07' in defaults");
+
+  CHECK(Messages(Parse(std::string("listen: \0\n", 11), "test.yaml")) ==
+        Lines{"test.yaml:1:9: a NUL byte: a configuration file is text (is this the right file?)"});
+  CHECK(Messages(Parse(std::string("a: 1\nbb\0", 8), "test.yaml")) ==
+        Lines{"test.yaml:2:3: a NUL byte: a configuration file is text (is this the right file?)"});
+}
+
+TEST_CASE("Load refuses devices, folders and files over 1 MiB with a clear message",
+          "[config][errors]") {
+  freshd::testing::TempDir dir;
+  CHECK(Messages(Load("/dev/zero")) == Lines{"/dev/zero: cannot read: not a regular file"});
+  CHECK(Messages(Load(dir.path().string())) ==
+        Lines{dir.path().string() + ": cannot read: not a regular file"});
+  const std::string big = dir / "big.yaml";
+  freshd::testing::WriteFile(big, std::string(kOneWorkload) + "#" + std::string(1 << 20, 'x'));
+  CHECK(Messages(Load(big)) == Lines{big + ": cannot read: larger than 1048576 bytes"});
 }
 
 }  // namespace

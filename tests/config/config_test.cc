@@ -22,6 +22,7 @@ using std::chrono::minutes;
 using std::chrono::seconds;
 using testing::kOneWorkload;
 using testing::Messages;
+using testing::ParseWithWorkload;
 using testing::ParseYaml;
 using testing::Yaml;
 
@@ -32,7 +33,7 @@ listen: 127.0.0.1:9711              # /metrics, /healthz, /readyz, /api/v1/*, st
 log: { level: info, format: text }  # text | json
 
 defaults:                            # any source may override these
-  interval: 15m                      # poll interval (or `adaptive`, see 6.3)
+  interval: 15m                      # poll interval
   timeout: 20s
   max_bytes: 10MiB                   # larger bodies are an error for that source, not a crash
   user_agent: "freshd/<version>"
@@ -93,7 +94,6 @@ TEST_CASE("the example of DESIGN.md section 3 loads with its values", "[config]"
   CHECK(config.log.format == Log::Format::kText);
 
   CHECK(config.defaults.interval == minutes(15));
-  CHECK_FALSE(config.defaults.adaptive_interval);
   CHECK(config.defaults.timeout == seconds(20));
   CHECK(config.defaults.max_bytes == 10u * 1024 * 1024);
   CHECK(config.defaults.user_agent == kUserAgent);
@@ -168,8 +168,15 @@ TEST_CASE("the example of DESIGN.md section 3 loads with its values", "[config]"
   CHECK(classifier.sources[0].where.column == 9);
 }
 
-TEST_CASE("an empty file gives the documented defaults", "[config]") {
-  const LoadResult result = ParseYaml("");
+TEST_CASE("a file with only workloads gives the documented defaults", "[config]") {
+  const LoadResult result = ParseYaml(R"yaml(
+workloads:
+  - name: w
+    strategy: rag
+    sources:
+      - name: page
+        http: { url: "https://example.com/a" }
+)yaml");
   REQUIRE(Messages(result).empty());
   const Config& config = *result.config;
   CHECK(config.state_dir == "/var/lib/freshd");
@@ -177,13 +184,13 @@ TEST_CASE("an empty file gives the documented defaults", "[config]") {
   CHECK(config.listen_port == 9711);
   CHECK(config.defaults.user_agent == kUserAgent);
   CHECK(config.defaults.interval == minutes(15));
-  CHECK(config.workloads.empty());
+  CHECK(config.workloads.size() == 1);
 }
 
 TEST_CASE("sources override the defaults they name and inherit the others", "[config]") {
   const LoadResult result = ParseYaml(R"yaml(
 defaults:
-  interval: adaptive
+  interval: 2h
   timeout: 10s
   max_bytes: 1MiB
   host_concurrency: 8
@@ -202,31 +209,29 @@ workloads:
 )yaml");
   REQUIRE(Messages(result).empty());
   const auto& sources = result.config->workloads[0].sources;
-  CHECK(result.config->defaults.adaptive_interval);
   CHECK(sources[0].fetch.interval == hours(1));
-  CHECK_FALSE(sources[0].fetch.adaptive_interval);
   CHECK(sources[0].fetch.timeout == milliseconds(500));
   CHECK(sources[0].fetch.max_bytes == 2000u);
   CHECK(sources[0].fetch.user_agent == "probe/" FRESHD_VERSION " (+ops@example.com)");
   CHECK(sources[0].fetch.host_concurrency == 8);
-  CHECK(sources[1].fetch.adaptive_interval);
+  CHECK(sources[1].fetch.interval == hours(2));
   CHECK(sources[1].fetch.timeout == seconds(10));
   CHECK(sources[1].fetch.max_bytes == 1024u * 1024);
   CHECK(sources[1].fetch.user_agent == kUserAgent);
 }
 
 TEST_CASE("listen takes HOST:PORT and a bracketed IPv6 address", "[config]") {
-  const LoadResult v4 = ParseYaml("listen: 0.0.0.0:65535\n");
+  const LoadResult v4 = ParseWithWorkload("listen: 0.0.0.0:65535\n");
   REQUIRE(Messages(v4).empty());
   CHECK(v4.config->listen_host == "0.0.0.0");
   CHECK(v4.config->listen_port == 65535);
 
-  const LoadResult v6 = ParseYaml("listen: \"[::1]:9711\"\n");
+  const LoadResult v6 = ParseWithWorkload("listen: \"[::1]:9711\"\n");
   REQUIRE(Messages(v6).empty());
   CHECK(v6.config->listen_host == "::1");
   CHECK(v6.config->listen_port == 9711);
 
-  const LoadResult name = ParseYaml("listen: localhost:1\n");
+  const LoadResult name = ParseWithWorkload("listen: localhost:1\n");
   REQUIRE(Messages(name).empty());
   CHECK(name.config->listen_host == "localhost");
   CHECK(name.config->listen_port == 1);
@@ -306,7 +311,7 @@ workloads:
 }
 
 TEST_CASE("Parse resolves relative paths against the current folder", "[config]") {
-  const LoadResult result = Parse("state_dir: state\n", "freshd.yaml");
+  const LoadResult result = Parse("state_dir: state\n" + std::string(kOneWorkload), "freshd.yaml");
   REQUIRE(Messages(result).empty());
   CHECK(result.config->state_dir == (std::filesystem::current_path() / "state").string());
 }
@@ -316,7 +321,7 @@ TEST_CASE("a credential for a store kind that is not selected is not read", "[co
 rag_store:
   kind: KIND
   postgres: { dsn_file: /nonexistent/freshd-test/pg_dsn }
-)yaml");
+)yaml") + std::string(kOneWorkload);
   const std::string embedded = std::string(yaml).replace(yaml.find("KIND"), 4, "embedded");
   CHECK(Messages(Parse(embedded, "test.yaml")).empty());
 
@@ -328,7 +333,7 @@ rag_store:
 
 TEST_CASE("the openai embedder reads its key and defaults its base URL", "[config]") {
   REQUIRE(setenv("FRESHD_CONFIG_TEST_OPENAI", "sk-test\n", 1) == 0);
-  const LoadResult result = ParseYaml(R"yaml(
+  const LoadResult result = ParseWithWorkload(R"yaml(
 embedder: { kind: openai, model: text-embedding-3-small, api_key_env: FRESHD_CONFIG_TEST_OPENAI }
 )yaml");
   unsetenv("FRESHD_CONFIG_TEST_OPENAI");

@@ -36,4 +36,10 @@ workloads:
         http: { url: "https://example.com/" }
 )yaml";
 
+// Parses YAML, with kOneWorkload after it, as if read from "test.yaml": for settings that
+// are checked apart from any workload (a file without workloads is an error of its own).
+inline LoadResult ParseWithWorkload(std::string_view raw) {
+  return Parse(Yaml(raw) + std::string(kOneWorkload), "test.yaml");
+}
+
 }  // namespace freshd::config::testing

@@ -70,7 +70,7 @@ double MetricValue(const std::string& exposition, const std::string& name,
   std::istringstream lines(exposition);
   std::string line;
   while (std::getline(lines, line)) {
-    if (line.rfind(name + "{", 0) != 0) continue;
+    if (line.rfind(name + "{", 0) != 0 && line.rfind(name + " ", 0) != 0) continue;
     bool all = true;
     for (const auto& label : labels) all = all && line.find(label) != std::string::npos;
     if (all) return std::stod(line.substr(line.rfind(' ') + 1));

@@ -219,6 +219,26 @@ TEST_CASE("a sitemap index and an Atom feed are followed to their documents") {
   CHECK(harness.store().Get({"feed", nginx.Url("/two.html")}).has_value());
 }
 
+TEST_CASE("a sitemap index is read up to the source's max_child_sitemaps") {
+  TempDir site;
+  Nginx nginx(site.path(), site.path() / "nginx-work");
+  std::string index = "<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">";
+  for (const std::string name : {"one", "two", "three"}) {
+    WriteFile(site.path() / (name + ".html"), Page(name));
+    WriteFile(site.path() / (name + ".xml"),
+              "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\"><url><loc>" +
+                  nginx.Url("/" + name + ".html") + "</loc></url></urlset>");
+    index += "<sitemap><loc>" + nginx.Url("/" + name + ".xml") + "</loc></sitemap>";
+  }
+  WriteFile(site.path() / "index.xml", index + "</sitemapindex>");
+  EngineHarness harness(Workload(Source(
+      "index", "sitemap: { url: \"" + nginx.Url("/index.xml") + "\", max_child_sitemaps: 2 }")));
+
+  CHECK(harness.Check("index").changed == 2);
+  CHECK(harness.store().Get({"index", nginx.Url("/two.html")}).has_value());
+  CHECK_FALSE(harness.store().Get({"index", nginx.Url("/three.html")}).has_value());
+}
+
 TEST_CASE("a directory: files created, edited, deleted: untouched files cost no read") {
   TempDir root;
   WriteFile(root.path() / "docs" / "a.md", "# A\n\nfirst");

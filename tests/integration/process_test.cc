@@ -21,6 +21,7 @@
 #include "store/state_store.h"
 #include "tests/integration/daemon_under_test.h"
 #include "tests/integration/http_get.h"
+#include "tests/store/store_test_util.h"
 #include "tests/support/temp_dir.h"
 #include "watchers/http_client.h"
 
@@ -389,4 +390,37 @@ TEST_CASE("the status page's change chart survives a restart") {
   DaemonUnderTest again(dir, "1h");
   REQUIRE(again.Ready());
   CHECK(HttpGet(again.base + "/").body.find("1 change in the last 30 days") != std::string::npos);
+}
+
+TEST_CASE("a corrupt record in the state store is logged and counted, and the daemon goes on") {
+  TempDir dir;
+  WriteFile(dir.path() / "docs" / "a.md", "# a");
+  WriteFile(dir.path() / "docs" / "b.md", "# b");
+  WriteFile(dir.path() / "once.yaml",
+            Config(dir, FreePort(), DirectorySource("handbook", dir / "docs")));
+  std::string once;
+  REQUIRE(RunCommand({FreshdBinary(), "once", "-c", dir / "once.yaml"}, &once) == 0);
+  freshd::store::testing::WithRawDb(
+      dir / "state", [&](rocksdb::DB& db, freshd::store::testing::Families& families) {
+        const std::string key =
+            "handbook" + std::string(1, '\0') + "file://" + (dir / "docs") + "/a.md";
+        REQUIRE(db.Put(rocksdb::WriteOptions(), families.at("documents"), key, "\xc1garbage").ok());
+      });
+
+  DaemonUnderTest freshd(dir, "1s");
+  REQUIRE(freshd.Ready());
+  std::string metrics;
+  for (int i = 0; i < 200; ++i) {
+    metrics = HttpGet(freshd.base + "/metrics").body;
+    if (metrics.find("freshd_store_errors_total{kind=\"corruption\"} 0") == std::string::npos) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CHECK(metrics.find("freshd_store_errors_total{kind=\"corruption\"} 0") == std::string::npos);
+  CHECK(metrics.find("freshd_store_errors_total{kind=\"io\"} 0") != std::string::npos);
+  CHECK(HttpGet(freshd.base + "/healthz").status == 200);
+  const std::string log = ReadFile(dir.path() / "freshd.log");
+  CHECK(log.find("state store: the stored record of") != std::string::npos);
+  CHECK(log.find("a.md") != std::string::npos);
 }

@@ -288,25 +288,105 @@ void IndexesDocumentsWithoutManifest() {
 }
 
 // A source removed from the configuration by a reload takes its chunks out of the sink.
-void RemovedSourceLeavesTheSink() {
-  TempDir dir;
-  const fs::path docs = dir.path() / "docs";
-  WriteCorpus(docs, 4);
-  WriteCorpus(dir.path() / "old", 3);
-  const std::string both =
-      DirectorySource("handbook", dir / "docs") + DirectorySource("old-handbook", dir / "old");
-  DaemonUnderTest freshd(dir, "1s", EmbeddedFixture().Yaml(), both);
-  REQUIRE(freshd.Ready());
-  const std::size_t kept = ExpectedIds(docs).size();
+std::size_t Count(const std::string& text, const std::string& what) {
+  std::size_t count = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++count;
+  return count;
+}
+
+// A SIGHUP, and whether it was applied: on success
+// freshd_config_last_reload_success_timestamp_seconds moves, on failure the log says so.
+bool Reload(const DaemonUnderTest& freshd, const TempDir& dir) {
+  const auto applied_at = [&] {
+    return MetricValue(HttpGet(freshd.base + "/metrics").body,
+                       "freshd_config_last_reload_success_timestamp_seconds", {});
+  };
+  const auto failures = [&] { return Count(ReadFile(dir / "freshd.log"), "reload failed"); };
+  const double applied_before = applied_at();
+  const std::size_t failures_before = failures();
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the timestamp is in ms
+  REQUIRE(kill(freshd.process->pid(), SIGHUP) == 0);
+  bool applied = false;
   REQUIRE(WaitFor([&] {
-    return Index(freshd, "freshd_index_pending_operations", "embedded") == 0 &&
-           Index(freshd, "freshd_index_chunks", "embedded") > static_cast<double>(kept);
+    applied = applied_at() != applied_before;
+    return applied || failures() > failures_before;
   }));
-  WriteFile(freshd.file,
-            EmbeddedFixture().Yaml() +
-                Config(dir, freshd.port, DirectorySource("handbook", dir / "docs"), "1s"));
-  REQUIRE(rag::HttpCall("POST", freshd.base + "/-/reload", "", {}, std::chrono::seconds(5)).Ok());
+  return applied;
+}
+
+std::string TwoSources(const DaemonUnderTest& freshd, const TempDir& dir, bool handbook, bool old) {
+  std::string sources;
+  if (handbook) sources += DirectorySource("handbook", dir / "docs");
+  if (old) sources += DirectorySource("old-handbook", dir / "old");
+  return "rag_store: { kind: embedded, removed_source_grace: 3s }\n" +
+         Config(dir, freshd.port, sources, "1s");
+}
+
+void RemovedSourceKeepsItsChunksForTheGrace() {
+  TempDir dir;
+  WriteCorpus(dir.path() / "docs", 4);
+  WriteCorpus(dir.path() / "old", 3);
+  DaemonUnderTest freshd(
+      dir, "1s", "rag_store: { kind: embedded, removed_source_grace: 3s }\n",
+      DirectorySource("handbook", dir / "docs") + DirectorySource("old-handbook", dir / "old"));
+  REQUIRE(freshd.Ready());
+  const std::size_t kept = ExpectedIds(dir.path() / "docs").size();
+  double all = 0;
+  REQUIRE(WaitFor([&] {
+    all = Index(freshd, "freshd_index_chunks", "embedded");
+    return Index(freshd, "freshd_index_pending_operations", "embedded") == 0 &&
+           all > static_cast<double>(kept);
+  }));
+
+  // Taken out by mistake, put back within the grace: nothing is deleted.
+  WriteFile(freshd.file, TwoSources(freshd, dir, true, false));
+  REQUIRE(Reload(freshd, dir));
+  WriteFile(freshd.file, TwoSources(freshd, dir, true, true));
+  REQUIRE(Reload(freshd, dir));
+  std::this_thread::sleep_for(std::chrono::seconds(4));  // past the grace that was running
+  CHECK(Index(freshd, "freshd_index_chunks", "embedded") == all);
+  CHECK(Operations(freshd, "embedded", "delete") == 0);
+
+  // Taken out for good: its chunks leave once the grace is over.
+  WriteFile(freshd.file, TwoSources(freshd, dir, true, false));
+  REQUIRE(Reload(freshd, dir));
+  CHECK(Index(freshd, "freshd_index_chunks", "embedded") == all);
   REQUIRE(Settled(freshd, "embedded", kept));
+  const std::string log = ReadFile(dir.path() / "freshd.log");
+  CHECK(log.find("source old-handbook left the configuration: its chunks stay") !=
+        std::string::npos);
+  CHECK(log.find("source old-handbook is back in the configuration") != std::string::npos);
+}
+
+void ReloadThatWouldEmptyTheStoreIsRefused() {
+  TempDir dir;
+  WriteCorpus(dir.path() / "docs", 4);
+  WriteCorpus(dir.path() / "old", 3);
+  DaemonUnderTest freshd(
+      dir, "1s", "rag_store: { kind: embedded, removed_source_grace: 1s }\n",
+      DirectorySource("handbook", dir / "docs") + DirectorySource("old-handbook", dir / "old"));
+  REQUIRE(freshd.Ready());
+  double all = 0;
+  REQUIRE(WaitFor([&] {
+    all = Index(freshd, "freshd_index_chunks", "embedded");
+    return Index(freshd, "freshd_index_pending_operations", "embedded") == 0 &&
+           all > static_cast<double>(ExpectedIds(dir.path() / "docs").size());
+  }));
+
+  WriteFile(freshd.file, "");  // `: > freshd.yaml`
+  CHECK_FALSE(Reload(freshd, dir));
+  // 4 of the 7 documents at once: more than max_listing_drop (50%).
+  WriteFile(freshd.file, TwoSources(freshd, dir, false, true));
+  CHECK_FALSE(Reload(freshd, dir));
+  std::this_thread::sleep_for(std::chrono::seconds(2));  // past the grace, had it started
+  CHECK(Index(freshd, "freshd_index_chunks", "embedded") == all);
+  CHECK(Operations(freshd, "embedded", "delete") == 0);
+  const std::string sources = HttpGet(freshd.base + "/api/v1/sources").body;
+  CHECK(sources.find("\"handbook\"") != std::string::npos);
+  const std::string log = ReadFile(dir.path() / "freshd.log");
+  CHECK(log.find("no workloads: freshd would watch nothing") != std::string::npos);
+  CHECK(log.find("reload failed: it takes out sources holding 4 of the 7 documents watched "
+                 "(handbook)") != std::string::npos);
 }
 
 }  // namespace
@@ -340,7 +420,10 @@ TEST_CASE("documents without a chunk manifest are read in full and indexed, thou
 }  // namespace freshd::testing
 
 namespace freshd::testing {
-TEST_CASE("a source removed by a reload takes its chunks out of the sink") {
-  RemovedSourceLeavesTheSink();
+TEST_CASE("a source removed by a reload keeps its chunks for the grace, then they leave") {
+  RemovedSourceKeepsItsChunksForTheGrace();
+}
+TEST_CASE("a reload to an empty file, or one dropping most documents, is refused") {
+  ReloadThatWouldEmptyTheStoreIsRefused();
 }
 }  // namespace freshd::testing

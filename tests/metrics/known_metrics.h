@@ -30,6 +30,7 @@ inline const std::set<std::string>& KnownMetrics() {
         "freshd_index_operations_total",
         "freshd_index_pending_operations",
         "freshd_index_chunks",
+        "freshd_store_errors_total",
         "freshd_config_last_reload_successful",
         "freshd_config_last_reload_success_timestamp_seconds",
     };

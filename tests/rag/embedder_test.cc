@@ -11,6 +11,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/support/fault_server.h"
@@ -257,6 +258,43 @@ TEST_CASE("openai: failing 5xx and 429 end after max_attempts, with growing wait
     CHECK(result.error.find("HTTP " + std::to_string(status)) != std::string::npos);
     CHECK(server.RequestCount("/v1/embeddings") == 4);
     CHECK(elapsed >= 70ms);  // 10 + 20 + 40
+  }
+}
+
+// A stop (RagService::Stop) cancels from another thread while the delivery thread waits.
+EmbedResult EmbedCancelledAfter(OpenAiOptions options, std::chrono::milliseconds delay) {
+  Cancellation cancel;
+  options.cancel = &cancel;
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(delay);
+    cancel.Cancel();
+  });
+  EmbedResult result = MakeOpenAiEmbedder(options)->Embed({"text 1"});
+  stopper.join();
+  return result;
+}
+
+TEST_CASE("openai: a stop ends a request under way and a backoff wait", "[embedder][openai]") {
+  SECTION("a request the API never answers (its timeout is an hour)") {
+    FaultServer server;
+    server.Route("/v1/embeddings", FaultServer::Stall{});
+    OpenAiOptions options = OptionsFor(server);
+    options.timeout = std::chrono::hours(1);
+    const EmbedResult result = EmbedCancelledAfter(options, 200ms);
+    CHECK_FALSE(result.ok);
+    CHECK_FALSE(result.permanent);
+    CHECK(result.error.find("cancelled") != std::string::npos);
+    CHECK(server.RequestCount("/v1/embeddings") == 1);
+  }
+  SECTION("the wait before a retry (an hour)") {
+    FaultServer server;
+    server.Route("/v1/embeddings", FaultServer::Plain().Status(503).Body("busy"));
+    OpenAiOptions options = OptionsFor(server);
+    options.first_backoff = std::chrono::hours(1);
+    const EmbedResult result = EmbedCancelledAfter(options, 200ms);
+    CHECK_FALSE(result.ok);
+    CHECK(result.error.find("cancelled") != std::string::npos);
+    CHECK(server.RequestCount("/v1/embeddings") == 1);
   }
 }
 

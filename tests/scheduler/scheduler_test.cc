@@ -4,7 +4,6 @@
 #include <map>
 
 using freshd::scheduler::Duration;
-using freshd::scheduler::HostLimiter;
 using freshd::scheduler::ManualClock;
 using freshd::scheduler::Scheduler;
 using freshd::scheduler::SchedulerOptions;
@@ -134,15 +133,4 @@ TEST_CASE("removing a source forgets it, even while it runs") {
   scheduler.Complete("gone", false);
   CHECK_FALSE(scheduler.DueTime("gone").has_value());
   CHECK_FALSE(scheduler.NextDue().has_value());
-}
-
-TEST_CASE("the host limiter caps requests in flight per host") {
-  HostLimiter limiter(2);
-  CHECK(limiter.TryAcquire("a.example"));
-  CHECK(limiter.TryAcquire("a.example"));
-  CHECK_FALSE(limiter.TryAcquire("a.example"));
-  CHECK(limiter.TryAcquire("b.example"));
-  limiter.Release("a.example");
-  CHECK(limiter.InFlight("a.example") == 1);
-  CHECK(limiter.TryAcquire("a.example"));
 }

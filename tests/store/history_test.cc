@@ -104,7 +104,7 @@ std::vector<std::string> Visit(const StateStore& store, std::string_view source,
   return seen;
 }
 
-TEST_CASE("ForEachDocument by source, and DeleteSource") {
+TEST_CASE("ForEachDocument by source") {
   freshd::testing::TempDir dir;
   auto store = OpenStore(dir / "state", {});
   // "a" is a prefix of "ab": a source's range must not reach into the other.
@@ -118,22 +118,6 @@ TEST_CASE("ForEachDocument by source, and DeleteSource") {
   CHECK(Visit(*store, "zz").empty());
   CHECK(Visit(*store, "") == Names{"a|u1", "a|u1/x", "a|u2", "ab|u1", "b|u1"});
   CHECK(Visit(*store, "", 2) == Names{"a|u1", "a|u1/x"});
-
-  std::string error;
-  REQUIRE(store->DeleteSource("a", &error));
-  CHECK(Visit(*store, "") == Names{"ab|u1", "b|u1"});
-  CHECK(store->History({"a", "u1"}, 10).empty());
-  CHECK(store->Get({"a", "u1"}) == std::nullopt);
-  CHECK(store->History({"ab", "u1"}, 10).size() == 1);
-  CHECK_FALSE(store->DeleteSource("", &error));
-
-  // A source added again starts afresh.
-  RecordResult again = store->Record({"a", "u1"}, Fetched(200, "h"));
-  CHECK(again.outcome == CheckOutcome::kNew);
-  CHECK(again.document.checks == 1);
-  CHECK(store->History({"a", "u1"}, 10).size() == 1);
-  store.reset();
-  CHECK(testing::RawHistoryCount(dir / "state", {"a", "u2"}) == 0);
 }
 
 }  // namespace

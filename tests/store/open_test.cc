@@ -206,13 +206,15 @@ TEST_CASE("a corrupt record is skipped or started afresh, never fatal") {
 
   RecordResult result = store->Record(bad, Fetched(10, "h2"));
   REQUIRE(result.ok);
-  CHECK_FALSE(result.warning.empty());
+  REQUIRE(reports.size() == 3);  // the corrupt record, started afresh, is reported
+  CHECK_THAT(reports[2], Catch::Contains("started afresh"));
   CHECK(result.outcome == CheckOutcome::kNew);
   CHECK(result.document.checks == 1);
   CHECK(result.document.history_oldest_seq == 0);  // the old checks are still counted
   CHECK(result.document.history_next_seq == 4);
   CHECK(store->History(bad, 10).size() == 4);
-  CHECK(store->Record(bad, Fetched(11, "h2")).warning.empty());
+  CHECK(store->Record(bad, Fetched(11, "h2")).ok);
+  CHECK(reports.size() == 3);
 }
 
 }  // namespace

@@ -40,9 +40,14 @@ TEST_CASE("writes added to a check are stored with it, after the outcome is deci
     writes.Put(Table::kChunkManifests, Key("s", "a"), "manifest-" + decided.document.content_hash);
     writes.AppendToOutbox("upsert " + decided.document.content_hash);
   };
-  REQUIRE(store->Record(key, Fetched(1000, "h1"), also).ok);
-  REQUIRE(store->Record(key, NotModified(2000), also).ok);
+  const RecordResult first = store->Record(key, Fetched(1000, "h1"), also);
+  const RecordResult not_modified = store->Record(key, NotModified(2000), also);
+  REQUIRE((first.ok && not_modified.ok));
   REQUIRE(store->Record(key, Fetched(3000, "h2"), also).ok);
+  // The commit says what it queued: a reader of OutboxSize() could miss it when a
+  // delivery removes operations at the same time.
+  CHECK(first.operations_queued == 1);
+  CHECK(not_modified.operations_queued == 0);
 
   CHECK(seen_outcomes ==
         std::vector{CheckOutcome::kNew, CheckOutcome::kNotModified, CheckOutcome::kChanged});
