@@ -77,6 +77,22 @@ TEST_CASE("check-config prints every problem as FILE:LINE:COL and exits 1") {
   CHECK(RunCommand({FreshdBinary(), "check-config", "-c", dir / "missing.yaml"}, &output) == 1);
 }
 
+TEST_CASE("run, once and check-config report a selector that does not compile at its place") {
+  TempDir dir;
+  const std::string file = dir / "bad.yaml";
+  // The XPath is well-formed YAML: only libxml2, when the engine compiles it, refuses it.
+  WriteFile(file, Config(dir, FreePort(),
+                         "      - name: page\n"
+                         "        http: { url: \"http://127.0.0.1:9/\" }\n"
+                         "        select: { xpath: \"//main[\" }\n"));
+  for (const char* command : {"check-config", "once", "run"}) {
+    INFO(command);
+    std::string output;
+    CHECK(RunCommand({FreshdBinary(), command, "-c", file}, &output) == 1);
+    CHECK(output.find(file + ":10:26: source page: ") != std::string::npos);
+  }
+}
+
 TEST_CASE("once checks every source, prints a summary, and exits 0") {
   TempDir dir;
   WriteFile(dir.path() / "site" / "page.html", "<html><body><p>hello</p></body></html>");
