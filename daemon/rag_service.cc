@@ -45,7 +45,7 @@ std::string EmbedderFingerprint(const config::Embedder& settings) {
 // A search waits for its query's vector: one attempt with a short timeout, so that an
 // embedding API that is down slows searches a little, never for minutes.
 std::unique_ptr<rag::Embedder> MakeEmbedder(const config::Embedder& settings, bool for_queries,
-                                            const rag::Cancellation& cancel) {
+                                            std::stop_token stop) {
   switch (settings.kind) {
     case config::Embedder::Kind::kNone:
       return rag::MakeNoEmbedder();
@@ -56,7 +56,7 @@ std::unique_ptr<rag::Embedder> MakeEmbedder(const config::Embedder& settings, bo
       options.base_url = settings.base_url;
       options.model = settings.model;
       options.api_key = settings.api_key;
-      options.cancel = &cancel;
+      options.stop = stop;
       if (for_queries) {
         options.max_attempts = 1;
         options.timeout = std::chrono::seconds(10);
@@ -67,15 +67,14 @@ std::unique_ptr<rag::Embedder> MakeEmbedder(const config::Embedder& settings, bo
   return rag::MakeHashingEmbedder(settings.dims);
 }
 
-std::unique_ptr<rag::Sink> MakeExternalSink(const config::Config& config,
-                                            const rag::Cancellation& cancel) {
+std::unique_ptr<rag::Sink> MakeExternalSink(const config::Config& config, std::stop_token stop) {
   const config::RagStore& settings = config.rag_store;
   switch (settings.kind) {
     case config::RagStore::Kind::kChroma: {
       rag::ChromaOptions options;
       options.url = settings.chroma_url;
       options.collection = settings.chroma_collection;
-      options.cancel = &cancel;
+      options.stop = stop;
       return rag::MakeChromaSink(options);
     }
     case config::RagStore::Kind::kPostgres: {
@@ -85,6 +84,7 @@ std::unique_ptr<rag::Sink> MakeExternalSink(const config::Config& config,
       if (config.embedder.kind == config::Embedder::Kind::kHashing) {
         options.dims = config.embedder.dims;
       }
+      options.stop = stop;
       return rag::MakePostgresSink(options);
     }
     case config::RagStore::Kind::kWebhook: {
@@ -93,7 +93,7 @@ std::unique_ptr<rag::Sink> MakeExternalSink(const config::Config& config,
       for (const auto& header : settings.webhook_headers) {
         options.headers.emplace_back(header.name, header.value);
       }
-      options.cancel = &cancel;
+      options.stop = stop;
       return rag::MakeWebhookSink(options);
     }
     case config::RagStore::Kind::kEmbedded:
@@ -108,14 +108,14 @@ RagService::RagService(const config::Config& config, store::StateStore& store,
                        metrics::Metrics& metrics, std::function<std::int64_t()> now_ms)
     : store_(store),
       sink_kind_(SinkKind(config.rag_store.kind)),
-      embedder_(MakeEmbedder(config.embedder, /*for_queries=*/false, cancel_)),
-      query_embedder_(MakeEmbedder(config.embedder, /*for_queries=*/true, cancel_)) {
+      embedder_(MakeEmbedder(config.embedder, /*for_queries=*/false, stop_.get_token())),
+      query_embedder_(MakeEmbedder(config.embedder, /*for_queries=*/true, stop_.get_token())) {
   if (config.rag_store.kind == config::RagStore::Kind::kEmbedded) {
     auto embedded = std::make_unique<rag::EmbeddedIndex>(store);
     embedded_ = embedded.get();
     sink_ = std::move(embedded);
   } else {
-    sink_ = MakeExternalSink(config, cancel_);
+    sink_ = MakeExternalSink(config, stop_.get_token());
   }
   indexer_ = std::make_unique<rag::Indexer>(
       store, rag::ChunkingOptions{config.chunking.max_chars, config.chunking.overlap_chars});
@@ -227,7 +227,7 @@ void RagService::Notify() { delivery_->Notify(); }
 void RagService::Stop() {
   // An embedding API or sink that is slow or down must not hold the stop past systemd's
   // TimeoutStopSec: the batch in flight is abandoned and stays in the outbox.
-  cancel_.Cancel();
+  stop_.request_stop();
   if (delivery_) delivery_->Stop();
 }
 

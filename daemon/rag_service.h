@@ -11,12 +11,12 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <vector>
 
 #include "config/config.h"
 #include "metrics/metrics.h"
-#include "rag/cancellation.h"
 #include "rag/delivery.h"
 #include "rag/embedded_index.h"
 #include "rag/indexer.h"
@@ -75,8 +75,9 @@ class RagService {
 
   store::StateStore& store_;
   std::string sink_kind_;
-  rag::Cancellation cancel_;                 // before the embedders and the sink, which refer to it
-  std::unique_ptr<rag::Embedder> embedder_;  // for the delivery thread
+  // Requested by Stop: the embedders' and the sink's blocking calls end early.
+  std::stop_source stop_;
+  std::unique_ptr<rag::Embedder> embedder_;        // for the delivery thread
   std::unique_ptr<rag::Embedder> query_embedder_;  // for searches, on workers
   std::unique_ptr<rag::Sink> sink_;
   rag::EmbeddedIndex* embedded_ = nullptr;  // sink_, when it is the embedded one

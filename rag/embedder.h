@@ -9,10 +9,9 @@
 
 #include <chrono>
 #include <memory>
+#include <stop_token>
 #include <string>
 #include <vector>
-
-#include "rag/cancellation.h"
 
 namespace freshd::rag {
 
@@ -45,7 +44,7 @@ struct OpenAiOptions {
   int max_attempts = 4;  // per batch, on connection errors, 429 and 5xx
   std::chrono::milliseconds first_backoff{500};  // doubled after each failed attempt
   std::chrono::milliseconds timeout{60000};      // per request
-  const Cancellation* cancel = nullptr;          // ends a request or a backoff early; may be null
+  std::stop_token stop{};  // when requested, a request under way or a backoff wait ends
 };
 std::unique_ptr<Embedder> MakeOpenAiEmbedder(const OpenAiOptions& options);
 

@@ -8,7 +8,9 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <iterator>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -120,7 +122,7 @@ class OpenAiEmbedder final : public Embedder {
         if (!Wait(backoff)) return Failure("cancelled: freshd is stopping");
         backoff = std::min(backoff * 2, kLongestBackoff);
       }
-      answer = HttpCall("POST", url_, body, headers_, options_.timeout, options_.cancel);
+      answer = HttpCall("POST", url_, body, headers_, options_.timeout, options_.stop);
       if (answer.Ok()) return ParseAnswer(answer.body, texts.size());
       if (!IsWorthRetrying(answer)) {
         return Failure(DescribeFailure(answer, options_.api_key), IsRefusal(answer));
@@ -130,11 +132,13 @@ class OpenAiEmbedder final : public Embedder {
                    std::to_string(options_.max_attempts) + " attempts)");
   }
 
-  // False when cancelled meanwhile.
+  // False when a stop was requested meanwhile.
   bool Wait(std::chrono::milliseconds duration) const {
-    if (options_.cancel != nullptr) return options_.cancel->WaitFor(duration);
-    std::this_thread::sleep_for(duration);
-    return true;
+    std::mutex mutex;
+    std::condition_variable_any never_notified;
+    std::unique_lock lock(mutex);
+    never_notified.wait_for(lock, options_.stop, duration, [] { return false; });
+    return !options_.stop.stop_requested();
   }
 
   std::string RequestBody(const std::vector<std::string>& texts) const {

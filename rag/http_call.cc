@@ -48,10 +48,11 @@ bool HasHeader(const HttpHeaders& headers, std::string_view name) {
   return false;
 }
 
+constexpr char kStopped[] = "cancelled: freshd is stopping";
+
 // libcurl calls it at least once a second while a transfer runs; non-zero aborts it.
-int AbortWhenCancelled(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
-  const auto* cancel = static_cast<const Cancellation*>(user);
-  return cancel->cancelled() ? 1 : 0;
+int AbortOnStop(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return static_cast<const std::stop_token*>(user)->stop_requested() ? 1 : 0;
 }
 
 }  // namespace
@@ -80,10 +81,10 @@ std::string HttpCallResult::Describe() const {
 
 HttpCallResult HttpCall(std::string_view method, const std::string& url, std::string_view body,
                         const HttpHeaders& headers, std::chrono::milliseconds timeout,
-                        const Cancellation* cancel) {
+                        std::stop_token stop) {
   HttpCallResult result;
-  if (cancel != nullptr && cancel->cancelled()) {
-    result.error = "cancelled: freshd is stopping";
+  if (stop.stop_requested()) {
+    result.error = kStopped;
     return result;
   }
   std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
@@ -116,16 +117,16 @@ HttpCallResult HttpCall(std::string_view method, const std::string& url, std::st
   curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, &Collect);
   curl_easy_setopt(handle, CURLOPT_WRITEDATA, &answer);
   curl_easy_setopt(handle, CURLOPT_ACCEPT_ENCODING, "");
-  if (cancel != nullptr) {
-    curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, &AbortWhenCancelled);
-    curl_easy_setopt(handle, CURLOPT_XFERINFODATA, cancel);
+  if (stop.stop_possible()) {
+    curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, &AbortOnStop);
+    curl_easy_setopt(handle, CURLOPT_XFERINFODATA, &stop);
     curl_easy_setopt(handle, CURLOPT_NOPROGRESS, 0L);
   }
 
   const CURLcode code = curl_easy_perform(handle);
   if (code != CURLE_OK) {
     result.error = answer.too_large                    ? "answer larger than 256 MiB"
-                   : code == CURLE_ABORTED_BY_CALLBACK ? "cancelled: freshd is stopping"
+                   : code == CURLE_ABORTED_BY_CALLBACK ? kStopped
                                                        : curl_easy_strerror(code);
     return result;
   }

@@ -3,12 +3,11 @@
 #pragma once
 
 #include <chrono>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include "rag/cancellation.h"
 
 namespace freshd::rag {
 
@@ -30,9 +29,9 @@ std::string PercentEncode(std::string_view text);
 
 // `method` is "GET", "POST", "PUT" or "DELETE"; a non-empty body is sent as JSON unless a
 // Content-Type header is given. Answers larger than 256 MiB are an error. A transfer under
-// way when `cancel` (may be null) is cancelled is aborted, within about a second.
+// way when `stop` is requested is aborted within about a second (freshd is stopping).
 HttpCallResult HttpCall(std::string_view method, const std::string& url, std::string_view body,
                         const HttpHeaders& headers, std::chrono::milliseconds timeout,
-                        const Cancellation* cancel = nullptr);
+                        std::stop_token stop = {});
 
 }  // namespace freshd::rag

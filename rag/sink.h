@@ -9,6 +9,7 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -56,7 +57,7 @@ struct ChromaOptions {
   std::string tenant = "default_tenant";
   std::string database = "default_database";
   std::chrono::milliseconds timeout{30000};
-  const Cancellation* cancel = nullptr;  // aborts a request under way; may be null
+  std::stop_token stop{};  // when requested, a request under way is aborted
 };
 // Chroma's HTTP API v2: the collection is created (or found) on first use; upserts send ids,
 // embeddings, documents and metadatas; deletes send ids. Embeddings are always sent, so
@@ -66,7 +67,8 @@ std::unique_ptr<Sink> MakeChromaSink(const ChromaOptions& options);
 struct PostgresOptions {
   std::string dsn;  // a libpq connection string: a secret, never logged
   std::string table = "rag_chunks";
-  int dims = 0;  // vector column size; 0: no vector column
+  int dims = 0;            // vector column size; 0: no vector column
+  std::stop_token stop{};  // when requested, a statement under way is cancelled on the server
 };
 // One table: id text primary key, document, body, metadata jsonb, a generated tsvector with
 // a GIN index, and an `embedding vector(dims)` column when the pgvector extension is
@@ -77,7 +79,7 @@ struct WebhookOptions {
   std::string url;
   std::vector<std::pair<std::string, std::string>> headers;  // e.g. Authorization (secret)
   std::chrono::milliseconds timeout{30000};
-  const Cancellation* cancel = nullptr;  // aborts a request under way; may be null
+  std::stop_token stop{};  // when requested, a request under way is aborted
 };
 // POSTs {"events":[{"op":"upsert"|"delete","id",...}]}; any 2xx acknowledges the batch.
 std::unique_ptr<Sink> MakeWebhookSink(const WebhookOptions& options);

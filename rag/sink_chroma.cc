@@ -183,8 +183,7 @@ class ChromaSink : public Sink {
 
   Reply Post(std::string_view action, const std::string& url, const std::string& body) {
     const std::string what = "chroma " + std::string(action) + ": ";
-    const HttpCallResult result =
-        HttpCall("POST", url, body, {}, options_.timeout, options_.cancel);
+    const HttpCallResult result = HttpCall("POST", url, body, {}, options_.timeout, options_.stop);
     if (!result.Ok()) return {false, result.status, what + result.Describe(), {}};
     json parsed = json::parse(result.body, nullptr, /*allow_exceptions=*/false);
     if (parsed.is_discarded()) return {false, result.status, what + "the answer is not JSON", {}};

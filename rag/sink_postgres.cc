@@ -24,6 +24,7 @@
 #include <charconv>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <stop_token>
 #include <string>
 #include <utility>
 #include <vector>
@@ -41,6 +42,9 @@ struct ConnectionDeleter {
 };
 struct ResultDeleter {
   void operator()(PGresult* result) const { PQclear(result); }
+};
+struct CancelDeleter {
+  void operator()(PGcancel* cancel) const { PQfreeCancel(cancel); }
 };
 using Connection = std::unique_ptr<PGconn, ConnectionDeleter>;
 using Result = std::unique_ptr<PGresult, ResultDeleter>;
@@ -223,6 +227,16 @@ class PostgresSink : public Sink {
     std::vector<const char*> values;
     values.reserve(parameters.size());
     for (const std::string& parameter : parameters) values.push_back(parameter.c_str());
+    if (options_.stop.stop_requested()) {
+      *error = "postgres " + std::string(what) + ": cancelled: freshd is stopping";
+      return nullptr;
+    }
+    // A stop cancels the statement on the server (PQcancel may be called from any thread).
+    std::unique_ptr<PGcancel, CancelDeleter> canceller(PQgetCancel(connection_.get()));
+    std::stop_callback cancel_on_stop(options_.stop, [&canceller] {
+      char why[256];
+      if (canceller) PQcancel(canceller.get(), why, sizeof(why));
+    });
     Result result(PQexecParams(connection_.get(), sql.c_str(), static_cast<int>(values.size()),
                                nullptr, values.data(), nullptr, nullptr, 0));
     const ExecStatusType status = PQresultStatus(result.get());

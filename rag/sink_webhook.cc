@@ -67,7 +67,7 @@ class WebhookSink : public Sink {
     json events = json::array();
     for (const SinkOperation& operation : batch) events.push_back(Event(operation));
     const HttpCallResult result = HttpCall("POST", options_.url, DumpJson({{"events", events}}),
-                                           options_.headers, options_.timeout, options_.cancel);
+                                           options_.headers, options_.timeout, options_.stop);
     if (result.Ok()) return {true, ""};
     return {false, "webhook: " + Redacted(result.Describe(), options_.headers),
             IsPermanent(result)};

@@ -263,11 +263,11 @@ TEST_CASE("openai: failing 5xx and 429 end after max_attempts, with growing wait
 
 // A stop (RagService::Stop) cancels from another thread while the delivery thread waits.
 EmbedResult EmbedCancelledAfter(OpenAiOptions options, std::chrono::milliseconds delay) {
-  Cancellation cancel;
-  options.cancel = &cancel;
+  std::stop_source stop;
+  options.stop = stop.get_token();
   std::thread stopper([&] {
     std::this_thread::sleep_for(delay);
-    cancel.Cancel();
+    stop.request_stop();
   });
   EmbedResult result = MakeOpenAiEmbedder(options)->Embed({"text 1"});
   stopper.join();

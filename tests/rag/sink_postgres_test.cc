@@ -4,12 +4,16 @@
 #include <chrono>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <stop_token>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "rag/sink.h"
 #include "tests/rag/sink_test_util.h"
 #include "tests/support/postgres_server.h"
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
 
 namespace freshd::rag {
 namespace {
@@ -305,6 +309,37 @@ TEST_CASE("postgres sink quotes its table name", "[sink][postgres]") {
   CHECK(server.Query("SELECT count(*) FROM \"Chunks; DROP TABLE x \"\"quoted\"\"\"") ==
         Rows{{"4"}});
   CHECK(Ids(*sink) == std::vector<std::string>{"r1", "r2", "r3", "s1"});
+}
+
+TEST_CASE("postgres sink: a stop cancels a statement that waits on a lock", "[sink][postgres]") {
+  PostgresServer server;
+  std::stop_source stop;
+  auto sink = MakePostgresSink(
+      {.dsn = server.Dsn(), .table = "rag_chunks", .dims = kDims, .stop = stop.get_token()});
+  RequireApplied(*sink, FirstVersion());
+  // Another session holds the table for a minute.
+  testing::TempDir dir;
+  testing::ChildProcess locker(
+      {"psql", server.Dsn(), "-c",
+       "BEGIN; LOCK TABLE rag_chunks IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(60);"},
+      dir.path() / "psql.log");
+  const std::string held =
+      "SELECT count(*) FROM pg_locks WHERE relation = 'rag_chunks'::regclass AND granted "
+      "AND mode = 'AccessExclusiveLock'";
+  for (int i = 0; i < 200 && server.Query(held)[0][0] == "0"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  REQUIRE(server.Query(held)[0][0] == "1");
+
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    stop.request_stop();
+  });
+  const SinkStatus status = sink->Apply(Edit());
+  stopper.join();
+  CHECK_FALSE(status.ok);
+  CHECK_FALSE(status.permanent);  // the batch stays in the outbox for the next start
+  CHECK(status.error.find("cancel") != std::string::npos);
 }
 
 TEST_CASE("postgres sink never repeats a malformed DSN", "[sink][postgres]") {
