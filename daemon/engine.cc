@@ -262,6 +262,11 @@ void Engine::Impl::Account(WatchedSource& source, const Recorded& recorded,
   } else {
     metrics.CountCheck(source.labels, ToCheckResult(outcome.outcome));
     if (recorded.masked > 0) metrics.CountMasked(source.labels, recorded.masked);
+    if (recorded.invalid_utf8 > 0) {
+      metrics.CountInvalidUtf8(source.labels, recorded.invalid_utf8);
+      spdlog::debug("source {}: {} ill-formed UTF-8 sequences in {} replaced by U+FFFD", key.source,
+                    recorded.invalid_utf8, key.uri);
+    }
     if (was_failing && !is_failing && outcome.outcome != CheckOutcome::kRemoved) {
       spdlog::info("source {}: {} recovered", key.source, key.uri);
     }
@@ -343,7 +348,8 @@ void Engine::Impl::MarkVanished(const RunPtr& run, std::unordered_set<std::strin
         for (auto& key : vanished) {
           Observation gone = GoneObservation(NowMs());
           auto recorded = RecordCheck(key, workload, gone, "");
-          result.recorded.push_back({std::move(key), std::move(recorded), std::move(gone), "", 0});
+          result.recorded.push_back(
+              {std::move(key), std::move(recorded), std::move(gone), "", 0, 0});
         }
         return result;
       },

@@ -145,8 +145,12 @@ void Engine::Impl::CheckHttpDocument(const RunPtr& run, const std::string& uri) 
                        store::Observation observation = HttpObservation(
                            NowMs(), *normalizer, response, key.uri, masks, &normalized);
                        auto result = RecordCheck(key, workload, observation, normalized.text);
-                       return Recorded{key, std::move(result), std::move(observation),
-                                       std::move(normalized.text), normalized.masked};
+                       return Recorded{key,
+                                       std::move(result),
+                                       std::move(observation),
+                                       std::move(normalized.text),
+                                       normalized.masked,
+                                       normalized.invalid_utf8};
                      },
                      [this, run](Recorded recorded) {
                        Account(*run->source, recorded, &run->result);

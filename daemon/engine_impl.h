@@ -48,8 +48,9 @@ struct Recorded {
   store::DocumentKey key;
   store::RecordResult result;
   store::Observation observation;
-  std::string text;        // the normalized text, for the volatility probe
-  std::size_t masked = 0;  // volatile fragments the document's masks hid
+  std::string text;              // the normalized text, for the volatility probe
+  std::size_t masked = 0;        // volatile fragments the document's masks hid
+  std::size_t invalid_utf8 = 0;  // ill-formed UTF-8 sequences replaced by U+FFFD
 };
 
 struct Engine::Impl : std::enable_shared_from_this<Engine::Impl> {

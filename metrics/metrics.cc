@@ -62,6 +62,10 @@ Metrics::Metrics(std::string_view version)
       masked_(Build(prometheus::BuildCounter(), *registry_,
                     "freshd_source_volatile_fragments_masked_total",
                     "Volatile fragments (clocks, tokens) masked before comparing documents.")),
+      invalid_utf8_(Build(prometheus::BuildCounter(), *registry_,
+                          "freshd_source_invalid_utf8_sequences_total",
+                          "Ill-formed UTF-8 sequences in fetched documents, each replaced by "
+                          "U+FFFD before indexing.")),
       workload_interval_(Build(prometheus::BuildGauge(), *registry_,
                                "freshd_workload_change_interval_seconds",
                                "Estimated time between changes of the workload's knowledge, "
@@ -168,6 +172,7 @@ void Metrics::AddSource(const SourceLabels& labels) {
   documents_.Add(base);
   change_rate_.Add(base);
   masked_.Add(base);
+  invalid_utf8_.Add(base);
   last_check_.Add(base);
   last_change_.Add(base);
   fetch_duration_.Add(base, FetchBuckets());
@@ -189,6 +194,7 @@ void Metrics::RemoveSource(const SourceLabels& labels) {
   documents_.Remove(&documents_.Add(base));
   change_rate_.Remove(&change_rate_.Add(base));
   masked_.Remove(&masked_.Add(base));
+  invalid_utf8_.Remove(&invalid_utf8_.Add(base));
   last_check_.Remove(&last_check_.Add(base));
   last_change_.Remove(&last_change_.Add(base));
   fetch_duration_.Remove(&fetch_duration_.Add(base, FetchBuckets()));
@@ -236,6 +242,11 @@ void Metrics::SetReloadResult(bool successful, double unix_seconds) {
 void Metrics::CountMasked(const SourceLabels& labels, std::size_t fragments) {
   std::lock_guard lock(mutex_);
   masked_.Add(Labels(labels)).Increment(static_cast<double>(fragments));
+}
+
+void Metrics::CountInvalidUtf8(const SourceLabels& labels, std::size_t sequences) {
+  std::lock_guard lock(mutex_);
+  invalid_utf8_.Add(Labels(labels)).Increment(static_cast<double>(sequences));
 }
 
 void Metrics::SetChangeRate(const SourceLabels& labels, double per_second) {

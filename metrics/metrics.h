@@ -40,6 +40,8 @@ class Metrics {
   void ObserveFetchSeconds(const SourceLabels& labels, double seconds);
   // Volatile fragments (a clock, a token) masked before comparing.
   void CountMasked(const SourceLabels& labels, std::size_t fragments);
+  // Ill-formed UTF-8 sequences in fetched documents, replaced by U+FFFD.
+  void CountInvalidUtf8(const SourceLabels& labels, std::size_t sequences);
   void SetDocuments(const SourceLabels& labels, double documents);
   void SetLastCheck(const SourceLabels& labels, double unix_seconds);
   void SetLastChange(const SourceLabels& labels, double unix_seconds);
@@ -89,6 +91,7 @@ class Metrics {
   prometheus::Family<prometheus::Histogram>& fetch_duration_;
   prometheus::Family<prometheus::Gauge>& change_rate_;
   prometheus::Family<prometheus::Counter>& masked_;
+  prometheus::Family<prometheus::Counter>& invalid_utf8_;
   prometheus::Family<prometheus::Gauge>& workload_interval_;
   prometheus::Family<prometheus::Gauge>& workload_recommendation_;
   prometheus::Family<prometheus::Gauge>& workload_mismatch_;

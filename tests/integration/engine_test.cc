@@ -12,6 +12,7 @@
 #include "tests/support/fault_server.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
+#include "watchers/normalize.h"
 
 using freshd::store::CheckOutcome;
 using freshd::store::DocumentKey;
@@ -257,9 +258,6 @@ TEST_CASE("bad sources fail with the right reason, once in the log, and the rest
   faults.Route("/huge", FaultServer::EndlessBody{});
   faults.Route("/bomb", FaultServer::GzipBomb{});
   faults.Route("/liar", FaultServer::LieAboutLength{"short", 100000});
-  faults.Route("/latin", FaultServer::Plain()
-                             .Header("Content-Type", "text/plain; charset=utf-8")
-                             .Body(freshd::testing::InvalidUtf8Body()));
   faults.Route("/binary", FaultServer::Plain()
                               .Header("Content-Type", "text/plain")
                               .Body(freshd::testing::BinaryBody(4096)));
@@ -268,9 +266,9 @@ TEST_CASE("bad sources fail with the right reason, once in the log, and the rest
   const int closed_port = freshd::testing::FreePort();
 
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"slow", "timeout"},   {"missing", "http_4xx"}, {"broken", "http_5xx"}, {"huge", "too_large"},
-      {"bomb", "too_large"}, {"liar", "io"},          {"latin", "parse"},     {"binary", "parse"},
-      {"loop", "io"},        {"refused", "connect"}};
+      {"slow", "timeout"},   {"missing", "http_4xx"}, {"broken", "http_5xx"},
+      {"huge", "too_large"}, {"bomb", "too_large"},   {"liar", "io"},
+      {"binary", "parse"},   {"loop", "io"},          {"refused", "connect"}};
   std::string sources;
   for (const auto& [name, reason] : cases) {
     const std::string url = name == "refused"
@@ -299,6 +297,38 @@ TEST_CASE("bad sources fail with the right reason, once in the log, and the rest
   }
   CHECK(Checks(harness, "good", "changed") == 1);
   CHECK(Checks(harness, "good", "unchanged") + Checks(harness, "good", "not_modified") == 1);
+}
+
+TEST_CASE("a page with invalid UTF-8 is indexed with U+FFFD in place of each bad sequence") {
+  FaultServer server;
+  server.Route("/utf8", FaultServer::Plain()
+                            .Header("Content-Type", "text/plain; charset=utf-8")
+                            .Body(freshd::testing::InvalidUtf8Body()));
+  server.Route("/latin1", FaultServer::Plain()
+                              .Header("Content-Type", "text/plain; charset=iso-8859-1")
+                              .Body("caf\xE9 cr\xE8me\n"));
+  EngineHarness harness(
+      Workload(Source("utf8", "http: { url: \"" + server.Url("/utf8") + "\" }") +
+               Source("latin1", "http: { url: \"" + server.Url("/latin1") + "\" }")));
+  for (int round = 0; round < 2; ++round) {
+    CHECK_FALSE(harness.Check("utf8").failed);
+    CHECK_FALSE(harness.Check("latin1").failed);
+  }
+  const std::string fffd = "\xEF\xBF\xBD";
+  const std::string expected = "caf\xC3\xA9 ok, then " + fffd + " and " + fffd + " and " + fffd +
+                               fffd + " and " + fffd + " end";
+  CHECK(harness.store().Get({"utf8", server.Url("/utf8")})->content_hash ==
+        freshd::watchers::ContentHash(expected));
+  CHECK(harness.store().Get({"latin1", server.Url("/latin1")})->content_hash ==
+        freshd::watchers::ContentHash("caf\xC3\xA9 cr\xC3\xA8me"));
+  CHECK(harness.State("utf8").documents == 1);
+  CHECK(Checks(harness, "utf8", "error") == 0);
+  const std::string metrics = harness.MetricsText();
+  // Five bad sequences, at each of the two fetches; a declared charset is decoded, not repaired.
+  CHECK(MetricValue(metrics, "freshd_source_invalid_utf8_sequences_total", {"source=\"utf8\""}) ==
+        10);
+  CHECK(MetricValue(metrics, "freshd_source_invalid_utf8_sequences_total", {"source=\"latin1\""}) ==
+        0);
 }
 
 TEST_CASE("a reload that moves a page's URL marks the old document removed") {
