@@ -68,6 +68,10 @@ void Engine::Impl::FetchListing(const RunPtr& run, const std::string& url, const
             }
             for (auto& document : listing.documents) found->push_back(std::move(document));
             listing.documents.clear();
+            run->skipped.count += listing.skipped.count;
+            if (run->skipped.example_scheme.empty()) {
+              run->skipped.example_scheme = listing.skipped.example_scheme;
+            }
             parsed(std::move(listing));
           });
     });
@@ -91,6 +95,7 @@ void Engine::Impl::FetchChildren(const RunPtr& run,
 // Keeps the listed documents that pass `include`, marks the vanished ones removed, then
 // checks the rest.
 void Engine::Impl::CheckListed(const RunPtr& run, const Listed& found) {
+  ReportSkipped(run);
   std::vector<std::string> uris;
   std::unordered_set<std::string> present;
   for (const auto& document : *found) {
@@ -102,6 +107,22 @@ void Engine::Impl::CheckListed(const RunPtr& run, const Listed& found) {
     run->uris = std::move(uris);
     PumpDocuments(run);
   });
+}
+
+// Listed entries of other schemes are left out rather than made documents that fail for
+// ever: counted at every run, logged when their number changes (at debug level otherwise).
+void Engine::Impl::ReportSkipped(const RunPtr& run) {
+  WatchedSource& source = *run->source;
+  const watchers::SkippedEntries& skipped = run->skipped;
+  if (source.removed) return;
+  const bool news = skipped.count != source.skipped_last_run;
+  source.skipped_last_run = skipped.count;
+  if (skipped.count == 0) return;
+  metrics.CountListingSkipped(source.labels, "scheme", skipped.count);
+  spdlog::log(news ? spdlog::level::info : spdlog::level::debug,
+              "source {}: {} listed entries skipped: not http or https (such as {})", run->name,
+              skipped.count,
+              skipped.example_scheme.empty() ? "a relative URL" : skipped.example_scheme + ":");
 }
 
 void Engine::Impl::PumpDocuments(const RunPtr& run) {

@@ -66,6 +66,10 @@ Metrics::Metrics(std::string_view version)
                           "freshd_source_invalid_utf8_sequences_total",
                           "Ill-formed UTF-8 sequences in fetched documents, each replaced by "
                           "U+FFFD before indexing.")),
+      listing_skipped_(Build(prometheus::BuildCounter(), *registry_,
+                             "freshd_source_listing_entries_skipped_total",
+                             "Sitemap and feed entries left out of a run, by reason, counted "
+                             "at every run.")),
       workload_interval_(Build(prometheus::BuildGauge(), *registry_,
                                "freshd_workload_change_interval_seconds",
                                "Estimated time between changes of the workload's knowledge, "
@@ -110,6 +114,11 @@ Metrics::Metrics(std::string_view version)
 const std::vector<std::string_view>& Metrics::ErrorReasons() {
   static const std::vector<std::string_view> reasons = {
       "timeout", "dns", "connect", "tls", "http_4xx", "http_5xx", "too_large", "parse", "io"};
+  return reasons;
+}
+
+const std::vector<std::string_view>& Metrics::ListingSkipReasons() {
+  static const std::vector<std::string_view> reasons = {"scheme"};
   return reasons;
 }
 
@@ -169,6 +178,11 @@ void Metrics::AddSource(const SourceLabels& labels) {
     with_reason["reason"] = std::string(reason);
     errors_.Add(with_reason);
   }
+  for (std::string_view reason : ListingSkipReasons()) {
+    auto with_reason = base;
+    with_reason["reason"] = std::string(reason);
+    listing_skipped_.Add(with_reason);
+  }
   documents_.Add(base);
   change_rate_.Add(base);
   masked_.Add(base);
@@ -190,6 +204,11 @@ void Metrics::RemoveSource(const SourceLabels& labels) {
     auto with_reason = base;
     with_reason["reason"] = std::string(reason);
     errors_.Remove(&errors_.Add(with_reason));
+  }
+  for (std::string_view reason : ListingSkipReasons()) {
+    auto with_reason = base;
+    with_reason["reason"] = std::string(reason);
+    listing_skipped_.Remove(&listing_skipped_.Add(with_reason));
   }
   documents_.Remove(&documents_.Add(base));
   change_rate_.Remove(&change_rate_.Add(base));
@@ -247,6 +266,14 @@ void Metrics::CountMasked(const SourceLabels& labels, std::size_t fragments) {
 void Metrics::CountInvalidUtf8(const SourceLabels& labels, std::size_t sequences) {
   std::lock_guard lock(mutex_);
   invalid_utf8_.Add(Labels(labels)).Increment(static_cast<double>(sequences));
+}
+
+void Metrics::CountListingSkipped(const SourceLabels& labels, std::string_view reason,
+                                  std::size_t entries) {
+  auto with_reason = Labels(labels);
+  with_reason["reason"] = std::string(reason);
+  std::lock_guard lock(mutex_);
+  listing_skipped_.Add(with_reason).Increment(static_cast<double>(entries));
 }
 
 void Metrics::SetChangeRate(const SourceLabels& labels, double per_second) {

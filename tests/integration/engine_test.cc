@@ -331,6 +331,44 @@ TEST_CASE("a page with invalid UTF-8 is indexed with U+FFFD in place of each bad
         0);
 }
 
+TEST_CASE("listed entries of other schemes are skipped and counted at each run, never failed") {
+  FaultServer server;
+  for (const char* path : {"/a", "/b"}) {
+    server.Route(path, FaultServer::Plain().Header("Content-Type", "text/plain").Body(path));
+  }
+  server.Route("/sitemap.xml",
+               FaultServer::Plain()
+                   .Header("Content-Type", "application/xml")
+                   .Body("<urlset><url><loc>/a</loc></url><url><loc>javascript:void(0)</loc></url>"
+                         "<url><loc>file:///etc/passwd</loc></url>"
+                         "<url><loc>gopher://127.0.0.1/1</loc></url>"
+                         "<url><loc>ftp://127.0.0.1/pub/x</loc></url><url><loc>" +
+                         server.Url("/b") + "</loc></url></urlset>"));
+  LogCapture log;
+  EngineHarness harness(
+      Workload(Source("links", "sitemap: { url: \"" + server.Url("/sitemap.xml") + "\" }")));
+  for (int run = 0; run < 2; ++run) {
+    const auto result = harness.Check("links");
+    CHECK_FALSE(result.failed);
+    CHECK(result.errors == 0);
+  }
+  CHECK(harness.State("links").documents == 2);
+  CHECK(harness.State("links").documents_failing == 0);
+  CHECK(Checks(harness, "links", "error") == 0);
+  std::vector<std::string> uris;
+  harness.store().ForEachDocument("links", [&](const DocumentKey& key, const auto&) {
+    uris.push_back(key.uri);
+    return true;
+  });
+  CHECK(uris == std::vector<std::string>{server.Url("/a"), server.Url("/b")});
+  CHECK(MetricValue(harness.MetricsText(), "freshd_source_listing_entries_skipped_total",
+                    {"source=\"links\"", "reason=\"scheme\""}) == 8);
+  // One line for the source, not one per entry; the next run's, the same, is at debug level.
+  CHECK(log.Count("source links: 4 listed entries skipped: not http or https (such as "
+                  "javascript:)") == 1);
+  CHECK(log.Count("passwd") == 0);
+}
+
 TEST_CASE("a reload that moves a page's URL marks the old document removed") {
   TempDir site;
   WriteFile(site.path() / "old.html", Page("old"));
