@@ -53,8 +53,9 @@ bool SameHeaders(const std::vector<config::Header>& a, const std::vector<config:
 }
 
 bool SameSource(const config::Source& a, const config::Source& b) {
-  return a.workload == b.workload && a.kind == b.kind && a.url == b.url && a.include == b.include &&
-         a.path == b.path && a.glob == b.glob && a.select.kind == b.select.kind &&
+  return a.workload == b.workload && a.kind == b.kind && a.url == b.url &&
+         a.credentials == b.credentials && a.include == b.include && a.path == b.path &&
+         a.glob == b.glob && a.select.kind == b.select.kind &&
          a.select.expression == b.select.expression && a.ignore == b.ignore &&
          a.fetch.interval == b.fetch.interval &&
          a.fetch.adaptive_interval == b.fetch.adaptive_interval &&

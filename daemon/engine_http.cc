@@ -26,6 +26,11 @@ watchers::HttpRequest Engine::Impl::RequestFor(const config::Source& source,
   request.timeout = source.fetch.timeout;
   request.max_bytes = source.fetch.max_bytes;
   request.user_agent = source.fetch.user_agent;
+  // The URL's password is for the source's own origin, not for other hosts a listing names.
+  if (source.credentials && watchers::SameOrigin(url, source.url)) {
+    request.basic_auth =
+        watchers::BasicAuth{source.credentials->user, source.credentials->password};
+  }
   return request;
 }
 

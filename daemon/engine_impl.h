@@ -15,6 +15,7 @@
 #include "watchers/http_client.h"
 #include "watchers/listing.h"
 #include "watchers/normalize.h"
+#include "watchers/url.h"
 #include "watchers/url_filter.h"
 
 namespace freshd::daemon {

@@ -304,19 +304,23 @@ std::string EffectiveBase(const xmlNode* node, std::string_view base_url) {
   return base;
 }
 
-// Collects a listing's entries: only those freshd can fetch, each once.
+// Collects a listing's entries: only those freshd can fetch, each once, without userinfo.
 class ListingBuilder {
  public:
   explicit ListingBuilder(std::string_view base_url) : own_scheme_(UrlScheme(base_url)) {}
 
-  void AddDocument(std::string uri, std::optional<std::int64_t> modified) {
-    if (uri.empty() || !Fetchable(uri) || !seen_documents_.insert(uri).second) return;
-    listing_.documents.push_back(ListedDocument{std::move(uri), modified});
+  void AddDocument(const std::string& uri, std::optional<std::int64_t> modified) {
+    if (uri.empty() || !Fetchable(uri)) return;
+    std::string clean = WithoutUserinfo(uri);
+    if (!seen_documents_.insert(clean).second) return;
+    listing_.documents.push_back(ListedDocument{std::move(clean), modified});
   }
 
-  void AddChildSitemap(std::string uri) {
-    if (uri.empty() || !Fetchable(uri) || !seen_sitemaps_.insert(uri).second) return;
-    listing_.child_sitemaps.push_back(std::move(uri));
+  void AddChildSitemap(const std::string& uri) {
+    if (uri.empty() || !Fetchable(uri)) return;
+    std::string clean = WithoutUserinfo(uri);
+    if (!seen_sitemaps_.insert(clean).second) return;
+    listing_.child_sitemaps.push_back(std::move(clean));
   }
 
   Listing Finish() {

@@ -31,7 +31,8 @@ struct Listing {
 
 // <urlset> or <sitemapindex> (namespace-tolerant). Relative locations are resolved
 // against base_url. Of documents and child sitemaps alike, only http and https entries (and
-// those of base_url's own scheme) are kept, the others counted in `skipped`.
+// those of base_url's own scheme) are kept, the others counted in `skipped`; the userinfo
+// of a kept entry is dropped, so that no listing puts a password into a document's URI.
 Listing ParseSitemap(std::string_view xml, std::string_view base_url);
 
 // RSS 2.0 (<item><link>) or Atom (<entry><link rel="alternate" href>), with the same rules

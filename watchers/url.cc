@@ -124,6 +124,34 @@ std::string Recompose(const UriParts& parts) {
   return out;
 }
 
+// "user:pass@host:8080" -> "host:8080".
+std::string_view HostAndPort(std::string_view authority) {
+  const std::size_t at = authority.rfind('@');
+  return at == std::string_view::npos ? authority : authority.substr(at + 1);
+}
+
+std::string_view DefaultPort(std::string_view scheme) {
+  if (scheme == "http") return "80";
+  if (scheme == "https") return "443";
+  return "";
+}
+
+// "https://example.com:443" for "HTTPS://user@Example.com/a"; "" without a host.
+std::string Origin(std::string_view url) {
+  const UriParts parts = SplitUri(Trim(url));
+  const std::string scheme = Lowered(parts.scheme);
+  std::string_view host = HostAndPort(parts.authority);
+  std::string_view port;
+  const std::size_t colon = host.rfind(':');
+  if (colon != std::string_view::npos && host.find(']', colon) == std::string_view::npos) {
+    port = host.substr(colon + 1);
+    host = host.substr(0, colon);
+  }
+  if (scheme.empty() || host.empty()) return "";
+  if (port.empty()) port = DefaultPort(scheme);
+  return scheme + "://" + Lowered(host) + ":" + std::string(port);
+}
+
 }  // namespace
 
 std::string ResolveUrl(std::string_view base_url, std::string_view reference) {
@@ -165,5 +193,19 @@ std::string ResolveUrl(std::string_view base_url, std::string_view reference) {
 }
 
 std::string UrlScheme(std::string_view url) { return Lowered(SplitUri(Trim(url)).scheme); }
+
+std::string WithoutUserinfo(std::string_view url) {
+  UriParts parts = SplitUri(url);
+  if (!parts.has_authority || parts.authority.find('@') == std::string::npos) {
+    return std::string(url);
+  }
+  parts.authority = std::string(HostAndPort(parts.authority));
+  return Recompose(parts);
+}
+
+bool SameOrigin(std::string_view a, std::string_view b) {
+  const std::string origin = Origin(a);
+  return !origin.empty() && origin == Origin(b);
+}
 
 }  // namespace freshd::watchers

@@ -369,6 +369,65 @@ TEST_CASE("listed entries of other schemes are skipped and counted at each run, 
   CHECK(log.Count("passwd") == 0);
 }
 
+namespace {
+
+// A page that answers only to the Basic credentials user:SECRET.
+FaultServer::Handler BasicAuthRequired(std::string content_type, std::string body) {
+  return {[content_type, body](const FaultServer::Request& request) {
+    if (request.Header("authorization") != "Basic dXNlcjpTRUNSRVQ=") {
+      return FaultServer::Plain().Status(401).Header("WWW-Authenticate", "Basic realm=\"r\"");
+    }
+    return FaultServer::Plain().Header("Content-Type", content_type).Body(body);
+  }};
+}
+
+// "http://127.0.0.1:PORT/path" -> "http://USERINFO@127.0.0.1:PORT/path".
+std::string WithUserinfo(const std::string& url, const std::string& userinfo) {
+  return "http://" + userinfo + "@" + url.substr(std::string("http://").size());
+}
+
+}  // namespace
+
+TEST_CASE("a URL's password goes to its own origin only, and into no URI, log or metric") {
+  FaultServer site;
+  FaultServer other;  // another port: another origin
+  site.Route("/page", BasicAuthRequired("text/plain", "private page"));
+  other.Route("/public", FaultServer::Plain().Header("Content-Type", "text/plain").Body("public"));
+  site.Route(
+      "/sitemap.xml",
+      BasicAuthRequired("application/xml", "<urlset><url><loc>/page</loc></url><url><loc>" +
+                                               WithUserinfo(other.Url("/public"), "eve:SECRET") +
+                                               "</loc></url></urlset>"));
+  LogCapture log;
+  spdlog::default_logger()->set_level(spdlog::level::debug);
+  EngineHarness harness(Workload(
+      Source("page", "http: { url: \"" + WithUserinfo(site.Url("/page"), "user:SECRET") + "\" }") +
+      Source("pages", "sitemap: { url: \"" + WithUserinfo(site.Url("/sitemap.xml"), "user:SECRET") +
+                          "\" }")));
+  CHECK_FALSE(harness.Check("page").failed);
+  CHECK_FALSE(harness.Check("pages").failed);
+
+  CHECK(harness.State("page").documents == 1);
+  CHECK(harness.State("pages").documents == 2);
+  CHECK(harness.store().Get({"page", site.Url("/page")}).has_value());
+  CHECK(harness.store().Get({"pages", site.Url("/page")}).has_value());
+  CHECK(harness.store().Get({"pages", other.Url("/public")}).has_value());
+  for (const auto& request : site.Requests("/page")) {
+    CHECK(request.Header("authorization") == "Basic dXNlcjpTRUNSRVQ=");
+  }
+  REQUIRE(other.RequestCount("/public") == 1);
+  CHECK(other.Requests("/public")[0].Header("authorization").empty());
+  CHECK(log.Count("new " + site.Url("/page")) == 2);  // the debug lines are there
+  CHECK(log.Count("SECRET") == 0);
+  CHECK(harness.MetricsText().find("SECRET") == std::string::npos);
+  for (const char* source : {"page", "pages"}) {
+    harness.store().ForEachDocument(source, [](const DocumentKey& key, const auto&) {
+      CHECK(key.uri.find("SECRET") == std::string::npos);
+      return true;
+    });
+  }
+}
+
 TEST_CASE("a reload that moves a page's URL marks the old document removed") {
   TempDir site;
   WriteFile(site.path() / "old.html", Page("old"));

@@ -237,5 +237,19 @@ TEST_CASE("Feeds skip entries of other schemes too; a listing may list its own s
   CHECK(local.skipped.count == 0);
 }
 
+TEST_CASE("A listed URL's userinfo never reaches the document's URI", "[listing][url]") {
+  const std::string xml =
+      "<urlset><url><loc>https://user:SECRET@example.com/a</loc></url>"
+      "<url><loc>https://example.com/a</loc></url>"
+      "<url><loc>//bob:SECRET@cdn.example.org/b?x=@</loc></url></urlset>";
+  const Listing listing = ParseSitemap(xml, "https://example.com/sitemap.xml");
+  CHECK(Uris(listing) ==
+        std::vector<std::string>{"https://example.com/a", "https://cdn.example.org/b?x=@"});
+  const std::string atom =
+      "<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:base=\"https://u:SECRET@example.com/\">"
+      "<entry><link href=\"x.html\"/></entry></feed>";
+  CHECK(Uris(ParseFeed(atom, "")) == std::vector<std::string>{"https://example.com/x.html"});
+}
+
 }  // namespace
 }  // namespace freshd::watchers

@@ -57,5 +57,28 @@ TEST_CASE("UrlScheme is the lowercased scheme of an absolute URL", "[url]") {
   CHECK(UrlScheme("//cdn.example.org/x") == "");
 }
 
+TEST_CASE("WithoutUserinfo drops user and password from the authority only", "[url]") {
+  CHECK(WithoutUserinfo("http://user:SECRET@127.0.0.1:8080/page?q=1#f") ==
+        "http://127.0.0.1:8080/page?q=1#f");
+  CHECK(WithoutUserinfo("https://user@example.com") == "https://example.com");
+  CHECK(WithoutUserinfo("https://a:p@ss@example.com/") == "https://example.com/");
+  CHECK(WithoutUserinfo("https://u:p@[::1]:9/") == "https://[::1]:9/");
+  CHECK(WithoutUserinfo("https://example.com/a@b?mail=x@y") == "https://example.com/a@b?mail=x@y");
+  CHECK(WithoutUserinfo("mailto:web@example.com") == "mailto:web@example.com");
+  CHECK(WithoutUserinfo("https://example.com/") == "https://example.com/");
+}
+
+TEST_CASE("SameOrigin compares scheme, host and port, with default ports", "[url]") {
+  CHECK(SameOrigin("http://Example.com/a", "HTTP://example.com:80/b?c"));
+  CHECK(SameOrigin("https://example.com:443/", "https://user:pw@example.com/x"));
+  CHECK(SameOrigin("http://[::1]:8080/a", "http://[::1]:8080/b"));
+  CHECK_FALSE(SameOrigin("http://example.com/", "https://example.com/"));
+  CHECK_FALSE(SameOrigin("http://example.com/", "http://example.com:8080/"));
+  CHECK_FALSE(SameOrigin("http://example.com/", "http://example.com.evil.org/"));
+  CHECK_FALSE(SameOrigin("http://example.com@evil.org/", "http://example.com/"));
+  CHECK_FALSE(SameOrigin("http://[::1]/", "http://[::2]/"));
+  CHECK_FALSE(SameOrigin("/relative", "/relative"));
+}
+
 }  // namespace
 }  // namespace freshd::watchers
