@@ -51,6 +51,16 @@ struct FetchSettings {
   double max_listing_drop = 0.5;
 };
 
+// HTTP Basic credentials written as the userinfo of a source's URL
+// ("https://user:pass@host/"), percent-decoded and taken out of the URL at load time. A
+// secret: the URL keeps no trace of them, and only the HTTP client sees them, for requests
+// to that URL's own origin.
+struct Credentials {
+  std::string user;
+  std::string password;
+  bool operator==(const Credentials&) const = default;
+};
+
 enum class SourceKind { kHttp, kSitemap, kFeed, kDirectory };
 std::string_view ToString(SourceKind kind);
 
@@ -65,7 +75,8 @@ struct Source {
   std::string name;  // unique across the whole file; letters, digits, '.', '_', '-'
   std::string workload;
   SourceKind kind = SourceKind::kHttp;
-  std::string url;                // http, sitemap, feed
+  std::string url;  // http, sitemap, feed; never with userinfo (see `credentials`)
+  std::optional<Credentials> credentials;  // from the userinfo of the URL as written
   std::string include;            // sitemap, feed: regex a document URL must match (empty: all)
   int max_child_sitemaps = 1000;  // sitemap: child sitemaps of an index read, the first ones
   std::string path;               // directory: root folder

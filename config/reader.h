@@ -53,6 +53,14 @@ std::string Quote(std::string_view text);
 Location LocationOf(const YAML::Node& node);
 Location LocationOf(const YAML::Mark& mark);
 
+// A URL as written, split into the URL without its userinfo and the credentials the
+// userinfo held ("https://user:pass@host/a" -> "https://host/a", {user, pass}).
+struct SplitUrl {
+  std::string url;
+  std::optional<Credentials> credentials;
+};
+SplitUrl TakeUserinfo(std::string_view url);
+
 // Whether `a` comes before `b` in the file.
 inline bool Before(Location a, Location b) {
   return a.line < b.line || (a.line == b.line && a.column < b.column);
@@ -108,6 +116,7 @@ class Reader {
                                       std::int64_t max);
   // A number strictly between `low` and `high`.
   std::optional<double> ReadFraction(const std::optional<Value>& value, double low, double high);
+  // An http(s) URL with a host, returned as written; a message never quotes its userinfo.
   std::optional<std::string> ReadUrl(const std::optional<Value>& value);
   // A PCRE2 pattern (compiled with PCRE2_UTF to check it).
   std::optional<std::string> ReadRegex(const std::optional<Value>& value);

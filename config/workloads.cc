@@ -219,7 +219,11 @@ void ReadUrlKind(Reader& reader, const Map& map, const std::string& context, Sou
       break;
   }
   if (kind != SourceKind::kHttp) Assign(reader.ReadRegex(map.Get("include")), &source->include);
-  Assign(reader.ReadUrl(reader.Require(map, "url", context)), &source->url);
+  if (std::optional<std::string> url = reader.ReadUrl(reader.Require(map, "url", context))) {
+    SplitUrl split = TakeUserinfo(*url);
+    source->url = std::move(split.url);
+    source->credentials = std::move(split.credentials);
+  }
 }
 
 void ReadDirectoryKind(Reader& reader, const Map& map, const std::string& context, Source* source) {

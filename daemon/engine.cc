@@ -54,7 +54,8 @@ bool SameHeaders(const std::vector<config::Header>& a, const std::vector<config:
 }
 
 bool SameSource(const config::Source& a, const config::Source& b) {
-  return a.workload == b.workload && a.kind == b.kind && a.url == b.url && a.include == b.include &&
+  return a.workload == b.workload && a.kind == b.kind && a.url == b.url &&
+         a.credentials == b.credentials && a.include == b.include &&
          a.max_child_sitemaps == b.max_child_sitemaps && a.path == b.path && a.glob == b.glob &&
          a.select.kind == b.select.kind && a.select.expression == b.select.expression &&
          a.ignore == b.ignore && a.fetch.interval == b.fetch.interval &&
@@ -272,6 +273,11 @@ void Engine::Impl::Account(WatchedSource& source, const Recorded& recorded,
   } else {
     metrics.CountCheck(source.labels, ToCheckResult(outcome.outcome));
     if (recorded.masked > 0) metrics.CountMasked(source.labels, recorded.masked);
+    if (recorded.invalid_utf8 > 0) {
+      metrics.CountInvalidUtf8(source.labels, recorded.invalid_utf8);
+      spdlog::debug("source {}: {} ill-formed UTF-8 sequences in {} replaced by U+FFFD", key.source,
+                    recorded.invalid_utf8, key.uri);
+    }
     if (was_failing && !is_failing && outcome.outcome != CheckOutcome::kRemoved) {
       spdlog::info("source {}: {} recovered", key.source, key.uri);
     }
@@ -350,7 +356,8 @@ void Engine::Impl::MarkVanished(const RunPtr& run, std::unordered_set<std::strin
         for (auto& key : vanished) {
           Observation gone = GoneObservation(NowMs());
           auto recorded = RecordCheck(key, workload, gone, "");
-          result.recorded.push_back({std::move(key), std::move(recorded), std::move(gone), "", 0});
+          result.recorded.push_back(
+              {std::move(key), std::move(recorded), std::move(gone), "", 0, 0});
         }
         return result;
       },

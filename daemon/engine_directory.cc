@@ -19,7 +19,7 @@ constexpr std::size_t kFilesPerBatch = 256;
 // Size and mtime unchanged since the last read: not modified, and not read again.
 store::Observation ObserveFile(const DirectoryWalk& walk, const watchers::FileEntry& file,
                                const std::optional<store::DocumentRecord>& previous, bool indexed,
-                               std::int64_t now_ms, std::string* text) {
+                               std::int64_t now_ms, Normalized* normalized) {
   const std::string validator = FileValidator(file);
   if (previous && !previous->removed && previous->etag == validator && indexed) {
     store::Observation observation;
@@ -31,11 +31,10 @@ store::Observation ObserveFile(const DirectoryWalk& walk, const watchers::FileEn
   if (content.error != watchers::FetchError::kNone) {
     return ErrorObservation(now_ms, content.error, content.message);
   }
-  Normalized normalized;  // files have no server-made noise: no probe, only the masks
+  // Files have no server-made noise: no probe, only the masks.
   store::Observation observation = ContentObservation(
       now_ms, *walk.normalizer, content.body, watchers::DetectContentKind("", file.relative_path),
-      "", previous ? previous->volatile_masks : std::vector<std::string>{}, &normalized);
-  *text = std::move(normalized.text);
+      "", previous ? previous->volatile_masks : std::vector<std::string>{}, normalized);
   if (observation.kind == store::Observation::Kind::kFetched) {
     observation.etag = validator;
     observation.modified_ms = file.mtime_ns / 1000000;
@@ -79,12 +78,13 @@ void Engine::Impl::NextDirectoryBatch(const RunPtr& run, std::shared_ptr<Directo
         for (; walk->next < end; ++walk->next) {
           const auto& file = walk->files[walk->next];
           store::DocumentKey key{name, FileUri(walk->root, file.relative_path)};
-          std::string text;
+          Normalized normalized;
           const std::optional<store::DocumentRecord> previous = store.Get(key);
           store::Observation observation =
-              ObserveFile(*walk, file, previous, Indexed(previous), NowMs(), &text);
-          auto result = RecordCheck(key, workload, observation, text);
-          recorded.push_back({std::move(key), std::move(result), std::move(observation), "", 0});
+              ObserveFile(*walk, file, previous, Indexed(previous), NowMs(), &normalized);
+          auto result = RecordCheck(key, workload, observation, normalized.text);
+          recorded.push_back({std::move(key), std::move(result), std::move(observation), "",
+                              normalized.masked, normalized.invalid_utf8});
         }
         return recorded;
       },

@@ -26,6 +26,11 @@ watchers::HttpRequest Engine::Impl::RequestFor(const config::Source& source,
   request.timeout = source.fetch.timeout;
   request.max_bytes = source.fetch.max_bytes;
   request.user_agent = source.fetch.user_agent;
+  // The URL's password is for the source's own origin, not for other hosts a listing names.
+  if (source.credentials && watchers::SameOrigin(url, source.url)) {
+    request.basic_auth =
+        watchers::BasicAuth{source.credentials->user, source.credentials->password};
+  }
   return request;
 }
 
@@ -74,6 +79,10 @@ void Engine::Impl::FetchListing(const RunPtr& run, const std::string& url, const
             }
             for (auto& document : listing.documents) found->push_back(std::move(document));
             listing.documents.clear();
+            run->skipped.count += listing.skipped.count;
+            if (run->skipped.example_scheme.empty()) {
+              run->skipped.example_scheme = listing.skipped.example_scheme;
+            }
             parsed(std::move(listing));
           });
     });
@@ -97,6 +106,7 @@ void Engine::Impl::FetchChildren(const RunPtr& run,
 // Keeps the listed documents that pass `include`, marks the vanished ones removed, then
 // checks the rest.
 void Engine::Impl::CheckListed(const RunPtr& run, const Listed& found) {
+  ReportSkipped(run);
   std::vector<std::string> uris;
   std::unordered_set<std::string> present;
   for (const auto& document : *found) {
@@ -108,6 +118,22 @@ void Engine::Impl::CheckListed(const RunPtr& run, const Listed& found) {
     run->uris = std::move(uris);
     PumpDocuments(run);
   });
+}
+
+// Listed entries of other schemes are left out rather than made documents that fail for
+// ever: counted at every run, logged when their number changes (at debug level otherwise).
+void Engine::Impl::ReportSkipped(const RunPtr& run) {
+  WatchedSource& source = *run->source;
+  const watchers::SkippedEntries& skipped = run->skipped;
+  if (source.removed) return;
+  const bool news = skipped.count != source.skipped_last_run;
+  source.skipped_last_run = skipped.count;
+  if (skipped.count == 0) return;
+  metrics.CountListingSkipped(source.labels, "scheme", skipped.count);
+  spdlog::log(news ? spdlog::level::info : spdlog::level::debug,
+              "source {}: {} listed entries skipped: not http or https (such as {})", run->name,
+              skipped.count,
+              skipped.example_scheme.empty() ? "a relative URL" : skipped.example_scheme + ":");
 }
 
 void Engine::Impl::PumpDocuments(const RunPtr& run) {
@@ -151,8 +177,12 @@ void Engine::Impl::CheckHttpDocument(const RunPtr& run, const std::string& uri) 
                        store::Observation observation = HttpObservation(
                            NowMs(), *normalizer, response, key.uri, masks, &normalized);
                        auto result = RecordCheck(key, workload, observation, normalized.text);
-                       return Recorded{key, std::move(result), std::move(observation),
-                                       std::move(normalized.text), normalized.masked};
+                       return Recorded{key,
+                                       std::move(result),
+                                       std::move(observation),
+                                       std::move(normalized.text),
+                                       normalized.masked,
+                                       normalized.invalid_utf8};
                      },
                      [this, run](Recorded recorded) {
                        Account(*run->source, recorded, &run->result);

@@ -15,6 +15,7 @@
 #include "watchers/http_client.h"
 #include "watchers/listing.h"
 #include "watchers/normalize.h"
+#include "watchers/url.h"
 #include "watchers/url_filter.h"
 
 namespace freshd::daemon {
@@ -26,6 +27,7 @@ struct WatchedSource {
   metrics::SourceLabels labels;
   SourceState state;
   bool removed = false;  // left the configuration; a run still in flight reports nothing
+  std::size_t skipped_last_run = 0;  // listing entries of other schemes, for the log
 };
 
 // One run of a source over its documents. Lives on the event loop.
@@ -36,6 +38,7 @@ struct SourceRun {
   std::size_t next = 0;
   std::size_t active = 0;
   int new_documents_probed = 0;
+  watchers::SkippedEntries skipped;  // by the listings of this run
   SourceRunResult result;
   Engine::RunCallback done;
 };
@@ -48,8 +51,9 @@ struct Recorded {
   store::DocumentKey key;
   store::RecordResult result;
   store::Observation observation;
-  std::string text;        // the normalized text, for the volatility probe
-  std::size_t masked = 0;  // volatile fragments the document's masks hid
+  std::string text;              // the normalized text, for the volatility probe
+  std::size_t masked = 0;        // volatile fragments the document's masks hid
+  std::size_t invalid_utf8 = 0;  // ill-formed UTF-8 sequences replaced by U+FFFD
 };
 
 struct Engine::Impl : std::enable_shared_from_this<Engine::Impl> {
@@ -104,6 +108,7 @@ struct Engine::Impl : std::enable_shared_from_this<Engine::Impl> {
   void FetchChildren(const RunPtr& run, std::shared_ptr<std::vector<std::string>> children,
                      std::size_t index, const Listed& found);
   void CheckListed(const RunPtr& run, const Listed& found);
+  void ReportSkipped(const RunPtr& run);
   void PumpDocuments(const RunPtr& run);
   void CheckHttpDocument(const RunPtr& run, const std::string& uri);
   watchers::HttpRequest RequestFor(const config::Source& source, const std::string& url) const;

@@ -36,6 +36,7 @@ Observation ContentObservation(std::int64_t now_ms, const watchers::Normalizer& 
   observation.time_ms = now_ms;
   observation.content_hash = watchers::ContentHash(result.text);
   normalized->masked = result.masked;
+  normalized->invalid_utf8 = result.invalid_utf8;
   normalized->text = std::move(result.text);
   return observation;
 }

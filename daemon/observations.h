@@ -20,14 +20,16 @@ store::Observation ErrorObservation(std::int64_t now_ms, watchers::FetchError er
 store::Observation GoneObservation(std::int64_t now_ms);
 
 // What normalizing a body gave, besides the observation: the text (for the volatility
-// probe) and how many volatile fragments the document's masks hid.
+// probe), how many volatile fragments the document's masks hid, and how many ill-formed
+// UTF-8 sequences were replaced by U+FFFD.
 struct Normalized {
   std::string text;
   std::size_t masked = 0;
+  std::size_t invalid_utf8 = 0;
 };
 
 // Normalizes (with the document's volatile masks) and hashes a body; a body that cannot be
-// decoded is a `parse` error.
+// decoded (binary data, an unknown charset, malformed markup) is a `parse` error.
 store::Observation ContentObservation(std::int64_t now_ms, const watchers::Normalizer& normalizer,
                                       std::string_view body, watchers::ContentKind kind,
                                       std::string_view charset,

@@ -62,6 +62,14 @@ Metrics::Metrics(std::string_view version)
       masked_(Build(prometheus::BuildCounter(), *registry_,
                     "freshd_source_volatile_fragments_masked_total",
                     "Volatile fragments (clocks, tokens) masked before comparing documents.")),
+      invalid_utf8_(Build(prometheus::BuildCounter(), *registry_,
+                          "freshd_source_invalid_utf8_sequences_total",
+                          "Ill-formed UTF-8 sequences in fetched documents, each replaced by "
+                          "U+FFFD before indexing.")),
+      listing_skipped_(Build(prometheus::BuildCounter(), *registry_,
+                             "freshd_source_listing_entries_skipped_total",
+                             "Sitemap and feed entries left out of a run, by reason, counted "
+                             "at every run.")),
       workload_interval_(Build(prometheus::BuildGauge(), *registry_,
                                "freshd_workload_change_interval_seconds",
                                "Estimated time between changes of the workload's knowledge, "
@@ -117,6 +125,11 @@ const std::vector<std::string_view>& Metrics::ErrorReasons() {
   return reasons;
 }
 
+const std::vector<std::string_view>& Metrics::ListingSkipReasons() {
+  static const std::vector<std::string_view> reasons = {"scheme"};
+  return reasons;
+}
+
 void Metrics::AddSink(const std::string& sink) {
   std::lock_guard lock(mutex_);
   for (std::string_view op : {"upsert", "delete"}) {
@@ -162,9 +175,15 @@ void Metrics::AddSource(const SourceLabels& labels) {
     with_reason["reason"] = std::string(reason);
     errors_.Add(with_reason);
   }
+  for (std::string_view reason : ListingSkipReasons()) {
+    auto with_reason = base;
+    with_reason["reason"] = std::string(reason);
+    listing_skipped_.Add(with_reason);
+  }
   documents_.Add(base);
   change_rate_.Add(base);
   masked_.Add(base);
+  invalid_utf8_.Add(base);
   last_check_.Add(base);
   last_change_.Add(base);
   fetch_duration_.Add(base, FetchBuckets());
@@ -183,9 +202,15 @@ void Metrics::RemoveSource(const SourceLabels& labels) {
     with_reason["reason"] = std::string(reason);
     errors_.Remove(&errors_.Add(with_reason));
   }
+  for (std::string_view reason : ListingSkipReasons()) {
+    auto with_reason = base;
+    with_reason["reason"] = std::string(reason);
+    listing_skipped_.Remove(&listing_skipped_.Add(with_reason));
+  }
   documents_.Remove(&documents_.Add(base));
   change_rate_.Remove(&change_rate_.Add(base));
   masked_.Remove(&masked_.Add(base));
+  invalid_utf8_.Remove(&invalid_utf8_.Add(base));
   last_check_.Remove(&last_check_.Add(base));
   last_change_.Remove(&last_change_.Add(base));
   fetch_duration_.Remove(&fetch_duration_.Add(base, FetchBuckets()));
@@ -233,6 +258,19 @@ void Metrics::SetReloadResult(bool successful, double unix_seconds) {
 void Metrics::CountMasked(const SourceLabels& labels, std::size_t fragments) {
   std::lock_guard lock(mutex_);
   masked_.Add(Labels(labels)).Increment(static_cast<double>(fragments));
+}
+
+void Metrics::CountInvalidUtf8(const SourceLabels& labels, std::size_t sequences) {
+  std::lock_guard lock(mutex_);
+  invalid_utf8_.Add(Labels(labels)).Increment(static_cast<double>(sequences));
+}
+
+void Metrics::CountListingSkipped(const SourceLabels& labels, std::string_view reason,
+                                  std::size_t entries) {
+  auto with_reason = Labels(labels);
+  with_reason["reason"] = std::string(reason);
+  std::lock_guard lock(mutex_);
+  listing_skipped_.Add(with_reason).Increment(static_cast<double>(entries));
 }
 
 void Metrics::SetChangeRate(const SourceLabels& labels, double per_second) {

@@ -40,6 +40,11 @@ class Metrics {
   void ObserveFetchSeconds(const SourceLabels& labels, double seconds);
   // Volatile fragments (a clock, a token) masked before comparing.
   void CountMasked(const SourceLabels& labels, std::size_t fragments);
+  // Ill-formed UTF-8 sequences in fetched documents, replaced by U+FFFD.
+  void CountInvalidUtf8(const SourceLabels& labels, std::size_t sequences);
+  // Listing entries left out of a run; reason is one of ListingSkipReasons().
+  void CountListingSkipped(const SourceLabels& labels, std::string_view reason,
+                           std::size_t entries);
   void SetDocuments(const SourceLabels& labels, double documents);
   void SetLastCheck(const SourceLabels& labels, double unix_seconds);
   void SetLastChange(const SourceLabels& labels, double unix_seconds);
@@ -78,6 +83,8 @@ class Metrics {
   std::string Render() const;
 
   static const std::vector<std::string_view>& ErrorReasons();
+  // "scheme": a sitemap or feed entry that is not http or https (javascript:, ftp:...).
+  static const std::vector<std::string_view>& ListingSkipReasons();
 
  private:
   prometheus::Labels Labels(const SourceLabels& labels) const;
@@ -91,6 +98,8 @@ class Metrics {
   prometheus::Family<prometheus::Histogram>& fetch_duration_;
   prometheus::Family<prometheus::Gauge>& change_rate_;
   prometheus::Family<prometheus::Counter>& masked_;
+  prometheus::Family<prometheus::Counter>& invalid_utf8_;
+  prometheus::Family<prometheus::Counter>& listing_skipped_;
   prometheus::Family<prometheus::Gauge>& workload_interval_;
   prometheus::Family<prometheus::Gauge>& workload_recommendation_;
   prometheus::Family<prometheus::Gauge>& workload_mismatch_;

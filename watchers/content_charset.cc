@@ -1,4 +1,4 @@
-// Charset detection and conversion to UTF-8, UTF-8 validation and binary-data checks.
+// Charset detection and conversion to UTF-8, UTF-8 repair and binary-data checks.
 #include "watchers/content_charset.h"
 
 #include <iconv.h>
@@ -18,46 +18,73 @@ namespace {
 // Bytes of an HTML document searched for <meta charset> (as the HTML standard's prescan).
 constexpr std::size_t kCharsetPrescanBytes = 1024;
 
-// Byte-level checks: binary data and UTF-8 well-formedness.
+// Byte-level checks: binary data, and UTF-8 well-formedness and repair.
 
 constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
 
-// Offset of the first byte that does not start a well-formed UTF-8 sequence (RFC 3629: no
-// overlong forms, no surrogates, nothing above U+10FFFF), or npos when all is well-formed.
-std::size_t FindInvalidUtf8(std::string_view s) {
-  const std::size_t n = s.size();
-  std::size_t i = 0;
-  while (i < n) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t length = 0;
-    unsigned char low = 0x80;
-    unsigned char high = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-      length = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      length = 3;
-      if (c == 0xE0) low = 0xA0;   // overlong
-      if (c == 0xED) high = 0x9F;  // surrogates
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      length = 4;
-      if (c == 0xF0) low = 0x90;   // overlong
-      if (c == 0xF4) high = 0x8F;  // above U+10FFFF
-    } else {
-      return i;
-    }
-    if (n - i < length) return i;
-    const auto second = static_cast<unsigned char>(s[i + 1]);
-    if (second < low || second > high) return i;
-    for (std::size_t k = 2; k < length; ++k) {
-      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return i;
-    }
-    i += length;
+constexpr std::string_view kReplacementCharacter = "\xEF\xBF\xBD";  // U+FFFD
+
+// The UTF-8 sequence that starts at s[i]: its length when it is well-formed (RFC 3629: no
+// overlong forms, no surrogates, nothing above U+10FFFF), else the length of its maximal
+// subpart, the bytes that one U+FFFD replaces (Unicode 3.9, as WHATWG's decoder does).
+struct Utf8Sequence {
+  std::size_t length;
+  bool valid;
+};
+
+Utf8Sequence NextUtf8Sequence(std::string_view s, std::size_t i) {
+  const auto c = static_cast<unsigned char>(s[i]);
+  if (c < 0x80) return {1, true};
+  std::size_t length = 0;
+  unsigned char low = 0x80;
+  unsigned char high = 0xBF;
+  if (c >= 0xC2 && c <= 0xDF) {
+    length = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    length = 3;
+    if (c == 0xE0) low = 0xA0;   // overlong
+    if (c == 0xED) high = 0x9F;  // surrogates
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    length = 4;
+    if (c == 0xF0) low = 0x90;   // overlong
+    if (c == 0xF4) high = 0x8F;  // above U+10FFFF
+  } else {
+    return {1, false};
   }
-  return std::string_view::npos;
+  for (std::size_t k = 1; k < length; ++k) {
+    if (i + k >= s.size()) return {k, false};
+    const auto next = static_cast<unsigned char>(s[i + k]);
+    if (next < (k == 1 ? low : 0x80) || next > (k == 1 ? high : 0xBF)) return {k, false};
+  }
+  return {length, true};
+}
+
+bool IsValidUtf8(std::string_view s) {
+  for (std::size_t i = 0; i < s.size();) {
+    const Utf8Sequence sequence = NextUtf8Sequence(s, i);
+    if (!sequence.valid) return false;
+    i += sequence.length;
+  }
+  return true;
+}
+
+// `s` with each maximal subpart of an ill-formed sequence replaced by U+FFFD, in *out;
+// returns the number of replacements.
+std::size_t ReplaceInvalidUtf8(std::string_view s, std::string* out) {
+  out->clear();
+  out->reserve(s.size() + 16);
+  std::size_t replaced = 0;
+  for (std::size_t i = 0; i < s.size();) {
+    const Utf8Sequence sequence = NextUtf8Sequence(s, i);
+    if (sequence.valid) {
+      out->append(s.substr(i, sequence.length));
+    } else {
+      out->append(kReplacementCharacter);
+      ++replaced;
+    }
+    i += sequence.length;
+  }
+  return replaced;
 }
 
 bool IsControlByte(unsigned char c) {
@@ -257,10 +284,9 @@ bool PrepareInput(std::string_view body, ContentKind kind, std::string_view head
     }
   }
   if (IsUtf8Label(label)) {
-    const std::size_t bad = FindInvalidUtf8(body);
-    if (bad != std::string_view::npos) {
-      *message = "invalid UTF-8 at byte offset " + std::to_string(bad);
-      return false;
+    if (!IsValidUtf8(body)) {
+      input->replaced = ReplaceInvalidUtf8(body, &input->transcoded);
+      body = input->transcoded;
     }
     if (!IsMarkup(kind) && body.starts_with(kUtf8Bom)) body.remove_prefix(kUtf8Bom.size());
     input->bytes = body;

@@ -1,6 +1,7 @@
 // Private: decoding of a body before parsing (charset detection, conversion, UTF-8 checks).
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -13,12 +14,15 @@ namespace freshd::watchers::content {
 struct PreparedInput {
   std::string_view bytes;
   std::string encoding;
-  std::string transcoded;  // owns `bytes` when the input had to be converted
+  std::string transcoded;    // owns `bytes` when the input had to be converted or repaired
+  std::size_t replaced = 0;  // ill-formed UTF-8 sequences replaced by U+FFFD
 };
 
-// Rejects binary data and malformed UTF-8, and decides how the body is to be decoded: the
-// charset is the Content-Type header's (`header_charset`, "" when absent), else a byte
-// order mark's, else what the document declares. False with *message set on rejection.
+// Rejects binary data, and decides how the body is to be decoded: the charset is the
+// Content-Type header's (`header_charset`, "" when absent), else a byte order mark's, else
+// what the document declares. A UTF-8 body's ill-formed sequences are replaced by U+FFFD,
+// one per maximal subpart (as WHATWG's decoder does), and counted. False with *message set
+// on rejection.
 bool PrepareInput(std::string_view body, ContentKind kind, std::string_view header_charset,
                   PreparedInput* input, std::string* message);
 

@@ -14,7 +14,7 @@ enum class FetchError {
   kHttp4xx,
   kHttp5xx,
   kTooLarge,  // over max_bytes, before or after decompression
-  kParse,     // not decodable: invalid UTF-8, binary data, malformed XML/JSON
+  kParse,     // not decodable: binary data, an unknown charset, malformed XML/JSON
   kIo,        // everything else: a truncated body, a redirect loop, a file read error
 };
 

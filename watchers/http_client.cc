@@ -257,6 +257,14 @@ bool BuildHeaders(const HttpRequest& request, bool same_origin, SlistPtr& list) 
   return true;
 }
 
+// The request's Basic credentials on a same-origin hop; none (cleared, as the easy handle
+// serves every hop) on a hop to another origin.
+void SetBasicAuth(CURL* easy, const std::optional<BasicAuth>& auth, bool same_origin) {
+  const bool send = auth.has_value() && same_origin;
+  curl_easy_setopt(easy, CURLOPT_USERNAME, send ? auth->user.c_str() : nullptr);
+  curl_easy_setopt(easy, CURLOPT_PASSWORD, send ? auth->password.c_str() : nullptr);
+}
+
 HttpResponse Failure(std::string message) {
   HttpResponse response;
   response.error = FetchError::kIo;
@@ -396,9 +404,9 @@ bool HttpClient::Impl::Configure(Transfer& transfer) {
   return true;
 }
 
-// Sets what changes from one hop to the next: the URL, the headers (the request's only to
-// its own origin) and the time left of the request's timeout. On failure, a reason is left
-// in transfer.error. The easy handle must not be in the multi handle.
+// Sets what changes from one hop to the next: the URL, the headers and Basic credentials
+// (the request's only to its own origin) and the time left of the request's timeout. On failure, a
+// reason is left in transfer.error. The easy handle must not be in the multi handle.
 bool HttpClient::Impl::ConfigureHop(Transfer& transfer, const std::string& url, bool same_origin) {
   CURL* easy = transfer.easy.get();
   auto fail = [&transfer](const char* reason) {
@@ -415,6 +423,7 @@ bool HttpClient::Impl::ConfigureHop(Transfer& transfer, const std::string& url, 
   }
   curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers.get());
   transfer.headers = std::move(headers);  // the previous hop's list is no longer referenced
+  SetBasicAuth(easy, transfer.request.basic_auth, same_origin);
   const auto left = std::chrono::ceil<std::chrono::milliseconds>(transfer.deadline - Clock::now());
   const long timeout_ms = std::max<long>(1, static_cast<long>(left.count()));
   curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, timeout_ms);

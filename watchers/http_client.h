@@ -4,9 +4,9 @@
 // Only http and https are allowed, on redirects too. Redirects (301, 302, 303, 307, 308) are
 // followed by the client, not by curl, always with a GET: a hop to another origin (scheme,
 // host or port) than the request URL's gets none of request.headers, nor the validators,
-// only the User-Agent. The timeout is for all hops together. Bodies are decoded (gzip,
-// deflate, br, zstd) and limited to max_bytes after decoding, so a compression bomb stops
-// there. Idle connections and resolved names are kept by the client and reused across
+// nor the Basic credentials, only the User-Agent. The timeout is for all hops together. Bodies are
+// decoded (gzip, deflate, br, zstd) and limited to max_bytes after decoding, so a compression bomb
+// stops there. Idle connections and resolved names are kept by the client and reused across
 // transfers; at most kMaxHostConnections connections are opened to one host, further
 // transfers queue.
 #pragma once
@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -24,14 +25,21 @@
 
 namespace freshd::watchers {
 
+// HTTP Basic credentials, given apart from the URL so that the URL can be shown and stored.
+struct BasicAuth {
+  std::string user;
+  std::string password;
+};
+
 struct HttpRequest {
-  std::string url;
+  std::string url;  // without userinfo: credentials go in basic_auth
   std::vector<std::pair<std::string, std::string>> headers;
   std::string if_none_match;      // the stored ETag, sent as If-None-Match
   std::string if_modified_since;  // the stored Last-Modified, sent as If-Modified-Since
   std::chrono::milliseconds timeout{20000};
   std::uint64_t max_bytes = 10 * 1024 * 1024;  // on the decoded body too (gzip bombs)
   std::string user_agent;
+  std::optional<BasicAuth> basic_auth;  // sent to the origin of `url` only
   int max_redirects = 5;
   // A PEM bundle that replaces the system CA store for this request (CURLOPT_CAINFO),
   // mainly for tests against a self-signed server. Verification is never turned off.

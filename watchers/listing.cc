@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "watchers/content_xml.h"
+#include "watchers/url.h"
 
 namespace freshd::watchers {
 namespace {
@@ -208,113 +209,6 @@ std::optional<std::int64_t> ParseAnyDate(std::string_view text) {
 }
 
 // ---------------------------------------------------------------------------------------
-// URLs (RFC 3986).
-
-struct UriParts {
-  std::string scheme;
-  bool has_authority = false;
-  std::string authority;
-  std::string path;
-  bool has_query = false;
-  std::string query;
-  bool has_fragment = false;
-  std::string fragment;
-};
-
-bool IsSchemeChar(char c) { return IsAlpha(c) || IsDigit(c) || c == '+' || c == '-' || c == '.'; }
-
-// The split of RFC 3986 appendix B.
-UriParts SplitUri(std::string_view uri) {
-  UriParts parts;
-  const std::size_t colon = uri.find(':');
-  if (colon != std::string_view::npos && colon > 0 && IsAlpha(uri[0]) &&
-      uri.substr(0, colon).find_first_of("/?#") == std::string_view::npos) {
-    const std::string_view scheme = uri.substr(0, colon);
-    bool valid = true;
-    for (char c : scheme) valid = valid && IsSchemeChar(c);
-    if (valid) {
-      parts.scheme = std::string(scheme);
-      uri.remove_prefix(colon + 1);
-    }
-  }
-  if (uri.starts_with("//")) {
-    uri.remove_prefix(2);
-    const std::size_t end = uri.find_first_of("/?#");
-    parts.has_authority = true;
-    parts.authority = std::string(uri.substr(0, end));
-    uri.remove_prefix(end == std::string_view::npos ? uri.size() : end);
-  }
-  const std::size_t hash = uri.find('#');
-  if (hash != std::string_view::npos) {
-    parts.has_fragment = true;
-    parts.fragment = std::string(uri.substr(hash + 1));
-    uri = uri.substr(0, hash);
-  }
-  const std::size_t question = uri.find('?');
-  if (question != std::string_view::npos) {
-    parts.has_query = true;
-    parts.query = std::string(uri.substr(question + 1));
-    uri = uri.substr(0, question);
-  }
-  parts.path = std::string(uri);
-  return parts;
-}
-
-void RemoveLastSegment(std::string* output) {
-  const std::size_t slash = output->rfind('/');
-  output->erase(slash == std::string::npos ? 0 : slash);
-}
-
-// RFC 3986 section 5.2.4.
-std::string RemoveDotSegments(std::string_view input) {
-  std::string output;
-  std::string_view in = input;
-  while (!in.empty()) {
-    if (in.starts_with("../")) {
-      in.remove_prefix(3);
-    } else if (in.starts_with("./")) {
-      in.remove_prefix(2);
-    } else if (in.starts_with("/./")) {
-      in.remove_prefix(2);
-    } else if (in == "/.") {
-      in = "/";
-    } else if (in.starts_with("/../")) {
-      in.remove_prefix(3);
-      RemoveLastSegment(&output);
-    } else if (in == "/..") {
-      in = "/";
-      RemoveLastSegment(&output);
-    } else if (in == "." || in == "..") {
-      in = {};
-    } else {
-      const std::size_t next = in.find('/', 1);
-      const std::size_t length = next == std::string_view::npos ? in.size() : next;
-      output.append(in.substr(0, length));
-      in.remove_prefix(length);
-    }
-  }
-  return output;
-}
-
-// RFC 3986 section 5.2.3.
-std::string MergePaths(const UriParts& base, std::string_view reference_path) {
-  if (base.has_authority && base.path.empty()) return "/" + std::string(reference_path);
-  const std::size_t slash = base.path.rfind('/');
-  if (slash == std::string::npos) return std::string(reference_path);
-  return base.path.substr(0, slash + 1) + std::string(reference_path);
-}
-
-std::string Recompose(const UriParts& parts) {
-  std::string out;
-  if (!parts.scheme.empty()) out += parts.scheme + ":";
-  if (parts.has_authority) out += "//" + parts.authority;
-  out += parts.path;
-  if (parts.has_query) out += "?" + parts.query;
-  if (parts.has_fragment) out += "#" + parts.fragment;
-  return out;
-}
-
-// ---------------------------------------------------------------------------------------
 // XML documents.
 
 struct XmlDocument {
@@ -410,16 +304,23 @@ std::string EffectiveBase(const xmlNode* node, std::string_view base_url) {
   return base;
 }
 
+// Collects a listing's entries: only those freshd can fetch, each once, without userinfo.
 class ListingBuilder {
  public:
-  void AddDocument(std::string uri, std::optional<std::int64_t> modified) {
-    if (uri.empty() || !seen_documents_.insert(uri).second) return;
-    listing_.documents.push_back(ListedDocument{std::move(uri), modified});
+  explicit ListingBuilder(std::string_view base_url) : own_scheme_(UrlScheme(base_url)) {}
+
+  void AddDocument(const std::string& uri, std::optional<std::int64_t> modified) {
+    if (uri.empty() || !Fetchable(uri)) return;
+    std::string clean = WithoutUserinfo(uri);
+    if (!seen_documents_.insert(clean).second) return;
+    listing_.documents.push_back(ListedDocument{std::move(clean), modified});
   }
 
-  void AddChildSitemap(std::string uri) {
-    if (uri.empty() || !seen_sitemaps_.insert(uri).second) return;
-    listing_.child_sitemaps.push_back(std::move(uri));
+  void AddChildSitemap(const std::string& uri) {
+    if (uri.empty() || !Fetchable(uri)) return;
+    std::string clean = WithoutUserinfo(uri);
+    if (!seen_sitemaps_.insert(clean).second) return;
+    listing_.child_sitemaps.push_back(std::move(clean));
   }
 
   Listing Finish() {
@@ -428,6 +329,16 @@ class ListingBuilder {
   }
 
  private:
+  // http, https, or the listing's own scheme; any other (javascript:, mailto:, ftp:...) would
+  // make a document that fails forever, so it is skipped and counted.
+  bool Fetchable(const std::string& uri) {
+    const std::string scheme = UrlScheme(uri);
+    if (scheme == "http" || scheme == "https" || scheme == own_scheme_) return true;
+    if (listing_.skipped.count++ == 0) listing_.skipped.example_scheme = scheme;
+    return false;
+  }
+
+  std::string own_scheme_;
   Listing listing_;
   std::unordered_set<std::string> seen_documents_;
   std::unordered_set<std::string> seen_sitemaps_;
@@ -449,7 +360,7 @@ std::optional<std::int64_t> ChildDate(xmlNode* parent, std::string_view local_na
 }
 
 Listing ParseUrlset(xmlNode* root, std::string_view base_url) {
-  ListingBuilder builder;
+  ListingBuilder builder(base_url);
   for (xmlNode* url : ChildElements(root, "url")) {
     const std::string loc = DirectText(FirstChildElement(url, "loc"));
     if (loc.empty()) continue;
@@ -459,7 +370,7 @@ Listing ParseUrlset(xmlNode* root, std::string_view base_url) {
 }
 
 Listing ParseSitemapIndex(xmlNode* root, std::string_view base_url) {
-  ListingBuilder builder;
+  ListingBuilder builder(base_url);
   for (xmlNode* sitemap : ChildElements(root, "sitemap")) {
     const std::string loc = DirectText(FirstChildElement(sitemap, "loc"));
     if (!loc.empty()) builder.AddChildSitemap(ResolveUrl(base_url, loc));
@@ -497,7 +408,7 @@ std::optional<std::int64_t> RssItemDate(xmlNode* item) {
 }
 
 Listing ParseRssItems(const std::vector<xmlNode*>& items, std::string_view base_url) {
-  ListingBuilder builder;
+  ListingBuilder builder(base_url);
   for (xmlNode* item : items) builder.AddDocument(RssItemLink(item, base_url), RssItemDate(item));
   return builder.Finish();
 }
@@ -515,7 +426,7 @@ std::string AtomEntryLink(xmlNode* entry, std::string_view base_url) {
 }
 
 Listing ParseAtom(xmlNode* root, std::string_view base_url) {
-  ListingBuilder builder;
+  ListingBuilder builder(base_url);
   for (xmlNode* entry : ChildElements(root, "entry")) {
     std::optional<std::int64_t> modified = ChildDate(entry, "updated");
     if (!modified) modified = ChildDate(entry, "published");
@@ -576,44 +487,6 @@ std::optional<std::int64_t> ParseRfc822DateTime(std::string_view text) {
     t.offset_seconds = NamedZoneOffset(cursor.Word()).value_or(0);
   }
   return ToUnixSeconds(t);  // anything after the zone, such as "(UTC)", is a comment
-}
-
-std::string ResolveUrl(std::string_view base_url, std::string_view reference) {
-  reference = Trim(reference);
-  base_url = Trim(base_url);
-  if (base_url.empty()) return std::string(reference);
-  const UriParts ref = SplitUri(reference);
-  const UriParts base = SplitUri(base_url);
-  UriParts target;
-  if (!ref.scheme.empty()) {
-    target = ref;
-    target.path = RemoveDotSegments(ref.path);
-  } else {
-    target.scheme = base.scheme;
-    if (ref.has_authority) {
-      target.has_authority = true;
-      target.authority = ref.authority;
-      target.path = RemoveDotSegments(ref.path);
-      target.has_query = ref.has_query;
-      target.query = ref.query;
-    } else {
-      target.has_authority = base.has_authority;
-      target.authority = base.authority;
-      if (ref.path.empty()) {
-        target.path = base.path;
-        target.has_query = ref.has_query || base.has_query;
-        target.query = ref.has_query ? ref.query : base.query;
-      } else {
-        target.path =
-            RemoveDotSegments(ref.path.starts_with('/') ? ref.path : MergePaths(base, ref.path));
-        target.has_query = ref.has_query;
-        target.query = ref.query;
-      }
-    }
-  }
-  target.has_fragment = ref.has_fragment;
-  target.fragment = ref.fragment;
-  return Recompose(target);
 }
 
 Listing ParseSitemap(std::string_view xml, std::string_view base_url) {

@@ -1,6 +1,7 @@
 // Sources that expand to many documents: sitemaps and feeds, parsed with libxml2.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -14,23 +15,29 @@ struct ListedDocument {
   std::optional<std::int64_t> modified_unix_seconds;  // sitemap lastmod, Atom updated, RSS pubDate
 };
 
+// Entries left out of a listing because freshd does not fetch their scheme.
+struct SkippedEntries {
+  std::size_t count = 0;
+  std::string example_scheme;  // the first one's ("javascript"); "" for a relative one
+};
+
 struct Listing {
   bool ok = false;
   std::string error;                        // when !ok
   std::vector<ListedDocument> documents;    // in document order, duplicates removed
   std::vector<std::string> child_sitemaps;  // a sitemap index's <sitemap><loc> entries
+  SkippedEntries skipped;
 };
 
 // <urlset> or <sitemapindex> (namespace-tolerant). Relative locations are resolved
-// against base_url.
+// against base_url. Of documents and child sitemaps alike, only http and https entries (and
+// those of base_url's own scheme) are kept, the others counted in `skipped`; the userinfo
+// of a kept entry is dropped, so that no listing puts a password into a document's URI.
 Listing ParseSitemap(std::string_view xml, std::string_view base_url);
 
-// RSS 2.0 (<item><link>) or Atom (<entry><link rel="alternate" href>).
+// RSS 2.0 (<item><link>) or Atom (<entry><link rel="alternate" href>), with the same rules
+// for entries as ParseSitemap.
 Listing ParseFeed(std::string_view xml, std::string_view base_url);
-
-// Resolves a possibly relative reference against a base URL (RFC 3986, enough for
-// sitemaps and feeds).
-std::string ResolveUrl(std::string_view base_url, std::string_view reference);
 
 // W3C datetime / RFC 3339 ("2024-05-01", "2024-05-01T10:00:00+02:00", "2024-05-01T08:00Z";
 // also "YYYY" and "YYYY-MM"; a time without zone is taken as UTC) to unix seconds.

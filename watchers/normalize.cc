@@ -66,6 +66,7 @@ bool Normalizer::Impl::Extract(std::string_view body, ContentKind kind, std::str
     result->error = FetchError::kParse;
     return false;
   }
+  result->invalid_utf8 = input.replaced;
   switch (kind) {
     case ContentKind::kHtml:
     case ContentKind::kXml: {

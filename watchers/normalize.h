@@ -35,10 +35,11 @@ class Normalizer {
   ~Normalizer();
 
   struct Result {
-    FetchError error = FetchError::kNone;  // kParse on invalid UTF-8, binary data, bad JSON
+    FetchError error = FetchError::kNone;  // kParse on binary data, bad JSON, bad markup
     std::string message;                   // what was wrong, for the log
     std::string text;                      // the normalized text
     std::size_t masked = 0;                // volatile fragments replaced by "<volatile>"
+    std::size_t invalid_utf8 = 0;          // ill-formed UTF-8 sequences replaced by U+FFFD
   };
 
   // HTML: text of the `select` part (or the whole body), without scripts, styles, nav,
@@ -46,7 +47,9 @@ class Normalizer {
   // (keys sorted, no insignificant whitespace). Markdown and text: as is. Then every match
   // of an ignore pattern is removed, and whitespace is folded (runs of spaces/tabs to one
   // space, blank-line runs to one blank line, lines trimmed).
-  // `charset` is from the Content-Type header ("" when absent).
+  // `charset` is from the Content-Type header ("" when absent). A UTF-8 body may hold
+  // ill-formed sequences: each is replaced by U+FFFD and counted in `invalid_utf8`, so one
+  // bad byte does not cost the whole document; binary data (a NUL byte) is refused.
   Result Normalize(std::string_view body, ContentKind kind, std::string_view charset) const;
   // The same, then every match of each of the document's volatile masks (learned with
   // LearnVolatileMasks, watchers/volatility.h) is replaced by "<volatile>" (ApplyMasks);

@@ -348,6 +348,26 @@ defaults:
   }
 }
 
+TEST_CASE("a URL's password never appears in an error message", "[config][errors]") {
+  const LoadResult result = ParseYaml(R"yaml(
+workloads:
+  - name: w
+    strategy: rag
+    sources:
+      - name: a
+        http: { url: "ftp://user:SECRET@example.com/" }
+      - name: b
+        http: { url: "https://user:SECRET@/page" }
+)yaml");
+  CHECK(Messages(result) ==
+        Lines{
+            "test.yaml:6:22: 'url' must be an http:// or https:// URL with a host, not "
+            "'ftp://example.com/'",
+            "test.yaml:8:22: 'url' must be an http:// or https:// URL with a host, not "
+            "'https:///page'",
+        });
+}
+
 TEST_CASE("a root that is not a map is an error", "[config][errors]") {
   CHECK(Messages(ParseYaml("- a\n- b\n")) ==
         Lines{"test.yaml:1:1: the configuration must be a map, not a list"});

@@ -283,6 +283,33 @@ workloads:
   CHECK(merged[2].secret);
 }
 
+TEST_CASE("a source URL's userinfo becomes credentials, and leaves the URL", "[config]") {
+  const LoadResult result = ParseYaml(R"yaml(
+workloads:
+  - name: w
+    strategy: rag
+    sources:
+      - name: page
+        http: { url: "http://user:SECRET@127.0.0.1:8080/page?at=a@b" }
+      - name: encoded
+        sitemap: { url: "https://ops%40example.com:p%3Ass@word@example.com/sitemap.xml" }
+      - name: user-only
+        feed: { url: "https://reader@example.com/feed" }
+      - name: plain
+        http: { url: "https://example.com/a@b" }
+)yaml");
+  REQUIRE(Messages(result).empty());
+  const std::vector<Source>& sources = result.config->workloads[0].sources;
+  CHECK(sources[0].url == "http://127.0.0.1:8080/page?at=a@b");
+  CHECK(sources[0].credentials == Credentials{"user", "SECRET"});
+  CHECK(sources[1].url == "https://example.com/sitemap.xml");
+  CHECK(sources[1].credentials == Credentials{"ops@example.com", "p:ss@word"});
+  CHECK(sources[2].url == "https://example.com/feed");
+  CHECK(sources[2].credentials == Credentials{"reader", ""});
+  CHECK(sources[3].url == "https://example.com/a@b");
+  CHECK_FALSE(sources[3].credentials.has_value());
+}
+
 TEST_CASE("relative paths are resolved against the folder of the file", "[config]") {
   freshd::testing::TempDir dir;
   const std::filesystem::path conf = dir.path() / "conf";

@@ -494,6 +494,29 @@ TEST_CASE("a redirect to another origin gets none of the request's headers") {
   CHECK(starts[0].Header("if-none-match") == "\"x\"");
 }
 
+TEST_CASE("Basic credentials go to the request's origin only, never on a redirect elsewhere") {
+  FaultServer source;
+  FaultServer other;
+  source.Route("/start", FaultServer::Redirect{"/moved", 301});
+  source.Route("/moved", FaultServer::Redirect{other.Url("/landing"), 302});
+  other.Route("/landing", FaultServer::Plain().Body("elsewhere"));
+  HttpRequest request = Get(source.Url("/start"));
+  request.basic_auth = freshd::watchers::BasicAuth{"user", "SECRET"};
+
+  const HttpResponse response = FetchOne(request);
+
+  CHECK(response.error == FetchError::kNone);
+  CHECK(response.body == "elsewhere");
+  CHECK(response.message.find("SECRET") == std::string::npos);
+  REQUIRE(source.RequestCount("/start") == 1);
+  REQUIRE(source.RequestCount("/moved") == 1);
+  REQUIRE(other.RequestCount("/landing") == 1);
+  CHECK(source.Requests("/start")[0].Header("authorization") == "Basic dXNlcjpTRUNSRVQ=");
+  CHECK(source.Requests("/moved")[0].Header("authorization") == "Basic dXNlcjpTRUNSRVQ=");
+  CHECK(other.Requests("/landing")[0].Header("authorization").empty());
+  CHECK(other.Requests("/landing")[0].target == "/landing");
+}
+
 TEST_CASE("a 303 to another origin is followed with a GET and without the headers") {
   FaultServer source;
   FaultServer other;

@@ -12,6 +12,7 @@
 #include "tests/support/fault_server.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
+#include "watchers/normalize.h"
 
 using freshd::store::CheckOutcome;
 using freshd::store::DocumentKey;
@@ -277,9 +278,6 @@ TEST_CASE("bad sources fail with the right reason, once in the log, and the rest
   faults.Route("/huge", FaultServer::EndlessBody{});
   faults.Route("/bomb", FaultServer::GzipBomb{});
   faults.Route("/liar", FaultServer::LieAboutLength{"short", 100000});
-  faults.Route("/latin", FaultServer::Plain()
-                             .Header("Content-Type", "text/plain; charset=utf-8")
-                             .Body(freshd::testing::InvalidUtf8Body()));
   faults.Route("/binary", FaultServer::Plain()
                               .Header("Content-Type", "text/plain")
                               .Body(freshd::testing::BinaryBody(4096)));
@@ -288,9 +286,9 @@ TEST_CASE("bad sources fail with the right reason, once in the log, and the rest
   const int closed_port = freshd::testing::FreePort();
 
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"slow", "timeout"},   {"missing", "http_4xx"}, {"broken", "http_5xx"}, {"huge", "too_large"},
-      {"bomb", "too_large"}, {"liar", "io"},          {"latin", "parse"},     {"binary", "parse"},
-      {"loop", "io"},        {"refused", "connect"}};
+      {"slow", "timeout"},   {"missing", "http_4xx"}, {"broken", "http_5xx"},
+      {"huge", "too_large"}, {"bomb", "too_large"},   {"liar", "io"},
+      {"binary", "parse"},   {"loop", "io"},          {"refused", "connect"}};
   std::string sources;
   for (const auto& [name, reason] : cases) {
     const std::string url = name == "refused"
@@ -319,6 +317,135 @@ TEST_CASE("bad sources fail with the right reason, once in the log, and the rest
   }
   CHECK(Checks(harness, "good", "changed") == 1);
   CHECK(Checks(harness, "good", "unchanged") + Checks(harness, "good", "not_modified") == 1);
+}
+
+TEST_CASE("a page with invalid UTF-8 is indexed with U+FFFD in place of each bad sequence") {
+  FaultServer server;
+  server.Route("/utf8", FaultServer::Plain()
+                            .Header("Content-Type", "text/plain; charset=utf-8")
+                            .Body(freshd::testing::InvalidUtf8Body()));
+  server.Route("/latin1", FaultServer::Plain()
+                              .Header("Content-Type", "text/plain; charset=iso-8859-1")
+                              .Body("caf\xE9 cr\xE8me\n"));
+  EngineHarness harness(
+      Workload(Source("utf8", "http: { url: \"" + server.Url("/utf8") + "\" }") +
+               Source("latin1", "http: { url: \"" + server.Url("/latin1") + "\" }")));
+  for (int round = 0; round < 2; ++round) {
+    CHECK_FALSE(harness.Check("utf8").failed);
+    CHECK_FALSE(harness.Check("latin1").failed);
+  }
+  const std::string fffd = "\xEF\xBF\xBD";
+  const std::string expected = "caf\xC3\xA9 ok, then " + fffd + " and " + fffd + " and " + fffd +
+                               fffd + " and " + fffd + " end";
+  CHECK(harness.store().Get({"utf8", server.Url("/utf8")})->content_hash ==
+        freshd::watchers::ContentHash(expected));
+  CHECK(harness.store().Get({"latin1", server.Url("/latin1")})->content_hash ==
+        freshd::watchers::ContentHash("caf\xC3\xA9 cr\xC3\xA8me"));
+  CHECK(harness.State("utf8").documents == 1);
+  CHECK(Checks(harness, "utf8", "error") == 0);
+  const std::string metrics = harness.MetricsText();
+  // Five bad sequences, at each of the two fetches; a declared charset is decoded, not repaired.
+  CHECK(MetricValue(metrics, "freshd_source_invalid_utf8_sequences_total", {"source=\"utf8\""}) ==
+        10);
+  CHECK(MetricValue(metrics, "freshd_source_invalid_utf8_sequences_total", {"source=\"latin1\""}) ==
+        0);
+}
+
+TEST_CASE("listed entries of other schemes are skipped and counted at each run, never failed") {
+  FaultServer server;
+  for (const char* path : {"/a", "/b"}) {
+    server.Route(path, FaultServer::Plain().Header("Content-Type", "text/plain").Body(path));
+  }
+  server.Route("/sitemap.xml",
+               FaultServer::Plain()
+                   .Header("Content-Type", "application/xml")
+                   .Body("<urlset><url><loc>/a</loc></url><url><loc>javascript:void(0)</loc></url>"
+                         "<url><loc>file:///etc/passwd</loc></url>"
+                         "<url><loc>gopher://127.0.0.1/1</loc></url>"
+                         "<url><loc>ftp://127.0.0.1/pub/x</loc></url><url><loc>" +
+                         server.Url("/b") + "</loc></url></urlset>"));
+  LogCapture log;
+  EngineHarness harness(
+      Workload(Source("links", "sitemap: { url: \"" + server.Url("/sitemap.xml") + "\" }")));
+  for (int run = 0; run < 2; ++run) {
+    const auto result = harness.Check("links");
+    CHECK_FALSE(result.failed);
+    CHECK(result.errors == 0);
+  }
+  CHECK(harness.State("links").documents == 2);
+  CHECK(harness.State("links").documents_failing == 0);
+  CHECK(Checks(harness, "links", "error") == 0);
+  std::vector<std::string> uris;
+  harness.store().ForEachDocument("links", [&](const DocumentKey& key, const auto&) {
+    uris.push_back(key.uri);
+    return true;
+  });
+  CHECK(uris == std::vector<std::string>{server.Url("/a"), server.Url("/b")});
+  CHECK(MetricValue(harness.MetricsText(), "freshd_source_listing_entries_skipped_total",
+                    {"source=\"links\"", "reason=\"scheme\""}) == 8);
+  // One line for the source, not one per entry; the next run's, the same, is at debug level.
+  CHECK(log.Count("source links: 4 listed entries skipped: not http or https (such as "
+                  "javascript:)") == 1);
+  CHECK(log.Count("passwd") == 0);
+}
+
+namespace {
+
+// A page that answers only to the Basic credentials user:SECRET.
+FaultServer::Handler BasicAuthRequired(std::string content_type, std::string body) {
+  return {[content_type, body](const FaultServer::Request& request) {
+    if (request.Header("authorization") != "Basic dXNlcjpTRUNSRVQ=") {
+      return FaultServer::Plain().Status(401).Header("WWW-Authenticate", "Basic realm=\"r\"");
+    }
+    return FaultServer::Plain().Header("Content-Type", content_type).Body(body);
+  }};
+}
+
+// "http://127.0.0.1:PORT/path" -> "http://USERINFO@127.0.0.1:PORT/path".
+std::string WithUserinfo(const std::string& url, const std::string& userinfo) {
+  return "http://" + userinfo + "@" + url.substr(std::string("http://").size());
+}
+
+}  // namespace
+
+TEST_CASE("a URL's password goes to its own origin only, and into no URI, log or metric") {
+  FaultServer site;
+  FaultServer other;  // another port: another origin
+  site.Route("/page", BasicAuthRequired("text/plain", "private page"));
+  other.Route("/public", FaultServer::Plain().Header("Content-Type", "text/plain").Body("public"));
+  site.Route(
+      "/sitemap.xml",
+      BasicAuthRequired("application/xml", "<urlset><url><loc>/page</loc></url><url><loc>" +
+                                               WithUserinfo(other.Url("/public"), "eve:SECRET") +
+                                               "</loc></url></urlset>"));
+  LogCapture log;
+  spdlog::default_logger()->set_level(spdlog::level::debug);
+  EngineHarness harness(Workload(
+      Source("page", "http: { url: \"" + WithUserinfo(site.Url("/page"), "user:SECRET") + "\" }") +
+      Source("pages", "sitemap: { url: \"" + WithUserinfo(site.Url("/sitemap.xml"), "user:SECRET") +
+                          "\" }")));
+  CHECK_FALSE(harness.Check("page").failed);
+  CHECK_FALSE(harness.Check("pages").failed);
+
+  CHECK(harness.State("page").documents == 1);
+  CHECK(harness.State("pages").documents == 2);
+  CHECK(harness.store().Get({"page", site.Url("/page")}).has_value());
+  CHECK(harness.store().Get({"pages", site.Url("/page")}).has_value());
+  CHECK(harness.store().Get({"pages", other.Url("/public")}).has_value());
+  for (const auto& request : site.Requests("/page")) {
+    CHECK(request.Header("authorization") == "Basic dXNlcjpTRUNSRVQ=");
+  }
+  REQUIRE(other.RequestCount("/public") == 1);
+  CHECK(other.Requests("/public")[0].Header("authorization").empty());
+  CHECK(log.Count("new " + site.Url("/page")) == 2);  // the debug lines are there
+  CHECK(log.Count("SECRET") == 0);
+  CHECK(harness.MetricsText().find("SECRET") == std::string::npos);
+  for (const char* source : {"page", "pages"}) {
+    harness.store().ForEachDocument(source, [](const DocumentKey& key, const auto&) {
+      CHECK(key.uri.find("SECRET") == std::string::npos);
+      return true;
+    });
+  }
 }
 
 TEST_CASE("a reload that moves a page's URL marks the old document removed") {

@@ -1,7 +1,8 @@
 // The metric names freshd exports (DESIGN.md section 5, plus those metrics/metrics.cc
-// adds: configuration reloads, masked volatile text), so that the shipped alerts and
-// dashboard cannot refer to a misspelt metric: promtool parses such a query happily and
-// it just returns nothing. Add a metric here when freshd starts exporting it.
+// adds: configuration reloads, masked volatile text, invalid UTF-8, skipped listing
+// entries), so that the shipped alerts and dashboard cannot refer to a misspelt metric:
+// promtool parses such a query happily and it just returns nothing. Add a metric here when
+// freshd starts exporting it.
 #pragma once
 
 #include <regex>
@@ -22,6 +23,8 @@ inline const std::set<std::string>& KnownMetrics() {
         "freshd_source_last_change_timestamp_seconds",
         "freshd_source_change_rate_per_second",
         "freshd_source_volatile_fragments_masked_total",
+        "freshd_source_invalid_utf8_sequences_total",
+        "freshd_source_listing_entries_skipped_total",
         "freshd_workload_change_interval_seconds",
         "freshd_workload_recommendation",
         "freshd_workload_strategy_mismatch",

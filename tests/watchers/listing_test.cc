@@ -110,47 +110,6 @@ TEST_CASE("Relative sitemap locations resolve against the sitemap's URL", "[list
                              "https://example.com/up.html", "https://cdn.example.org/x"});
 }
 
-TEST_CASE("ResolveUrl follows RFC 3986", "[listing][url]") {
-  // The normal examples of RFC 3986 section 5.4.1.
-  const std::string base = "http://a/b/c/d;p?q";
-  struct Case {
-    const char* reference;
-    const char* expected;
-  };
-  const std::vector<Case> cases = {
-      {"g:h", "g:h"},
-      {"g", "http://a/b/c/g"},
-      {"./g", "http://a/b/c/g"},
-      {"g/", "http://a/b/c/g/"},
-      {"/g", "http://a/g"},
-      {"//g", "http://g"},
-      {"?y", "http://a/b/c/d;p?y"},
-      {"g?y", "http://a/b/c/g?y"},
-      {"#s", "http://a/b/c/d;p?q#s"},
-      {"g#s", "http://a/b/c/g#s"},
-      {"g?y#s", "http://a/b/c/g?y#s"},
-      {";x", "http://a/b/c/;x"},
-      {"", "http://a/b/c/d;p?q"},
-      {".", "http://a/b/c/"},
-      {"./", "http://a/b/c/"},
-      {"..", "http://a/b/"},
-      {"../", "http://a/b/"},
-      {"../g", "http://a/b/g"},
-      {"../..", "http://a/"},
-      {"../../g", "http://a/g"},
-      {"../../../g", "http://a/g"},
-      {"/./g", "http://a/g"},
-      {"g/../h", "http://a/b/c/h"},
-  };
-  for (const Case& c : cases) {
-    INFO(c.reference);
-    CHECK(ResolveUrl(base, c.reference) == c.expected);
-  }
-  CHECK(ResolveUrl("https://example.com", "a.html") == "https://example.com/a.html");
-  CHECK(ResolveUrl("https://example.com/x", "  https://other.org/y  ") == "https://other.org/y");
-  CHECK(ResolveUrl("", "relative/path") == "relative/path");
-}
-
 TEST_CASE("An RSS feed lists item links with their pubDate", "[listing][feed]") {
   const std::string xml = R"(<?xml version="1.0"?>
 <rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom">
@@ -237,6 +196,59 @@ TEST_CASE("External entities in a sitemap are not fetched or expanded", "[listin
     REQUIRE(listing.documents.size() == 1);
     CHECK(listing.documents[0].uri == "https://example.com/");
   }
+}
+
+TEST_CASE("Entries of other schemes are skipped and counted, not listed", "[listing][url]") {
+  const std::string xml =
+      "<urlset><url><loc>https://example.com/a</loc></url>"
+      "<url><loc>javascript:void(0)</loc></url><url><loc>file:///etc/passwd</loc></url>"
+      "<url><loc>gopher://example.com/1</loc></url><url><loc>ftp://example.com/b</loc></url>"
+      "<url><loc>mailto:web@example.com</loc></url><url><loc>c.html</loc></url>"
+      "<url><loc>HTTPS://example.com/d</loc></url></urlset>";
+  const Listing listing = ParseSitemap(xml, "http://example.com/sitemap.xml");
+  REQUIRE(listing.ok);
+  CHECK(Uris(listing) == std::vector<std::string>{"https://example.com/a",
+                                                  "http://example.com/c.html",
+                                                  "HTTPS://example.com/d"});
+  CHECK(listing.skipped.count == 5);
+  CHECK(listing.skipped.example_scheme == "javascript");
+
+  const std::string index =
+      "<sitemapindex><sitemap><loc>ftp://example.com/s.xml</loc></sitemap>"
+      "<sitemap><loc>/s2.xml</loc></sitemap></sitemapindex>";
+  const Listing children = ParseSitemap(index, "https://example.com/sitemap.xml");
+  CHECK(children.child_sitemaps == std::vector<std::string>{"https://example.com/s2.xml"});
+  CHECK(children.skipped.count == 1);
+  CHECK(children.skipped.example_scheme == "ftp");
+}
+
+TEST_CASE("Feeds skip entries of other schemes too; a listing may list its own scheme",
+          "[listing][url]") {
+  const std::string rss =
+      "<rss><channel><item><link>javascript:alert(1)</link></item>"
+      "<item><link>https://example.com/ok</link></item></channel></rss>";
+  const Listing feed = ParseFeed(rss, "https://example.com/feed.rss");
+  CHECK(Uris(feed) == std::vector<std::string>{"https://example.com/ok"});
+  CHECK(feed.skipped.count == 1);
+
+  const Listing local =
+      ParseSitemap("<urlset><url><loc>file:///srv/a.html</loc></url></urlset>", "file:///srv/");
+  CHECK(Uris(local) == std::vector<std::string>{"file:///srv/a.html"});
+  CHECK(local.skipped.count == 0);
+}
+
+TEST_CASE("A listed URL's userinfo never reaches the document's URI", "[listing][url]") {
+  const std::string xml =
+      "<urlset><url><loc>https://user:SECRET@example.com/a</loc></url>"
+      "<url><loc>https://example.com/a</loc></url>"
+      "<url><loc>//bob:SECRET@cdn.example.org/b?x=@</loc></url></urlset>";
+  const Listing listing = ParseSitemap(xml, "https://example.com/sitemap.xml");
+  CHECK(Uris(listing) ==
+        std::vector<std::string>{"https://example.com/a", "https://cdn.example.org/b?x=@"});
+  const std::string atom =
+      "<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:base=\"https://u:SECRET@example.com/\">"
+      "<entry><link href=\"x.html\"/></entry></feed>";
+  CHECK(Uris(ParseFeed(atom, "")) == std::vector<std::string>{"https://example.com/x.html"});
 }
 
 }  // namespace

@@ -227,31 +227,64 @@ TEST_CASE("Malformed or absurdly nested JSON is a parse error", "[normalize][jso
   CHECK_THAT(deep.message, Catch::Contains("nested deeper"));
 }
 
-TEST_CASE("Invalid UTF-8 is a parse error that says where", "[normalize][decode]") {
+TEST_CASE("Invalid UTF-8 is replaced by U+FFFD, one per maximal subpart, and counted",
+          "[normalize][decode]") {
+  const std::string fffd = "\xEF\xBF\xBD";
   const auto normalizer = MakeNormalizer();
   const Normalizer::Result text = normalizer->Normalize(
       "abc\xFF"
       "def",
       ContentKind::kText, "");
-  CHECK(text.error == FetchError::kParse);
-  CHECK_THAT(text.message, Catch::Contains("invalid UTF-8 at byte offset 3"));
+  CHECK(text.error == FetchError::kNone);
+  CHECK(text.text == "abc" + fffd + "def");
+  CHECK(text.invalid_utf8 == 1);
   const Normalizer::Result html =
       normalizer->Normalize("<p>caf\xE9</p>", ContentKind::kHtml, "utf-8");
-  CHECK(html.error == FetchError::kParse);
-  CHECK_THAT(html.message, Catch::Contains("byte offset 6"));
-  const std::vector<std::string> malformed = {
-      "\xC0\xAF",          // overlong '/'
-      "\xE0\x80\xAF",      // overlong, three bytes
-      "\xED\xA0\x80",      // a UTF-16 surrogate
-      "\xF4\x90\x80\x80",  // above U+10FFFF
-      "\xE2\x82",          // truncated
+  CHECK(html.error == FetchError::kNone);
+  CHECK(html.text == "caf" + fffd);
+  CHECK(html.invalid_utf8 == 1);
+  const Normalizer::Result xml = normalizer->Normalize("<r>a\x80z</r>", ContentKind::kXml, "");
+  CHECK(xml.text == "a" + fffd + "z");
+  const Normalizer::Result json =
+      normalizer->Normalize("{\"k\": \"a\xC3z\"}", ContentKind::kJson, "");
+  CHECK(json.text == "{\"k\":\"a" + fffd + "z\"}");
+  CHECK(json.invalid_utf8 == 1);
+
+  struct Case {
+    std::string bytes;
+    std::size_t replacements;
   };
-  for (const std::string& bytes : malformed) {
-    CHECK(normalizer->Normalize("ok " + bytes, ContentKind::kMarkdown, "").error ==
-          FetchError::kParse);
+  const std::vector<Case> malformed = {
+      {"\xC0\xAF", 2},              // overlong '/': no lead byte, then a lone continuation
+      {"\xE0\x80\xAF", 3},          // overlong, three bytes
+      {"\xED\xA0\x80", 3},          // a UTF-16 surrogate
+      {"\xF4\x90\x80\x80", 4},      // above U+10FFFF
+      {"\xE2\x82", 1},              // truncated at the end: one maximal subpart
+      {"\xF0\x9F\x98z", 1},         // truncated before an ASCII byte, which is kept
+      {"\xE2\x82\xE2\x82\xAC", 1},  // truncated, then a whole euro sign
+  };
+  for (const Case& c : malformed) {
+    const Normalizer::Result result =
+        normalizer->Normalize("ok " + c.bytes, ContentKind::kMarkdown, "");
+    INFO(result.text);
+    CHECK(result.error == FetchError::kNone);
+    CHECK(result.invalid_utf8 == c.replacements);
   }
-  CHECK(NormalizeOk(*normalizer, "h\xC3\xA9llo \xE2\x82\xAC \xF0\x9D\x84\x9E",
-                    ContentKind::kText) == "h\xC3\xA9llo \xE2\x82\xAC \xF0\x9D\x84\x9E");
+  CHECK(normalizer->Normalize("ok \xF0\x9F\x98z", ContentKind::kText, "").text ==
+        "ok " + fffd + "z");
+  CHECK(normalizer->Normalize("\xE2\x82\xE2\x82\xAC", ContentKind::kText, "").text ==
+        fffd + "\xE2\x82\xAC");
+  const Normalizer::Result valid =
+      normalizer->Normalize("h\xC3\xA9llo \xE2\x82\xAC \xF0\x9D\x84\x9E", ContentKind::kText, "");
+  CHECK(valid.text == "h\xC3\xA9llo \xE2\x82\xAC \xF0\x9D\x84\x9E");
+  CHECK(valid.invalid_utf8 == 0);
+}
+
+TEST_CASE("Invalid UTF-8 with a NUL byte is still binary data", "[normalize][decode]") {
+  const Normalizer::Result result =
+      MakeNormalizer()->Normalize(std::string("caf\xE9 \0 menu", 11), ContentKind::kText, "");
+  CHECK(result.error == FetchError::kParse);
+  CHECK_THAT(result.message, Catch::Contains("NUL byte"));
 }
 
 TEST_CASE("Binary data is a parse error", "[normalize][decode]") {
@@ -278,6 +311,7 @@ TEST_CASE("Latin-1 HTML decodes when its charset is declared", "[normalize][deco
                     "<p>\x93quoted\x94 \x80</p>",
                     ContentKind::kHtml) == "\xE2\x80\x9Cquoted\xE2\x80\x9D \xE2\x82\xAC");
   CHECK(NormalizeOk(*normalizer, "caf\xE9", ContentKind::kText, "iso-8859-1") == "caf\xC3\xA9");
+  CHECK(normalizer->Normalize("<p>caf\xE9</p>", ContentKind::kHtml, "latin1").invalid_utf8 == 0);
 }
 
 TEST_CASE("An unknown charset is a parse error", "[normalize][decode]") {
