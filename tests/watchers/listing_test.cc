@@ -222,7 +222,7 @@ TEST_CASE("Entries of other schemes are skipped and counted, not listed", "[list
   CHECK(children.skipped.example_scheme == "ftp");
 }
 
-TEST_CASE("Feeds skip entries of other schemes too; a listing may list its own scheme",
+TEST_CASE("Feeds skip entries of other schemes too, and a listing may list its own scheme",
           "[listing][url]") {
   const std::string rss =
       "<rss><channel><item><link>javascript:alert(1)</link></item>"
