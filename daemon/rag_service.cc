@@ -7,6 +7,7 @@
 
 #include "config/units.h"
 #include "daemon/source_removal.h"
+#include "watchers/url.h"
 
 namespace freshd::daemon {
 namespace {
@@ -29,7 +30,8 @@ constexpr char kEmbedderKey[] = "rag/embedder";
 constexpr char kSourcesKey[] = "rag/sources";
 constexpr std::int64_t kForgetRetryMs = 60'000;
 
-// What makes two embedders' vectors comparable: never the API key.
+// What makes two embedders' vectors comparable: never the API key, nor a password in the
+// URL (the fingerprint is stored and logged).
 std::string EmbedderFingerprint(const config::Embedder& settings) {
   switch (settings.kind) {
     case config::Embedder::Kind::kNone:
@@ -37,7 +39,7 @@ std::string EmbedderFingerprint(const config::Embedder& settings) {
     case config::Embedder::Kind::kHashing:
       return "hashing/" + std::to_string(settings.dims);
     case config::Embedder::Kind::kOpenAi:
-      return "openai/" + settings.base_url + "/" + settings.model;
+      return "openai/" + watchers::WithoutUserinfo(settings.base_url) + "/" + settings.model;
   }
   return "";
 }
