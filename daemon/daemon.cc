@@ -10,7 +10,6 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
-#include <cctype>
 #include <iomanip>
 #include <ostream>
 #include <thread>
@@ -19,6 +18,7 @@
 #include "daemon/assessor.h"
 #include "daemon/daemon_impl.h"
 #include "daemon/engine.h"
+#include "daemon/http_query.h"
 #include "daemon/http_server.h"
 #include "daemon/rag_service.h"
 #include "daemon/status_page.h"
@@ -71,43 +71,10 @@ nlohmann::json ReconcileJson(bool ok, const rag::Indexer::ReconcilePlan& plan,
   return json;
 }
 
-std::string QueryParameter(std::string_view target, std::string_view name) {
-  const auto query_start = target.find('?');
-  if (query_start == std::string_view::npos) return "";
-  std::string_view query = target.substr(query_start + 1);
-  while (!query.empty()) {
-    const auto end = query.find('&');
-    std::string_view pair = query.substr(0, end);
-    const auto equals = pair.find('=');
-    if (pair.substr(0, equals) == name) {
-      std::string value;
-      std::string_view raw = equals == std::string_view::npos ? "" : pair.substr(equals + 1);
-      for (std::size_t i = 0; i < raw.size(); ++i) {
-        if (raw[i] == '+') {
-          value += ' ';
-        } else if (raw[i] == '%' && i + 2 < raw.size() && std::isxdigit(raw[i + 1]) &&
-                   std::isxdigit(raw[i + 2])) {
-          value += static_cast<char>(
-              std::strtol(std::string(raw.substr(i + 1, 2)).c_str(), nullptr, 16));
-          i += 2;
-        } else {
-          value += raw[i];
-        }
-      }
-      return value;
-    }
-    if (end == std::string_view::npos) break;
-    query.remove_prefix(end + 1);
-  }
-  return "";
-}
-
 // URIs and error texts from the outside may hold invalid UTF-8: replaced, never thrown on.
 std::string ToText(const nlohmann::json& value) {
   return value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
 }
-
-std::string_view PathOf(std::string_view target) { return target.substr(0, target.find('?')); }
 
 }  // namespace
 
@@ -256,12 +223,13 @@ void Daemon::Impl::Search(const HttpRequest& request, Respond respond, std::stri
     return respond(MakeReply(request, http::status::not_implemented, "application/json",
                              ToText({{"error", why}})));
   }
-  std::string query = QueryParameter(target, "q");
-  std::size_t k = kDefaultSearchResults;
-  if (auto text = QueryParameter(target, "k"); !text.empty()) {
-    k = std::clamp<std::size_t>(std::strtoul(text.c_str(), nullptr, 10), 1, kMaxSearchResults);
+  const Count k = CountParameter(target, "k", kDefaultSearchResults, kMaxSearchResults);
+  if (!k.error.empty()) {
+    return respond(MakeReply(request, http::status::bad_request, "application/json",
+                             ToText({{"error", k.error}})));
   }
-  asio::post(search_workers, [this, request, respond, query = std::move(query), k] {
+  std::string query = QueryParameter(target, "q").value_or("");
+  asio::post(search_workers, [this, request, respond, query = std::move(query), k = k.value] {
     std::string body = ToText(SearchJson(query, rag->Search(query, k)));
     asio::post(io, [request, respond, body = std::move(body)]() mutable {
       respond(MakeReply(request, http::status::ok, "application/json", std::move(body)));
@@ -425,7 +393,7 @@ void Daemon::Impl::Route(const HttpRequest& request, Respond respond) {
                  : reply(http::status::service_unavailable, "text/plain", "not ready\n");
   }
   if (path == "/api/v1/sources" && get) {
-    const std::string source = QueryParameter(target, "source");
+    const std::string source = QueryParameter(target, "source").value_or("");
     if (source.empty()) {
       return reply(http::status::ok, "application/json", ToText(SourcesJson(*engine, scheduler)));
     }
@@ -433,18 +401,18 @@ void Daemon::Impl::Route(const HttpRequest& request, Respond respond) {
       return reply(http::status::not_found, "application/json",
                    nlohmann::json{{"error", "no such source"}}.dump());
     }
-    std::size_t limit = kDefaultDocumentPage;
-    if (auto text = QueryParameter(target, "limit"); !text.empty()) {
-      limit = std::clamp<std::size_t>(std::strtoul(text.c_str(), nullptr, 10), 1, kMaxDocumentPage);
+    const Count limit = CountParameter(target, "limit", kDefaultDocumentPage, kMaxDocumentPage);
+    if (!limit.error.empty()) {
+      return reply(http::status::bad_request, "application/json", ToText({{"error", limit.error}}));
     }
     // The documents are read on a worker; the reply is written back on the loop.
-    asio::post(
-        workers, [this, request, respond, source, limit, after = QueryParameter(target, "after")] {
-          std::string body = ToText(DocumentsJson(*store, source, after, limit));
-          asio::post(io, [request, respond, body = std::move(body)]() mutable {
-            respond(MakeReply(request, http::status::ok, "application/json", std::move(body)));
-          });
-        });
+    asio::post(workers, [this, request, respond, source, limit = limit.value,
+                         after = QueryParameter(target, "after").value_or("")] {
+      std::string body = ToText(DocumentsJson(*store, source, after, limit));
+      asio::post(io, [request, respond, body = std::move(body)]() mutable {
+        respond(MakeReply(request, http::status::ok, "application/json", std::move(body)));
+      });
+    });
     return;
   }
   if (path == "/api/v1/workloads" && get) {
