@@ -4,6 +4,7 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -11,6 +12,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <iomanip>
+#include <optional>
 #include <ostream>
 #include <thread>
 
@@ -69,6 +71,35 @@ nlohmann::json ReconcileJson(bool ok, const rag::Indexer::ReconcilePlan& plan,
                          {"deletes_queued", plan.extra}};
   if (!error.empty()) json["error"] = error;
   return json;
+}
+
+// What a path does, which decides the methods it answers to.
+enum class Access { kRead, kChange };
+
+// nullopt for a path freshd does not serve.
+std::optional<Access> AccessOf(std::string_view path) {
+  constexpr std::string_view kReadPaths[] = {"/",
+                                             "/metrics",
+                                             "/healthz",
+                                             "/readyz",
+                                             "/api/v1/sources",
+                                             "/api/v1/workloads",
+                                             "/api/v1/search",
+                                             "/api/v1/index"};
+  if (std::ranges::find(kReadPaths, path) != std::end(kReadPaths) ||
+      path.starts_with("/api/v1/workloads/")) {
+    return Access::kRead;
+  }
+  if (path == "/-/reload" || path == "/api/v1/reconcile") return Access::kChange;
+  return std::nullopt;
+}
+
+// The Allow header of a 405 answer.
+const char* AllowedMethods(Access access) { return access == Access::kRead ? "GET, HEAD" : "POST"; }
+
+bool Permits(Access access, http::verb method) {
+  if (access == Access::kChange) return method == http::verb::post;
+  return method == http::verb::get || method == http::verb::head;
 }
 
 // URIs and error texts from the outside may hold invalid UTF-8: replaced, never thrown on.
@@ -369,11 +400,33 @@ void Daemon::Impl::Shutdown() {
 void Daemon::Impl::Route(const HttpRequest& request, Respond respond) {
   const std::string_view target(request.target().data(), request.target().size());
   const std::string_view path = PathOf(target);
-  const bool get = request.method() == http::verb::get || request.method() == http::verb::head;
+  const std::optional<Access> access = AccessOf(path);
+  if (!access) {
+    return respond(MakeReply(request, http::status::not_found, "text/plain", "not found\n"));
+  }
+  if (!Permits(*access, request.method())) {
+    const char* allowed = AllowedMethods(*access);
+    HttpReply reply = MakeReply(request, http::status::method_not_allowed, "text/plain",
+                                std::string(path) + " answers " + allowed + "\n");
+    reply.set(http::field::allow, allowed);
+    return respond(std::move(reply));
+  }
+  if (*access == Access::kChange) return RouteChange(request, std::move(respond), path);
+  RouteRead(request, std::move(respond), target);
+}
+
+void Daemon::Impl::RouteChange(const HttpRequest& request, Respond respond, std::string_view path) {
+  if (path == "/api/v1/reconcile") return Reconcile(request, std::move(respond));
+  Reload();
+  respond(MakeReply(request, http::status::ok, "text/plain", "reloading\n"));
+}
+
+void Daemon::Impl::RouteRead(const HttpRequest& request, Respond respond, std::string_view target) {
+  const std::string_view path = PathOf(target);
   auto reply = [&](http::status status, std::string type, std::string body) {
     respond(MakeReply(request, status, std::move(type), std::move(body)));
   };
-  if (path == "/" && get) {
+  if (path == "/") {
     std::map<std::string, std::vector<std::int64_t>> change_times;
     for (const auto& name : engine->SourceNames()) {
       const SourceState* state = engine->State(name);
@@ -384,15 +437,15 @@ void Daemon::Impl::Route(const HttpRequest& request, Respond respond) {
                  RenderStatusPage(WorkloadsJson(workloads), SourcesJson(*engine, scheduler),
                                   change_times, scheduler::ToUnixMillis(clock.Now())));
   }
-  if (path == "/metrics" && get) {
+  if (path == "/metrics") {
     return reply(http::status::ok, "text/plain; version=0.0.4; charset=utf-8", metrics.Render());
   }
-  if (path == "/healthz" && get) return reply(http::status::ok, "text/plain", "ok\n");
-  if (path == "/readyz" && get) {
+  if (path == "/healthz") return reply(http::status::ok, "text/plain", "ok\n");
+  if (path == "/readyz") {
     return ready ? reply(http::status::ok, "text/plain", "ready\n")
                  : reply(http::status::service_unavailable, "text/plain", "not ready\n");
   }
-  if (path == "/api/v1/sources" && get) {
+  if (path == "/api/v1/sources") {
     const std::string source = QueryParameter(target, "source").value_or("");
     if (source.empty()) {
       return reply(http::status::ok, "application/json", ToText(SourcesJson(*engine, scheduler)));
@@ -415,10 +468,10 @@ void Daemon::Impl::Route(const HttpRequest& request, Respond respond) {
     });
     return;
   }
-  if (path == "/api/v1/workloads" && get) {
+  if (path == "/api/v1/workloads") {
     return reply(http::status::ok, "application/json", ToText(WorkloadsJson(workloads)));
   }
-  if (path.starts_with("/api/v1/workloads/") && get) {
+  if (path.starts_with("/api/v1/workloads/")) {
     const std::string name(path.substr(std::string_view("/api/v1/workloads/").size()));
     auto found = workloads.find(name);
     if (found == workloads.end()) {
@@ -427,16 +480,9 @@ void Daemon::Impl::Route(const HttpRequest& request, Respond respond) {
     }
     return reply(http::status::ok, "application/json", ToText(WorkloadJson(name, found->second)));
   }
-  if (path == "/api/v1/search" && get) return Search(request, std::move(respond), target);
-  if (path == "/api/v1/index" && get) {
+  if (path == "/api/v1/search") return Search(request, std::move(respond), target);
+  if (path == "/api/v1/index") {
     return reply(http::status::ok, "application/json", ToText(rag->StateJson()));
-  }
-  if (path == "/api/v1/reconcile" && request.method() == http::verb::post) {
-    return Reconcile(request, std::move(respond));
-  }
-  if (path == "/-/reload" && request.method() == http::verb::post) {
-    Reload();
-    return reply(http::status::ok, "text/plain", "reloading\n");
   }
   reply(http::status::not_found, "text/plain", "not found\n");
 }

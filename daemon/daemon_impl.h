@@ -60,6 +60,9 @@ struct Daemon::Impl {
   void ApplyReload(config::LoadResult loaded);
   void Shutdown();
   void Route(const HttpRequest& request, Respond respond);
+  void RouteRead(const HttpRequest& request, Respond respond, std::string_view target);
+  // POST /-/reload and /api/v1/reconcile.
+  void RouteChange(const HttpRequest& request, Respond respond, std::string_view path);
 
   config::Config config;
   const scheduler::Clock& clock;
