@@ -498,10 +498,12 @@ Daemon::~Daemon() {
 int Daemon::Run() {
   Impl& impl = *impl_;
   if (!impl.OpenStore()) return 1;
-  impl.server =
-      std::make_unique<HttpServer>(impl.io, [&impl](const HttpRequest& request, Respond respond) {
+  impl.server = std::make_unique<HttpServer>(
+      impl.io,
+      [&impl](const HttpRequest& request, Respond respond) {
         impl.Route(request, std::move(respond));
-      });
+      },
+      impl.metrics);
   std::string error;
   if (!impl.server->Listen(impl.config.listen_host, impl.config.listen_port, &error)) {
     spdlog::critical("{}", error);

@@ -89,6 +89,18 @@ Metrics::Metrics(std::string_view version)
                        "index operations.")),
       index_chunks_(Build(prometheus::BuildGauge(), *registry_, "freshd_index_chunks",
                           "Chunks the RAG sink holds, as acknowledged to freshd.")),
+      http_connections_(Build(prometheus::BuildGauge(), *registry_, "freshd_http_connections",
+                              "Open connections to the HTTP endpoints.")
+                            .Add({})),
+      http_refused_(Build(prometheus::BuildCounter(), *registry_,
+                          "freshd_http_connections_refused_total",
+                          "Connections the HTTP endpoints could not take: at the connection "
+                          "limit with none idle (limit), or accept() failing for lack of file "
+                          "descriptors (fd_exhausted) or memory (no_memory).")),
+      http_idle_closed_(Build(prometheus::BuildCounter(), *registry_,
+                              "freshd_http_idle_connections_closed_total",
+                              "Idle HTTP connections closed to make room for a new one.")
+                            .Add({})),
       reload_successful_(Build(prometheus::BuildGauge(), *registry_,
                                "freshd_config_last_reload_successful",
                                "1 if the last configuration load succeeded.")
@@ -101,6 +113,9 @@ Metrics::Metrics(std::string_view version)
         "Always 1; the version label says which freshd runs.")
       .Add({{"version", std::string(version)}})
       .Set(1);
+  for (const char* reason : {"limit", "fd_exhausted", "no_memory"}) {
+    http_refused_.Add({{"reason", reason}});
+  }
 }
 
 const std::vector<std::string_view>& Metrics::ErrorReasons() {
@@ -292,6 +307,15 @@ void Metrics::RemoveWorkload(const std::string& workload) {
       &workload_changed_since_training_.Add({{"workload", workload}}));
   workload_changed_ratio_.Remove(&workload_changed_ratio_.Add({{"workload", workload}}));
 }
+
+void Metrics::SetHttpConnections(double open) { http_connections_.Set(open); }
+
+void Metrics::CountHttpRefused(std::string_view reason) {
+  std::lock_guard lock(mutex_);
+  http_refused_.Add({{"reason", std::string(reason)}}).Increment();
+}
+
+void Metrics::CountHttpIdleClosed() { http_idle_closed_.Increment(); }
 
 std::string Metrics::Render() const {
   return prometheus::TextSerializer().Serialize(registry_->Collect());

@@ -1,5 +1,5 @@
 // The HTTP server in this process, on a free loopback port: the statuses of requests it
-// refuses, and HEAD.
+// refuses, HEAD, and its connection limit.
 #include "daemon/http_server.h"
 
 #include <boost/asio/post.hpp>
@@ -9,7 +9,9 @@
 #include <future>
 #include <string>
 #include <thread>
+#include <vector>
 
+#include "metrics/metrics.h"
 #include "tests/support/raw_http.h"
 
 namespace freshd::daemon {
@@ -20,12 +22,13 @@ namespace http = boost::beast::http;
 using namespace std::chrono_literals;
 using testing::RawExchange;
 using testing::StatusOf;
+using testing::TcpConnection;
 
 // An HttpServer with its loop on a thread of its own.
 class ServerUnderTest {
  public:
   explicit ServerUnderTest(Handler handler, HttpServerOptions options = {})
-      : server_(io_, std::move(handler), options) {
+      : server_(io_, std::move(handler), metrics_, options) {
     std::string error;
     if (!server_.Listen("127.0.0.1", 0, &error)) FAIL(error);
     loop_ = std::thread([this] { io_.run(); });
@@ -48,7 +51,24 @@ class ServerUnderTest {
     done.get_future().wait();
   }
 
+  // The value of a series of /metrics, such as "freshd_http_connections".
+  double Metric(const std::string& series) const {
+    const std::string text = metrics_.Render();
+    const std::size_t at = text.find("\n" + series + " ");
+    return at == std::string::npos ? -1 : std::stod(text.substr(at + series.size() + 2));
+  }
+
+  // Waits up to 5 s for the series to reach `value`.
+  bool WaitForMetric(const std::string& series, double value) const {
+    for (int i = 0; i < 500; ++i) {
+      if (Metric(series) == value) return true;
+      std::this_thread::sleep_for(10ms);
+    }
+    return false;
+  }
+
  private:
+  metrics::Metrics metrics_{"test"};
   asio::io_context io_;
   HttpServer server_;
   std::thread loop_;
@@ -112,6 +132,52 @@ TEST_CASE("HEAD gets the headers GET would get with their Content-Length and no 
   CHECK(head.ends_with("\r\n\r\n"));
   CHECK(StatusOf(response.substr(second)) == 200);
   CHECK(response.ends_with("\r\n\r\nhello\n"));
+}
+
+TEST_CASE("at the connection limit the connection idle the longest makes room", "[http_server]") {
+  HttpServerOptions options;
+  options.max_connections = 2;
+  ServerUnderTest server(Hello, options);
+  TcpConnection oldest(server.port());
+  REQUIRE(server.WaitForMetric("freshd_http_connections", 1));
+  TcpConnection younger(server.port());
+  REQUIRE(server.WaitForMetric("freshd_http_connections", 2));
+
+  const std::string answer = RawExchange(server.port(), Get("/", "Connection: close\r\n"));
+  CHECK(StatusOf(answer) == 200);
+  CHECK(oldest.ClosedByPeer(2s));
+  CHECK_FALSE(younger.ClosedByPeer(100ms));
+  CHECK(server.Metric("freshd_http_idle_connections_closed_total") == 1);
+  CHECK(server.Metric("freshd_http_connections_refused_total{reason=\"limit\"}") == 0);
+}
+
+TEST_CASE("at the connection limit with every connection busy a new one is refused",
+          "[http_server]") {
+  std::vector<Respond> held;  // requests answered only at the end: their connections are busy
+  HttpServerOptions options;
+  options.max_connections = 2;
+  ServerUnderTest server([&](const HttpRequest&, Respond respond) { held.push_back(respond); },
+                         options);
+  TcpConnection first(server.port());
+  TcpConnection second(server.port());
+  REQUIRE(first.Send(Get("/")));
+  REQUIRE(second.Send(Get("/")));
+  std::size_t busy = 0;
+  for (int i = 0; i < 500 && busy < 2; ++i) {
+    std::this_thread::sleep_for(10ms);
+    server.OnLoop([&] { busy = held.size(); });
+  }
+  REQUIRE(busy == 2);
+
+  TcpConnection third(server.port());
+  CHECK(third.ClosedByPeer(2s));
+  CHECK(server.WaitForMetric("freshd_http_connections_refused_total{reason=\"limit\"}", 1));
+  CHECK(server.Metric("freshd_http_idle_connections_closed_total") == 0);
+  server.OnLoop([&] {
+    for (auto& respond : held) respond(HttpReply{http::status::ok, 11});
+    held.clear();
+  });
+  CHECK(StatusOf(first.ReadToEnd(500ms)) == 200);
 }
 
 }  // namespace

@@ -1,19 +1,33 @@
 // The daemon's HTTP side as a client meets it, over raw sockets: malformed requests and
-// their statuses, methods, HEAD, checked query parameters.
+// their statuses, methods, HEAD, checked query parameters, and a process out of file
+// descriptors.
+#include <dirent.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <memory>
+#include <sstream>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "tests/integration/daemon_under_test.h"
 #include "tests/integration/http_get.h"
+#include "tests/support/process.h"
 #include "tests/support/raw_http.h"
 #include "tests/support/temp_dir.h"
 
 using freshd::testing::DaemonUnderTest;
 using freshd::testing::HttpGet;
 using freshd::testing::RawExchange;
+using freshd::testing::ReadFile;
+using freshd::testing::RunCommand;
 using freshd::testing::StatusOf;
+using freshd::testing::TcpConnection;
 using freshd::testing::TempDir;
 using freshd::testing::WriteFile;
+using namespace std::chrono_literals;
 
 namespace {
 
@@ -26,6 +40,32 @@ std::string Request(const std::string& method, const std::string& target,
 std::string BodyOf(const std::string& response) {
   const std::size_t end = response.find("\r\n\r\n");
   return end == std::string::npos ? "" : response.substr(end + 4);
+}
+
+// The value of a series in /metrics text, or -1.
+double Metric(const std::string& text, const std::string& series) {
+  const std::size_t at = text.find("\n" + series + " ");
+  return at == std::string::npos ? -1 : std::stod(text.substr(at + series.size() + 2));
+}
+
+// User and system CPU time of a process, in seconds.
+double CpuSeconds(pid_t pid) {
+  const std::string stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
+  std::istringstream fields(stat.substr(stat.rfind(')') + 2));  // the name may hold spaces
+  std::vector<std::string> values;                              // from field 3 (state) on
+  for (std::string field; fields >> field;) values.push_back(field);
+  constexpr std::size_t kUtime = 14 - 3, kStime = 15 - 3;
+  return (std::stod(values.at(kUtime)) + std::stod(values.at(kStime))) /
+         static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+int OpenDescriptors(pid_t pid) {
+  int count = 0;
+  DIR* dir = opendir(("/proc/" + std::to_string(pid) + "/fd").c_str());
+  if (dir == nullptr) return -1;
+  while (readdir(dir) != nullptr) ++count;
+  closedir(dir);
+  return count - 2;  // . and ..
 }
 
 }  // namespace
@@ -98,4 +138,36 @@ TEST_CASE("search k and a page limit must be whole numbers from 1 and k is cappe
   CHECK(limit.status == 400);
   CHECK(limit.body.find("'limit' must be a whole number of at least 1") != std::string::npos);
   CHECK(HttpGet(freshd.base + "/api/v1/sources?source=handbook&limit=2").status == 200);
+}
+
+TEST_CASE("out of file descriptors the daemon neither spins nor stops answering") {
+  TempDir dir;
+  WriteFile(dir.path() / "docs" / "a.md", "# a");
+  DaemonUnderTest freshd(dir, "1h");
+  REQUIRE(freshd.Ready());
+  const pid_t pid = freshd.process->pid();
+  const std::string limit = std::to_string(OpenDescriptors(pid) + 16);
+  std::string output;
+  REQUIRE(RunCommand({"prlimit", "--pid", std::to_string(pid), "--nofile=" + limit + ":" + limit},
+                     &output) == 0);
+  std::vector<std::unique_ptr<TcpConnection>> idle;  // they connect, and never send a thing
+  for (int i = 0; i < 200; ++i) idle.push_back(std::make_unique<TcpConnection>(freshd.port));
+  std::this_thread::sleep_for(500ms);
+
+  const double cpu_before = CpuSeconds(pid);
+  std::this_thread::sleep_for(2s);
+  CHECK(CpuSeconds(pid) - cpu_before < 1.0);  // an accept loop retrying at once burns all 2 s
+
+  const auto asked = std::chrono::steady_clock::now();
+  const auto metrics = HttpGet(freshd.base + "/metrics");
+  CHECK(metrics.status == 200);
+  CHECK(std::chrono::steady_clock::now() - asked < 3s);
+  CHECK(Metric(metrics.body, "freshd_http_connections_refused_total{reason=\"fd_exhausted\"}") > 0);
+  CHECK(Metric(metrics.body, "freshd_http_idle_connections_closed_total") > 0);
+
+  idle.clear();
+  CHECK(HttpGet(freshd.base + "/healthz").status == 200);
+  CHECK(freshd.process->Running());
+  CHECK(ReadFile(dir.path() / "freshd.log").find("cannot accept HTTP connections") !=
+        std::string::npos);
 }

@@ -1,7 +1,7 @@
 // The metric names freshd exports (DESIGN.md section 5, plus those metrics/metrics.cc
-// adds: configuration reloads, masked volatile text), so that the shipped alerts and
-// dashboard cannot refer to a misspelt metric: promtool parses such a query happily and
-// it just returns nothing. Add a metric here when freshd starts exporting it.
+// adds: configuration reloads, masked volatile text, HTTP connections), so that the shipped
+// alerts and dashboard cannot refer to a misspelt metric: promtool parses such a query happily
+// and it just returns nothing. Add a metric here when freshd starts exporting it.
 #pragma once
 
 #include <regex>
@@ -32,6 +32,9 @@ inline const std::set<std::string>& KnownMetrics() {
         "freshd_index_chunks",
         "freshd_config_last_reload_successful",
         "freshd_config_last_reload_success_timestamp_seconds",
+        "freshd_http_connections",
+        "freshd_http_connections_refused_total",
+        "freshd_http_idle_connections_closed_total",
     };
     // Histograms: the series Prometheus stores.
     for (const char* histogram : {"freshd_fetch_duration_seconds", "freshd_index_lag_seconds"}) {
