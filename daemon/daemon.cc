@@ -22,6 +22,7 @@
 #include "daemon/engine.h"
 #include "daemon/http_query.h"
 #include "daemon/http_server.h"
+#include "daemon/lifecycle_guard.h"
 #include "daemon/rag_service.h"
 #include "daemon/status_page.h"
 #include "daemon/terminal.h"
@@ -416,6 +417,14 @@ void Daemon::Impl::Route(const HttpRequest& request, Respond respond) {
 }
 
 void Daemon::Impl::RouteChange(const HttpRequest& request, Respond respond, std::string_view path) {
+  const LifecycleSettings lifecycle{config.api.enable_lifecycle, listen_host, listen_port,
+                                    config.file};
+  if (auto refusal = LifecycleRefusal(request, lifecycle)) {
+    const bool api = path.starts_with("/api/");
+    return respond(MakeReply(request, http::status::forbidden,
+                             api ? "application/json" : "text/plain",
+                             api ? ToText({{"error", *refusal}}) : *refusal + "\n"));
+  }
   if (path == "/api/v1/reconcile") return Reconcile(request, std::move(respond));
   Reload();
   respond(MakeReply(request, http::status::ok, "text/plain", "reloading\n"));
@@ -509,6 +518,8 @@ int Daemon::Run() {
     spdlog::critical("{}", error);
     return 1;
   }
+  impl.listen_host = impl.config.listen_host;
+  impl.listen_port = impl.server->port();
   if (!impl.engine->Configure(impl.config, &error, [&impl] {
         impl.BuildSchedule();
         impl.ready = true;

@@ -1,6 +1,6 @@
 // The daemon's HTTP side as a client meets it, over raw sockets: malformed requests and
-// their statuses, methods, HEAD, checked query parameters, and a process out of file
-// descriptors.
+// their statuses, methods, HEAD, checked query parameters, the guard of the endpoints that
+// change state, and a process out of file descriptors.
 #include <dirent.h>
 #include <unistd.h>
 
@@ -19,6 +19,7 @@
 #include "tests/support/temp_dir.h"
 
 using freshd::testing::DaemonUnderTest;
+using freshd::testing::FreshdBinary;
 using freshd::testing::HttpGet;
 using freshd::testing::RawExchange;
 using freshd::testing::ReadFile;
@@ -138,6 +139,52 @@ TEST_CASE("search k and a page limit must be whole numbers from 1 and k is cappe
   CHECK(limit.status == 400);
   CHECK(limit.body.find("'limit' must be a whole number of at least 1") != std::string::npos);
   CHECK(HttpGet(freshd.base + "/api/v1/sources?source=handbook&limit=2").status == 200);
+}
+
+TEST_CASE("reload and reconcile refuse cross-site requests and need X-Freshd-Request") {
+  TempDir dir;
+  WriteFile(dir.path() / "docs" / "a.md", "# a");
+  DaemonUnderTest freshd(dir, "1h");
+  REQUIRE(freshd.Ready());
+  const int port = freshd.port;
+  const std::string marker = "X-Freshd-Request: 1\r\n";
+  for (const char* path : {"/-/reload", "/api/v1/reconcile"}) {
+    INFO(path);
+    const std::string evil =
+        RawExchange(port, Request("POST", path, "Origin: http://evil.example\r\n" + marker));
+    CHECK(StatusOf(evil) == 403);
+    CHECK(evil.find("cross-site request refused") != std::string::npos);
+    CHECK(StatusOf(RawExchange(
+              port, Request("POST", path, "Sec-Fetch-Site: cross-site\r\n" + marker))) == 403);
+    const std::string form = RawExchange(
+        port, Request("POST", path, "Content-Type: application/x-www-form-urlencoded\r\n"));
+    CHECK(StatusOf(form) == 403);
+    CHECK(form.find("needs the header 'X-Freshd-Request: 1'") != std::string::npos);
+    CHECK(StatusOf(RawExchange(port, Request("POST", path, marker))) == 200);
+    CHECK(StatusOf(RawExchange(port, Request("POST", path,
+                                             "Origin: http://127.0.0.1:" + std::to_string(port) +
+                                                 "\r\n" + marker))) == 200);
+    CHECK(StatusOf(RawExchange(
+              port, Request("POST", path, "Content-Type: application/json\r\n"))) == 200);
+  }
+  std::string output;
+  CHECK(RunCommand({FreshdBinary(), "reconcile", "--url", freshd.base}, &output) == 0);
+  INFO(output);
+  CHECK(output.find("queued:") != std::string::npos);
+}
+
+TEST_CASE("with api.enable_lifecycle false reload and reconcile say how to turn them on") {
+  TempDir dir;
+  DaemonUnderTest freshd(dir, "1h", "api: { enable_lifecycle: false }\n");
+  REQUIRE(freshd.Ready());
+  const std::string reload =
+      RawExchange(freshd.port, Request("POST", "/-/reload", "X-Freshd-Request: 1\r\n"));
+  CHECK(StatusOf(reload) == 403);
+  CHECK(reload.find("set 'api: { enable_lifecycle: true }' in " + freshd.file) !=
+        std::string::npos);
+  std::string output;
+  CHECK(RunCommand({FreshdBinary(), "reconcile", "--url", freshd.base}, &output) == 1);
+  CHECK(output.find("POST /api/v1/reconcile is turned off on this daemon") != std::string::npos);
 }
 
 TEST_CASE("out of file descriptors the daemon neither spins nor stops answering") {
