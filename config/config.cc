@@ -78,6 +78,16 @@ void ReadListen(Reader& reader, const std::optional<Value>& value, Config* confi
   config->listen_port = port;
 }
 
+// After `listen`: the default depends on it.
+void ReadApi(Reader& reader, const std::optional<Value>& value, Config* config) {
+  config->api.enable_lifecycle = IsLoopbackAddress(config->listen_host);
+  const std::optional<Map> map = reader.ReadMap(value);
+  if (!map) return;
+  reader.CheckKeys(*map, {"enable_lifecycle"}, "api");
+  Assign(reader.ReadEnum<bool>(map->Get("enable_lifecycle"), {{"true", true}, {"false", false}}),
+         &config->api.enable_lifecycle);
+}
+
 void ReadLog(Reader& reader, const std::optional<Value>& value, Log* log) {
   const std::optional<Map> map = reader.ReadMap(value);
   if (!map) return;
@@ -288,11 +298,12 @@ Config BuildConfig(Reader& reader, const YAML::Node& root) {
       reader.ReadMap(Value{root, "the configuration", internal::LocationOf(root)});
   if (!top) return config;
   reader.CheckKeys(*top,
-                   {"state_dir", "listen", "log", "defaults", "rag_store", "chunking", "embedder",
-                    "advisor", "workloads"},
+                   {"state_dir", "listen", "api", "log", "defaults", "rag_store", "chunking",
+                    "embedder", "advisor", "workloads"},
                    "the configuration");
   Assign(reader.ReadPath(top->Get("state_dir")), &config.state_dir);
   ReadListen(reader, top->Get("listen"), &config);
+  ReadApi(reader, top->Get("api"), &config);
   ReadLog(reader, top->Get("log"), &config.log);
   internal::ReadDefaults(reader, top->Get("defaults"), &config.defaults);
   ReadRagStore(reader, top->Get("rag_store"), &config.rag_store);
@@ -399,6 +410,21 @@ std::string_view ToString(Strategy strategy) {
       return "hybrid";
   }
   return "unknown";
+}
+
+bool IsLoopbackAddress(std::string_view host) {
+  const std::string text(host);
+  in_addr v4;
+  if (inet_pton(AF_INET, text.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6;
+  if (inet_pton(AF_INET6, text.c_str(), &v6) == 1) {
+    if (IN6_IS_ADDR_LOOPBACK(&v6)) return true;
+    return IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127;
+  }
+  std::string lower = text;
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  return lower == "localhost";
 }
 
 LoadResult Load(const std::string& file) {

@@ -148,12 +148,20 @@ struct Log {
   Format format = Format::kText;
 };
 
+// The HTTP API (`api`).
+struct Api {
+  // Whether POST /-/reload and POST /api/v1/reconcile are served (cross-site requests are
+  // refused in any case). Default: on when `listen` is a loopback address, off otherwise.
+  bool enable_lifecycle = true;
+};
+
 struct Config {
   std::string file;  // the path it was loaded from
   std::string state_dir = "/var/lib/freshd";
   std::string listen_host = "127.0.0.1";  // an IPv6 address without its brackets
   int listen_port = 9711;
   Log log;
+  Api api;
   FetchSettings defaults;
   RagStore rag_store;
   Chunking chunking;
@@ -161,6 +169,10 @@ struct Config {
   Advisor advisor;
   std::vector<Workload> workloads;
 };
+
+// Whether a `listen` host is a loopback address: 127.0.0.0/8, ::1, an IPv4-mapped 127.x
+// address, or localhost.
+bool IsLoopbackAddress(std::string_view host);
 
 struct LoadResult {
   std::optional<Config> config;     // set only when errors is empty

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "daemon/lifecycle_guard.h"
 #include "rag/http_call.h"
 
 namespace freshd::daemon {
@@ -13,7 +14,9 @@ namespace {
 constexpr auto kTimeout = std::chrono::seconds(60);
 
 std::optional<nlohmann::json> Call(std::string_view method, const std::string& url) {
-  rag::HttpCallResult answer = rag::HttpCall(method, url, "", {}, kTimeout);
+  rag::HttpHeaders headers;
+  if (method == "POST") headers.emplace_back(kRequestMarkerHeader, "1");  // see lifecycle_guard.h
+  rag::HttpCallResult answer = rag::HttpCall(method, url, "", headers, kTimeout);
   if (!answer.transport_ok) {
     std::cerr << "freshd: cannot reach freshd at " << url << ": " << answer.error << "\n";
     return std::nullopt;

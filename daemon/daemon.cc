@@ -4,14 +4,15 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
-#include <cctype>
 #include <iomanip>
+#include <optional>
 #include <ostream>
 #include <thread>
 
@@ -19,7 +20,9 @@
 #include "daemon/assessor.h"
 #include "daemon/daemon_impl.h"
 #include "daemon/engine.h"
+#include "daemon/http_query.h"
 #include "daemon/http_server.h"
+#include "daemon/lifecycle_guard.h"
 #include "daemon/rag_service.h"
 #include "daemon/source_removal.h"
 #include "daemon/status_page.h"
@@ -72,43 +75,39 @@ nlohmann::json ReconcileJson(bool ok, const rag::Indexer::ReconcilePlan& plan,
   return json;
 }
 
-std::string QueryParameter(std::string_view target, std::string_view name) {
-  const auto query_start = target.find('?');
-  if (query_start == std::string_view::npos) return "";
-  std::string_view query = target.substr(query_start + 1);
-  while (!query.empty()) {
-    const auto end = query.find('&');
-    std::string_view pair = query.substr(0, end);
-    const auto equals = pair.find('=');
-    if (pair.substr(0, equals) == name) {
-      std::string value;
-      std::string_view raw = equals == std::string_view::npos ? "" : pair.substr(equals + 1);
-      for (std::size_t i = 0; i < raw.size(); ++i) {
-        if (raw[i] == '+') {
-          value += ' ';
-        } else if (raw[i] == '%' && i + 2 < raw.size() && std::isxdigit(raw[i + 1]) &&
-                   std::isxdigit(raw[i + 2])) {
-          value += static_cast<char>(
-              std::strtol(std::string(raw.substr(i + 1, 2)).c_str(), nullptr, 16));
-          i += 2;
-        } else {
-          value += raw[i];
-        }
-      }
-      return value;
-    }
-    if (end == std::string_view::npos) break;
-    query.remove_prefix(end + 1);
+// What a path does, which decides the methods it answers to.
+enum class Access { kRead, kChange };
+
+// nullopt for a path freshd does not serve.
+std::optional<Access> AccessOf(std::string_view path) {
+  constexpr std::string_view kReadPaths[] = {"/",
+                                             "/metrics",
+                                             "/healthz",
+                                             "/readyz",
+                                             "/api/v1/sources",
+                                             "/api/v1/workloads",
+                                             "/api/v1/search",
+                                             "/api/v1/index"};
+  if (std::ranges::find(kReadPaths, path) != std::end(kReadPaths) ||
+      path.starts_with("/api/v1/workloads/")) {
+    return Access::kRead;
   }
-  return "";
+  if (path == "/-/reload" || path == "/api/v1/reconcile") return Access::kChange;
+  return std::nullopt;
+}
+
+// The Allow header of a 405 answer.
+const char* AllowedMethods(Access access) { return access == Access::kRead ? "GET, HEAD" : "POST"; }
+
+bool Permits(Access access, http::verb method) {
+  if (access == Access::kChange) return method == http::verb::post;
+  return method == http::verb::get || method == http::verb::head;
 }
 
 // URIs and error texts from the outside may hold invalid UTF-8: replaced, never thrown on.
 std::string ToText(const nlohmann::json& value) {
   return value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
 }
-
-std::string_view PathOf(std::string_view target) { return target.substr(0, target.find('?')); }
 
 }  // namespace
 
@@ -282,12 +281,13 @@ void Daemon::Impl::Search(const HttpRequest& request, Respond respond, std::stri
     return respond(MakeReply(request, http::status::not_implemented, "application/json",
                              ToText({{"error", why}})));
   }
-  std::string query = QueryParameter(target, "q");
-  std::size_t k = kDefaultSearchResults;
-  if (auto text = QueryParameter(target, "k"); !text.empty()) {
-    k = std::clamp<std::size_t>(std::strtoul(text.c_str(), nullptr, 10), 1, kMaxSearchResults);
+  const Count k = CountParameter(target, "k", kDefaultSearchResults, kMaxSearchResults);
+  if (!k.error.empty()) {
+    return respond(MakeReply(request, http::status::bad_request, "application/json",
+                             ToText({{"error", k.error}})));
   }
-  asio::post(search_workers, [this, request, respond, query = std::move(query), k] {
+  std::string query = QueryParameter(target, "q").value_or("");
+  asio::post(search_workers, [this, request, respond, query = std::move(query), k = k.value] {
     std::string body = ToText(SearchJson(query, rag->Search(query, k)));
     asio::post(io, [request, respond, body = std::move(body)]() mutable {
       respond(MakeReply(request, http::status::ok, "application/json", std::move(body)));
@@ -436,11 +436,41 @@ void Daemon::Impl::Shutdown() {
 void Daemon::Impl::Route(const HttpRequest& request, Respond respond) {
   const std::string_view target(request.target().data(), request.target().size());
   const std::string_view path = PathOf(target);
-  const bool get = request.method() == http::verb::get || request.method() == http::verb::head;
+  const std::optional<Access> access = AccessOf(path);
+  if (!access) {
+    return respond(MakeReply(request, http::status::not_found, "text/plain", "not found\n"));
+  }
+  if (!Permits(*access, request.method())) {
+    const char* allowed = AllowedMethods(*access);
+    HttpReply reply = MakeReply(request, http::status::method_not_allowed, "text/plain",
+                                std::string(path) + " answers " + allowed + "\n");
+    reply.set(http::field::allow, allowed);
+    return respond(std::move(reply));
+  }
+  if (*access == Access::kChange) return RouteChange(request, std::move(respond), path);
+  RouteRead(request, std::move(respond), target);
+}
+
+void Daemon::Impl::RouteChange(const HttpRequest& request, Respond respond, std::string_view path) {
+  const LifecycleSettings lifecycle{config.api.enable_lifecycle, listen_host, listen_port,
+                                    config.file};
+  if (auto refusal = LifecycleRefusal(request, lifecycle)) {
+    const bool api = path.starts_with("/api/");
+    return respond(MakeReply(request, http::status::forbidden,
+                             api ? "application/json" : "text/plain",
+                             api ? ToText({{"error", *refusal}}) : *refusal + "\n"));
+  }
+  if (path == "/api/v1/reconcile") return Reconcile(request, std::move(respond));
+  Reload();
+  respond(MakeReply(request, http::status::ok, "text/plain", "reloading\n"));
+}
+
+void Daemon::Impl::RouteRead(const HttpRequest& request, Respond respond, std::string_view target) {
+  const std::string_view path = PathOf(target);
   auto reply = [&](http::status status, std::string type, std::string body) {
     respond(MakeReply(request, status, std::move(type), std::move(body)));
   };
-  if (path == "/" && get) {
+  if (path == "/") {
     std::map<std::string, std::vector<std::int64_t>> change_times;
     for (const auto& name : engine->SourceNames()) {
       const SourceState* state = engine->State(name);
@@ -451,16 +481,16 @@ void Daemon::Impl::Route(const HttpRequest& request, Respond respond) {
                  RenderStatusPage(WorkloadsJson(workloads), SourcesJson(*engine, scheduler),
                                   change_times, scheduler::ToUnixMillis(clock.Now())));
   }
-  if (path == "/metrics" && get) {
+  if (path == "/metrics") {
     return reply(http::status::ok, "text/plain; version=0.0.4; charset=utf-8", metrics.Render());
   }
-  if (path == "/healthz" && get) return reply(http::status::ok, "text/plain", "ok\n");
-  if (path == "/readyz" && get) {
+  if (path == "/healthz") return reply(http::status::ok, "text/plain", "ok\n");
+  if (path == "/readyz") {
     return ready ? reply(http::status::ok, "text/plain", "ready\n")
                  : reply(http::status::service_unavailable, "text/plain", "not ready\n");
   }
-  if (path == "/api/v1/sources" && get) {
-    const std::string source = QueryParameter(target, "source");
+  if (path == "/api/v1/sources") {
+    const std::string source = QueryParameter(target, "source").value_or("");
     if (source.empty()) {
       return reply(http::status::ok, "application/json", ToText(SourcesJson(*engine, scheduler)));
     }
@@ -468,24 +498,24 @@ void Daemon::Impl::Route(const HttpRequest& request, Respond respond) {
       return reply(http::status::not_found, "application/json",
                    nlohmann::json{{"error", "no such source"}}.dump());
     }
-    std::size_t limit = kDefaultDocumentPage;
-    if (auto text = QueryParameter(target, "limit"); !text.empty()) {
-      limit = std::clamp<std::size_t>(std::strtoul(text.c_str(), nullptr, 10), 1, kMaxDocumentPage);
+    const Count limit = CountParameter(target, "limit", kDefaultDocumentPage, kMaxDocumentPage);
+    if (!limit.error.empty()) {
+      return reply(http::status::bad_request, "application/json", ToText({{"error", limit.error}}));
     }
     // The documents are read on a worker; the reply is written back on the loop.
-    asio::post(
-        workers, [this, request, respond, source, limit, after = QueryParameter(target, "after")] {
-          std::string body = ToText(DocumentsJson(*store, source, after, limit));
-          asio::post(io, [request, respond, body = std::move(body)]() mutable {
-            respond(MakeReply(request, http::status::ok, "application/json", std::move(body)));
-          });
-        });
+    asio::post(workers, [this, request, respond, source, limit = limit.value,
+                         after = QueryParameter(target, "after").value_or("")] {
+      std::string body = ToText(DocumentsJson(*store, source, after, limit));
+      asio::post(io, [request, respond, body = std::move(body)]() mutable {
+        respond(MakeReply(request, http::status::ok, "application/json", std::move(body)));
+      });
+    });
     return;
   }
-  if (path == "/api/v1/workloads" && get) {
+  if (path == "/api/v1/workloads") {
     return reply(http::status::ok, "application/json", ToText(WorkloadsJson(workloads)));
   }
-  if (path.starts_with("/api/v1/workloads/") && get) {
+  if (path.starts_with("/api/v1/workloads/")) {
     const std::string name(path.substr(std::string_view("/api/v1/workloads/").size()));
     auto found = workloads.find(name);
     if (found == workloads.end()) {
@@ -494,16 +524,9 @@ void Daemon::Impl::Route(const HttpRequest& request, Respond respond) {
     }
     return reply(http::status::ok, "application/json", ToText(WorkloadJson(name, found->second)));
   }
-  if (path == "/api/v1/search" && get) return Search(request, std::move(respond), target);
-  if (path == "/api/v1/index" && get) {
+  if (path == "/api/v1/search") return Search(request, std::move(respond), target);
+  if (path == "/api/v1/index") {
     return reply(http::status::ok, "application/json", ToText(rag->StateJson()));
-  }
-  if (path == "/api/v1/reconcile" && request.method() == http::verb::post) {
-    return Reconcile(request, std::move(respond));
-  }
-  if (path == "/-/reload" && request.method() == http::verb::post) {
-    Reload();
-    return reply(http::status::ok, "text/plain", "reloading\n");
   }
   reply(http::status::not_found, "text/plain", "not found\n");
 }
@@ -519,15 +542,19 @@ Daemon::~Daemon() {
 int Daemon::Run() {
   Impl& impl = *impl_;
   if (!impl.OpenStore()) return 1;
-  impl.server =
-      std::make_unique<HttpServer>(impl.io, [&impl](const HttpRequest& request, Respond respond) {
+  impl.server = std::make_unique<HttpServer>(
+      impl.io,
+      [&impl](const HttpRequest& request, Respond respond) {
         impl.Route(request, std::move(respond));
-      });
+      },
+      impl.metrics);
   std::string error;
   if (!impl.server->Listen(impl.config.listen_host, impl.config.listen_port, &error)) {
     spdlog::critical("{}", error);
     return 1;
   }
+  impl.listen_host = impl.config.listen_host;
+  impl.listen_port = impl.server->port();
   if (!impl.engine->Configure(impl.config, &error, [&impl] {
         impl.BuildSchedule();
         impl.ready = true;

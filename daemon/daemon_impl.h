@@ -62,6 +62,9 @@ struct Daemon::Impl {
   void ApplyReload(config::LoadResult loaded);
   void Shutdown();
   void Route(const HttpRequest& request, Respond respond);
+  void RouteRead(const HttpRequest& request, Respond respond, std::string_view target);
+  // POST /-/reload and /api/v1/reconcile, behind the lifecycle guard.
+  void RouteChange(const HttpRequest& request, Respond respond, std::string_view path);
 
   config::Config config;
   const scheduler::Clock& clock;
@@ -74,6 +77,9 @@ struct Daemon::Impl {
   scheduler::Scheduler scheduler;
   std::unique_ptr<Engine> engine;
   std::unique_ptr<HttpServer> server;
+  // The address bound: a reload does not move it.
+  std::string listen_host;
+  int listen_port = 0;
   asio::steady_timer timer;
   asio::steady_timer wal_timer;
   asio::steady_timer prune_timer;

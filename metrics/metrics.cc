@@ -100,6 +100,18 @@ Metrics::Metrics(std::string_view version)
       store_errors_(Build(prometheus::BuildCounter(), *registry_, "freshd_store_errors_total",
                           "Failed reads and writes of the state store, and records found "
                           "corrupt (skipped or started afresh).")),
+      http_connections_(Build(prometheus::BuildGauge(), *registry_, "freshd_http_connections",
+                              "Open connections to the HTTP endpoints.")
+                            .Add({})),
+      http_refused_(Build(prometheus::BuildCounter(), *registry_,
+                          "freshd_http_connections_refused_total",
+                          "Connections the HTTP endpoints could not take: at the connection "
+                          "limit with none idle (limit), or accept() failing for lack of file "
+                          "descriptors (fd_exhausted) or memory (no_memory).")),
+      http_idle_closed_(Build(prometheus::BuildCounter(), *registry_,
+                              "freshd_http_idle_connections_closed_total",
+                              "Idle HTTP connections closed to make room for a new one.")
+                            .Add({})),
       reload_successful_(Build(prometheus::BuildGauge(), *registry_,
                                "freshd_config_last_reload_successful",
                                "1 if the last configuration load succeeded.")
@@ -113,6 +125,9 @@ Metrics::Metrics(std::string_view version)
       .Add({{"version", std::string(version)}})
       .Set(1);
   for (const char* kind : {"io", "corruption"}) store_errors_.Add({{"kind", kind}});
+  for (const char* reason : {"limit", "fd_exhausted", "no_memory"}) {
+    http_refused_.Add({{"reason", reason}});
+  }
 }
 
 void Metrics::CountStoreError(std::string_view kind) {
@@ -327,6 +342,15 @@ void Metrics::RemoveWorkload(const std::string& workload) {
       &workload_changed_since_training_.Add({{"workload", workload}}));
   workload_changed_ratio_.Remove(&workload_changed_ratio_.Add({{"workload", workload}}));
 }
+
+void Metrics::SetHttpConnections(double open) { http_connections_.Set(open); }
+
+void Metrics::CountHttpRefused(std::string_view reason) {
+  std::lock_guard lock(mutex_);
+  http_refused_.Add({{"reason", std::string(reason)}}).Increment();
+}
+
+void Metrics::CountHttpIdleClosed() { http_idle_closed_.Increment(); }
 
 std::string Metrics::Render() const {
   return prometheus::TextSerializer().Serialize(registry_->Collect());

@@ -78,6 +78,12 @@ class Metrics {
 
   // freshd_store_errors_total: kind is "io" or "corruption".
   void CountStoreError(std::string_view kind);
+  // Connections to the HTTP endpoints: open now; refused (reason "limit": at the connection
+  // limit with none idle; "fd_exhausted" or "no_memory": accept() failed for lack of them);
+  // idle ones closed to make room for a new one.
+  void SetHttpConnections(double open);
+  void CountHttpRefused(std::string_view reason);
+  void CountHttpIdleClosed();
 
   // Text exposition format 0.0.4.
   std::string Render() const;
@@ -110,6 +116,9 @@ class Metrics {
   prometheus::Family<prometheus::Histogram>& index_lag_;
   prometheus::Family<prometheus::Gauge>& index_chunks_;
   prometheus::Family<prometheus::Counter>& store_errors_;
+  prometheus::Gauge& http_connections_;
+  prometheus::Family<prometheus::Counter>& http_refused_;
+  prometheus::Counter& http_idle_closed_;
   prometheus::Gauge& reload_successful_;
   prometheus::Gauge& reload_success_timestamp_;
   mutable std::mutex mutex_;  // serialises Add/Remove of label sets

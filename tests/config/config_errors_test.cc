@@ -42,6 +42,24 @@ workloads:
         });
 }
 
+TEST_CASE("api: an unknown key and a value other than true or false are errors",
+          "[config][errors]") {
+  const LoadResult result = ParseWithWorkload(R"yaml(
+api:
+  enable_lifecycle: yes
+  enable_lifecyle: true
+)yaml");
+  CHECK_FALSE(result.config.has_value());
+  CHECK(Messages(result) ==
+        Lines{
+            "test.yaml:2:21: 'enable_lifecycle' must be true or false, not 'yes'",
+            "test.yaml:3:3: unknown key 'enable_lifecyle' in api (did you mean "
+            "'enable_lifecycle'?)",
+        });
+  CHECK(Messages(ParseWithWorkload("api: [enable_lifecycle]\n")) ==
+        Lines{"test.yaml:1:6: 'api' must be a map, not a list"});
+}
+
 TEST_CASE("a value of the wrong type is reported at the value", "[config][errors]") {
   const LoadResult result = ParseYaml(R"yaml(
 defaults:

@@ -237,6 +237,34 @@ TEST_CASE("listen takes HOST:PORT and a bracketed IPv6 address", "[config]") {
   CHECK(name.config->listen_port == 1);
 }
 
+TEST_CASE("api.enable_lifecycle is on by default only when listen is a loopback address",
+          "[config]") {
+  for (const char* listen : {"127.0.0.1:9711", "127.9.9.9:1", "\"[::1]:9711\"",
+                             "\"[::ffff:127.0.0.1]:9711\"", "localhost:9711"}) {
+    INFO(listen);
+    const LoadResult result = ParseWithWorkload(std::string("listen: ") + listen + "\n");
+    REQUIRE(Messages(result).empty());
+    CHECK(result.config->api.enable_lifecycle);
+  }
+  for (const char* listen :
+       {"0.0.0.0:9711", "10.0.0.7:9711", "\"[::]:9711\"", "\"[2001:db8::1]:9711\""}) {
+    INFO(listen);
+    const LoadResult result = ParseWithWorkload(std::string("listen: ") + listen + "\n");
+    REQUIRE(Messages(result).empty());
+    CHECK_FALSE(result.config->api.enable_lifecycle);
+  }
+  CHECK(ParseWithWorkload("").config->api.enable_lifecycle);
+}
+
+TEST_CASE("api.enable_lifecycle when given wins over the default", "[config]") {
+  const LoadResult on = ParseWithWorkload("api: { enable_lifecycle: true }\nlisten: 0.0.0.0:9711\n");
+  REQUIRE(Messages(on).empty());
+  CHECK(on.config->api.enable_lifecycle);
+  const LoadResult off = ParseWithWorkload("listen: 127.0.0.1:9711\napi:\n  enable_lifecycle: false\n");
+  REQUIRE(Messages(off).empty());
+  CHECK_FALSE(off.config->api.enable_lifecycle);
+}
+
 TEST_CASE("headers come inline, from a credential file or from the environment", "[config]") {
   freshd::testing::TempDir dir;
   freshd::testing::WriteFile(dir.path() / "secrets" / "token", "Bearer s3cr3t\n");

@@ -260,8 +260,8 @@ TEST_CASE("SIGHUP and POST /-/reload apply a new file: an invalid one keeps the 
   std::string output;
   CHECK(RunCommand({"bash", "-c",
                     "exec 3<>/dev/tcp/127.0.0.1/" + std::to_string(port) +
-                        " && printf 'POST /-/reload HTTP/1.0\\r\\n\\r\\n' >&3 && "
-                        "cat <&3"},
+                        " && printf 'POST /-/reload HTTP/1.0\\r\\nX-Freshd-Request: 1\\r\\n"
+                        "\\r\\n' >&3 && cat <&3"},
                    &output) == 0);
   CHECK(output.find("200 OK") != std::string::npos);
   CHECK(wait_for("/metrics", "freshd_config_last_reload_successful 0", true));

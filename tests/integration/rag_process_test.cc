@@ -280,7 +280,8 @@ void IndexesDocumentsWithoutManifest() {
   REQUIRE(freshd.Ready());
   REQUIRE(WaitFor([&] {  // the manifests are back: the files were read again, not skipped
     rag::HttpCallResult reconcile =
-        rag::HttpCall("POST", freshd.base + "/api/v1/reconcile", "", {}, std::chrono::seconds(5));
+        rag::HttpCall("POST", freshd.base + "/api/v1/reconcile", "", {{"X-Freshd-Request", "1"}},
+                      std::chrono::seconds(5));
     auto json = nlohmann::json::parse(reconcile.body, nullptr, false);
     return reconcile.Ok() && json["desired_chunks"] == expected.size() &&
            json["upserts_queued"] == 0 && json["deletes_queued"] == 0;

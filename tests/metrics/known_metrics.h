@@ -1,8 +1,8 @@
 // The metric names freshd exports (DESIGN.md section 5, plus those metrics/metrics.cc
 // adds: configuration reloads, masked volatile text, invalid UTF-8, skipped listing
-// entries), so that the shipped alerts and dashboard cannot refer to a misspelt metric:
-// promtool parses such a query happily and it just returns nothing. Add a metric here when
-// freshd starts exporting it.
+// entries, HTTP connections), so that the shipped alerts and dashboard cannot refer to a
+// misspelt metric: promtool parses such a query happily and it just returns nothing. Add a
+// metric here when freshd starts exporting it.
 #pragma once
 
 #include <regex>
@@ -36,6 +36,9 @@ inline const std::set<std::string>& KnownMetrics() {
         "freshd_store_errors_total",
         "freshd_config_last_reload_successful",
         "freshd_config_last_reload_success_timestamp_seconds",
+        "freshd_http_connections",
+        "freshd_http_connections_refused_total",
+        "freshd_http_idle_connections_closed_total",
     };
     // Histograms: the series Prometheus stores.
     for (const char* histogram : {"freshd_fetch_duration_seconds", "freshd_index_lag_seconds"}) {
