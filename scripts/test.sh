@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Builds freshd with its tests and runs every test (unit and integration: the integration
-# tests start nginx and their own fault servers on loopback). CI runs this.
+# tests start nginx and their own fault servers on loopback), then again under the
+# sanitizers (scripts/test-sanitizers.sh). CI runs this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build.sh
-cd build
-ctest --output-on-failure --timeout 300 "$@"
+(cd build && ctest --output-on-failure --timeout 300 -j "$(nproc)" "$@")
+# Then the whole suite again under AddressSanitizer and UndefinedBehaviorSanitizer
+# (FRESHD_SKIP_SANITIZERS=1 skips it, for a quicker local run).
+if [ "${FRESHD_SKIP_SANITIZERS:-0}" != 1 ]; then scripts/test-sanitizers.sh "$@"; fi
