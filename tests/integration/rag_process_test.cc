@@ -376,6 +376,8 @@ void ReloadThatWouldEmptyTheStoreIsRefused() {
 
   WriteFile(freshd.file, "");  // `: > freshd.yaml`
   CHECK_FALSE(Reload(freshd, dir));
+  CHECK(MetricValue(HttpGet(freshd.base + "/metrics").body, "freshd_config_last_reload_successful",
+                    {}) == 0);
   // 4 of the 7 documents at once: more than max_listing_drop (50%).
   WriteFile(freshd.file, TwoSources(freshd, dir, false, true));
   CHECK_FALSE(Reload(freshd, dir));
