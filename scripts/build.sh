@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
+source scripts/ccache-env.sh
 # CI treats a warning as an error; a local build only shows it.
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFRESHD_WERROR="${CI:-OFF}" >/dev/null
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFRESHD_WERROR="${CI:-OFF}" \
+  "${launcher[@]}" >/dev/null
 cmake --build build --parallel "$(nproc)" -- "$@"

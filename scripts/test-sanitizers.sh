@@ -5,10 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
+source scripts/ccache-env.sh
 # GCC's -Wmaybe-uninitialized gives false positives under the sanitizers (in std::regex).
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug \
   -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g -Wno-maybe-uninitialized" \
-  -DFRESHD_SANITIZE=address,undefined -DFRESHD_WERROR=ON >/dev/null
+  -DFRESHD_SANITIZE=address,undefined -DFRESHD_WERROR=ON "${launcher[@]}" >/dev/null
 cmake --build build-asan --parallel "$(nproc)"
 # LeakSanitizer cannot run under ptrace: the seccomp test traces freshd with strace.
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:detect_stack_use_after_return=1"
