@@ -154,6 +154,7 @@ nlohmann::json SearchJson(const std::string& query, const std::vector<rag::Searc
                        {"score", hit.score},
                        {"lexical_score", hit.lexical},
                        {"vector_score", hit.vector},
+                       {"phrase", hit.phrase},
                        {"text", hit.text},
                        {"workload", hit.metadata.workload},
                        {"source", hit.metadata.source},

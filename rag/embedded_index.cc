@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <map>
@@ -23,14 +24,6 @@ using store::Table;
 // BM25's usual parameters.
 constexpr double kK1 = 1.2;
 constexpr double kB = 0.75;
-// A query reads at most this many postings per term, so that a term in most chunks costs a
-// bounded scan. Past the cap, the postings read are those of the lowest chunk ids (not the
-// best ones) and the term's document frequency is undercounted; with words that common
-// (stop words aside) the other query terms decide the ranking anyway.
-constexpr std::size_t kMaxPostingsPerTerm = 20000;
-// Candidates for re-ranking by vector: the best max(50, 5k) by BM25.
-constexpr std::size_t kMinCandidates = 50;
-constexpr std::size_t kCandidatesPerResult = 5;
 // Longer "words" (base64, unbroken runs of CJK text) are not indexed: they would never match
 // a query, and only bloat the keys.
 constexpr std::size_t kMaxTermBytes = 64;
@@ -59,14 +52,6 @@ IndexedText IndexText(std::string_view text) {
     ++indexed.words;
   }
   return indexed;
-}
-
-std::vector<std::string> QueryTerms(std::string_view query) {
-  std::vector<std::string> terms = Words(query);
-  std::erase_if(terms, [](const std::string& term) { return !IsIndexed(term); });
-  std::ranges::sort(terms);
-  terms.erase(std::unique(terms.begin(), terms.end()), terms.end());
-  return terms;
 }
 
 // Only when the stats record is corrupt: counts what the chunk records say.
@@ -133,38 +118,159 @@ void UpdateStats(const std::optional<ChunkRecord>& old, const std::optional<Chun
   }
 }
 
+// ---- searching ----
+
+// What a query asks for.
+struct Query {
+  std::vector<std::string> terms;  // its indexed words, distinct and sorted
+  std::string phrase;              // all its words in order, as SpacedWords() writes them
+};
+
+Query ParseQuery(std::string_view text) {
+  Query query{.terms = Words(text), .phrase = SpacedWords(text)};
+  std::erase_if(query.terms, [](const std::string& word) { return !IsIndexed(word); });
+  std::ranges::sort(query.terms);
+  query.terms.erase(std::unique(query.terms.begin(), query.terms.end()), query.terms.end());
+  return query;
+}
+
 double Bm25(const Posting& posting, double idf, double average_words) {
   const auto frequency = static_cast<double>(posting.term_frequency);
   const double length_ratio = static_cast<double>(posting.chunk_words) / average_words;
   return idf * frequency * (kK1 + 1) / (frequency + kK1 * (1 - kB + kB * length_ratio));
 }
 
-// Adds each chunk's BM25 for `term` to `scores`.
-void ScoreTerm(const store::StateStore& store, const std::string& term, const IndexStats& stats,
-               std::unordered_map<std::string, double>& scores) {
-  const std::string prefix = embedded::PostingPrefix(term);
-  std::vector<std::pair<std::string, Posting>> postings;
-  store.Scan(Table::kSearchTerms, prefix, "", [&](std::string_view key, std::string_view value) {
-    if (auto posting = embedded::DecodePosting(value)) {
-      postings.emplace_back(std::string(key.substr(prefix.size())), *posting);
-    }
-    return postings.size() < kMaxPostingsPerTerm;
-  });
-  if (postings.empty()) return;
-  const auto frequency = static_cast<double>(postings.size());
+double Idf(double chunks_with_term, const IndexStats& stats) {
   // The stats may lag the postings while a batch is being applied.
-  const double chunks = std::max(static_cast<double>(stats.chunks), frequency);
-  const double idf = std::log(1 + (chunks - frequency + 0.5) / (frequency + 0.5));
-  const double average_words =
-      stats.chunks == 0 || stats.words == 0
-          ? 1.0
-          : static_cast<double>(stats.words) / static_cast<double>(stats.chunks);
-  for (const auto& [chunk_id, posting] : postings) {
-    scores[chunk_id] += Bm25(posting, idf, average_words);
-  }
+  const double chunks = std::max(static_cast<double>(stats.chunks), chunks_with_term);
+  return std::log(1 + (chunks - chunks_with_term + 0.5) / (chunks_with_term + 0.5));
 }
 
-using Scored = std::pair<std::string, double>;
+double AverageWords(const IndexStats& stats) {
+  return stats.chunks == 0 || stats.words == 0
+             ? 1.0
+             : static_cast<double>(stats.words) / static_cast<double>(stats.chunks);
+}
+
+// Where an id the chunker made (32 hex digits of a hash) falls in the space of ids, in
+// (0, 1); nullopt for an id of another shape.
+std::optional<double> IdPosition(std::string_view chunk_id) {
+  constexpr std::size_t kChunkerIdDigits = 32;
+  constexpr std::size_t kDigitsRead = 16;  // 64 bits are plenty
+  const auto is_hex_digit = [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); };
+  if (chunk_id.size() != kChunkerIdDigits || !std::ranges::all_of(chunk_id, is_hex_digit)) {
+    return std::nullopt;
+  }
+  std::uint64_t value = 0;
+  std::from_chars(chunk_id.data(), chunk_id.data() + kDigitsRead, value, 16);
+  return (static_cast<double>(value) + 0.5) / 0x1p64;
+}
+
+std::uint64_t CountPostings(const store::StateStore& store, std::string_view prefix) {
+  std::uint64_t count = 0;
+  store.Scan(Table::kSearchTerms, prefix, "", [&](std::string_view, std::string_view) {
+    ++count;
+    return true;
+  });
+  return count;
+}
+
+// How many chunks a common term is in, given the id of the first posting past the `read`
+// ones. Chunk ids are hashes, so in id order a term's postings are a uniform sample of its
+// chunks, and the read ones cover the share of the id space before `next_id`: with U the
+// position of the (read + 1)-th smallest of n uniform values, read / U estimates n without
+// bias (1 / sqrt(read) relative error). Ids of another shape, which the daemon never
+// writes, are counted instead, in time proportional to the term's chunks.
+double CommonTermChunks(const store::StateStore& store, std::string_view prefix, std::size_t read,
+                        std::string_view next_id) {
+  if (const std::optional<double> position = IdPosition(next_id)) {
+    return std::max(static_cast<double>(read + 1), static_cast<double>(read) / *position);
+  }
+  return static_cast<double>(CountPostings(store, prefix));
+}
+
+// A term's postings as a query reads them: all of them, or, for a common term (in more chunks
+// than the cap), the first in chunk-id order, those of the ids before `read_until`.
+struct TermPostings {
+  std::string term;
+  std::vector<std::pair<std::string, Posting>> postings;
+  bool common = false;
+  std::string read_until;  // common terms only
+  double idf = 0;
+};
+
+// A term whose first postings already show it in far more chunks than the cap is common
+// without reading up to the cap: its first kProbePostings estimate its chunks to within a few
+// percent (CommonTermChunks), and stopping there saves a query with words like "policy", or
+// the company's name, from reading the cap's worth of each.
+constexpr std::size_t kProbePostings = 1024;
+constexpr double kSurelyCommon = 2;  // times the cap
+
+bool SurelyCommon(std::size_t read, std::string_view next_id, std::size_t cap) {
+  const std::optional<double> position = IdPosition(next_id);
+  return position &&
+         static_cast<double>(read) / *position > kSurelyCommon * static_cast<double>(cap);
+}
+
+TermPostings ReadPostings(const store::StateStore& store, const std::string& term, std::size_t cap,
+                          const IndexStats& stats) {
+  TermPostings read{.term = term, .postings = {}, .common = false, .read_until = {}, .idf = 0};
+  const std::string prefix = embedded::PostingPrefix(term);
+  std::size_t keys = 0;
+  store.Scan(Table::kSearchTerms, prefix, "", [&](std::string_view key, std::string_view value) {
+    const std::string_view chunk_id = key.substr(prefix.size());
+    if (keys == cap || (keys == kProbePostings && SurelyCommon(keys, chunk_id, cap))) {
+      read.common = true;
+      read.read_until = chunk_id;
+      return false;
+    }
+    ++keys;
+    if (auto posting = embedded::DecodePosting(value)) {
+      read.postings.emplace_back(std::string(chunk_id), *posting);
+    }
+    return true;
+  });
+  const double chunks_with_term = read.common
+                                      ? CommonTermChunks(store, prefix, keys, read.read_until)
+                                      : static_cast<double>(keys);
+  read.idf = Idf(chunks_with_term, stats);
+  return read;
+}
+
+bool AnyRare(const std::vector<TermPostings>& terms) {
+  return std::ranges::any_of(terms, [](const TermPostings& term) { return !term.common; });
+}
+
+// BM25 over the terms' postings read, which chooses the candidates: those of the rare terms,
+// read whole. A common term's postings read are only its first in chunk-id order, which must
+// not decide which chunks are candidates; its BM25 comes later, from each candidate's text.
+//
+// When every term is common, there is no whole list to start from, and reading one would
+// cost time in proportion to the store (a term in every chunk). Then the candidates are the
+// best of the chunks whose ids come before every term's `read_until`: for those, each term's
+// postings were all read, so their BM25 is exact; and as chunk ids are hashes, they are a
+// uniform sample of the store, of at least cap / (chunks with the most common term) of it.
+// The best chunk of the whole store may be missed, in a bounded time.
+//
+// The scores are keyed by views of the chunk ids in `terms`.
+std::unordered_map<std::string_view, double> FirstPassScores(const std::vector<TermPostings>& terms,
+                                                             double average_words) {
+  const bool any_rare = AnyRare(terms);
+  const std::string_view sampled_until =
+      any_rare ? std::string_view()
+               : std::ranges::min_element(terms, {}, &TermPostings::read_until)->read_until;
+  std::unordered_map<std::string_view, double> scores;
+  for (const TermPostings& term : terms) {
+    if (term.common && any_rare) continue;
+    for (const auto& [chunk_id, posting] : term.postings) {
+      if (!any_rare && chunk_id >= sampled_until) break;
+      scores[chunk_id] += Bm25(posting, term.idf, average_words);
+    }
+  }
+  return scores;
+}
+
+using Scored = std::pair<std::string_view, double>;
 
 // Higher score first, then chunk id, so that ties are ordered the same on every call.
 bool Better(const Scored& a, const Scored& b) {
@@ -175,20 +281,14 @@ bool BetterHit(const SearchHit& a, const SearchHit& b) {
   return a.score != b.score ? a.score > b.score : a.chunk_id < b.chunk_id;
 }
 
-std::vector<Scored> Best(std::unordered_map<std::string, double> scores, std::size_t count) {
-  std::vector<Scored> best(std::make_move_iterator(scores.begin()),
-                           std::make_move_iterator(scores.end()));
+std::vector<Scored> Best(const std::unordered_map<std::string_view, double>& scores,
+                         std::size_t count) {
+  std::vector<Scored> best(scores.begin(), scores.end());
   count = std::min(count, best.size());
   std::partial_sort(best.begin(), best.begin() + static_cast<std::ptrdiff_t>(count), best.end(),
                     Better);
   best.resize(count);
   return best;
-}
-
-std::size_t CandidateCount(std::size_t k) {
-  const std::size_t per_result =
-      k > SIZE_MAX / kCandidatesPerResult ? SIZE_MAX : k * kCandidatesPerResult;
-  return std::max(kMinCandidates, per_result);
 }
 
 // 0 when either vector is empty or zero, or their sizes differ.
@@ -206,34 +306,79 @@ double Cosine(const Vector& a, const Vector& b) {
   return dot / std::sqrt(norm_a * norm_b);
 }
 
-// Loads the candidates (skipping any deleted meanwhile) and gives each its hybrid score.
-std::vector<SearchHit> ScoreCandidates(const store::StateStore& store,
-                                       const std::vector<Scored>& candidates,
-                                       const Vector& query_vector) {
-  double max_lexical = 0;
-  for (const auto& [chunk_id, lexical] : candidates) max_lexical = std::max(max_lexical, lexical);
+// What a candidate's own text says about the query: whether it holds the query's phrase, and
+// the BM25 of the common terms, from their counts in the text (the words the postings were
+// made from), which saves a lookup per candidate and common term.
+struct TextMatch {
+  bool phrase = false;
+  double common_bm25 = 0;
+};
+
+// How often `word` is in `spaced` (a SpacedWords() text).
+std::uint64_t Occurrences(std::string_view spaced, const std::string& word) {
+  const std::string needle = ' ' + word + ' ';
+  std::uint64_t count = 0;
+  // Neighbours share the space between them.
+  for (std::size_t at = spaced.find(needle); at != std::string_view::npos;
+       at = spaced.find(needle, at + needle.size() - 1)) {
+    ++count;
+  }
+  return count;
+}
+
+TextMatch MatchText(const ChunkRecord& chunk, const Query& query,
+                    const std::vector<TermPostings>& terms, double average_words) {
+  const std::string spaced = SpacedWords(chunk.text);
+  TextMatch match;
+  match.phrase = spaced.find(query.phrase) != std::string::npos;
+  for (const TermPostings& term : terms) {
+    if (!term.common) continue;
+    match.common_bm25 +=
+        Bm25({.term_frequency = Occurrences(spaced, term.term), .chunk_words = chunk.words},
+             term.idf, average_words);
+  }
+  return match;
+}
+
+// Loads the candidates (skipping any deleted meanwhile) with their BM25 over every term,
+// cosine and phrase; the score comes once the best BM25 is known.
+std::vector<SearchHit> LoadCandidates(const store::StateStore& store,
+                                      const std::vector<Scored>& candidates, const Query& query,
+                                      const std::vector<TermPostings>& terms, double average_words,
+                                      const Vector& query_vector) {
+  // The first pass scored the rare terms, or, when every term is common, the common terms,
+  // which the text counts again.
+  const bool first_pass_is_rare_bm25 = AnyRare(terms);
   std::vector<SearchHit> hits;
   hits.reserve(candidates.size());
-  for (const auto& [chunk_id, lexical] : candidates) {
+  for (const auto& [chunk_id, first_pass] : candidates) {
     const std::optional<std::string> bytes = store.Get(Table::kSearchChunks, chunk_id);
     if (!bytes) continue;
-    std::optional<ChunkRecord> chunk = embedded::DecodeChunk(*bytes);
+    std::optional<ChunkRecord> chunk = embedded::DecodeChunk(*bytes, /*with_terms=*/false);
     if (!chunk) continue;
+    const TextMatch match = MatchText(*chunk, query, terms, average_words);
     SearchHit hit;
-    hit.chunk_id = chunk_id;
-    hit.lexical = lexical;
-    const double normalised = max_lexical > 0 ? lexical / max_lexical : 0;
-    if (query_vector.empty()) {
-      hit.score = normalised;
-    } else {
-      hit.vector = Cosine(query_vector, chunk->vector);
-      hit.score = 0.5 * normalised + 0.5 * std::max(0.0, hit.vector);
-    }
+    hit.chunk_id = std::string(chunk_id);
+    hit.lexical = (first_pass_is_rare_bm25 ? first_pass : 0) + match.common_bm25;
+    hit.vector = Cosine(query_vector, chunk->vector);
+    hit.phrase = match.phrase;
     hit.text = std::move(chunk->text);
     hit.metadata = std::move(chunk->metadata);
     hits.push_back(std::move(hit));
   }
   return hits;
+}
+
+// BM25 is normalised by the best of the candidates, which do not depend on k.
+void ScoreHits(std::vector<SearchHit>& hits, bool with_vector) {
+  double best_lexical = 0;
+  for (const SearchHit& hit : hits) best_lexical = std::max(best_lexical, hit.lexical);
+  for (SearchHit& hit : hits) {
+    const double lexical_share = best_lexical > 0 ? hit.lexical / best_lexical : 0;
+    const double relevance =
+        with_vector ? (lexical_share + std::max(0.0, hit.vector)) / 2 : lexical_share;
+    hit.score = ((hit.phrase ? 1.0 : 0.0) + relevance) / 2;
+  }
 }
 
 SinkStatus Ok() {
@@ -244,7 +389,8 @@ SinkStatus Ok() {
 
 }  // namespace
 
-EmbeddedIndex::EmbeddedIndex(store::StateStore& store) : store_(store) {
+EmbeddedIndex::EmbeddedIndex(store::StateStore& store, EmbeddedIndexOptions options)
+    : store_(store), options_(options) {
   chunk_count_.store(LoadStats(store_).chunks);
 }
 
@@ -303,13 +449,23 @@ std::uint64_t EmbeddedIndex::ChunkCount() const { return chunk_count_.load(); }
 std::vector<SearchHit> EmbeddedIndex::Search(std::string_view query, const Vector& query_vector,
                                              std::size_t k) const {
   if (k == 0) return {};
-  const std::vector<std::string> terms = QueryTerms(query);
-  if (terms.empty()) return {};
+  const Query parsed = ParseQuery(query);
+  if (parsed.terms.empty()) return {};
   const IndexStats stats = LoadStats(store_);
-  std::unordered_map<std::string, double> lexical;
-  for (const std::string& term : terms) ScoreTerm(store_, term, stats, lexical);
-  const std::vector<Scored> candidates = Best(std::move(lexical), CandidateCount(k));
-  std::vector<SearchHit> hits = ScoreCandidates(store_, candidates, query_vector);
+  const double average_words = AverageWords(stats);
+  const std::size_t cap = std::max<std::size_t>(1, options_.max_postings_per_term);
+  std::vector<TermPostings> terms;
+  for (const std::string& term : parsed.terms) {
+    TermPostings read = ReadPostings(store_, term, cap, stats);
+    // A word in no chunk (a typo) must not count as a rare term that no chunk has.
+    if (read.common || !read.postings.empty()) terms.push_back(std::move(read));
+  }
+  if (terms.empty()) return {};
+  const std::vector<Scored> candidates =
+      Best(FirstPassScores(terms, average_words), std::max(options_.candidates, k));
+  std::vector<SearchHit> hits =
+      LoadCandidates(store_, candidates, parsed, terms, average_words, query_vector);
+  ScoreHits(hits, !query_vector.empty());
   std::ranges::sort(hits, BetterHit);
   if (hits.size() > k) hits.resize(k);
   return hits;

@@ -76,6 +76,14 @@ class Reader {
     position_ += size;
     return text;
   }
+  void SkipString() {
+    const std::uint64_t size = Varint();
+    if (!ok_ || size > bytes_.size() - position_) {
+      ok_ = false;
+      return;
+    }
+    position_ += size;
+  }
   Vector Floats() {
     const std::uint64_t count = Varint();
     if (!ok_ || count > (bytes_.size() - position_) / 4) {
@@ -83,13 +91,19 @@ class Reader {
       return {};
     }
     Vector values(count);
-    for (float& value : values) {
-      std::uint32_t bits = 0;
-      for (int shift = 0; shift < 32; shift += 8) {
-        bits |= static_cast<std::uint32_t>(static_cast<unsigned char>(bytes_[position_++]))
-                << shift;
+    if constexpr (std::endian::native == std::endian::little) {
+      // A search decodes hundreds of vectors: the bytes are already floats.
+      std::memcpy(values.data(), bytes_.data() + position_, count * 4);
+      position_ += count * 4;
+    } else {
+      for (float& value : values) {
+        std::uint32_t bits = 0;
+        for (int shift = 0; shift < 32; shift += 8) {
+          bits |= static_cast<std::uint32_t>(static_cast<unsigned char>(bytes_[position_++]))
+                  << shift;
+        }
+        value = std::bit_cast<float>(bits);
       }
-      value = std::bit_cast<float>(bits);
     }
     return values;
   }
@@ -119,7 +133,7 @@ std::string EncodeChunk(const ChunkRecord& chunk) {
   return out.Take();
 }
 
-std::optional<ChunkRecord> DecodeChunk(std::string_view bytes) {
+std::optional<ChunkRecord> DecodeChunk(std::string_view bytes, bool with_terms) {
   Reader in(bytes, kChunkVersion);
   ChunkRecord chunk;
   chunk.text = in.String();
@@ -132,8 +146,14 @@ std::optional<ChunkRecord> DecodeChunk(std::string_view bytes) {
   const std::uint64_t term_count = in.Varint();
   // Each term takes at least one byte: a larger count is corruption, not a huge allocation.
   if (term_count > bytes.size()) return std::nullopt;
-  chunk.terms.reserve(term_count);
-  for (std::uint64_t i = 0; i < term_count; ++i) chunk.terms.push_back(in.String());
+  if (with_terms) chunk.terms.reserve(term_count);
+  for (std::uint64_t i = 0; i < term_count; ++i) {
+    if (with_terms) {
+      chunk.terms.push_back(in.String());
+    } else {
+      in.SkipString();
+    }
+  }
   chunk.vector = in.Floats();
   if (!in.Done()) return std::nullopt;
   return chunk;

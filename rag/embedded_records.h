@@ -41,7 +41,8 @@ struct IndexStats {
 };
 
 std::string EncodeChunk(const ChunkRecord& chunk);
-std::optional<ChunkRecord> DecodeChunk(std::string_view bytes);
+// Without `with_terms`, the terms are checked but not kept (a search needs none).
+std::optional<ChunkRecord> DecodeChunk(std::string_view bytes, bool with_terms = true);
 
 std::string EncodePosting(const Posting& posting);
 std::optional<Posting> DecodePosting(std::string_view bytes);

@@ -27,4 +27,21 @@ std::vector<std::string> Words(std::string_view text) {
   return words;
 }
 
+std::string SpacedWords(std::string_view text) {
+  // Written in place: a search calls this on every candidate chunk.
+  std::string spaced(text.size() + 2, ' ');
+  std::size_t end = 1;
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (IsWordByte(byte)) {
+      spaced[end++] = Lower(byte);
+    } else if (spaced[end - 1] != ' ') {
+      spaced[end++] = ' ';
+    }
+  }
+  if (spaced[end - 1] != ' ') ++end;  // the space after the last word is already there
+  spaced.resize(end);
+  return spaced;
+}
+
 }  // namespace freshd::rag

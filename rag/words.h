@@ -11,4 +11,9 @@ namespace freshd::rag {
 
 std::vector<std::string> Words(std::string_view text);
 
+// The same words in one string, each followed by a space, with a space before the first:
+// " w1 w2 ... wn " (" " without words). A text holds another's words in order, as one run,
+// exactly when its SpacedWords contain the other's.
+std::string SpacedWords(std::string_view text);
+
 }  // namespace freshd::rag

@@ -209,6 +209,7 @@ void EditOneParagraphAndDeleteOneFile(const std::string& sink_name) {
       CHECK(json["results"][0]["uri"].get<std::string>().ends_with("/docs/doc3.md"));
       CHECK(json["results"][0]["text"].get<std::string>().find("was reworded") !=
             std::string::npos);
+      CHECK(json["results"][0]["phrase"] == true);  // it holds the query's word
     }
 
     // A deleted file: its chunks go, after its second miss.

@@ -5,12 +5,14 @@
 #include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <cstdio>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "rag/embedded_records.h"
+#include "rag/embedder.h"
 #include "store/state_store.h"
 #include "tests/support/temp_dir.h"
 
@@ -85,7 +87,7 @@ std::size_t EntriesIn(const StateStore& store, Table table) {
 
 class IndexFixture {
  public:
-  IndexFixture() { Open(); }
+  explicit IndexFixture(EmbeddedIndexOptions options = {}) : options_(options) { Open(); }
 
   void Reopen() {
     index_.reset();
@@ -108,9 +110,10 @@ class IndexFixture {
     store_ = StateStore::Open(dir_ / "state", {}, &error);
     INFO(error);
     REQUIRE(store_);
-    index_ = std::make_unique<EmbeddedIndex>(*store_);
+    index_ = std::make_unique<EmbeddedIndex>(*store_, options_);
   }
 
+  EmbeddedIndexOptions options_;
   testing::TempDir dir_;
   std::unique_ptr<StateStore> store_;
   std::unique_ptr<EmbeddedIndex> index_;
@@ -131,8 +134,14 @@ TEST_CASE("the chunk that matches a query best comes first, with its text and me
   CHECK(hits[0].metadata.fetched_ms == 1700000000000);
   CHECK(hits[0].metadata.content_hash == "hash-rocksdb-1");
   CHECK(hits[0].lexical > 0);
-  CHECK(hits[0].score == Approx(1.0));
   CHECK(hits[0].vector == 0);
+  // The best BM25, but the words not as written: half the score.
+  CHECK_FALSE(hits[0].phrase);
+  CHECK(hits[0].score == Approx(0.5));
+  const auto as_written = fixture.index().Search("Sorted string tables", {}, 3);
+  REQUIRE(as_written.size() == 1);
+  CHECK(as_written[0].phrase);
+  CHECK(as_written[0].score == Approx(1.0));
 
   // Both Kubernetes chunks mention pods; only the first also has containers.
   CHECK(IdsOf(fixture.index().Search("Pod containers", {}, 5)) ==
@@ -214,9 +223,9 @@ TEST_CASE("vectors re-rank chunks that tie lexically") {
   const auto towards_b = fixture.index().Search("harbour tide", {2.0f, 0.0f}, 5);
   REQUIRE(IdsOf(towards_b) == std::vector<std::string>{"b", "a"});
   CHECK(towards_b[0].vector == Approx(1.0));
-  CHECK(towards_b[0].score == Approx(1.0));
+  CHECK(towards_b[0].score == Approx(0.5));  // (0 for the phrase + (1 + 1) / 2) / 2
   CHECK(towards_b[1].vector == Approx(0.0).margin(1e-9));
-  CHECK(towards_b[1].score == Approx(0.5));
+  CHECK(towards_b[1].score == Approx(0.25));
 
   // A vector only re-ranks: "c" matches the query vector but none of its words.
   CHECK(IdsOf(fixture.index().Search("harbour tide", {0.0f, 3.0f}, 5)) ==
@@ -229,7 +238,7 @@ TEST_CASE("a negative cosine counts as none") {
                  Upsert("without", "lighthouse keeper")});
   const auto hits = fixture.index().Search("lighthouse", {1.0f, 0.0f}, 5);
   REQUIRE(hits.size() == 2);
-  for (const SearchHit& hit : hits) CHECK(hit.score == Approx(0.5));
+  for (const SearchHit& hit : hits) CHECK(hit.score == Approx(0.75));  // (1 + (1 + 0) / 2) / 2
   CHECK(hits[0].chunk_id == "against");  // the tie falls to the chunk id
   CHECK(hits[0].vector == Approx(-1.0));
   CHECK(hits[1].vector == 0);
@@ -278,6 +287,169 @@ TEST_CASE("no more than k hits are returned") {
   const auto hits = fixture.index().Search("alpha 42", {}, 3);
   REQUIRE(hits.size() == 3);
   CHECK(hits[0].chunk_id == "chunk-42");
+}
+
+// The first `n` hits of `hits`.
+std::vector<std::string> FirstIds(const std::vector<SearchHit>& hits, std::size_t n) {
+  std::vector<std::string> ids = IdsOf(hits);
+  ids.resize(std::min(n, ids.size()));
+  return ids;
+}
+
+TEST_CASE("the first n hits are the same for every k from n up to the candidate count") {
+  IndexFixture fixture;
+  // The longer a chunk, the lower its BM25 for "alpha", and the closer its vector to the
+  // query's: the best hybrid score is the longest chunk's, the worst by BM25.
+  std::vector<SinkOperation> batch;
+  for (int i = 0; i < 300; ++i) {
+    std::string text = "alpha beta";
+    for (int filler = 0; filler < i; ++filler) text += " filler";
+    batch.push_back(Upsert("chunk-" + std::to_string(1000 + i), text,
+                           {static_cast<float>(i), static_cast<float>(300 - i)}));
+  }
+  fixture.Apply(batch);
+  const Vector query_vector = {1.0f, 0.0f};
+  const std::size_t candidates = EmbeddedIndexOptions{}.candidates;
+  const auto all = fixture.index().Search("alpha", query_vector, candidates);
+  REQUIRE(all.size() == candidates);
+  // More than 50 chunks have a better BM25 than the first hit.
+  CHECK(std::ranges::count_if(
+            all, [&](const SearchHit& hit) { return hit.lexical > all[0].lexical; }) > 50);
+  for (const std::size_t k : {1, 5, 20, 50, 100, 199}) {
+    INFO("k = " << k);
+    const auto hits = fixture.index().Search("alpha", query_vector, k);
+    CHECK(IdsOf(hits) == FirstIds(all, k));
+    for (std::size_t i = 0; i < hits.size(); ++i) CHECK(hits[i].score == all[i].score);
+  }
+}
+
+TEST_CASE("past the candidate count, k candidates are ranked") {
+  IndexFixture fixture({.candidates = 3});
+  std::vector<SinkOperation> batch;
+  for (int i = 0; i < 10; ++i) batch.push_back(Upsert("c" + std::to_string(i), "gamma delta"));
+  fixture.Apply(batch);
+  CHECK(fixture.index().Search("gamma", {}, 2).size() == 2);
+  CHECK(fixture.index().Search("gamma", {}, 5).size() == 5);
+  CHECK(fixture.index().Search("gamma", {}, 20).size() == 10);
+}
+
+// Chunks "c00" to "c39" all say "common"; "c10" and "c30" also say "zebra", "c30" twice.
+std::vector<SinkOperation> CommonAndRare() {
+  std::vector<SinkOperation> batch;
+  for (int i = 0; i < 40; ++i) {
+    std::string text = "common words in chunk " + std::to_string(i);
+    if (i == 10) text += ", with a zebra";
+    if (i == 30) text += ", with a zebra and another zebra, and common again";
+    batch.push_back(Upsert((i < 10 ? "c0" : "c") + std::to_string(i), text));
+  }
+  return batch;
+}
+
+TEST_CASE("a term in more chunks than the cap does not choose the candidates, and counts exactly") {
+  IndexFixture fixture({.max_postings_per_term = 4});
+  fixture.Apply(CommonAndRare());
+  const EmbeddedIndex uncapped(fixture.store());
+
+  // "common" and "chunk" are in 40 chunks, more than the 4 postings read: the candidates are
+  // the chunks with a rare term, not the first by id ("c00" to "c03"). The common terms' BM25
+  // is in the candidates' scores, exactly (these ids are not the chunker's hashes, so the
+  // chunks with the term are counted: see the next test). Without the cap, the chunks with
+  // common terms only come after them.
+  const std::vector<std::pair<std::string, std::vector<std::string>>> queries = {
+      {"zebra common", {"c30", "c10"}},
+      {"zebra common chunk 30", {"c30", "c10"}},
+      {"common 12", {"c12"}}};
+  for (const auto& [query, expected] : queries) {
+    INFO(query);
+    const auto capped_hits = fixture.index().Search(query, {}, 10);
+    const auto exact_hits = uncapped.Search(query, {}, 10);
+    REQUIRE(IdsOf(capped_hits) == expected);
+    REQUIRE(FirstIds(exact_hits, expected.size()) == expected);
+    for (std::size_t i = 0; i < capped_hits.size(); ++i) {
+      CHECK(capped_hits[i].lexical == Approx(exact_hits[i].lexical).epsilon(1e-12));
+      CHECK(capped_hits[i].score == Approx(exact_hits[i].score).epsilon(1e-12));
+    }
+  }
+}
+
+// 32 hex digits, as the chunker's ids.
+std::string HexId(std::uint64_t number) {
+  std::uint64_t z = number * 0x9e3779b97f4a7c15ULL;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  char hex[33];
+  std::snprintf(hex, sizeof hex, "%016llx%016llx", static_cast<unsigned long long>(z ^ (z >> 31)),
+                static_cast<unsigned long long>(number));
+  return hex;
+}
+
+TEST_CASE("how many chunks a common term is in is estimated from where its reading stops") {
+  constexpr std::size_t kCap = 1100;
+  IndexFixture fixture({.max_postings_per_term = kCap});
+  // Of 6,000 chunks: "frequent" in 5,000, "half" in 3,000, "third" in 2,000, "marker" in 15.
+  std::vector<SinkOperation> batch;
+  for (int i = 0; i < 6000; ++i) {
+    std::string text = "chunk " + std::to_string(i);
+    if (i % 6 != 0) text += " frequent";
+    if (i % 2 == 0) text += " half";
+    if (i % 3 == 0) text += " third";
+    if (i % 400 == 0) text += " marker";
+    batch.push_back(Upsert(HexId(i), text));
+  }
+  fixture.Apply(batch);
+  const EmbeddedIndex uncapped(fixture.store());
+
+  for (const std::string query : {"marker frequent", "marker half", "marker third"}) {
+    INFO(query);
+    const auto estimated = fixture.index().Search(query, {}, 20);
+    const auto exact = uncapped.Search(query, {}, 20);
+    REQUIRE(estimated.size() == 15);  // the chunks with "marker" (see the test before)
+    REQUIRE(IdsOf(estimated) == FirstIds(exact, 15));
+    for (std::size_t i = 0; i < estimated.size(); ++i) {
+      CHECK(estimated[i].lexical == Approx(exact[i].lexical).epsilon(0.02));
+    }
+  }
+  // Alone, a common term is searched in the chunks before where its reading stopped: at the
+  // cap, or, for a term in far more chunks than the cap, sooner.
+  CHECK(fixture.index().Search("third", {}, 6000).size() == kCap);
+  CHECK(fixture.index().Search("half", {}, 6000).size() < kCap);
+  CHECK(fixture.index().Search("frequent", {}, 6000).size() < kCap);
+}
+
+TEST_CASE("when every term is common, the hits come from a sample of the store, whatever k") {
+  IndexFixture fixture({.max_postings_per_term = 4});
+  fixture.Apply(CommonAndRare());
+  // The sample: the chunks before the fifth id of the term's postings, "c00" to "c03".
+  const auto all = fixture.index().Search("common", {}, 40);
+  CHECK(IdsOf(all) == std::vector<std::string>{"c00", "c01", "c02", "c03"});
+  for (const std::size_t k : {1, 2, 3}) {
+    CHECK(IdsOf(fixture.index().Search("common", {}, k)) == FirstIds(all, k));
+  }
+  const auto two_terms = fixture.index().Search("common words", {}, 40);
+  CHECK(IdsOf(two_terms) == std::vector<std::string>{"c00", "c01", "c02", "c03"});
+  // A word in no chunk changes nothing.
+  CHECK(IdsOf(fixture.index().Search("common zyzzyva", {}, 40)) == IdsOf(all));
+}
+
+TEST_CASE("a chunk holding the query as written comes before a shorter near-copy") {
+  IndexFixture fixture;
+  const auto embedder = MakeHashingEmbedder(384);
+  const std::vector<std::string> texts = {
+      "Refunds are paid within 30 days of purchase. Gift cards are not refundable once "
+      "redeemed, and the shipping costs are kept.",
+      "Refunds are paid within 14 days of purchase."};
+  const EmbedResult vectors = embedder->Embed(texts);
+  REQUIRE(vectors.ok);
+  fixture.Apply({Upsert("holds-it", texts[0], vectors.vectors[0]),
+                 Upsert("near-copy", texts[1], vectors.vectors[1]),
+                 Upsert("other", "Shipping takes 5 days.", {})});
+
+  const std::string query = "Refunds are paid within 30 days of purchase.";
+  const auto hits = fixture.index().Search(query, embedder->Embed({query}).vectors[0], 5);
+  REQUIRE(IdsOf(hits) == std::vector<std::string>{"holds-it", "near-copy", "other"});
+  CHECK(hits[0].phrase);
+  CHECK_FALSE(hits[1].phrase);
+  CHECK(hits[1].vector > hits[0].vector);  // the near-copy is more alike, as a whole
 }
 
 TEST_CASE("stop words, unknown words and empty queries find nothing") {
