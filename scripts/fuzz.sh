@@ -19,6 +19,10 @@ cmake --build build-fuzz --parallel "$(nproc)" --target "${targets[@]/#/fuzz_}"
 
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+# Stack traces with function names and lines (the sanitizers do not search PATH themselves).
+if symbolizer="$(command -v llvm-symbolizer)"; then
+  export ASAN_SYMBOLIZER_PATH="$symbolizer" UBSAN_SYMBOLIZER_PATH="$symbolizer"
+fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 failed=()
