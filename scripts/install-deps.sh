@@ -9,6 +9,8 @@ packages=(
   libboost-dev libcurl4-openssl-dev librocksdb-dev prometheus-cpp-dev libspdlog-dev
   catch2 libyaml-cpp-dev libsystemd-dev libxml2-dev libxxhash-dev nlohmann-json3-dev
   libpq-dev libpcre2-dev zlib1g-dev libssl-dev libseccomp-dev
+  # the libFuzzer harnesses (scripts/fuzz.sh): clang with its sanitizer and fuzzer runtimes
+  clang-16 libclang-rt-16-dev libfuzzer-16-dev
   # servers and tools the tests and the demo start on loopback
   nginx-light prometheus systemd time bc
   # the RAG sink tests: a throwaway PostgreSQL cluster (Chroma comes from npm, below)
