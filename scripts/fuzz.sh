@@ -13,8 +13,9 @@ targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(config normalizer listings chunker records http_request)
 
 scripts/install-deps.sh
+source scripts/ccache-env.sh
 CC=clang-16 CXX=clang++-16 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DFRESHD_FUZZ=ON -DFRESHD_BUILD_TESTS=OFF >/dev/null
+  -DFRESHD_FUZZ=ON -DFRESHD_BUILD_TESTS=OFF "${launcher[@]}" >/dev/null
 cmake --build build-fuzz --parallel "$(nproc)" --target "${targets[@]/#/fuzz_}"
 
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0"
