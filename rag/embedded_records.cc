@@ -92,8 +92,9 @@ class Reader {
     }
     Vector values(count);
     if constexpr (std::endian::native == std::endian::little) {
-      // A search decodes hundreds of vectors: the bytes are already floats.
-      std::memcpy(values.data(), bytes_.data() + position_, count * 4);
+      // A search decodes hundreds of vectors: the bytes are already floats. (An empty
+      // vector's data() may be null, which memcpy must never be given.)
+      if (count > 0) std::memcpy(values.data(), bytes_.data() + position_, count * 4);
       position_ += count * 4;
     } else {
       for (float& value : values) {
