@@ -108,7 +108,7 @@ std::unique_ptr<SinkFixture> MakeFixture(const std::string& sink, const TempDir&
 
 // The chunk ids freshd should have put in the sink for the files now in `docs`: the files'
 // normalized texts, chunked as the daemon chunks them (default settings).
-std::vector<std::string> ExpectedIds(const fs::path& docs) {
+std::vector<std::string> ExpectedIds(const fs::path& docs, const std::string& source = "handbook") {
   std::string error;
   auto normalizer = watchers::Normalizer::Create({}, {}, &error);
   REQUIRE(normalizer != nullptr);
@@ -120,7 +120,7 @@ std::vector<std::string> ExpectedIds(const fs::path& docs) {
     REQUIRE(normalized.error == watchers::FetchError::kNone);
     const std::string uri = "file://" + entry.path().string();
     for (const auto& chunk :
-         rag::ChunkText(rag::DocumentChunksKey("handbook", uri), normalized.text, {})) {
+         rag::ChunkText(rag::DocumentChunksKey(source, uri), normalized.text, {})) {
       ids.push_back(chunk.id);
     }
   }
@@ -337,19 +337,10 @@ double StartOnTwoSources(const TempDir& dir, std::unique_ptr<DaemonUnderTest>& f
       dir, "1s", std::string(kGraceYaml),
       DirectorySource("handbook", dir / "docs") + DirectorySource("old-handbook", dir / "old"));
   REQUIRE(freshd->Ready());
-  // Both sources' first runs recorded (their operations queued with them), then delivered.
-  const auto documents = [&](const std::string& source) {
-    return MetricValue(HttpGet(freshd->base + "/metrics").body, "freshd_source_documents",
-                       {"source=\"" + source + "\""});
-  };
-  REQUIRE(WaitFor([&] { return documents("handbook") == 4 && documents("old-handbook") == 3; }));
-  double all = 0;
-  REQUIRE(WaitFor([&] {
-    all = Index(*freshd, "freshd_index_chunks", "embedded");
-    return Index(*freshd, "freshd_index_pending_operations", "embedded") == 0;
-  }));
-  REQUIRE(all > static_cast<double>(ExpectedIds(dir.path() / "docs").size()));
-  return all;
+  const std::size_t all = ExpectedIds(dir.path() / "docs").size() +
+                          ExpectedIds(dir.path() / "old", "old-handbook").size();
+  REQUIRE(Settled(*freshd, "embedded", all));
+  return static_cast<double>(all);
 }
 
 void RemovedSourceKeepsItsChunksForTheGrace() {
