@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <optional>
 #include <set>
 
@@ -178,7 +179,7 @@ std::optional<std::int64_t> RagService::SyncSources(const config::Config& config
     if (!error.empty()) {
       // Kept in the roster: the deletes are queued again at the next sync.
       spdlog::error("source {}: cannot queue the deletes of its chunks: {}", name, error);
-      update.next[name] = now_ms - grace.count();
+      update.next[name] = std::max<std::int64_t>(now_ms - grace.count(), 1);  // 0: configured
       const std::int64_t retry = now_ms + kForgetRetryMs;
       update.next_expiry_ms = std::min(update.next_expiry_ms.value_or(retry), retry);
       continue;

@@ -470,7 +470,7 @@ workloads: [{ name: w, strategy: rag, sources: [{ name: s, http: { url: "https:/
 
 TEST_CASE("rag_store.removed_source_grace and a sitemap's max_child_sitemaps are read",
           "[config]") {
-  const LoadResult result = ParseYaml(R"yaml(
+  const std::string good = Yaml(R"yaml(
 rag_store: { removed_source_grace: 2h }
 workloads:
   - name: w
@@ -478,26 +478,19 @@ workloads:
     sources:
       - { name: a, sitemap: { url: "https://a.example/s.xml", max_child_sitemaps: 20 } }
       - { name: b, sitemap: { url: "https://a.example/t.xml" } }
+)yaml");
+  const std::string bad = Yaml(R"yaml(
       - { name: c, feed: { url: "https://a.example/f.xml", max_child_sitemaps: 2 } }
       - { name: d, sitemap: { url: "https://a.example/u.xml", max_child_sitemaps: 0 } }
 )yaml");
-  CHECK(Messages(result) ==
+  CHECK(Messages(Parse(good + bad, "test.yaml")) ==
         Lines{"test.yaml:8:60: unknown key 'max_child_sitemaps' in 'feed' of source 'c'",
               "test.yaml:9:83: 'max_child_sitemaps' must be between 1 and 50000, not 0"});
-  const LoadResult good = Parse(Yaml(R"yaml(
-rag_store: { removed_source_grace: 2h }
-workloads:
-  - name: w
-    strategy: rag
-    sources:
-      - { name: a, sitemap: { url: "https://a.example/s.xml", max_child_sitemaps: 20 } }
-      - { name: b, sitemap: { url: "https://a.example/t.xml" } }
-)yaml"),
-                                "test.yaml");
-  REQUIRE(good.config.has_value());
-  CHECK(good.config->rag_store.removed_source_grace == std::chrono::hours(2));
-  CHECK(good.config->workloads[0].sources[0].max_child_sitemaps == 20);
-  CHECK(good.config->workloads[0].sources[1].max_child_sitemaps == 1000);
+  const LoadResult result = Parse(good, "test.yaml");
+  REQUIRE(result.config.has_value());
+  CHECK(result.config->rag_store.removed_source_grace == std::chrono::hours(2));
+  CHECK(result.config->workloads[0].sources[0].max_child_sitemaps == 20);
+  CHECK(result.config->workloads[0].sources[1].max_child_sitemaps == 1000);
 }
 
 TEST_CASE("control bytes from the file are escaped in messages, and a NUL is placed where it is",

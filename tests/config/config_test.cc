@@ -169,14 +169,7 @@ TEST_CASE("the example of DESIGN.md section 3 loads with its values", "[config]"
 }
 
 TEST_CASE("a file with only workloads gives the documented defaults", "[config]") {
-  const LoadResult result = ParseYaml(R"yaml(
-workloads:
-  - name: w
-    strategy: rag
-    sources:
-      - name: page
-        http: { url: "https://example.com/a" }
-)yaml");
+  const LoadResult result = ParseWithWorkload("");
   REQUIRE(Messages(result).empty());
   const Config& config = *result.config;
   CHECK(config.state_dir == "/var/lib/freshd");
