@@ -11,6 +11,8 @@ packages=(
   libpq-dev libpcre2-dev zlib1g-dev libssl-dev libseccomp-dev
   # the libFuzzer harnesses (scripts/fuzz.sh): clang with its sanitizer and fuzzer runtimes
   clang-16 libclang-rt-16-dev libfuzzer-16-dev
+  # scripts/tidy.sh
+  clang-tidy-16
   # servers and tools the tests and the demo start on loopback
   nginx-light prometheus systemd time bc
   # the RAG sink tests: a throwaway PostgreSQL cluster (Chroma comes from npm, below)
