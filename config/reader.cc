@@ -187,34 +187,25 @@ SplitUrl TakeUserinfo(std::string_view url) {
           std::move(credentials)};
 }
 
-std::optional<std::string> ReadWholeFile(const std::string& path, std::uint64_t max_bytes,
-                                         std::string* error) {
+Result<std::string> ReadWholeFile(const std::string& path, std::uint64_t max_bytes) {
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
                                                        &std::fclose);
-  if (!file) {
-    *error = std::strerror(errno);
-    return std::nullopt;
-  }
+  if (!file) return Status::IOError(std::strerror(errno));
   // A device (/dev/zero), a FIFO or a folder would be read forever or not at all.
-  struct stat status {};
-  if (fstat(fileno(file.get()), &status) != 0 || !S_ISREG(status.st_mode)) {
-    *error = "not a regular file";
-    return std::nullopt;
+  struct stat info {};
+  if (fstat(fileno(file.get()), &info) != 0 || !S_ISREG(info.st_mode)) {
+    return Status::InvalidArgument("not a regular file");
   }
   std::string content;
   char buffer[4096];
   std::size_t got = 0;
   while ((got = std::fread(buffer, 1, sizeof(buffer), file.get())) > 0) {
     if (content.size() + got > max_bytes) {
-      *error = "larger than " + std::to_string(max_bytes) + " bytes";
-      return std::nullopt;
+      return Status::ResourceExhausted("larger than " + std::to_string(max_bytes) + " bytes");
     }
     content.append(buffer, got);
   }
-  if (std::ferror(file.get())) {
-    *error = std::strerror(errno);
-    return std::nullopt;
-  }
+  if (std::ferror(file.get())) return Status::IOError(std::strerror(errno));
   return content;
 }
 
@@ -471,14 +462,13 @@ void Reader::ReportEnum(const Value& value, const std::string& text,
 
 std::optional<std::string> Reader::LoadSecretFile(const std::string& path, Location where,
                                                   std::string_view what) {
-  std::string problem;
-  std::optional<std::string> content = ReadWholeFile(path, kMaxSecretBytes, &problem);
+  Result<std::string> content = ReadWholeFile(path, kMaxSecretBytes);
   const std::string source = std::string(what) + " from file " + Quote(path);
-  if (!content) {
-    Error(where, "cannot read " + source + ": " + problem);
+  if (!content.ok()) {
+    Error(where, "cannot read " + source + ": " + content.status().message());
     return std::nullopt;
   }
-  return CheckSecret(std::move(*content), where, source);
+  return CheckSecret(std::move(content).value(), where, source);
 }
 
 std::optional<std::string> Reader::LoadSecretEnv(const std::string& name, Location where,

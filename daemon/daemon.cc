@@ -548,11 +548,12 @@ int Daemon::Run() {
         impl.Route(request, std::move(respond));
       },
       impl.metrics);
-  std::string error;
-  if (!impl.server->Listen(impl.config.listen_host, impl.config.listen_port, &error)) {
-    spdlog::critical("{}", error);
+  if (Status listening = impl.server->Listen(impl.config.listen_host, impl.config.listen_port);
+      !listening.ok()) {
+    spdlog::critical("{}", listening.message());
     return 1;
   }
+  std::string error;
   impl.listen_host = impl.config.listen_host;
   impl.listen_port = impl.server->port();
   if (!impl.engine->Configure(impl.config, &error, [&impl] {

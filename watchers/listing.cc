@@ -211,37 +211,24 @@ std::optional<std::int64_t> ParseAnyDate(std::string_view text) {
 // ---------------------------------------------------------------------------------------
 // XML documents.
 
-struct XmlDocument {
-  XmlDocPtr doc;
-  std::string error;
-};
-
-XmlDocument ReadXml(std::string_view xml) {
-  XmlDocument result;
-  if (Trim(xml).empty()) {
-    result.error = "empty document";
-    return result;
-  }
+// A document with a root element.
+Result<XmlDocPtr> ReadXml(std::string_view xml) {
+  if (Trim(xml).empty()) return Status::InvalidArgument("empty document");
   if (xml.size() > static_cast<std::size_t>(INT_MAX)) {
-    result.error = "document too large for the parser";
-    return result;
+    return Status::ResourceExhausted("document too large for the parser");
   }
   content::EnsureXmlInitialized();
   content::ScopedXmlErrorSilencer silence;
   XmlParserCtxtPtr parser(xmlNewParserCtxt());
-  if (parser == nullptr) {
-    result.error = "cannot allocate an XML parser";
-    return result;
+  if (parser == nullptr) return Status::ResourceExhausted("cannot allocate an XML parser");
+  XmlDocPtr doc(xmlCtxtReadMemory(parser.get(), xml.data(), static_cast<int>(xml.size()), nullptr,
+                                  nullptr, kListingOptions));
+  if (doc == nullptr) {
+    return Status::InvalidArgument("malformed XML: " +
+                                   content::DescribeXmlError(parser->lastError));
   }
-  result.doc.reset(xmlCtxtReadMemory(parser.get(), xml.data(), static_cast<int>(xml.size()),
-                                     nullptr, nullptr, kListingOptions));
-  if (result.doc == nullptr) {
-    result.error = "malformed XML: " + content::DescribeXmlError(parser->lastError);
-  } else if (xmlDocGetRootElement(result.doc.get()) == nullptr) {
-    result.doc.reset();
-    result.error = "no root element";
-  }
-  return result;
+  if (xmlDocGetRootElement(doc.get()) == nullptr) return Status::InvalidArgument("no root element");
+  return doc;
 }
 
 // Local names only: a prefix or namespace never matters.
@@ -323,10 +310,7 @@ class ListingBuilder {
     listing_.child_sitemaps.push_back(std::move(clean));
   }
 
-  Listing Finish() {
-    listing_.ok = true;
-    return std::move(listing_);
-  }
+  Listing Finish() { return std::move(listing_); }
 
  private:
   // http, https, or the listing's own scheme; any other (javascript:, mailto:, ftp:...) would
@@ -343,13 +327,6 @@ class ListingBuilder {
   std::unordered_set<std::string> seen_documents_;
   std::unordered_set<std::string> seen_sitemaps_;
 };
-
-Listing Failure(std::string error) {
-  Listing listing;
-  listing.ok = false;
-  listing.error = std::move(error);
-  return listing;
-}
 
 std::string RootName(const xmlNode* root) { return std::string(AsView(root->name)); }
 
@@ -489,34 +466,34 @@ std::optional<std::int64_t> ParseRfc822DateTime(std::string_view text) {
   return ToUnixSeconds(t);  // anything after the zone, such as "(UTC)", is a comment
 }
 
-Listing ParseSitemap(std::string_view xml, std::string_view base_url) {
+Result<Listing> ParseSitemap(std::string_view xml, std::string_view base_url) {
   try {
-    XmlDocument parsed = ReadXml(xml);
-    if (parsed.doc == nullptr) return Failure("sitemap: " + parsed.error);
-    xmlNode* root = xmlDocGetRootElement(parsed.doc.get());
+    Result<XmlDocPtr> parsed = ReadXml(xml);
+    if (!parsed.ok()) return parsed.status().WithContext("sitemap");
+    xmlNode* root = xmlDocGetRootElement(parsed->get());
     if (IsElement(root, "urlset")) return ParseUrlset(root, base_url);
     if (IsElement(root, "sitemapindex")) return ParseSitemapIndex(root, base_url);
-    return Failure("not a sitemap: the root element is <" + RootName(root) +
-                   ">, not <urlset> or <sitemapindex>");
-  } catch (const std::exception& e) {
-    return Failure(std::string("sitemap: ") + e.what());
+    return Status::InvalidArgument("not a sitemap: the root element is <" + RootName(root) +
+                                   ">, not <urlset> or <sitemapindex>");
+  } catch (const std::exception& e) {  // an allocation
+    return Status::ResourceExhausted(std::string("sitemap: ") + e.what());
   }
 }
 
-Listing ParseFeed(std::string_view xml, std::string_view base_url) {
+Result<Listing> ParseFeed(std::string_view xml, std::string_view base_url) {
   try {
-    XmlDocument parsed = ReadXml(xml);
-    if (parsed.doc == nullptr) return Failure("feed: " + parsed.error);
-    xmlNode* root = xmlDocGetRootElement(parsed.doc.get());
+    Result<XmlDocPtr> parsed = ReadXml(xml);
+    if (!parsed.ok()) return parsed.status().WithContext("feed");
+    xmlNode* root = xmlDocGetRootElement(parsed->get());
     if (IsElement(root, "rss")) {
       return ParseRssItems(ChildElements(FirstChildElement(root, "channel"), "item"), base_url);
     }
     if (IsElement(root, "RDF")) return ParseRssItems(ChildElements(root, "item"), base_url);
     if (IsElement(root, "feed")) return ParseAtom(root, base_url);
-    return Failure("not a feed: the root element is <" + RootName(root) +
-                   ">, not <rss>, <feed> or <rdf:RDF>");
-  } catch (const std::exception& e) {
-    return Failure(std::string("feed: ") + e.what());
+    return Status::InvalidArgument("not a feed: the root element is <" + RootName(root) +
+                                   ">, not <rss>, <feed> or <rdf:RDF>");
+  } catch (const std::exception& e) {  // an allocation
+    return Status::ResourceExhausted(std::string("feed: ") + e.what());
   }
 }
 
