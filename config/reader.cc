@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 
+#include "common/url.h"
 #include "config/units.h"
 
 namespace freshd::config::internal {
@@ -129,28 +130,6 @@ bool IsHttpUrl(std::string_view url) {
   return has_host && no_space;
 }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// "p%40ss" -> "p@ss"; a '%' not followed by two hex digits stays as it is.
-std::string PercentDecoded(std::string_view text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() && HexValue(text[i + 1]) >= 0 &&
-        HexValue(text[i + 2]) >= 0) {
-      out += static_cast<char>(HexValue(text[i + 1]) * 16 + HexValue(text[i + 2]));
-      i += 2;
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
-}
-
 void TrimTrailingLineBreaks(std::string* text) {
   while (!text->empty() && (text->back() == '\n' || text->back() == '\r')) text->pop_back();
 }
@@ -168,23 +147,10 @@ std::string FormatNumber(double number) {
 }  // namespace
 
 SplitUrl TakeUserinfo(std::string_view url) {
-  const std::size_t scheme_end = url.find("://");
-  if (scheme_end == std::string_view::npos) return {std::string(url), std::nullopt};
-  const std::size_t authority_begin = scheme_end + 3;
-  const std::string_view authority =
-      url.substr(authority_begin, url.find_first_of("/?#", authority_begin) - authority_begin);
-  const std::size_t at = authority.rfind('@');  // a password may hold an unencoded '@'
-  if (at == std::string_view::npos) return {std::string(url), std::nullopt};
-  const std::string_view userinfo = authority.substr(0, at);
-  const std::size_t colon = userinfo.find(':');
-  Credentials credentials;
-  credentials.user = PercentDecoded(userinfo.substr(0, colon));
-  if (colon != std::string_view::npos) {
-    credentials.password = PercentDecoded(userinfo.substr(colon + 1));
-  }
-  return {std::string(url.substr(0, authority_begin)) +
-              std::string(url.substr(authority_begin + at + 1)),
-          std::move(credentials)};
+  std::optional<url::Userinfo> userinfo = url::UserinfoOf(url);
+  if (!userinfo) return {std::string(url), std::nullopt};
+  return {url::WithoutUserinfo(url),
+          Credentials{std::move(userinfo->user), std::move(userinfo->password)}};
 }
 
 Result<std::string> ReadWholeFile(const std::string& path, std::uint64_t max_bytes) {

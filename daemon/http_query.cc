@@ -3,36 +3,9 @@
 #include <algorithm>
 #include <limits>
 
+#include "common/url.h"
+
 namespace freshd::daemon {
-namespace {
-
-// The value of a hex digit, or -1. Unlike std::isxdigit, defined for every char, negative
-// ones included.
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string FormDecode(std::string_view raw) {
-  std::string value;
-  value.reserve(raw.size());
-  for (std::size_t i = 0; i < raw.size(); ++i) {
-    if (raw[i] == '+') {
-      value += ' ';
-    } else if (raw[i] == '%' && i + 2 < raw.size() && HexDigit(raw[i + 1]) >= 0 &&
-               HexDigit(raw[i + 2]) >= 0) {
-      value += static_cast<char>(HexDigit(raw[i + 1]) * 16 + HexDigit(raw[i + 2]));
-      i += 2;
-    } else {
-      value += raw[i];
-    }
-  }
-  return value;
-}
-
-}  // namespace
 
 std::string_view PathOf(std::string_view target) { return target.substr(0, target.find('?')); }
 
@@ -45,7 +18,7 @@ std::optional<std::string> QueryParameter(std::string_view target, std::string_v
     const std::string_view pair = query.substr(0, end);
     const std::size_t equals = pair.find('=');
     if (pair.substr(0, equals) == name) {
-      return FormDecode(equals == std::string_view::npos ? "" : pair.substr(equals + 1));
+      return url::FormDecode(equals == std::string_view::npos ? "" : pair.substr(equals + 1));
     }
     if (end == std::string_view::npos) break;
     query.remove_prefix(end + 1);
