@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 
+#include "common/strings.h"
 #include "common/url.h"
 #include "config/units.h"
 
@@ -104,19 +105,11 @@ bool IsEnvName(std::string_view name) {
   });
 }
 
-bool StartsWithNoCase(std::string_view text, std::string_view prefix) {
-  if (text.size() < prefix.size()) return false;
-  for (std::size_t i = 0; i < prefix.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(text[i])) != prefix[i]) return false;
-  }
-  return true;
-}
-
 bool IsHttpUrl(std::string_view url) {
   std::string_view rest;
-  if (StartsWithNoCase(url, "http://")) {
+  if (strings::StartsWithNoCase(url, "http://")) {
     rest = url.substr(7);
-  } else if (StartsWithNoCase(url, "https://")) {
+  } else if (strings::StartsWithNoCase(url, "https://")) {
     rest = url.substr(8);
   } else {
     return false;

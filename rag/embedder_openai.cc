@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/strings.h"
 #include "rag/embedder.h"
 #include "rag/http_call.h"
 
@@ -66,16 +67,11 @@ std::string DescribeFailure(const Result<HttpAnswer>& answer, const std::string&
   return text;
 }
 
-std::string TrimTrailingSlashes(std::string url) {
-  while (!url.empty() && url.back() == '/') url.pop_back();
-  return url;
-}
-
 class OpenAiEmbedder final : public Embedder {
  public:
   explicit OpenAiEmbedder(const OpenAiOptions& options)
       : options_(options),
-        url_(TrimTrailingSlashes(options.base_url) + "/embeddings"),
+        url_(std::string(strings::TrimRight(options.base_url, "/")) + "/embeddings"),
         dims_(std::max(options.dims, 0)) {
     options_.batch_size = std::max(options_.batch_size, 1);
     options_.max_attempts = std::max(options_.max_attempts, 1);

@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/strings.h"
 #include "rag/http_call.h"
 #include "rag/sink.h"
 #include "rag/sink_json.h"
@@ -33,11 +34,6 @@ using nlohmann::json;
 // GET /api/v2/pre-flight-checks), so that a large batch is never refused for its size.
 constexpr std::size_t kRecordsPerRequest = 1000;
 constexpr int kIdsPerPage = 1000;
-
-std::string WithoutTrailingSlashes(std::string url) {
-  while (!url.empty() && url.back() == '/') url.pop_back();
-  return url;
-}
 
 // object[key], or null when `object` is not an object or lacks the key (never throws).
 const json& Field(const json& object, const char* key) {
@@ -93,7 +89,7 @@ class ChromaSink : public Sink {
  public:
   explicit ChromaSink(ChromaOptions options)
       : options_(std::move(options)),
-        database_url_(WithoutTrailingSlashes(options_.url) + "/api/v2/tenants/" +
+        database_url_(std::string(strings::TrimRight(options_.url, "/")) + "/api/v2/tenants/" +
                       PercentEncode(options_.tenant) + "/databases/" +
                       PercentEncode(options_.database)) {}
 

@@ -29,6 +29,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/strings.h"
 #include "rag/sink.h"
 #include "rag/sink_json.h"
 
@@ -49,10 +50,7 @@ struct CancelDeleter {
 using Connection = std::unique_ptr<PGconn, ConnectionDeleter>;
 using PgResult = std::unique_ptr<PGresult, ResultDeleter>;
 
-std::string Trimmed(std::string text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-  return text;
-}
+std::string Trimmed(std::string_view text) { return std::string(strings::TrimRight(text, "\n ")); }
 
 // PostgreSQL text cannot hold NUL bytes.
 std::string WithoutNul(std::string_view text) {

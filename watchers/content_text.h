@@ -1,4 +1,5 @@
-// Private: ASCII helpers, whitespace folding, ignore patterns, JSON canonicalization.
+// Private: the ASCII helpers of common/strings.h by their watchers names, whitespace folding,
+// ignore patterns, JSON canonicalization.
 #pragma once
 
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -11,28 +12,14 @@
 #include <vector>
 
 #include "common/status.h"
+#include "common/strings.h"
 
 namespace freshd::watchers::content {
 
-inline char AsciiLower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-inline std::string AsciiLowered(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = AsciiLower(c);
-  return out;
-}
-
-inline bool IsAsciiSpace(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-
-inline std::string_view TrimAscii(std::string_view s) {
-  while (!s.empty() && IsAsciiSpace(s.front())) s.remove_prefix(1);
-  while (!s.empty() && IsAsciiSpace(s.back())) s.remove_suffix(1);
-  return s;
-}
+using strings::AsciiLower;
+using strings::AsciiLowered;
+using strings::IsAsciiSpace;
+inline std::string_view TrimAscii(std::string_view s) { return strings::Trim(s); }
 
 // Runs of spaces and tabs (and Unicode spaces) become one space, lines are trimmed, runs of
 // blank lines become one blank line, and the text is trimmed. CR and CRLF count as LF.

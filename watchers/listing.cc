@@ -7,6 +7,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "common/strings.h"
 #include "watchers/content_xml.h"
 #include "watchers/url.h"
 
@@ -23,23 +24,15 @@ using content::XmlParserCtxtPtr;
 constexpr int kListingOptions =
     XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA;
 
-bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
+// XML's whitespace, and the form feed that some feeds carry.
+constexpr std::string_view kSpaces = " \t\n\r\f";
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
-  while (!s.empty() && IsSpace(s.back())) s.remove_suffix(1);
-  return s;
-}
+bool IsSpace(char c) { return c != '\0' && kSpaces.find(c) != std::string_view::npos; }
+std::string_view Trim(std::string_view s) { return strings::Trim(s, kSpaces); }
 
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string Lowered(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = Lower(c);
-  return out;
-}
+using strings::AsciiLowered;
+using strings::IsAsciiAlpha;
+using strings::IsAsciiDigit;
 
 // ---------------------------------------------------------------------------------------
 // Dates.
@@ -99,7 +92,7 @@ class Cursor {
   bool Digits(int min, int max, int* value) {
     int count = 0;
     int result = 0;
-    while (count < max && IsDigit(Peek())) {
+    while (count < max && IsAsciiDigit(Peek())) {
       result = result * 10 + (text_[pos_++] - '0');
       ++count;
     }
@@ -115,7 +108,7 @@ class Cursor {
   }
 
   void SkipDigits() {
-    while (IsDigit(Peek())) ++pos_;
+    while (IsAsciiDigit(Peek())) ++pos_;
   }
 
   void SkipSeparators() {
@@ -124,7 +117,7 @@ class Cursor {
 
   std::string_view Word() {
     const std::size_t start = pos_;
-    while (IsAlpha(Peek())) ++pos_;
+    while (IsAsciiAlpha(Peek())) ++pos_;
     return text_.substr(start, pos_ - start);
   }
 
@@ -148,7 +141,7 @@ bool ParseNumericOffset(Cursor* cursor, int* seconds) {
   if (!cursor->Digits(2, 2, &hours)) return false;
   if (cursor->Consume(':')) {
     if (!cursor->Digits(2, 2, &minutes)) return false;
-  } else if (IsDigit(cursor->Peek()) && !cursor->Digits(2, 2, &minutes)) {
+  } else if (IsAsciiDigit(cursor->Peek()) && !cursor->Digits(2, 2, &minutes)) {
     return false;
   }
   if (hours > 23 || minutes > 59) return false;
@@ -165,7 +158,7 @@ bool ParseClock(Cursor* cursor, int min_hour_digits, CivilTime* t) {
   if (cursor->Consume(':')) {
     if (!cursor->Digits(2, 2, &t->second)) return false;
     if (cursor->Consume('.') || cursor->Consume(',')) {
-      if (!IsDigit(cursor->Peek())) return false;
+      if (!IsAsciiDigit(cursor->Peek())) return false;
       cursor->SkipDigits();  // fractions of a second are dropped
     }
   }
@@ -184,7 +177,7 @@ constexpr std::array<NamedZone, 12> kNamedZones = {{
 // clang-format on
 
 std::optional<int> NamedZoneOffset(std::string_view zone) {
-  const std::string lowered = Lowered(zone);
+  const std::string lowered = AsciiLowered(zone);
   for (const NamedZone& known : kNamedZones) {
     if (known.name == lowered) return known.hours * 3600;
   }
@@ -195,7 +188,7 @@ std::optional<int> MonthFromName(std::string_view name) {
   static constexpr std::array<std::string_view, 12> kMonths = {
       "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"};
   if (name.size() < 3) return std::nullopt;
-  const std::string prefix = Lowered(name.substr(0, 3));
+  const std::string prefix = AsciiLowered(name.substr(0, 3));
   for (std::size_t i = 0; i < kMonths.size(); ++i) {
     if (kMonths[i] == prefix) return static_cast<int>(i) + 1;
   }
@@ -369,7 +362,7 @@ std::string RssItemLink(xmlNode* item, std::string_view base_url) {
     }
   }
   if (xmlNode* guid = FirstChildElement(item, "guid")) {
-    if (Lowered(Attribute(guid, "isPermaLink").value_or("true")) != "false") {
+    if (AsciiLowered(Attribute(guid, "isPermaLink").value_or("true")) != "false") {
       const std::string text = DirectText(guid);
       if (!text.empty()) return ResolveUrl(EffectiveBase(guid, base_url), text);
     }
@@ -436,7 +429,7 @@ std::optional<std::int64_t> ParseW3cDateTime(std::string_view text) {
 std::optional<std::int64_t> ParseRfc822DateTime(std::string_view text) {
   Cursor cursor(Trim(text));
   CivilTime t;
-  if (IsAlpha(cursor.Peek())) cursor.Word();  // the day of the week, not checked
+  if (IsAsciiAlpha(cursor.Peek())) cursor.Word();  // the day of the week, not checked
   cursor.SkipSeparators();
   if (!cursor.Digits(1, 2, &t.day)) return std::nullopt;
   cursor.SkipSeparators();
@@ -459,7 +452,7 @@ std::optional<std::int64_t> ParseRfc822DateTime(std::string_view text) {
   cursor.SkipSeparators();
   if (cursor.Peek() == '+' || cursor.Peek() == '-') {
     if (!ParseNumericOffset(&cursor, &t.offset_seconds)) return std::nullopt;
-  } else if (IsAlpha(cursor.Peek())) {
+  } else if (IsAsciiAlpha(cursor.Peek())) {
     // RFC 2822 4.3: other alphabetic zones are to be taken as UTC.
     t.offset_seconds = NamedZoneOffset(cursor.Word()).value_or(0);
   }
