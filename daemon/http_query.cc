@@ -38,17 +38,17 @@ std::optional<std::uint64_t> ParseDigits(std::string_view text) {
   return number;
 }
 
-Count CountParameter(std::string_view target, std::string_view name, std::size_t fallback,
-                     std::size_t cap) {
+Result<std::size_t> CountParameter(std::string_view target, std::string_view name,
+                                   std::size_t fallback, std::size_t cap) {
   const std::optional<std::string> text = QueryParameter(target, name);
-  if (!text) return {fallback, ""};
+  if (!text) return fallback;
   const std::optional<std::uint64_t> number = ParseDigits(*text);
   if (!number || *number == 0) {
-    return {0, "'" + std::string(name) + "' must be a whole number of at least 1 (values above " +
-                   std::to_string(cap) + " count as " + std::to_string(cap) + "), not '" + *text +
-                   "'"};
+    return Status::InvalidArgument(
+        "'" + std::string(name) + "' must be a whole number of at least 1 (values above " +
+        std::to_string(cap) + " count as " + std::to_string(cap) + "), not '" + *text + "'");
   }
-  return {static_cast<std::size_t>(std::min<std::uint64_t>(*number, cap)), ""};
+  return static_cast<std::size_t>(std::min<std::uint64_t>(*number, cap));
 }
 
 }  // namespace freshd::daemon

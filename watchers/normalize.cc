@@ -64,17 +64,21 @@ Status Normalizer::Impl::InitSelector(const SelectorSpec& select) {
 bool Normalizer::Impl::Extract(std::string_view body, ContentKind kind, std::string_view charset,
                                std::string* text, Result* result) const {
   content::PreparedInput input;
-  if (!content::PrepareInput(body, kind, charset, &input, &result->message)) {
+  if (const Status prepared = content::PrepareInput(body, kind, charset, &input); !prepared.ok()) {
     result->error = FetchError::kParse;
+    result->message = prepared.message();
     return false;
   }
   result->invalid_utf8 = input.replaced;
   switch (kind) {
     case ContentKind::kHtml:
     case ContentKind::kXml: {
-      std::string message;
-      if (content::ExtractMarkupText(input, kind, xpath, text, &message)) return true;
-      *result = ParseFailure(std::move(message));
+      freshd::Result<std::string> extracted = content::ExtractMarkupText(input, kind, xpath);
+      if (extracted.ok()) {
+        *text = std::move(extracted).value();
+        return true;
+      }
+      *result = ParseFailure(extracted.status().message());
       return false;
     }
     case ContentKind::kJson: {
