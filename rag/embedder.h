@@ -20,10 +20,11 @@ namespace freshd::rag {
 
 using Vector = std::vector<float>;
 
-// Sinks and embedders say "refused for what was sent" with InvalidArgument, and with no other
-// code: sending the same again cannot succeed, so the delivery loop sets it aside. Every other
-// failure (a service down, busy, a malformed answer, a stop, a sink or embedder that cannot
-// work as configured) is worth sending again, and uses another code.
+// Sink::Apply and Embedder::Embed say "refused for what was sent" with InvalidArgument, and
+// with no other code: sending the same again cannot succeed, so the delivery loop sets it
+// aside. Every other failure of theirs (a service down, busy, a malformed answer, a stop, a
+// sink or embedder that cannot work as configured) is worth sending again, and uses another
+// code.
 inline Status Refused(std::string message) { return Status::InvalidArgument(std::move(message)); }
 inline bool IsRefusal(const Status& status) { return status.IsInvalidArgument(); }
 
