@@ -7,6 +7,7 @@
 
 #include "advisor/advisor.h"
 #include "advisor/internal.h"
+#include "common/strings.h"
 
 namespace freshd::advisor {
 namespace {
@@ -110,9 +111,7 @@ double TimeNeeded(double rate, std::uint64_t changes, double scale, double confi
 }
 
 std::string Join(const std::vector<std::string>& names) {
-  std::string joined;
-  for (const std::string& name : names) joined += (joined.empty() ? "" : ", ") + name;
-  return joined.empty() ? "none" : joined;
+  return names.empty() ? "none" : strings::Join(names, ", ");
 }
 
 }  // namespace

@@ -73,7 +73,7 @@ class CountingEmbedder : public rag::Embedder {
  public:
   std::string_view kind() const override { return "hashing"; }
   int dims() const override { return inner_->dims(); }
-  rag::EmbedResult Embed(const std::vector<std::string>& texts) override {
+  Result<std::vector<rag::Vector>> Embed(const std::vector<std::string>& texts) override {
     embedded += texts.size();
     return inner_->Embed(texts);
   }

@@ -74,9 +74,9 @@ void IndexSite(const std::vector<bench::Page>& site, rag::EmbeddedIndex& index) 
   const auto embedder = rag::MakeHashingEmbedder(384);
   std::vector<rag::SinkOperation> batch;
   auto flush = [&] {
-    const rag::SinkStatus status = index.Apply(batch);
-    if (!status.ok) {
-      std::fprintf(stderr, "indexing failed: %s\n", status.error.c_str());
+    const Status status = index.Apply(batch);
+    if (!status.ok()) {
+      std::fprintf(stderr, "indexing failed: %s\n", status.message().c_str());
       std::exit(1);
     }
     batch.clear();
@@ -86,7 +86,7 @@ void IndexSite(const std::vector<bench::Page>& site, rag::EmbeddedIndex& index) 
         rag::ChunkText(rag::DocumentChunksKey("pages", page.uri), page.text, {});
     std::vector<std::string> texts;
     for (const rag::Chunk& chunk : chunks) texts.push_back(chunk.text);
-    rag::EmbedResult vectors = embedder->Embed(texts);
+    Result<std::vector<rag::Vector>> vectors = embedder->Embed(texts);
     for (std::size_t i = 0; i < chunks.size(); ++i) {
       rag::SinkOperation upsert;
       upsert.operation.chunk_id = chunks[i].id;
@@ -96,7 +96,7 @@ void IndexSite(const std::vector<bench::Page>& site, rag::EmbeddedIndex& index) 
                                    .uri = page.uri,
                                    .fetched_ms = 1700000000000,
                                    .content_hash = chunks[i].id};
-      upsert.vector = std::move(vectors.vectors[i]);
+      upsert.vector = std::move(vectors.value()[i]);
       batch.push_back(std::move(upsert));
     }
     if (batch.size() >= 2000) flush();
@@ -121,7 +121,7 @@ std::vector<std::vector<Query>> MakeQueries(const std::vector<bench::Page>& site
                                             std::size_t count) {
   const auto embedder = rag::MakeHashingEmbedder(384);
   auto query = [&](const std::string& text, const std::string& paragraph) {
-    return Query{text, embedder->Embed({text}).vectors[0], paragraph};
+    return Query{text, embedder->Embed({text}).value()[0], paragraph};
   };
   std::vector<Query> paragraphs, words, common;
   for (const std::string& paragraph : SomeParagraphs(site, count)) {

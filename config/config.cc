@@ -428,10 +428,8 @@ bool IsLoopbackAddress(std::string_view host) {
 }
 
 LoadResult Load(const std::string& file) {
-  std::string problem;
-  const std::optional<std::string> content =
-      internal::ReadWholeFile(file, kMaxConfigBytes, &problem);
-  if (!content) return Failure(file, "cannot read: " + problem);
+  const Result<std::string> content = internal::ReadWholeFile(file, kMaxConfigBytes);
+  if (!content.ok()) return Failure(file, "cannot read: " + content.status().message());
   return ParseGuarded(*content, file);
 }
 

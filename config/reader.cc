@@ -15,6 +15,8 @@
 #include <map>
 #include <memory>
 
+#include "common/strings.h"
+#include "common/url.h"
 #include "config/units.h"
 
 namespace freshd::config::internal {
@@ -103,19 +105,11 @@ bool IsEnvName(std::string_view name) {
   });
 }
 
-bool StartsWithNoCase(std::string_view text, std::string_view prefix) {
-  if (text.size() < prefix.size()) return false;
-  for (std::size_t i = 0; i < prefix.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(text[i])) != prefix[i]) return false;
-  }
-  return true;
-}
-
 bool IsHttpUrl(std::string_view url) {
   std::string_view rest;
-  if (StartsWithNoCase(url, "http://")) {
+  if (strings::StartsWithNoCase(url, "http://")) {
     rest = url.substr(7);
-  } else if (StartsWithNoCase(url, "https://")) {
+  } else if (strings::StartsWithNoCase(url, "https://")) {
     rest = url.substr(8);
   } else {
     return false;
@@ -127,28 +121,6 @@ bool IsHttpUrl(std::string_view url) {
            std::iscntrl(static_cast<unsigned char>(c));
   });
   return has_host && no_space;
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// "p%40ss" -> "p@ss"; a '%' not followed by two hex digits stays as it is.
-std::string PercentDecoded(std::string_view text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() && HexValue(text[i + 1]) >= 0 &&
-        HexValue(text[i + 2]) >= 0) {
-      out += static_cast<char>(HexValue(text[i + 1]) * 16 + HexValue(text[i + 2]));
-      i += 2;
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
 }
 
 void TrimTrailingLineBreaks(std::string* text) {
@@ -168,53 +140,31 @@ std::string FormatNumber(double number) {
 }  // namespace
 
 SplitUrl TakeUserinfo(std::string_view url) {
-  const std::size_t scheme_end = url.find("://");
-  if (scheme_end == std::string_view::npos) return {std::string(url), std::nullopt};
-  const std::size_t authority_begin = scheme_end + 3;
-  const std::string_view authority =
-      url.substr(authority_begin, url.find_first_of("/?#", authority_begin) - authority_begin);
-  const std::size_t at = authority.rfind('@');  // a password may hold an unencoded '@'
-  if (at == std::string_view::npos) return {std::string(url), std::nullopt};
-  const std::string_view userinfo = authority.substr(0, at);
-  const std::size_t colon = userinfo.find(':');
-  Credentials credentials;
-  credentials.user = PercentDecoded(userinfo.substr(0, colon));
-  if (colon != std::string_view::npos) {
-    credentials.password = PercentDecoded(userinfo.substr(colon + 1));
-  }
-  return {std::string(url.substr(0, authority_begin)) +
-              std::string(url.substr(authority_begin + at + 1)),
-          std::move(credentials)};
+  std::optional<url::Userinfo> userinfo = url::UserinfoOf(url);
+  if (!userinfo) return {std::string(url), std::nullopt};
+  return {url::WithoutUserinfo(url),
+          Credentials{std::move(userinfo->user), std::move(userinfo->password)}};
 }
 
-std::optional<std::string> ReadWholeFile(const std::string& path, std::uint64_t max_bytes,
-                                         std::string* error) {
+Result<std::string> ReadWholeFile(const std::string& path, std::uint64_t max_bytes) {
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
                                                        &std::fclose);
-  if (!file) {
-    *error = std::strerror(errno);
-    return std::nullopt;
-  }
+  if (!file) return Status::IOError(std::strerror(errno));
   // A device (/dev/zero), a FIFO or a folder would be read forever or not at all.
-  struct stat status {};
-  if (fstat(fileno(file.get()), &status) != 0 || !S_ISREG(status.st_mode)) {
-    *error = "not a regular file";
-    return std::nullopt;
+  struct stat info {};
+  if (fstat(fileno(file.get()), &info) != 0 || !S_ISREG(info.st_mode)) {
+    return Status::InvalidArgument("not a regular file");
   }
   std::string content;
   char buffer[4096];
   std::size_t got = 0;
   while ((got = std::fread(buffer, 1, sizeof(buffer), file.get())) > 0) {
     if (content.size() + got > max_bytes) {
-      *error = "larger than " + std::to_string(max_bytes) + " bytes";
-      return std::nullopt;
+      return Status::ResourceExhausted("larger than " + std::to_string(max_bytes) + " bytes");
     }
     content.append(buffer, got);
   }
-  if (std::ferror(file.get())) {
-    *error = std::strerror(errno);
-    return std::nullopt;
-  }
+  if (std::ferror(file.get())) return Status::IOError(std::strerror(errno));
   return content;
 }
 
@@ -471,14 +421,13 @@ void Reader::ReportEnum(const Value& value, const std::string& text,
 
 std::optional<std::string> Reader::LoadSecretFile(const std::string& path, Location where,
                                                   std::string_view what) {
-  std::string problem;
-  std::optional<std::string> content = ReadWholeFile(path, kMaxSecretBytes, &problem);
+  Result<std::string> content = ReadWholeFile(path, kMaxSecretBytes);
   const std::string source = std::string(what) + " from file " + Quote(path);
-  if (!content) {
-    Error(where, "cannot read " + source + ": " + problem);
+  if (!content.ok()) {
+    Error(where, "cannot read " + source + ": " + content.status().message());
     return std::nullopt;
   }
-  return CheckSecret(std::move(*content), where, source);
+  return CheckSecret(std::move(content).value(), where, source);
 }
 
 std::optional<std::string> Reader::LoadSecretEnv(const std::string& name, Location where,

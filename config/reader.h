@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/status.h"
 #include "config/config.h"
 
 namespace freshd::config::internal {
@@ -69,10 +70,9 @@ inline bool Before(Location a, Location b) {
 // A credential file is one line; anything larger is a mistake (a wrong path).
 constexpr std::uint64_t kMaxSecretBytes = 64 * 1024;
 
-// The whole content of a regular file of at most `max_bytes`, or nullopt with the reason in
-// *error.
-std::optional<std::string> ReadWholeFile(const std::string& path, std::uint64_t max_bytes,
-                                         std::string* error);
+// The whole content of a regular file of at most `max_bytes`; IOError (the system's words),
+// InvalidArgument (not a regular file) or ResourceExhausted (too large) otherwise.
+Result<std::string> ReadWholeFile(const std::string& path, std::uint64_t max_bytes);
 
 // `text` with every control byte (a line break, a NUL, an escape) written as \xNN, so that a
 // message quoting the file stays one readable line.

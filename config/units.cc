@@ -4,6 +4,8 @@
 #include <cstddef>
 #include <limits>
 
+#include "common/strings.h"
+
 namespace freshd::config {
 namespace {
 
@@ -30,13 +32,11 @@ constexpr std::array<Unit, 7> kDurationUnits = {{{"y", kYear},
 
 constexpr std::int64_t kMaxMillis = std::numeric_limits<std::int64_t>::max();
 
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-
 // Reads the digits at text[*pos...]; nullopt when there are none or the number overflows.
 std::optional<std::uint64_t> ReadNumber(std::string_view text, std::size_t* pos) {
   const std::size_t start = *pos;
   std::uint64_t value = 0;
-  for (; *pos < text.size() && IsDigit(text[*pos]); ++*pos) {
+  for (; *pos < text.size() && strings::IsAsciiDigit(text[*pos]); ++*pos) {
     const std::uint64_t digit = text[*pos] - '0';
     if (value > (std::numeric_limits<std::uint64_t>::max() - digit) / 10) return std::nullopt;
     value = value * 10 + digit;

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/strings.h"
 #include "config/sections.h"
 #include "config/units.h"
 #include "version.h"
@@ -24,13 +25,6 @@ constexpr std::string_view kLineBreaks("\r\n\0", 3);
 constexpr std::array<std::string_view, 4> kSourceKinds = {"http", "sitemap", "feed", "directory"};
 // The sitemaps protocol allows 50,000 sitemaps in one index.
 constexpr std::int64_t kMaxChildSitemaps = 50'000;
-
-bool EqualsNoCase(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) ==
-           std::tolower(static_cast<unsigned char>(y));
-  });
-}
 
 // RFC 9110 token characters.
 bool IsHeaderName(std::string_view name) {
@@ -106,7 +100,7 @@ std::optional<std::vector<Header>> ReadHeaderList(Reader& reader,
   std::vector<const Entry*> seen;
   for (const Entry& entry : map->entries()) {
     const auto same = std::find_if(seen.begin(), seen.end(), [&](const Entry* other) {
-      return EqualsNoCase(other->key, entry.key);
+      return strings::EqualsNoCase(other->key, entry.key);
     });
     if (same != seen.end()) {
       reader.Error(entry.key_where, "duplicate header " + Quote(entry.key) + " (first at line " +
@@ -123,7 +117,7 @@ std::optional<std::vector<Header>> ReadHeaderList(Reader& reader,
 void MergeHeaders(std::vector<Header> overrides, std::vector<Header>* headers) {
   for (Header& header : overrides) {
     const auto same = std::find_if(headers->begin(), headers->end(), [&](const Header& other) {
-      return EqualsNoCase(other.name, header.name);
+      return strings::EqualsNoCase(other.name, header.name);
     });
     if (same != headers->end()) {
       *same = std::move(header);

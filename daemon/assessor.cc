@@ -2,8 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
 #include <nlohmann/json.hpp>
+#include <vector>
+
+#include "advisor/history.h"
 
 namespace freshd::daemon {
 namespace {
@@ -35,57 +37,41 @@ advisor::Strategy ToAdvisor(config::Strategy strategy) {
   return advisor::Strategy::kHybrid;
 }
 
-// Successful checks of the document's latest life (since it was first seen, or came back),
-// oldest first, as back-to-back intervals that did or did not see a change. Checks after
-// a removal teach nothing until the document returns.
-advisor::DocumentHistory ToHistory(const std::string& source,
-                                   std::vector<store::CheckRecord> checks) {
-  std::reverse(checks.begin(), checks.end());
-  advisor::DocumentHistory history;
-  history.source = source;
-  bool alive = false;
-  double previous = 0;
-  for (const auto& check : checks) {
-    // A miss is not yet a removal: if the document stays gone, the removal check dates it.
-    if (check.outcome == CheckOutcome::kError || check.outcome == CheckOutcome::kMissing) continue;
-    const double time = static_cast<double>(check.time_ms) / 1000.0;
-    if (check.outcome == CheckOutcome::kNew || !alive) {
-      if (check.outcome == CheckOutcome::kRemoved) continue;  // still gone
-      history.intervals.clear();
-      history.modification_times.clear();
-      history.first_check = time;
-      alive = true;
-    } else {
-      const bool changed =
-          check.outcome == CheckOutcome::kChanged || check.outcome == CheckOutcome::kRemoved;
-      history.intervals.push_back({time - previous, changed});
-      alive = check.outcome != CheckOutcome::kRemoved;
-    }
-    if (check.modified_ms > 0) {
-      const double modified = static_cast<double>(check.modified_ms) / 1000.0;
-      if (history.modification_times.empty() || modified > history.modification_times.back()) {
-        history.modification_times.push_back(modified);
-      }
-    }
-    previous = time;
-    history.last_check = time;
+advisor::CheckKind ToAdvisor(CheckOutcome outcome) {
+  switch (outcome) {
+    case CheckOutcome::kNew:
+      return advisor::CheckKind::kNew;
+    case CheckOutcome::kChanged:
+      return advisor::CheckKind::kChanged;
+    case CheckOutcome::kUnchanged:
+    case CheckOutcome::kNotModified:
+      return advisor::CheckKind::kUnchanged;
+    case CheckOutcome::kRemoved:
+      return advisor::CheckKind::kRemoved;
+    case CheckOutcome::kMissing:
+      return advisor::CheckKind::kMissing;
+    case CheckOutcome::kError:
+      break;
   }
-  return history;
+  return advisor::CheckKind::kError;
 }
 
-// A document checked more often than the history read: its whole life from the record's
-// totals, as regular checks at the mean interval, so that "stable for a quarter" can be
-// shown by a document checked every 15 minutes (its 100 newest checks span a day).
-advisor::RateEstimate LifetimeEstimate(const store::DocumentRecord& record, double confidence,
-                                       advisor::DocumentHistory* history) {
-  const std::uint64_t successful = record.checks - std::min(record.errors, record.checks);
-  const std::uint64_t intervals = successful > 0 ? successful - 1 : 0;
-  const double span = static_cast<double>(record.last_check_ms - record.first_seen_ms) / 1000.0;
-  history->first_check = static_cast<double>(record.first_seen_ms) / 1000.0;
-  history->last_check = static_cast<double>(record.last_check_ms) / 1000.0;
-  if (intervals == 0 || span <= 0) return advisor::EstimateDocument(*history, confidence);
-  return advisor::EstimateRegular(intervals, std::min(record.changes, intervals),
-                                  span / static_cast<double>(intervals), confidence);
+// The store's newest checks, newest first, as the advisor reads them.
+std::vector<advisor::CheckPoint> CheckPoints(const std::vector<store::CheckRecord>& checks) {
+  std::vector<advisor::CheckPoint> points;
+  points.reserve(checks.size());
+  for (const store::CheckRecord& check : checks) {
+    points.push_back({check.time_ms, ToAdvisor(check.outcome), check.modified_ms});
+  }
+  return points;
+}
+
+advisor::DocumentTotals TotalsOf(const store::DocumentRecord& record) {
+  return {.checks = record.checks,
+          .errors = record.errors,
+          .changes = record.changes,
+          .first_seen_ms = record.first_seen_ms,
+          .last_check_ms = record.last_check_ms};
 }
 
 std::string HysteresisKey(const std::string& workload) { return "advisor/hysteresis/" + workload; }
@@ -148,16 +134,9 @@ WorkloadView AssessWorkload(store::StateStore& store, const config::Workload& wo
                                          (record.modified_ms > 0 && modified >= trained_at));
           if (!record.removed || changed_after_training) ++view.documents;
           if (changed_after_training) ++view.changed_since_training;
-          advisor::DocumentHistory history =
-              ToHistory(source.name, store.History(key, kChecksPerDocument));
-          // One estimate per document stays in memory, not 200 intervals: 100,000 documents
-          // then take a few MiB.
-          history.estimate = record.checks > kChecksPerDocument
-                                 ? LifetimeEstimate(record, settings.confidence, &history)
-                                 : advisor::EstimateDocument(history, settings.confidence);
-          history.intervals = {};
-          history.modification_times = {};
-          input.documents.push_back(std::move(history));
+          input.documents.push_back(advisor::SummarizeDocument(
+              source.name, CheckPoints(store.History(key, kChecksPerDocument)), TotalsOf(record),
+              kChecksPerDocument, settings.confidence));
           return true;
         });
   }

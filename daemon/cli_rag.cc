@@ -16,11 +16,13 @@ constexpr auto kTimeout = std::chrono::seconds(60);
 std::optional<nlohmann::json> Call(std::string_view method, const std::string& url) {
   rag::HttpHeaders headers;
   if (method == "POST") headers.emplace_back(kRequestMarkerHeader, "1");  // see lifecycle_guard.h
-  rag::HttpCallResult answer = rag::HttpCall(method, url, "", headers, kTimeout);
-  if (!answer.transport_ok) {
-    std::cerr << "freshd: cannot reach freshd at " << url << ": " << answer.error << "\n";
+  Result<rag::HttpAnswer> called = rag::HttpCall(method, url, "", headers, kTimeout);
+  if (!called.ok()) {
+    std::cerr << "freshd: cannot reach freshd at " << url << ": " << called.status().message()
+              << "\n";
     return std::nullopt;
   }
+  const rag::HttpAnswer& answer = *called;
   auto json = nlohmann::json::parse(answer.body, nullptr, /*allow_exceptions=*/false);
   if (json.is_discarded() || !json.is_object()) {
     std::cerr << "freshd: " << url << " answered " << answer.Describe() << "\n";

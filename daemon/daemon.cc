@@ -281,13 +281,14 @@ void Daemon::Impl::Search(const HttpRequest& request, Respond respond, std::stri
     return respond(MakeReply(request, http::status::not_implemented, "application/json",
                              ToText({{"error", why}})));
   }
-  const Count k = CountParameter(target, "k", kDefaultSearchResults, kMaxSearchResults);
-  if (!k.error.empty()) {
+  const Result<std::size_t> k =
+      CountParameter(target, "k", kDefaultSearchResults, kMaxSearchResults);
+  if (!k.ok()) {
     return respond(MakeReply(request, http::status::bad_request, "application/json",
-                             ToText({{"error", k.error}})));
+                             ToText({{"error", k.status().message()}})));
   }
   std::string query = QueryParameter(target, "q").value_or("");
-  asio::post(search_workers, [this, request, respond, query = std::move(query), k = k.value] {
+  asio::post(search_workers, [this, request, respond, query = std::move(query), k = *k] {
     std::string body = ToText(SearchJson(query, rag->Search(query, k)));
     asio::post(io, [request, respond, body = std::move(body)]() mutable {
       respond(MakeReply(request, http::status::ok, "application/json", std::move(body)));
@@ -498,12 +499,14 @@ void Daemon::Impl::RouteRead(const HttpRequest& request, Respond respond, std::s
       return reply(http::status::not_found, "application/json",
                    nlohmann::json{{"error", "no such source"}}.dump());
     }
-    const Count limit = CountParameter(target, "limit", kDefaultDocumentPage, kMaxDocumentPage);
-    if (!limit.error.empty()) {
-      return reply(http::status::bad_request, "application/json", ToText({{"error", limit.error}}));
+    const Result<std::size_t> limit =
+        CountParameter(target, "limit", kDefaultDocumentPage, kMaxDocumentPage);
+    if (!limit.ok()) {
+      return reply(http::status::bad_request, "application/json",
+                   ToText({{"error", limit.status().message()}}));
     }
     // The documents are read on a worker; the reply is written back on the loop.
-    asio::post(workers, [this, request, respond, source, limit = limit.value,
+    asio::post(workers, [this, request, respond, source, limit = *limit,
                          after = QueryParameter(target, "after").value_or("")] {
       std::string body = ToText(DocumentsJson(*store, source, after, limit));
       asio::post(io, [request, respond, body = std::move(body)]() mutable {
@@ -548,11 +551,12 @@ int Daemon::Run() {
         impl.Route(request, std::move(respond));
       },
       impl.metrics);
-  std::string error;
-  if (!impl.server->Listen(impl.config.listen_host, impl.config.listen_port, &error)) {
-    spdlog::critical("{}", error);
+  if (Status listening = impl.server->Listen(impl.config.listen_host, impl.config.listen_port);
+      !listening.ok()) {
+    spdlog::critical("{}", listening.message());
     return 1;
   }
+  std::string error;
   impl.listen_host = impl.config.listen_host;
   impl.listen_port = impl.server->port();
   if (!impl.engine->Configure(impl.config, &error, [&impl] {

@@ -124,22 +124,22 @@ struct CompileError {
 
 std::optional<Compiled> Compile(const config::Source& source, CompileError* error) {
   Compiled compiled{&source, nullptr, nullptr};
-  std::string problem;
-  compiled.normalizer =
-      watchers::Normalizer::Create(ToSelectorSpec(source.select), source.ignore, &problem);
-  if (!compiled.normalizer) {
+  auto normalizer = watchers::Normalizer::Create(ToSelectorSpec(source.select), source.ignore);
+  if (!normalizer.ok()) {
     // The ignore patterns were compiled by the config library already: it is the selector.
     const bool has_selector = source.select.kind != config::Selector::Kind::kNone;
     *error = {has_selector ? source.select.where : source.where,
-              "source " + source.name + ": " + problem};
+              "source " + source.name + ": " + normalizer.status().message()};
     return std::nullopt;
   }
+  compiled.normalizer = std::move(normalizer).value();
   if (!source.include.empty()) {
-    compiled.include = watchers::UrlFilter::Create(source.include, &problem);
-    if (!compiled.include) {
-      *error = {source.where, "source " + source.name + ": include: " + problem};
+    auto include = watchers::UrlFilter::Create(source.include);
+    if (!include.ok()) {
+      *error = {source.where, "source " + source.name + ": include: " + include.status().message()};
       return std::nullopt;
     }
+    compiled.include = std::move(include).value();
   }
   return compiled;
 }

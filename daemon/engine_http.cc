@@ -72,11 +72,13 @@ void Engine::Impl::FetchListing(const RunPtr& run, const std::string& url, const
           [sitemap, url, body = std::move(response.body)] {
             return sitemap ? watchers::ParseSitemap(body, url) : watchers::ParseFeed(body, url);
           },
-          [this, run, url, found, parsed](watchers::Listing listing) {
-            if (!listing.ok) {
-              SourceFailed(run, watchers::FetchError::kParse, url + ": " + listing.error);
+          [this, run, url, found, parsed](Result<watchers::Listing> result) {
+            if (!result.ok()) {
+              SourceFailed(run, watchers::FetchError::kParse,
+                           url + ": " + result.status().message());
               return;
             }
+            watchers::Listing& listing = *result;
             for (auto& document : listing.documents) found->push_back(std::move(document));
             listing.documents.clear();
             run->skipped.count += listing.skipped.count;

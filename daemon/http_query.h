@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/status.h"
+
 namespace freshd::daemon {
 
 // The path of a request target, without its query.
@@ -23,15 +25,10 @@ std::optional<std::string> QueryParameter(std::string_view target, std::string_v
 // number too large for 64 bits reads as UINT64_MAX, so that it can still be capped.
 std::optional<std::uint64_t> ParseDigits(std::string_view text);
 
-// A count read from the query, or why it cannot be used.
-struct Count {
-  std::size_t value = 0;
-  std::string error;  // not empty: answer 400 with it
-};
-
 // Parameter `name` of `target` as a count of at least 1: `fallback` when absent, `cap` when
-// larger than `cap`.
-Count CountParameter(std::string_view target, std::string_view name, std::size_t fallback,
-                     std::size_t cap);
+// larger than `cap`. InvalidArgument, whose message is the answer 400 gives, for anything
+// that is not a whole number of at least 1.
+Result<std::size_t> CountParameter(std::string_view target, std::string_view name,
+                                   std::size_t fallback, std::size_t cap);
 
 }  // namespace freshd::daemon

@@ -279,12 +279,11 @@ HttpServer::HttpServer(asio::io_context& io, Handler handler, metrics::Metrics& 
 
 HttpServer::~HttpServer() { Stop(); }
 
-bool HttpServer::Listen(const std::string& host, int port, std::string* error) {
+Status HttpServer::Listen(const std::string& host, int port) {
   beast::error_code code;
   const auto address = asio::ip::make_address(host, code);
   if (code) {
-    *error = "invalid listen address '" + host + "': " + code.message();
-    return false;
+    return Status::InvalidArgument("invalid listen address '" + host + "': " + code.message());
   }
   const tcp::endpoint endpoint(address, static_cast<unsigned short>(port));
   impl_->acceptor.open(endpoint.protocol(), code);
@@ -292,11 +291,11 @@ bool HttpServer::Listen(const std::string& host, int port, std::string* error) {
   if (!code) impl_->acceptor.bind(endpoint, code);
   if (!code) impl_->acceptor.listen(asio::socket_base::max_listen_connections, code);
   if (code) {
-    *error = "cannot listen on " + host + ":" + std::to_string(port) + ": " + code.message();
-    return false;
+    return Status::IOError("cannot listen on " + host + ":" + std::to_string(port) + ": " +
+                           code.message());
   }
   impl_->Accept();
-  return true;
+  return Status::OK();
 }
 
 int HttpServer::port() const { return impl_->acceptor.local_endpoint().port(); }

@@ -17,6 +17,7 @@
 #include <memory>
 #include <string>
 
+#include "common/status.h"
 #include "daemon/http_checks.h"
 
 namespace freshd::metrics {
@@ -44,8 +45,9 @@ class HttpServer {
              HttpServerOptions options = {});
   ~HttpServer();
 
-  // Binds and starts accepting. False (with *error) when the address cannot be bound.
-  bool Listen(const std::string& host, int port, std::string* error);
+  // Binds and starts accepting. InvalidArgument for an address that is not one, IOError when
+  // it cannot be bound.
+  Status Listen(const std::string& host, int port);
   int port() const;
   // Stops accepting. Event loop only, or before the loop runs.
   void Stop();

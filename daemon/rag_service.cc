@@ -253,8 +253,8 @@ std::vector<rag::SearchHit> RagService::Search(std::string_view query, std::size
   if (embedded_ == nullptr) return {};
   rag::Vector query_vector;
   if (query_embedder_->kind() != "none") {
-    rag::EmbedResult embedded = query_embedder_->Embed({std::string(query)});
-    if (embedded.ok && embedded.vectors.size() == 1) query_vector = std::move(embedded.vectors[0]);
+    Result<std::vector<rag::Vector>> embedded = query_embedder_->Embed({std::string(query)});
+    if (embedded.ok() && embedded->size() == 1) query_vector = std::move((*embedded)[0]);
   }
   return embedded_->Search(query, query_vector, k);
 }

@@ -29,10 +29,11 @@ void DecodeQuery(std::string_view target) {
   for (const std::string_view name : {"q", "k", "source", "limit", "after", ""}) {
     (void)freshd::daemon::QueryParameter(target, name);
   }
-  const freshd::daemon::Count k = freshd::daemon::CountParameter(target, "k", 5, 100);
-  if (k.error.empty() && (k.value < 1 || k.value > 100)) std::abort();
-  const freshd::daemon::Count limit = freshd::daemon::CountParameter(target, "limit", 1000, 10000);
-  if (limit.error.empty() && (limit.value < 1 || limit.value > 10000)) std::abort();
+  const freshd::Result<std::size_t> k = freshd::daemon::CountParameter(target, "k", 5, 100);
+  if (k.ok() && (*k < 1 || *k > 100)) std::abort();
+  const freshd::Result<std::size_t> limit =
+      freshd::daemon::CountParameter(target, "limit", 1000, 10000);
+  if (limit.ok() && (*limit < 1 || *limit > 10000)) std::abort();
 }
 
 }  // namespace

@@ -19,7 +19,9 @@ void CheckUri(const std::string& uri) {
   if (freshd::watchers::WithoutUserinfo(uri) != uri) std::abort();
 }
 
-void CheckListing(const freshd::watchers::Listing& listing) {
+void CheckListing(const freshd::Result<freshd::watchers::Listing>& parsed) {
+  if (!parsed.ok()) return;
+  const freshd::watchers::Listing& listing = *parsed;
   for (const freshd::watchers::ListedDocument& document : listing.documents) CheckUri(document.uri);
   for (const std::string& sitemap : listing.child_sitemaps) CheckUri(sitemap);
 }

@@ -26,10 +26,9 @@ constexpr std::array kKinds = {ContentKind::kHtml, ContentKind::kXml, ContentKin
 constexpr std::array<std::string_view, 4> kCharsets = {"", "utf-8", "iso-8859-1", "shift_jis"};
 
 std::unique_ptr<Normalizer> MustCreate(SelectorSpec select, std::vector<std::string> ignore) {
-  std::string error;
-  std::unique_ptr<Normalizer> normalizer = Normalizer::Create(select, ignore, &error);
-  if (!normalizer) std::abort();  // the fixed specs below are valid
-  return normalizer;
+  auto normalizer = Normalizer::Create(select, ignore);
+  if (!normalizer.ok()) std::abort();  // the fixed specs below are valid
+  return std::move(normalizer).value();
 }
 
 // Created once: compiling is per source, normalizing per document.
@@ -65,9 +64,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const SelectorSpec select{masked ? SelectorSpec::Kind::kXPath : SelectorSpec::Kind::kCss,
                               std::string(body.substr(0, line_end))};
     body.remove_prefix(line_end + 1);
-    std::string error;
-    own = Normalizer::Create(select, {}, &error);
-    if (!own) return 0;
+    auto created = Normalizer::Create(select, {});
+    if (!created.ok()) return 0;
+    own = std::move(created).value();
     normalizer = own.get();
   }
 

@@ -174,15 +174,16 @@ void Delivery::Reconcile(ReconcileDone done) {
 
 void Delivery::RunReconcile(const ReconcileDone& done) {
   Indexer::ReconcilePlan plan;
-  ChunkIdList held = sink_.ListChunkIds();
-  if (!held.ok) {
-    done(false, plan, "cannot list the " + std::string(sink_.kind()) + " sink: " + held.error);
+  Result<std::vector<std::string>> held = sink_.ListChunkIds();
+  if (!held.ok()) {
+    done(false, plan,
+         "cannot list the " + std::string(sink_.kind()) + " sink: " + held.status().message());
     return;
   }
-  std::sort(held.ids.begin(), held.ids.end());
+  std::sort(held->begin(), held->end());
   std::string error;
-  const bool ok = indexer_.PlanReconcile(held.ids, now_ms_(), &plan, &error);
-  if (ok) chunks_held_ = held.ids.size();
+  const bool ok = indexer_.PlanReconcile(*held, now_ms_(), &plan, &error);
+  if (ok) chunks_held_ = held->size();
   ReportTotals();
   done(ok, plan, error);
 }
@@ -223,10 +224,10 @@ BatchResult Delivery::DeliverBatch() {
       }
     }
     if (!texts.empty()) {
-      EmbedResult embedded = embedder_.Embed(texts);
-      if (!embedded.ok || embedded.vectors.size() != texts.size()) {
-        result.error = "embedding failed: " + embedded.error;
-        result.permanent = embedded.permanent;
+      Result<std::vector<Vector>> embedded = embedder_.Embed(texts);
+      if (!embedded.ok() || embedded->size() != texts.size()) {
+        result.error = "embedding failed: " + embedded.status().message();
+        result.permanent = IsRefusal(embedded.status());
         count_failure();
         Narrow(result, entries.size());
         if (result.permanent && entries.size() == 1 && SetAside(entries[0], result.error)) {
@@ -237,7 +238,7 @@ BatchResult Delivery::DeliverBatch() {
       store::WriteSet kept;
       for (std::size_t j = 0; j < positions.size(); ++j) {
         SinkOperation& upsert = batch.operations[positions[j]];
-        upsert.vector = std::move(embedded.vectors[j]);
+        upsert.vector = std::move((*embedded)[j]);
         kept.Put(Table::kVectors, VectorKey(upsert.operation.chunk_id),
                  EncodeVector(upsert.vector));
       }
@@ -245,11 +246,11 @@ BatchResult Delivery::DeliverBatch() {
     }
   }
 
-  SinkStatus status{true, "", false};
+  Status status;
   if (!batch.operations.empty()) status = sink_.Apply(batch.operations);
-  if (!status.ok) {
-    result.error = status.error;
-    result.permanent = status.permanent;
+  if (!status.ok()) {
+    result.error = status.message();
+    result.permanent = IsRefusal(status);
     count_failure();
     Narrow(result, entries.size());
     if (result.permanent && entries.size() == 1 && SetAside(entries[0], result.error)) {

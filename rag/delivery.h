@@ -12,7 +12,7 @@
 // operations and updates the ledger of held chunks in one atomic write.
 //
 // A batch that keeps failing is narrowed (halved after each failure) down to one
-// operation; an operation the sink refuses for good (SinkStatus::permanent) is then moved
+// operation; an operation the sink refuses for good (IsRefusal, rag/embedder.h) is then moved
 // to Table::kDeadLetters, logged and counted, so that one poison chunk cannot stop the rest.
 // When three operations in a row are refused so, the sink refuses everything (a wrong key,
 // token or table: a configuration problem), and nothing more is set aside: the loop backs

@@ -381,12 +381,6 @@ void ScoreHits(std::vector<SearchHit>& hits, bool with_vector) {
   }
 }
 
-SinkStatus Ok() {
-  SinkStatus status;
-  status.ok = true;
-  return status;
-}
-
 }  // namespace
 
 EmbeddedIndex::EmbeddedIndex(store::StateStore& store, EmbeddedIndexOptions options)
@@ -395,8 +389,8 @@ EmbeddedIndex::EmbeddedIndex(store::StateStore& store, EmbeddedIndexOptions opti
 }
 
 // Reads the stats and old chunks, then writes: one writer at a time (the delivery thread).
-SinkStatus EmbeddedIndex::Apply(const std::vector<SinkOperation>& batch) {
-  if (batch.empty()) return Ok();
+Status EmbeddedIndex::Apply(const std::vector<SinkOperation>& batch) {
+  if (batch.empty()) return Status::OK();
   IndexStats stats = LoadStats(store_);
   store::WriteSet writes;
   // What this batch leaves under each id it touched: the store does not see it before the
@@ -429,19 +423,18 @@ SinkStatus EmbeddedIndex::Apply(const std::vector<SinkOperation>& batch) {
   }
   writes.Put(Table::kSearchTerms, std::string(embedded::kStatsKey), embedded::EncodeStats(stats));
   std::string error;
-  if (!store_.Apply(writes, &error)) return {.ok = false, .error = error};
+  if (!store_.Apply(writes, &error)) return Status::IOError(error);
   chunk_count_.store(stats.chunks);
-  return Ok();
+  return Status::OK();
 }
 
-ChunkIdList EmbeddedIndex::ListChunkIds() {
-  ChunkIdList list;
-  list.ok = true;
+Result<std::vector<std::string>> EmbeddedIndex::ListChunkIds() {
+  std::vector<std::string> ids;
   store_.Scan(Table::kSearchChunks, "", "", [&](std::string_view key, std::string_view) {
-    list.ids.emplace_back(key);
+    ids.emplace_back(key);
     return true;
   });
-  return list;
+  return ids;
 }
 
 std::uint64_t EmbeddedIndex::ChunkCount() const { return chunk_count_.load(); }

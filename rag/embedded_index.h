@@ -44,8 +44,8 @@ class EmbeddedIndex : public Sink {
   explicit EmbeddedIndex(store::StateStore& store, EmbeddedIndexOptions options = {});
 
   std::string_view kind() const override { return "embedded"; }
-  SinkStatus Apply(const std::vector<SinkOperation>& batch) override;
-  ChunkIdList ListChunkIds() override;
+  Status Apply(const std::vector<SinkOperation>& batch) override;
+  Result<std::vector<std::string>> ListChunkIds() override;
 
   // Chunks held; cheap (no scan).
   std::uint64_t ChunkCount() const;

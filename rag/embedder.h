@@ -11,25 +11,31 @@
 #include <memory>
 #include <stop_token>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "common/status.h"
 
 namespace freshd::rag {
 
 using Vector = std::vector<float>;
 
-struct EmbedResult {
-  bool ok = false;
-  std::string error;            // why not ok: never contains the API key
-  bool permanent = false;       // the API refused these texts (a 4xx other than 408/429)
-  std::vector<Vector> vectors;  // with ok: one per text, in order, each of dims() values
-};
+// Sink::Apply and Embedder::Embed say "refused for what was sent" with InvalidArgument, and
+// with no other code: sending the same again cannot succeed, so the delivery loop sets it
+// aside. Every other failure of theirs (a service down, busy, a malformed answer, a stop, a
+// sink or embedder that cannot work as configured) is worth sending again, and uses another
+// code.
+inline Status Refused(std::string message) { return Status::InvalidArgument(std::move(message)); }
+inline bool IsRefusal(const Status& status) { return status.IsInvalidArgument(); }
 
 class Embedder {
  public:
   virtual ~Embedder() = default;
   virtual std::string_view kind() const = 0;  // "none", "hashing", "openai"
   virtual int dims() const = 0;               // 0 for none; openai: known after a call
-  virtual EmbedResult Embed(const std::vector<std::string>& texts) = 0;
+  // One vector per text, in order, each of dims() values; or why not (IsRefusal when the API
+  // refused these texts, a 4xx other than 408/429). A message never contains the API key.
+  virtual Result<std::vector<Vector>> Embed(const std::vector<std::string>& texts) = 0;
 };
 
 std::unique_ptr<Embedder> MakeNoEmbedder();

@@ -20,8 +20,8 @@ class NoEmbedder final : public Embedder {
  public:
   std::string_view kind() const override { return "none"; }
   int dims() const override { return 0; }
-  EmbedResult Embed(const std::vector<std::string>& texts) override {
-    return {.ok = true, .error = {}, .vectors = std::vector<Vector>(texts.size())};
+  Result<std::vector<Vector>> Embed(const std::vector<std::string>& texts) override {
+    return std::vector<Vector>(texts.size());
   }
 };
 
@@ -52,14 +52,13 @@ class HashingEmbedder final : public Embedder {
   std::string_view kind() const override { return "hashing"; }
   int dims() const override { return dims_; }
 
-  EmbedResult Embed(const std::vector<std::string>& texts) override {
-    if (dims_ <= 0) {
-      return {.ok = false, .error = "hashing embedder: dims must be positive", .vectors = {}};
-    }
-    EmbedResult result{.ok = true, .error = {}, .vectors = {}};
-    result.vectors.reserve(texts.size());
-    for (const std::string& text : texts) result.vectors.push_back(EmbedOne(text));
-    return result;
+  Result<std::vector<Vector>> Embed(const std::vector<std::string>& texts) override {
+    // Not a refusal of these texts (which would set them aside): no text can be embedded.
+    if (dims_ <= 0) return Status::Unavailable("hashing embedder: dims must be positive");
+    std::vector<Vector> vectors;
+    vectors.reserve(texts.size());
+    for (const std::string& text : texts) vectors.push_back(EmbedOne(text));
+    return vectors;
   }
 
  private:

@@ -2,7 +2,7 @@
 // retried on connection errors, 429 and 5xx with a doubling backoff. Retry-After is not
 // honoured: HttpCall does not return the answer's headers.
 //
-// A failure is permanent (EmbedResult::permanent) when the API refused the texts: a 4xx other
+// A failure is a refusal (IsRefusal) when the API refused the texts: a 4xx other
 // than 408 and 429 (400 for an input too long, 401 for a bad key). Connection errors, 5xx and
 // malformed answers are not.
 #include <algorithm>
@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/strings.h"
 #include "rag/embedder.h"
 #include "rag/http_call.h"
 
@@ -28,26 +29,22 @@ using nlohmann::json;
 // However many attempts are configured, no single wait grows beyond this.
 constexpr std::chrono::milliseconds kLongestBackoff{60000};
 
-struct BatchResult {
-  bool ok = false;
-  std::string error;
-  bool permanent = false;  // as EmbedResult::permanent
-  std::vector<Vector> vectors;
-};
+using Vectors = std::vector<Vector>;
 
-BatchResult Failure(std::string error, bool permanent = false) {
-  return {.ok = false, .error = std::move(error), .permanent = permanent, .vectors = {}};
-}
+// A failure worth sending again: not a refusal.
+Status Failure(std::string error) { return Status::Unavailable(std::move(error)); }
 
-bool IsWorthRetrying(const HttpCallResult& answer) {
-  return !answer.transport_ok || answer.status == 429 || answer.status >= 500;
+// No answer (but for a stop), 429 and 5xx.
+bool IsWorthRetrying(const Result<HttpAnswer>& answer) {
+  if (!answer.ok()) return !answer.status().IsCancelled();
+  return answer->status == 429 || answer->status >= 500;
 }
 
 // The API refused the request for what it holds, and would refuse it again: a 4xx, except
 // 408 (the request timed out) and 429 (rate limited), which another try may pass.
-bool IsRefusal(const HttpCallResult& answer) {
-  return answer.transport_ok && answer.status >= 400 && answer.status < 500 &&
-         answer.status != 408 && answer.status != 429;
+bool RefusesTexts(const Result<HttpAnswer>& answer) {
+  return answer.ok() && answer->status >= 400 && answer->status < 500 && answer->status != 408 &&
+         answer->status != 429;
 }
 
 // Servers sometimes echo the credentials they refuse; an error must never carry them.
@@ -63,23 +60,18 @@ std::string WithoutKey(std::string text, const std::string& key) {
 
 // Like HttpCallResult::Describe, but the key is masked before the body is shortened, so
 // that not even a part of it remains.
-std::string DescribeFailure(const HttpCallResult& answer, const std::string& key) {
-  if (!answer.transport_ok) return WithoutKey(answer.error, key);
-  std::string text = "HTTP " + std::to_string(answer.status);
-  if (!answer.body.empty()) text += ": " + WithoutKey(answer.body, key).substr(0, 200);
+std::string DescribeFailure(const Result<HttpAnswer>& answer, const std::string& key) {
+  if (!answer.ok()) return WithoutKey(answer.status().message(), key);
+  std::string text = "HTTP " + std::to_string(answer->status);
+  if (!answer->body.empty()) text += ": " + WithoutKey(answer->body, key).substr(0, 200);
   return text;
-}
-
-std::string TrimTrailingSlashes(std::string url) {
-  while (!url.empty() && url.back() == '/') url.pop_back();
-  return url;
 }
 
 class OpenAiEmbedder final : public Embedder {
  public:
   explicit OpenAiEmbedder(const OpenAiOptions& options)
       : options_(options),
-        url_(TrimTrailingSlashes(options.base_url) + "/embeddings"),
+        url_(std::string(strings::TrimRight(options.base_url, "/")) + "/embeddings"),
         dims_(std::max(options.dims, 0)) {
     options_.batch_size = std::max(options_.batch_size, 1);
     options_.max_attempts = std::max(options_.max_attempts, 1);
@@ -91,41 +83,39 @@ class OpenAiEmbedder final : public Embedder {
   std::string_view kind() const override { return "openai"; }
   int dims() const override { return dims_.load(); }
 
-  EmbedResult Embed(const std::vector<std::string>& texts) override {
-    EmbedResult result;
-    result.vectors.reserve(texts.size());
+  Result<Vectors> Embed(const std::vector<std::string>& texts) override {
+    Vectors vectors;
+    vectors.reserve(texts.size());
     const std::size_t batch_size = static_cast<std::size_t>(options_.batch_size);
     for (std::size_t first = 0; first < texts.size(); first += batch_size) {
       const std::size_t last = std::min(texts.size(), first + batch_size);
-      BatchResult batch = EmbedBatch({texts.begin() + first, texts.begin() + last});
-      if (!batch.ok) {
-        result.error = WithoutKey("embeddings of texts " + std::to_string(first) + " to " +
-                                      std::to_string(last - 1) + ": " + batch.error,
-                                  options_.api_key);
-        result.permanent = batch.permanent;
-        result.vectors.clear();
-        return result;
+      Result<Vectors> batch = EmbedBatch({texts.begin() + first, texts.begin() + last});
+      if (!batch.ok()) {
+        // The batch's messages are without the key already (DescribeFailure).
+        return batch.status().WithContext("embeddings of texts " + std::to_string(first) + " to " +
+                                          std::to_string(last - 1));
       }
-      std::move(batch.vectors.begin(), batch.vectors.end(), std::back_inserter(result.vectors));
+      std::move(batch->begin(), batch->end(), std::back_inserter(vectors));
     }
-    result.ok = true;
-    return result;
+    return vectors;
   }
 
  private:
-  BatchResult EmbedBatch(const std::vector<std::string>& texts) {
+  Result<Vectors> EmbedBatch(const std::vector<std::string>& texts) {
     const std::string body = RequestBody(texts);
     std::chrono::milliseconds backoff = options_.first_backoff;
-    HttpCallResult answer;
+    Result<HttpAnswer> answer = Status::Unavailable("no attempt");
     for (int attempt = 1; attempt <= options_.max_attempts; ++attempt) {
       if (attempt > 1) {
-        if (!Wait(backoff)) return Failure("cancelled: freshd is stopping");
+        if (!Wait(backoff)) return Status::Cancelled("cancelled: freshd is stopping");
         backoff = std::min(backoff * 2, kLongestBackoff);
       }
       answer = HttpCall("POST", url_, body, headers_, options_.timeout, options_.stop);
-      if (answer.Ok()) return ParseAnswer(answer.body, texts.size());
+      if (answer.ok() && answer->Ok()) return ParseAnswer(answer->body, texts.size());
       if (!IsWorthRetrying(answer)) {
-        return Failure(DescribeFailure(answer, options_.api_key), IsRefusal(answer));
+        if (!answer.ok()) return answer.status();  // a stop
+        std::string why = DescribeFailure(answer, options_.api_key);
+        return RefusesTexts(answer) ? Refused(std::move(why)) : Failure(std::move(why));
       }
     }
     return Failure(DescribeFailure(answer, options_.api_key) + " (after " +
@@ -153,7 +143,7 @@ class OpenAiEmbedder final : public Embedder {
   // from a proxy or gateway in trouble rather than from the texts, so the batch is worth
   // sending again; a model that really answers other dims keeps failing without isolating
   // texts that are not to blame.
-  BatchResult ParseAnswer(const std::string& body, std::size_t count) {
+  Result<Vectors> ParseAnswer(const std::string& body, std::size_t count) {
     const json answer = json::parse(body, nullptr, /*allow_exceptions=*/false);
     if (answer.is_discarded() || !answer.is_object() || !answer.contains("data") ||
         !answer["data"].is_array()) {
@@ -182,7 +172,7 @@ class OpenAiEmbedder final : public Embedder {
       }
       vectors[index] = std::move(*vector);
     }
-    return {.ok = true, .error = {}, .permanent = false, .vectors = std::move(vectors)};
+    return vectors;
   }
 
   static std::optional<Vector> ToVector(const json& embedding) {

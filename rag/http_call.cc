@@ -72,26 +72,22 @@ std::string PercentEncode(std::string_view text) {
   return encoded;
 }
 
-std::string HttpCallResult::Describe() const {
-  if (!transport_ok) return error;
+std::string HttpAnswer::Describe() const {
   std::string text = "HTTP " + std::to_string(status);
   if (!body.empty()) text += ": " + body.substr(0, 200);
   return text;
 }
 
-HttpCallResult HttpCall(std::string_view method, const std::string& url, std::string_view body,
-                        const HttpHeaders& headers, std::chrono::milliseconds timeout,
-                        std::stop_token stop) {
-  HttpCallResult result;
-  if (stop.stop_requested()) {
-    result.error = kStopped;
-    return result;
-  }
+std::string Describe(const Result<HttpAnswer>& answer) {
+  return answer.ok() ? answer->Describe() : answer.status().message();
+}
+
+Result<HttpAnswer> HttpCall(std::string_view method, const std::string& url, std::string_view body,
+                            const HttpHeaders& headers, std::chrono::milliseconds timeout,
+                            std::stop_token stop) {
+  if (stop.stop_requested()) return Status::Cancelled(kStopped);
   std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
-  if (!curl) {
-    result.error = "curl_easy_init failed";
-    return result;
-  }
+  if (!curl) return Status::ResourceExhausted("curl_easy_init failed");
   curl_slist* raw_list = nullptr;
   for (const auto& [name, value] : headers) {
     raw_list = curl_slist_append(raw_list, (name + ": " + value).c_str());
@@ -124,14 +120,11 @@ HttpCallResult HttpCall(std::string_view method, const std::string& url, std::st
   }
 
   const CURLcode code = curl_easy_perform(handle);
-  if (code != CURLE_OK) {
-    result.error = answer.too_large                    ? "answer larger than 256 MiB"
-                   : code == CURLE_ABORTED_BY_CALLBACK ? kStopped
-                                                       : curl_easy_strerror(code);
-    return result;
-  }
+  if (answer.too_large) return Status::ResourceExhausted("answer larger than 256 MiB");
+  if (code == CURLE_ABORTED_BY_CALLBACK) return Status::Cancelled(kStopped);
+  if (code != CURLE_OK) return Status::IOError(curl_easy_strerror(code));
+  HttpAnswer result;
   curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &result.status);
-  result.transport_ok = true;
   result.body = std::move(answer.body);
   return result;
 }

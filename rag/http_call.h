@@ -9,17 +9,21 @@
 #include <utility>
 #include <vector>
 
+#include "common/status.h"
+
 namespace freshd::rag {
 
-struct HttpCallResult {
-  bool transport_ok = false;  // an HTTP answer arrived (whatever its status)
+// An HTTP answer, whatever its status.
+struct HttpAnswer {
   long status = 0;
   std::string body;
-  std::string error;  // without transport_ok: curl's message
-  bool Ok() const { return transport_ok && status >= 200 && status < 300; }
-  // "HTTP 503: <first 200 bytes of the body>" or the transport error: for logs.
+  bool Ok() const { return status >= 200 && status < 300; }
+  // "HTTP 503: <first 200 bytes of the body>": for logs.
   std::string Describe() const;
 };
+
+// The answer's Describe(), or the message of the Status saying why none arrived: for logs.
+std::string Describe(const Result<HttpAnswer>& answer);
 
 using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
 
@@ -30,8 +34,10 @@ std::string PercentEncode(std::string_view text);
 // `method` is "GET", "POST", "PUT" or "DELETE"; a non-empty body is sent as JSON unless a
 // Content-Type header is given. Answers larger than 256 MiB are an error. A transfer under
 // way when `stop` is requested is aborted within about a second (freshd is stopping).
-HttpCallResult HttpCall(std::string_view method, const std::string& url, std::string_view body,
-                        const HttpHeaders& headers, std::chrono::milliseconds timeout,
-                        std::stop_token stop = {});
+// Without an answer: Cancelled on a stop, ResourceExhausted for an answer too large, IOError
+// for a transport failure (curl's message).
+Result<HttpAnswer> HttpCall(std::string_view method, const std::string& url, std::string_view body,
+                            const HttpHeaders& headers, std::chrono::milliseconds timeout,
+                            std::stop_token stop = {});
 
 }  // namespace freshd::rag

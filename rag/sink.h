@@ -1,5 +1,5 @@
 // Sinks: the RAG stores freshd keeps in step (DESIGN.md 7). A sink applies batches of
-// index operations and acknowledges them by returning ok; until then the operations stay in
+// index operations and acknowledges them by returning OK; until then the operations stay in
 // the outbox and are sent again. Every sink is idempotent: applying a batch twice leaves
 // the same state as applying it once.
 //
@@ -23,20 +23,6 @@ struct SinkOperation {
   Vector vector;  // for upserts when the embedder makes vectors; empty otherwise
 };
 
-struct SinkStatus {
-  bool ok = false;
-  std::string error;  // why not: a line for the log, without secrets
-  // The sink refused the batch for what it holds (a 4xx other than 408/429, a constraint
-  // or data error), not for being unreachable or busy: sending it again cannot succeed.
-  bool permanent = false;
-};
-
-struct ChunkIdList {
-  bool ok = false;
-  std::string error;
-  std::vector<std::string> ids;  // with ok: every chunk id the sink holds, sorted
-};
-
 class Sink {
  public:
   virtual ~Sink() = default;
@@ -45,10 +31,14 @@ class Sink {
   // Applies a batch in which each chunk id appears at most once and every upsert comes
   // before every delete. All or nothing where the sink allows it (postgres: one
   // transaction); otherwise a failed batch is sent again whole, which idempotence makes safe.
-  virtual SinkStatus Apply(const std::vector<SinkOperation>& batch) = 0;
+  // A failure's message is a line for the log, without secrets. IsRefusal (embedder.h) when
+  // the sink refused the batch for what it holds (a 4xx other than 408/429, a constraint or
+  // data error), not for being unreachable or busy: sending it again cannot succeed.
+  virtual Status Apply(const std::vector<SinkOperation>& batch) = 0;
 
-  // What the sink holds, for reconciliation. A sink that cannot list (webhook) says so.
-  virtual ChunkIdList ListChunkIds() = 0;
+  // Every chunk id the sink holds, sorted, for reconciliation. A sink that cannot list
+  // (webhook) says so.
+  virtual Result<std::vector<std::string>> ListChunkIds() = 0;
 };
 
 struct ChromaOptions {

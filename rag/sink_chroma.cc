@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/strings.h"
 #include "rag/http_call.h"
 #include "rag/sink.h"
 #include "rag/sink_json.h"
@@ -33,20 +34,6 @@ using nlohmann::json;
 // GET /api/v2/pre-flight-checks), so that a large batch is never refused for its size.
 constexpr std::size_t kRecordsPerRequest = 1000;
 constexpr int kIdsPerPage = 1000;
-
-std::string WithoutTrailingSlashes(std::string url) {
-  while (!url.empty() && url.back() == '/') url.pop_back();
-  return url;
-}
-
-// A reply from Chroma, parsed, or why there is none.
-struct Reply {
-  bool ok = false;
-  long status = 0;  // the HTTP status, 0 without an answer
-  std::string error;
-  json body;
-  bool permanent = false;  // the records were refused for what they hold
-};
 
 // object[key], or null when `object` is not an object or lacks the key (never throws).
 const json& Field(const json& object, const char* key) {
@@ -88,106 +75,113 @@ json DeleteRequest(Operations deletes) {
 
 // Chroma would embed a record sent without a vector with a model of its own choosing (or
 // refuse it): either way the index would not match freshd's embedder, so it is refused here.
-SinkStatus CheckVectors(Operations upserts) {
+Status CheckVectors(Operations upserts) {
   for (const SinkOperation* upsert : upserts) {
     if (upsert->vector.empty()) {
-      return {false,
-              "chroma: upsert of chunk " + upsert->operation.chunk_id +
-                  " has no vector; the chroma sink needs an embedder (not `none`)",
-              /*permanent=*/true};
+      return Refused("chroma: upsert of chunk " + upsert->operation.chunk_id +
+                     " has no vector; the chroma sink needs an embedder (not `none`)");
     }
   }
-  return {true, ""};
+  return Status::OK();
 }
 
 class ChromaSink : public Sink {
  public:
   explicit ChromaSink(ChromaOptions options)
       : options_(std::move(options)),
-        database_url_(WithoutTrailingSlashes(options_.url) + "/api/v2/tenants/" +
+        database_url_(std::string(strings::TrimRight(options_.url, "/")) + "/api/v2/tenants/" +
                       PercentEncode(options_.tenant) + "/databases/" +
                       PercentEncode(options_.database)) {}
 
   std::string_view kind() const override { return "chroma"; }
 
-  SinkStatus Apply(const std::vector<SinkOperation>& batch) override {
+  Status Apply(const std::vector<SinkOperation>& batch) override {
     std::vector<const SinkOperation*> upserts, deletes;
     for (const SinkOperation& operation : batch) {
       auto& list = operation.operation.kind == IndexOperation::Kind::kUpsert ? upserts : deletes;
       list.push_back(&operation);
     }
-    if (SinkStatus checked = CheckVectors(upserts); !checked.ok) return checked;
-    if (SinkStatus sent = SendInPieces("upsert", upserts, &UpsertRequest); !sent.ok) return sent;
+    if (Status checked = CheckVectors(upserts); !checked.ok()) return checked;
+    if (Status sent = SendInPieces("upsert", upserts, &UpsertRequest); !sent.ok()) return sent;
     return SendInPieces("delete", deletes, &DeleteRequest);
   }
 
-  ChunkIdList ListChunkIds() override {
-    ChunkIdList list;
+  Result<std::vector<std::string>> ListChunkIds() override {
+    std::vector<std::string> list;
     for (int offset = 0;; offset += kIdsPerPage) {
-      Reply reply = PostToCollection(
+      Result<json> reply = PostToCollection(
           "get", {{"include", json::array()}, {"limit", kIdsPerPage}, {"offset", offset}});
-      if (!reply.ok) return {false, reply.error, {}};
-      const json& ids = Field(reply.body, "ids");
-      if (!ids.is_array()) return {false, "chroma get: the answer has no ids", {}};
+      if (!reply.ok()) return reply.status();
+      const json& ids = Field(*reply, "ids");
+      if (!ids.is_array()) return Status::Unavailable("chroma get: the answer has no ids");
       for (const json& id : ids) {
-        if (id.is_string()) list.ids.push_back(id.get<std::string>());
+        if (id.is_string()) list.push_back(id.get<std::string>());
       }
       if (ids.size() < static_cast<std::size_t>(kIdsPerPage)) break;
     }
-    std::sort(list.ids.begin(), list.ids.end());
-    list.ok = true;
+    std::sort(list.begin(), list.end());
     return list;
   }
 
  private:
-  SinkStatus SendInPieces(std::string_view action, Operations operations,
-                          json (*make_request)(Operations)) {
+  Status SendInPieces(std::string_view action, Operations operations,
+                      json (*make_request)(Operations)) {
     for (std::size_t begin = 0; begin < operations.size(); begin += kRecordsPerRequest) {
       const Operations piece =
           operations.subspan(begin, std::min(kRecordsPerRequest, operations.size() - begin));
-      if (Reply reply = PostToCollection(action, make_request(piece)); !reply.ok) {
-        return {false, reply.error, reply.permanent};
+      if (Result<json> reply = PostToCollection(action, make_request(piece)); !reply.ok()) {
+        return reply.status();
       }
     }
-    return {true, ""};
+    return Status::OK();
   }
 
   // POSTs to collections/{id}/{action}. The collection is found (or created) on first use;
   // when it was deleted behind our back (404), it is looked up again, once.
-  Reply PostToCollection(std::string_view action, const json& request) {
+  Result<json> PostToCollection(std::string_view action, const json& request) {
     const std::string body = DumpJson(request);
     for (int attempt = 0;; ++attempt) {
       if (collection_id_.empty()) {
-        if (Reply found = FindOrCreateCollection(); !found.ok) return found;
+        if (Status found = FindOrCreateCollection(); !found.ok()) return found;
       }
-      Reply reply =
+      Result<json> reply =
           Post(action, database_url_ + "/collections/" + collection_id_ + "/" + std::string(action),
-               body);
-      if (!reply.ok) reply.permanent = RefusesRecords(reply.status);
-      if (reply.ok || reply.status != 404 || attempt == 1) return reply;
+               body, /*records=*/true);
+      if (reply.ok() || !reply.status().IsNotFound() || attempt == 1) return reply;
       collection_id_.clear();
     }
   }
 
-  Reply FindOrCreateCollection() {
+  Status FindOrCreateCollection() {
     const json request = {{"name", options_.collection}, {"get_or_create", true}};
-    Reply reply = Post("collection", database_url_ + "/collections", DumpJson(request));
-    if (!reply.ok) return reply;
-    const json& id = Field(reply.body, "id");
+    Result<json> reply =
+        Post("collection", database_url_ + "/collections", DumpJson(request), /*records=*/false);
+    if (!reply.ok()) return reply.status();
+    const json& id = Field(*reply, "id");
     if (!id.is_string() || id.get<std::string>().empty()) {
-      return {false, reply.status, "chroma collection: the answer has no collection id", {}};
+      return Status::Unavailable("chroma collection: the answer has no collection id");
     }
     collection_id_ = id.get<std::string>();
-    return reply;
+    return Status::OK();
   }
 
-  Reply Post(std::string_view action, const std::string& url, const std::string& body) {
-    const std::string what = "chroma " + std::string(action) + ": ";
-    const HttpCallResult result = HttpCall("POST", url, body, {}, options_.timeout, options_.stop);
-    if (!result.Ok()) return {false, result.status, what + result.Describe(), {}};
-    json parsed = json::parse(result.body, nullptr, /*allow_exceptions=*/false);
-    if (parsed.is_discarded()) return {false, result.status, what + "the answer is not JSON", {}};
-    return {true, result.status, "", std::move(parsed)};
+  // The answer's JSON, or why there is none: NotFound for a 404, a refusal (IsRefusal) when
+  // `records` and RefusesRecords, Unavailable otherwise (or the transport's own Status).
+  Result<json> Post(std::string_view action, const std::string& url, const std::string& body,
+                    bool records) {
+    const std::string what = "chroma " + std::string(action);
+    const Result<HttpAnswer> answer =
+        HttpCall("POST", url, body, {}, options_.timeout, options_.stop);
+    if (!answer.ok()) return answer.status().WithContext(what);
+    if (!answer->Ok()) {
+      std::string why = what + ": " + answer->Describe();
+      if (answer->status == 404) return Status::NotFound(std::move(why));
+      if (records && RefusesRecords(answer->status)) return Refused(std::move(why));
+      return Status::Unavailable(std::move(why));
+    }
+    json parsed = json::parse(answer->body, nullptr, /*allow_exceptions=*/false);
+    if (parsed.is_discarded()) return Status::Unavailable(what + ": the answer is not JSON");
+    return parsed;
   }
 
   const ChromaOptions options_;

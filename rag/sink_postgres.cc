@@ -16,7 +16,7 @@
 // json_to_recordset (one parameter, however many rows), then one DELETE. The DSN may hold a
 // password: it never appears in an error.
 //
-// A failed batch is permanent (SinkStatus::permanent) when one of its statements failed with
+// A failed batch is a refusal (IsRefusal) when one of its statements failed with
 // an SQLSTATE for which sending it again cannot succeed (see RefusesBatch); connecting, BEGIN
 // and making the schema are not about the batch, so their failures never are.
 #include <libpq-fe.h>
@@ -29,6 +29,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/strings.h"
 #include "rag/sink.h"
 #include "rag/sink_json.h"
 
@@ -47,12 +48,9 @@ struct CancelDeleter {
   void operator()(PGcancel* cancel) const { PQfreeCancel(cancel); }
 };
 using Connection = std::unique_ptr<PGconn, ConnectionDeleter>;
-using Result = std::unique_ptr<PGresult, ResultDeleter>;
+using PgResult = std::unique_ptr<PGresult, ResultDeleter>;
 
-std::string Trimmed(std::string text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-  return text;
-}
+std::string Trimmed(std::string_view text) { return std::string(strings::TrimRight(text, "\n ")); }
 
 // PostgreSQL text cannot hold NUL bytes.
 std::string WithoutNul(std::string_view text) {
@@ -122,10 +120,9 @@ class PostgresSink : public Sink {
 
   std::string_view kind() const override { return "postgres"; }
 
-  SinkStatus Apply(const std::vector<SinkOperation>& batch) override {
-    if (batch.empty()) return {true, ""};
-    std::string error;
-    if (!Begin(&error)) return {false, error};
+  Status Apply(const std::vector<SinkOperation>& batch) override {
+    if (batch.empty()) return Status::OK();
+    if (Status begun = Begin(); !begun.ok()) return begun;
     json rows = json::array(), deleted_ids = json::array();
     for (const SinkOperation& operation : batch) {
       if (operation.operation.kind == IndexOperation::Kind::kUpsert) {
@@ -134,31 +131,32 @@ class PostgresSink : public Sink {
         deleted_ids.push_back(WithoutNul(operation.operation.chunk_id));
       }
     }
-    const bool done =
-        (rows.empty() || Execute("upsert", UpsertSql(), {DumpJson(rows)}, &error)) &&
-        (deleted_ids.empty() || Execute("delete", DeleteSql(), {DumpJson(deleted_ids)}, &error)) &&
-        Execute("commit", "COMMIT", {}, &error);
-    if (!done) {
+    Status done;
+    if (!rows.empty()) done = Execute("upsert", UpsertSql(), {DumpJson(rows)});
+    if (done.ok() && !deleted_ids.empty()) {
+      done = Execute("delete", DeleteSql(), {DumpJson(deleted_ids)});
+    }
+    if (done.ok()) done = Execute("commit", "COMMIT", {});
+    if (!done.ok()) {
       const std::string sqlstate = failed_sqlstate_;  // before ROLLBACK replaces it
       Abandon();
       if (sqlstate == kUndefinedTable) connection_.reset();  // the next batch makes the table
-      return {false, error, RefusesBatch(sqlstate)};
+      if (RefusesBatch(sqlstate)) return Refused(done.message());
+      return done;
     }
-    return {true, ""};
+    return Status::OK();
   }
 
-  ChunkIdList ListChunkIds() override {
-    std::string error;
+  Result<std::vector<std::string>> ListChunkIds() override {
     // COLLATE "C": byte order, as std::string compares, whatever the database's collation.
-    Result result = FirstStatement(
-        "list", [this] { return "SELECT id FROM " + table_ + " ORDER BY id COLLATE \"C\""; },
-        &error);
-    if (!result) return {false, error, {}};
-    ChunkIdList list{true, "", {}};
-    const int rows = PQntuples(result.get());
-    list.ids.reserve(rows);
-    for (int row = 0; row < rows; ++row) list.ids.emplace_back(PQgetvalue(result.get(), row, 0));
-    return list;
+    Result<PgResult> result = FirstStatement(
+        "list", [this] { return "SELECT id FROM " + table_ + " ORDER BY id COLLATE \"C\""; });
+    if (!result.ok()) return result.status();
+    std::vector<std::string> ids;
+    const int rows = PQntuples(result->get());
+    ids.reserve(rows);
+    for (int row = 0; row < rows; ++row) ids.emplace_back(PQgetvalue(result->get(), row, 0));
+    return ids;
   }
 
  private:
@@ -193,43 +191,41 @@ class PostgresSink : public Sink {
     return "DELETE FROM " + table_ + " WHERE id IN (SELECT json_array_elements_text($1::json))";
   }
 
-  bool Begin(std::string* error) {
-    return static_cast<bool>(FirstStatement(
-        "begin", [] { return std::string("BEGIN"); }, error));
+  Status Begin() {
+    return FirstStatement("begin", [] { return std::string("BEGIN"); }).status();
   }
 
   // Runs the first statement of a unit of work, connecting first when needed (`make_sql` may
   // name the table, known once connected). A connection that broke while idle (the server
   // restarted) is replaced once: nothing was done on it yet.
   template <typename MakeSql>
-  Result FirstStatement(std::string_view what, const MakeSql& make_sql, std::string* error) {
-    for (int attempt = 0; attempt < 2; ++attempt) {
+  Result<PgResult> FirstStatement(std::string_view what, const MakeSql& make_sql) {
+    for (int attempt = 0;; ++attempt) {
       const bool reused = connection_ != nullptr;
-      if (!Connect(error)) return nullptr;
-      Result result = Run(what, make_sql(), {}, error);
-      if (result) return result;
+      if (Status connected = Connect(); !connected.ok()) return connected;
+      Result<PgResult> result = Run(what, make_sql(), {});
+      if (result.ok()) return result;
       const bool broken = PQstatus(connection_.get()) != CONNECTION_OK;
       if (broken) connection_.reset();
-      if (!broken || !reused) return nullptr;
+      if (!broken || !reused || attempt == 1) return result;
     }
-    return nullptr;
   }
 
-  bool Execute(std::string_view what, const std::string& sql,
-               const std::vector<std::string>& parameters, std::string* error) {
-    return static_cast<bool>(Run(what, sql, parameters, error));
+  Status Execute(std::string_view what, const std::string& sql,
+                 const std::vector<std::string>& parameters) {
+    return Run(what, sql, parameters).status();
   }
 
   // Runs one statement with text parameters on the open connection. When it fails,
   // failed_sqlstate_ holds the server's SQLSTATE ("" without one, as for a broken connection).
-  Result Run(std::string_view what, const std::string& sql,
-             const std::vector<std::string>& parameters, std::string* error) {
+  // Cancelled on a stop; Unavailable for any other failure (Apply tells refusals apart).
+  Result<PgResult> Run(std::string_view what, const std::string& sql,
+                       const std::vector<std::string>& parameters) {
     std::vector<const char*> values;
     values.reserve(parameters.size());
     for (const std::string& parameter : parameters) values.push_back(parameter.c_str());
     if (options_.stop.stop_requested()) {
-      *error = "postgres " + std::string(what) + ": cancelled: freshd is stopping";
-      return nullptr;
+      return Status::Cancelled("postgres " + std::string(what) + ": cancelled: freshd is stopping");
     }
     // A stop cancels the statement on the server (PQcancel may be called from any thread).
     std::unique_ptr<PGcancel, CancelDeleter> canceller(PQgetCancel(connection_.get()));
@@ -237,38 +233,35 @@ class PostgresSink : public Sink {
       char why[256];
       if (canceller) PQcancel(canceller.get(), why, sizeof(why));
     });
-    Result result(PQexecParams(connection_.get(), sql.c_str(), static_cast<int>(values.size()),
-                               nullptr, values.data(), nullptr, nullptr, 0));
+    PgResult result(PQexecParams(connection_.get(), sql.c_str(), static_cast<int>(values.size()),
+                                 nullptr, values.data(), nullptr, nullptr, 0));
     const ExecStatusType status = PQresultStatus(result.get());
     if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return result;
     const char* sqlstate = result ? PQresultErrorField(result.get(), PG_DIAG_SQLSTATE) : nullptr;
     failed_sqlstate_ = sqlstate == nullptr ? "" : sqlstate;
-    *error =
+    return Status::Unavailable(
         "postgres " + std::string(what) + ": " +
-        Trimmed(result ? PQresultErrorMessage(result.get()) : PQerrorMessage(connection_.get()));
-    return nullptr;
+        Trimmed(result ? PQresultErrorMessage(result.get()) : PQerrorMessage(connection_.get())));
   }
 
   // After a failed statement: the transaction is rolled back, or the connection dropped
   // when it is broken (the next call connects again).
   void Abandon() {
-    std::string ignored;
-    if (PQstatus(connection_.get()) != CONNECTION_OK ||
-        !Execute("rollback", "ROLLBACK", {}, &ignored)) {
+    if (PQstatus(connection_.get()) != CONNECTION_OK || !Execute("rollback", "ROLLBACK", {}).ok()) {
       connection_.reset();
     }
   }
 
   // Opens the connection when there is none, and makes sure the table exists.
-  bool Connect(std::string* error) {
-    if (connection_) return true;
+  Status Connect() {
+    if (connection_) return Status::OK();
     // libpq's own message for a malformed string may quote it, password included.
     char* parse_error = nullptr;
     PQconninfoOption* parsed = PQconninfoParse(options_.dsn.c_str(), &parse_error);
     if (parsed == nullptr) {
       PQfreemem(parse_error);
-      *error = "postgres: the DSN is not a valid libpq connection string";
-      return false;
+      // Not InvalidArgument, which would blame the batch (IsRefusal): no batch can be sent.
+      return Status::Unavailable("postgres: the DSN is not a valid libpq connection string");
     }
     PQconninfoFree(parsed);
     std::vector<const char*> keywords, values;
@@ -280,68 +273,65 @@ class PostgresSink : public Sink {
     values.insert(values.end(), {options_.dsn.c_str(), nullptr});
     Connection connection(PQconnectdbParams(keywords.data(), values.data(), /*expand_dbname=*/1));
     if (PQstatus(connection.get()) != CONNECTION_OK) {
-      *error = "postgres connect: " + Trimmed(PQerrorMessage(connection.get()));
-      return false;
+      return Status::Unavailable("postgres connect: " + Trimmed(PQerrorMessage(connection.get())));
     }
     PQsetNoticeProcessor(connection.get(), &IgnoreNotice, nullptr);
     connection_ = std::move(connection);
-    if (!CreateSchema(error)) {
-      connection_.reset();
-      return false;
-    }
-    return true;
+    Status created = CreateSchema();
+    if (!created.ok()) connection_.reset();
+    return created;
   }
 
   // Idempotent, run on each new connection: cheap, and it heals a table dropped behind our
   // back.
-  bool CreateSchema(std::string* error) {
+  Status CreateSchema() {
     PGconn* connection = connection_.get();
     table_ = Quoted(connection, options_.table);
-    if (table_.empty()) {
-      *error = "postgres: the table name cannot be quoted";
-      return false;
-    }
+    if (table_.empty()) return Status::Unavailable("postgres: the table name cannot be quoted");
     const std::string tsv_index = Quoted(connection, options_.table + "_tsv_idx");
     const std::string document_index = Quoted(connection, options_.table + "_document_idx");
-    const bool created =
-        Execute("create table",
-                "CREATE TABLE IF NOT EXISTS " + table_ +
-                    " (id text PRIMARY KEY, document text NOT NULL, body text NOT NULL, metadata "
-                    "jsonb NOT NULL, tsv tsvector GENERATED ALWAYS AS (to_tsvector('simple', "
-                    "body)) STORED)",
-                {}, error) &&
-        Execute("create index",
-                "CREATE INDEX IF NOT EXISTS " + tsv_index + " ON " + table_ + " USING gin (tsv)",
-                {}, error) &&
-        Execute("create index",
-                "CREATE INDEX IF NOT EXISTS " + document_index + " ON " + table_ + " (document)",
-                {}, error);
-    return created && AddEmbeddingColumn(error) && FindEmbeddingColumn(error);
+    const std::string statements[] = {
+        "CREATE TABLE IF NOT EXISTS " + table_ +
+            " (id text PRIMARY KEY, document text NOT NULL, body text NOT NULL, metadata jsonb NOT "
+            "NULL, tsv tsvector GENERATED ALWAYS AS (to_tsvector('simple', body)) STORED)",
+        "CREATE INDEX IF NOT EXISTS " + tsv_index + " ON " + table_ + " USING gin (tsv)",
+        "CREATE INDEX IF NOT EXISTS " + document_index + " ON " + table_ + " (document)"};
+    for (const std::string& sql : statements) {
+      const bool table = &sql == &statements[0];
+      if (Status done = Execute(table ? "create table" : "create index", sql, {}); !done.ok()) {
+        return done;
+      }
+    }
+    if (Status added = AddEmbeddingColumn(); !added.ok()) return added;
+    return FindEmbeddingColumn();
   }
 
   // pgvector is optional: without it (or without dims) the table has no vector column.
-  bool AddEmbeddingColumn(std::string* error) {
-    if (options_.dims <= 0) return true;
-    Result available =
-        Run("pgvector", "SELECT 1 FROM pg_available_extensions WHERE name = 'vector'", {}, error);
-    if (!available) return false;
-    if (PQntuples(available.get()) == 0) return true;
-    return Execute("pgvector", "CREATE EXTENSION IF NOT EXISTS vector", {}, error) &&
-           Execute("pgvector",
+  Status AddEmbeddingColumn() {
+    if (options_.dims <= 0) return Status::OK();
+    Result<PgResult> available =
+        Run("pgvector", "SELECT 1 FROM pg_available_extensions WHERE name = 'vector'", {});
+    if (!available.ok()) return available.status();
+    if (PQntuples(available->get()) == 0) return Status::OK();
+    if (Status made = Execute("pgvector", "CREATE EXTENSION IF NOT EXISTS vector", {});
+        !made.ok()) {
+      return made;
+    }
+    return Execute("pgvector",
                    "ALTER TABLE " + table_ + " ADD COLUMN IF NOT EXISTS embedding vector(" +
                        std::to_string(options_.dims) + ")",
-                   {}, error);
+                   {});
   }
 
   // The column may also come from an earlier run with other settings.
-  bool FindEmbeddingColumn(std::string* error) {
-    Result column = Run("pgvector",
-                        "SELECT 1 FROM pg_attribute WHERE attrelid = $1::regclass AND attname = "
-                        "'embedding' AND NOT attisdropped",
-                        {table_}, error);
-    if (!column) return false;
-    has_embedding_column_ = PQntuples(column.get()) > 0;
-    return true;
+  Status FindEmbeddingColumn() {
+    Result<PgResult> column = Run("pgvector",
+                                  "SELECT 1 FROM pg_attribute WHERE attrelid = $1::regclass AND "
+                                  "attname = 'embedding' AND NOT attisdropped",
+                                  {table_});
+    if (!column.ok()) return column.status();
+    has_embedding_column_ = PQntuples(column->get()) > 0;
+    return Status::OK();
   }
 
   const PostgresOptions options_;

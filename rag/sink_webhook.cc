@@ -9,6 +9,7 @@
 // 408 and 429 is permanent: the receiver refused what the batch holds.
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "rag/http_call.h"
@@ -51,9 +52,9 @@ std::string Redacted(std::string text, const HttpHeaders& headers) {
 // A 4xx is the receiver refusing the batch itself, which sending it again cannot change;
 // except 408 (it timed out reading) and 429 (slow down), which are about when, not what.
 // Transport errors, 3xx and 5xx are the receiver's trouble, not the batch's.
-bool IsPermanent(const HttpCallResult& result) {
-  return result.transport_ok && result.status >= 400 && result.status < 500 &&
-         result.status != 408 && result.status != 429;
+bool IsPermanent(const HttpAnswer& answer) {
+  return answer.status >= 400 && answer.status < 500 && answer.status != 408 &&
+         answer.status != 429;
 }
 
 class WebhookSink : public Sink {
@@ -62,18 +63,21 @@ class WebhookSink : public Sink {
 
   std::string_view kind() const override { return "webhook"; }
 
-  SinkStatus Apply(const std::vector<SinkOperation>& batch) override {
-    if (batch.empty()) return {true, ""};
+  Status Apply(const std::vector<SinkOperation>& batch) override {
+    if (batch.empty()) return Status::OK();
     json events = json::array();
     for (const SinkOperation& operation : batch) events.push_back(Event(operation));
-    const HttpCallResult result = HttpCall("POST", options_.url, DumpJson({{"events", events}}),
-                                           options_.headers, options_.timeout, options_.stop);
-    if (result.Ok()) return {true, ""};
-    return {false, "webhook: " + Redacted(result.Describe(), options_.headers),
-            IsPermanent(result)};
+    const Result<HttpAnswer> answer = HttpCall("POST", options_.url, DumpJson({{"events", events}}),
+                                               options_.headers, options_.timeout, options_.stop);
+    if (!answer.ok()) return answer.status().WithContext("webhook");  // curl's words, no header
+    if (answer->Ok()) return Status::OK();
+    std::string why = "webhook: " + Redacted(answer->Describe(), options_.headers);
+    return IsPermanent(*answer) ? Refused(std::move(why)) : Status::Unavailable(std::move(why));
   }
 
-  ChunkIdList ListChunkIds() override { return {false, "webhook sinks cannot be listed", {}}; }
+  Result<std::vector<std::string>> ListChunkIds() override {
+    return Status::InvalidArgument("webhook sinks cannot be listed");
+  }
 
  private:
   const WebhookOptions options_;

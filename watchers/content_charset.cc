@@ -229,13 +229,11 @@ class IconvHandle {
 };
 
 // Converts `in` from `charset` to UTF-8 with iconv.
-bool TranscodeToUtf8(std::string_view in, const std::string& charset, std::string* out,
-                     std::string* message) {
+Result<std::string> TranscodeToUtf8(std::string_view in, const std::string& charset) {
   IconvHandle handle(DecoderName(charset));
-  if (!handle.valid()) {
-    *message = "unsupported charset \"" + charset + "\"";
-    return false;
-  }
+  if (!handle.valid()) return Status::InvalidArgument("unsupported charset \"" + charset + "\"");
+  std::string decoded;
+  std::string* out = &decoded;
   out->assign(in.size() * 2 + 16, '\0');
   char* in_ptr = const_cast<char*>(in.data());
   std::size_t in_left = in.size();
@@ -254,12 +252,11 @@ bool TranscodeToUtf8(std::string_view in, const std::string& charset, std::strin
       out->resize(out->size() * 2);
       continue;
     }
-    *message =
-        "cannot decode as " + charset + " at byte offset " + std::to_string(in.size() - in_left);
-    return false;
+    return Status::InvalidArgument("cannot decode as " + charset + " at byte offset " +
+                                   std::to_string(in.size() - in_left));
   }
   out->resize(written);
-  return true;
+  return decoded;
 }
 
 // Returns true when libxml2 has a decoder for `name` (its own or through iconv).
@@ -274,14 +271,11 @@ bool IsMarkup(ContentKind kind) { return kind == ContentKind::kHtml || kind == C
 
 }  // namespace
 
-bool PrepareInput(std::string_view body, ContentKind kind, std::string_view header_charset,
-                  PreparedInput* input, std::string* message) {
+Status PrepareInput(std::string_view body, ContentKind kind, std::string_view header_charset,
+                    PreparedInput* input) {
   const std::string label = EffectiveCharset(body, kind, header_charset);
   if (!IsWideLabel(label)) {
-    if (auto binary = DescribeBinary(body)) {
-      *message = std::move(*binary);
-      return false;
-    }
+    if (auto binary = DescribeBinary(body)) return Status::InvalidArgument(std::move(*binary));
   }
   if (IsUtf8Label(label)) {
     if (!IsValidUtf8(body)) {
@@ -291,30 +285,30 @@ bool PrepareInput(std::string_view body, ContentKind kind, std::string_view head
     if (!IsMarkup(kind) && body.starts_with(kUtf8Bom)) body.remove_prefix(kUtf8Bom.size());
     input->bytes = body;
     input->encoding = "UTF-8";
-    return true;
+    return Status::OK();
   }
   if (IsMarkup(kind)) {
     input->bytes = body;
     if (IsWideLabel(label) && (label == "utf-16" || label == "utf16") && HasUtf16Bom(body)) {
-      return true;  // libxml2 reads the byte order mark itself
+      return Status::OK();  // libxml2 reads the byte order mark itself
     }
     input->encoding = DecoderName(label);
     if (!LibxmlKnowsEncoding(input->encoding)) {
-      *message = "unsupported charset \"" + label + "\"";
-      return false;
+      return Status::InvalidArgument("unsupported charset \"" + label + "\"");
     }
-    return true;
+    return Status::OK();
   }
-  if (!TranscodeToUtf8(body, label, &input->transcoded, message)) return false;
+  Result<std::string> decoded = TranscodeToUtf8(body, label);
+  if (!decoded.ok()) return decoded.status();
+  input->transcoded = std::move(decoded).value();
   if (auto binary = DescribeBinary(input->transcoded)) {
-    *message = std::move(*binary) + " (after decoding from " + label + ")";
-    return false;
+    return Status::InvalidArgument(std::move(*binary) + " (after decoding from " + label + ")");
   }
   std::string_view text = input->transcoded;
   if (text.starts_with(kUtf8Bom)) text.remove_prefix(kUtf8Bom.size());
   input->bytes = text;
   input->encoding = "UTF-8";
-  return true;
+  return Status::OK();
 }
 
 }  // namespace freshd::watchers::content

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/status.h"
 #include "watchers/normalize.h"
 
 namespace freshd::watchers::content {
@@ -21,9 +22,10 @@ struct PreparedInput {
 // Rejects binary data, and decides how the body is to be decoded: the charset is the
 // Content-Type header's (`header_charset`, "" when absent), else a byte order mark's, else
 // what the document declares. A UTF-8 body's ill-formed sequences are replaced by U+FFFD,
-// one per maximal subpart (as WHATWG's decoder does), and counted. False with *message set
-// on rejection.
-bool PrepareInput(std::string_view body, ContentKind kind, std::string_view header_charset,
-                  PreparedInput* input, std::string* message);
+// one per maximal subpart (as WHATWG's decoder does), and counted. InvalidArgument on
+// rejection (binary data, an unknown charset, bytes that do not decode). *input is an out
+// parameter rather than a Result because its `bytes` may point into its own `transcoded`.
+Status PrepareInput(std::string_view body, ContentKind kind, std::string_view header_charset,
+                    PreparedInput* input);
 
 }  // namespace freshd::watchers::content

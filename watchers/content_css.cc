@@ -16,23 +16,22 @@ class CssCompiler {
  public:
   explicit CssCompiler(std::string_view css) : css_(css) {}
 
-  bool Compile(std::string* xpath, std::string* error) {
+  Result<std::string> Compile() {
     SkipSpaces();
-    if (AtEnd()) return Fail("empty CSS selector", error);
+    if (AtEnd()) return Fail("empty CSS selector");
     std::string out;
     while (true) {
-      std::string selector;
-      if (!CompileSelector(&selector, error)) return false;
+      Result<std::string> selector = CompileSelector();
+      if (!selector.ok()) return selector;
       if (!out.empty()) out += " | ";
-      out += selector;
+      out += *selector;
       SkipSpaces();
       if (AtEnd()) break;
-      if (Peek() != ',') return Unexpected(error);
+      if (Peek() != ',') return Unexpected();
       ++pos_;
       SkipSpaces();
     }
-    *xpath = std::move(out);
-    return true;
+    return out;
   }
 
  private:
@@ -41,15 +40,14 @@ class CssCompiler {
   void SkipSpaces() {
     while (!AtEnd() && IsAsciiSpace(Peek())) ++pos_;
   }
-  bool Fail(std::string message, std::string* error) const {
-    SetError(error, "invalid CSS selector \"" + std::string(css_) + "\": " + message);
-    return false;
+  Status Fail(const std::string& message) const {
+    return Status::InvalidArgument("invalid CSS selector \"" + std::string(css_) +
+                                   "\": " + message);
   }
-  bool Unexpected(std::string* error) const {
-    if (AtEnd()) return Fail("unexpected end", error);
-    return Fail(
-        std::string("unsupported or unexpected '") + Peek() + "' at offset " + std::to_string(pos_),
-        error);
+  Status Unexpected() const {
+    if (AtEnd()) return Fail("unexpected end");
+    return Fail(std::string("unsupported or unexpected '") + Peek() + "' at offset " +
+                std::to_string(pos_));
   }
 
   static bool IsNameChar(char c) {
@@ -57,137 +55,127 @@ class CssCompiler {
            c == '_' || static_cast<unsigned char>(c) >= 0x80;
   }
 
-  bool ReadName(std::string* name, std::string* error) {
+  Result<std::string> ReadName() {
     const std::size_t start = pos_;
     while (!AtEnd() && IsNameChar(Peek())) ++pos_;
-    if (pos_ == start) return Unexpected(error);
+    if (pos_ == start) return Unexpected();
     const char first = css_[start];
     if ((first >= '0' && first <= '9') ||
         (first == '-' && pos_ - start > 1 && css_[start + 1] >= '0' && css_[start + 1] <= '9')) {
       pos_ = start;
-      return Fail("a name cannot start with a digit (offset " + std::to_string(start) + ")", error);
+      return Fail("a name cannot start with a digit (offset " + std::to_string(start) + ")");
     }
-    *name = std::string(css_.substr(start, pos_ - start));
-    return true;
+    return std::string(css_.substr(start, pos_ - start));
   }
 
   // An XPath string literal for `value`; XPath 1.0 has no escapes, so a value holding both
   // quote characters is refused.
-  bool Literal(const std::string& value, std::string* literal, std::string* error) const {
-    if (value.find('\'') == std::string::npos) {
-      *literal = "'" + value + "'";
-    } else if (value.find('"') == std::string::npos) {
-      *literal = "\"" + value + "\"";
-    } else {
-      return Fail("a value cannot hold both quote characters", error);
-    }
-    return true;
+  Result<std::string> Literal(const std::string& value) const {
+    if (value.find('\'') == std::string::npos) return "'" + value + "'";
+    if (value.find('"') == std::string::npos) return "\"" + value + "\"";
+    return Fail("a value cannot hold both quote characters");
   }
 
-  bool CompileSelector(std::string* xpath, std::string* error) {
-    std::string step;
-    if (!CompileCompound(&step, error)) return false;
-    *xpath = "//" + step;
+  Result<std::string> CompileSelector() {
+    Result<std::string> step = CompileCompound();
+    if (!step.ok()) return step;
+    std::string xpath = "//" + *step;
     while (true) {
       const std::size_t before = pos_;
       SkipSpaces();
-      if (AtEnd() || Peek() == ',') return true;
+      if (AtEnd() || Peek() == ',') return xpath;
       std::string axis = "//";
       if (Peek() == '>') {
         axis = "/";
         ++pos_;
         SkipSpaces();
       } else if (pos_ == before) {
-        return Unexpected(error);  // two compounds must be separated by a combinator
+        return Unexpected();  // two compounds must be separated by a combinator
       }
-      if (!CompileCompound(&step, error)) return false;
-      *xpath += axis + step;
+      step = CompileCompound();
+      if (!step.ok()) return step;
+      xpath += axis + *step;
     }
   }
 
-  bool CompileCompound(std::string* step, std::string* error) {
+  Result<std::string> CompileCompound() {
     std::string element = "*";
     bool any = false;
     if (!AtEnd() && Peek() == '*') {
       ++pos_;
       any = true;
     } else if (!AtEnd() && IsNameChar(Peek())) {
-      if (!ReadName(&element, error)) return false;
-      element = AsciiLowered(element);  // the HTML parser lowercases element names
+      Result<std::string> name = ReadName();
+      if (!name.ok()) return name;
+      element = AsciiLowered(*name);  // the HTML parser lowercases element names
       any = true;
     }
     std::string predicates;
     while (!AtEnd() && (Peek() == '.' || Peek() == '#' || Peek() == '[')) {
-      std::string predicate;
-      if (!CompilePredicate(&predicate, error)) return false;
-      predicates += "[" + predicate + "]";
+      Result<std::string> predicate = CompilePredicate();
+      if (!predicate.ok()) return predicate;
+      predicates += "[" + *predicate + "]";
       any = true;
     }
-    if (!any) return Unexpected(error);
-    *step = element + predicates;
-    return true;
+    if (!any) return Unexpected();
+    return element + predicates;
   }
 
-  bool CompilePredicate(std::string* predicate, std::string* error) {
+  Result<std::string> CompilePredicate() {
     const char kind = css_[pos_++];
-    if (kind == '[') return CompileAttribute(predicate, error);
-    std::string name;
-    std::string literal;
-    if (!ReadName(&name, error) || !Literal(name, &literal, error)) return false;
-    if (kind == '#') {
-      *predicate = "@id=" + literal;
-    } else {
-      std::string padded;
-      Literal(" " + name + " ", &padded, error);
-      *predicate = "contains(concat(' ',normalize-space(@class),' ')," + padded + ")";
-    }
-    return true;
+    if (kind == '[') return CompileAttribute();
+    Result<std::string> name = ReadName();
+    if (!name.ok()) return name;
+    Result<std::string> literal = Literal(*name);
+    if (!literal.ok()) return literal;
+    if (kind == '#') return "@id=" + *literal;
+    // A name holds no quote (IsNameChar), so its padded literal cannot fail.
+    const std::string padded = Literal(" " + *name + " ").value_or("''");
+    return "contains(concat(' ',normalize-space(@class),' ')," + padded + ")";
   }
 
-  bool ReadAttributeValue(std::string* value, std::string* error) {
-    if (AtEnd()) return Unexpected(error);
+  Result<std::string> ReadAttributeValue() {
+    if (AtEnd()) return Unexpected();
     const char quote = Peek();
     if (quote == '"' || quote == '\'') {
       const std::size_t end = css_.find(quote, pos_ + 1);
-      if (end == std::string_view::npos) return Fail("unterminated string", error);
-      *value = std::string(css_.substr(pos_ + 1, end - pos_ - 1));
+      if (end == std::string_view::npos) return Fail("unterminated string");
+      std::string value(css_.substr(pos_ + 1, end - pos_ - 1));
       pos_ = end + 1;
-      return true;
+      return value;
     }
-    return ReadName(value, error);
+    return ReadName();
   }
 
-  bool CompileAttribute(std::string* predicate, std::string* error) {
+  Result<std::string> CompileAttribute() {
     SkipSpaces();
-    std::string name;
-    if (!ReadName(&name, error)) return false;
-    const std::string attribute = "@" + AsciiLowered(name);
+    Result<std::string> name = ReadName();
+    if (!name.ok()) return name;
+    const std::string attribute = "@" + AsciiLowered(*name);
     SkipSpaces();
     if (!AtEnd() && Peek() == ']') {
       ++pos_;
-      *predicate = attribute;
-      return true;
+      return attribute;
     }
     std::string op;
     if (!AtEnd() && std::string_view("~^$*|").find(Peek()) != std::string_view::npos) {
       op += css_[pos_++];
     }
-    if (AtEnd() || Peek() != '=') return Unexpected(error);
+    if (AtEnd() || Peek() != '=') return Unexpected();
     ++pos_;
     SkipSpaces();
-    std::string value;
-    std::string literal;
-    if (!ReadAttributeValue(&value, error) || !Literal(value, &literal, error)) return false;
+    Result<std::string> value = ReadAttributeValue();
+    if (!value.ok()) return value;
+    Result<std::string> literal = Literal(*value);
+    if (!literal.ok()) return literal;
     SkipSpaces();
-    if (AtEnd() || Peek() != ']') return Unexpected(error);
+    if (AtEnd() || Peek() != ']') return Unexpected();
     ++pos_;
-    *predicate = AttributeTest(attribute, op, value, literal, error);
-    return !predicate->empty();
+    return AttributeTest(attribute, op, *value, *literal);
   }
 
-  std::string AttributeTest(const std::string& attribute, const std::string& op,
-                            const std::string& value, const std::string& literal,
-                            std::string* error) const {
+  Result<std::string> AttributeTest(const std::string& attribute, const std::string& op,
+                                    const std::string& value, const std::string& literal) const {
     if (op.empty()) return attribute + "=" + literal;
     if (op == "^") return "starts-with(" + attribute + "," + literal + ")";
     if (op == "*") return "contains(" + attribute + "," + literal + ")";
@@ -195,13 +183,14 @@ class CssCompiler {
       return "substring(" + attribute + ",string-length(" + attribute + ")-string-length(" +
              literal + ")+1)=" + literal;
     }
-    std::string padded;
     if (op == "~") {
-      if (!Literal(" " + value + " ", &padded, error)) return "";
-      return "contains(concat(' ',normalize-space(" + attribute + "),' ')," + padded + ")";
+      Result<std::string> padded = Literal(" " + value + " ");
+      if (!padded.ok()) return padded;
+      return "contains(concat(' ',normalize-space(" + attribute + "),' ')," + *padded + ")";
     }
-    if (!Literal(value + "-", &padded, error)) return "";  // op == "|"
-    return "(" + attribute + "=" + literal + " or starts-with(" + attribute + "," + padded + "))";
+    Result<std::string> padded = Literal(value + "-");  // op == "|"
+    if (!padded.ok()) return padded;
+    return "(" + attribute + "=" + literal + " or starts-with(" + attribute + "," + *padded + "))";
   }
 
   std::string_view css_;
@@ -210,8 +199,6 @@ class CssCompiler {
 
 }  // namespace
 
-bool CompileCssToXPath(std::string_view css, std::string* xpath, std::string* error) {
-  return CssCompiler(css).Compile(xpath, error);
-}
+Result<std::string> CompileCssToXPath(std::string_view css) { return CssCompiler(css).Compile(); }
 
 }  // namespace freshd::watchers::content

@@ -186,29 +186,22 @@ class TextExtractor {
   std::string out_;
 };
 
-bool Select(xmlDoc* doc, bool html, const std::string& xpath, std::string* text,
-            std::string* message) {
+Result<std::string> Select(xmlDoc* doc, bool html, const std::string& xpath) {
   TextExtractor extractor(html);
   if (xpath.empty()) {
     if (xmlNode* root = xmlDocGetRootElement(doc)) extractor.Append(root);
-    *text = extractor.Take();
-    return true;
+    return extractor.Take();
   }
   XPathContextPtr context(xmlXPathNewContext(doc));
-  if (context == nullptr) {
-    *message = "cannot allocate an XPath context";
-    return false;
-  }
+  if (context == nullptr) return Status::ResourceExhausted("cannot allocate an XPath context");
   xmlResetLastError();
   XPathObjectPtr selected(xmlXPathEvalExpression(AsXmlChar(xpath), context.get()));
   if (selected == nullptr) {
-    *message = "XPath \"" + xpath + "\" failed: " + DescribeLastXPathError();
-    return false;
+    return Status::InvalidArgument("XPath \"" + xpath + "\" failed: " + DescribeLastXPathError());
   }
   if (selected->type != XPATH_NODESET) {  // string(...), count(...): the value itself
     XmlCharPtr value(xmlXPathCastToString(selected.get()));
-    *text = std::string(AsView(value.get()));
-    return true;
+    return std::string(AsView(value.get()));
   }
   const xmlNodeSet* nodes = selected->nodesetval;
   const int count = nodes == nullptr ? 0 : nodes->nodeNr;
@@ -226,39 +219,34 @@ bool Select(xmlDoc* doc, bool html, const std::string& xpath, std::string* text,
     extractor.ParagraphBreak();
     extractor.Append(node);
   }
-  *text = extractor.Take();
-  return true;
+  return extractor.Take();
 }
 
 }  // namespace
 
-bool ExtractMarkupText(const PreparedInput& input, ContentKind kind, const std::string& xpath,
-                       std::string* text, std::string* message) {
+Result<std::string> ExtractMarkupText(const PreparedInput& input, ContentKind kind,
+                                      const std::string& xpath) {
   if (input.bytes.size() > static_cast<std::size_t>(INT_MAX)) {
-    *message = "document too large for the parser";
-    return false;
+    return Status::ResourceExhausted("document too large for the parser");
   }
-  if (TrimAscii(input.bytes).empty()) return true;  // nothing to parse: empty text
+  if (TrimAscii(input.bytes).empty()) return std::string();  // nothing to parse: empty text
   ScopedXmlErrorSilencer silence;
   const char* encoding = input.encoding.empty() ? nullptr : input.encoding.c_str();
   const int size = static_cast<int>(input.bytes.size());
   if (kind == ContentKind::kHtml) {
     XmlDocPtr doc(htmlReadMemory(input.bytes.data(), size, nullptr, encoding, kHtmlOptions));
     // The HTML parser recovers from anything; no tree means no content.
-    return doc == nullptr || Select(doc.get(), /*html=*/true, xpath, text, message);
+    if (doc == nullptr) return std::string();
+    return Select(doc.get(), /*html=*/true, xpath);
   }
   XmlParserCtxtPtr parser(xmlNewParserCtxt());
-  if (parser == nullptr) {
-    *message = "cannot allocate an XML parser";
-    return false;
-  }
+  if (parser == nullptr) return Status::ResourceExhausted("cannot allocate an XML parser");
   XmlDocPtr doc(
       xmlCtxtReadMemory(parser.get(), input.bytes.data(), size, nullptr, encoding, kXmlOptions));
   if (doc == nullptr) {
-    *message = "malformed XML: " + DescribeXmlError(parser->lastError);
-    return false;
+    return Status::InvalidArgument("malformed XML: " + DescribeXmlError(parser->lastError));
   }
-  return Select(doc.get(), /*html=*/false, xpath, text, message);
+  return Select(doc.get(), /*html=*/false, xpath);
 }
 
 }  // namespace freshd::watchers::content

@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "common/status.h"
 #include "watchers/content_charset.h"
 #include "watchers/normalize.h"
 
@@ -18,11 +19,12 @@ constexpr int kHtmlOptions = HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PA
 constexpr int kXmlOptions =
     XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA;
 
-// Parses `input` as HTML or XML (`kind`) and puts its text in *text: of the whole document
-// when `xpath` is "", else of the nodes it selects (or its value when it is not a node-set).
+// Parses `input` as HTML or XML (`kind`) and gives its text: of the whole document when
+// `xpath` is "", else of the nodes it selects (or its value when it is not a node-set).
 // HTML: without scripts, styles, nav, page header and footer...; block elements become line
-// breaks. False with *message set on malformed XML or a failed evaluation.
-bool ExtractMarkupText(const PreparedInput& input, ContentKind kind, const std::string& xpath,
-                       std::string* text, std::string* message);
+// breaks. InvalidArgument on malformed XML or a failed evaluation, ResourceExhausted for a
+// document too large or an allocation that failed.
+Result<std::string> ExtractMarkupText(const PreparedInput& input, ContentKind kind,
+                                      const std::string& xpath);
 
 }  // namespace freshd::watchers::content

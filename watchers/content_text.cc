@@ -139,11 +139,10 @@ std::string FoldWhitespace(std::string_view text) {
   return out;
 }
 
-bool CanonicalJson(std::string_view text, std::string* out, std::string* message) {
+Result<std::string> CanonicalJson(std::string_view text) {
   if (auto offset = FindExcessiveNesting(text, kMaxJsonDepth)) {
-    *message = "JSON nested deeper than " + std::to_string(kMaxJsonDepth) +
-               " levels at byte offset " + std::to_string(*offset);
-    return false;
+    return Status::InvalidArgument("JSON nested deeper than " + std::to_string(kMaxJsonDepth) +
+                                   " levels at byte offset " + std::to_string(*offset));
   }
   nlohmann::json value =
       nlohmann::json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
@@ -151,19 +150,16 @@ bool CanonicalJson(std::string_view text, std::string* out, std::string* message
     JsonErrorLocator locator;
     nlohmann::json::sax_parse(text.begin(), text.end(), &locator,
                               nlohmann::json::input_format_t::json, /*strict=*/true);
-    *message = locator.Describe();
-    return false;
+    return Status::InvalidArgument(locator.Describe());
   }
   // Objects are std::map: keys come out sorted. No indentation, no spaces.
-  *out = value.dump(-1, ' ', /*ensure_ascii=*/false, nlohmann::json::error_handler_t::replace);
-  return true;
+  return value.dump(-1, ' ', /*ensure_ascii=*/false, nlohmann::json::error_handler_t::replace);
 }
 
-bool IgnorePatterns::Compile(const std::vector<std::string>& sources, std::string* error) {
+Status IgnorePatterns::Compile(const std::vector<std::string>& sources) {
   match_context_.reset(pcre2_match_context_create(nullptr));
   if (match_context_ == nullptr) {
-    SetError(error, "cannot allocate a PCRE2 match context");
-    return false;
+    return Status::ResourceExhausted("cannot allocate a PCRE2 match context");
   }
   pcre2_set_match_limit(match_context_.get(), kRegexMatchLimit);
   for (std::size_t i = 0; i < sources.size(); ++i) {
@@ -173,25 +169,22 @@ bool IgnorePatterns::Compile(const std::vector<std::string>& sources, std::strin
                                         sources[i].size(), PCRE2_UTF | PCRE2_MULTILINE, &code,
                                         &offset, nullptr));
     if (compiled == nullptr) {
-      SetError(error, "invalid ignore pattern \"" + sources[i] + "\": " + Pcre2ErrorMessage(code) +
-                          " at offset " + std::to_string(offset));
-      return false;
+      return Status::InvalidArgument("invalid ignore pattern \"" + sources[i] +
+                                     "\": " + Pcre2ErrorMessage(code) + " at offset " +
+                                     std::to_string(offset));
     }
     pcre2_jit_compile(compiled.get(), PCRE2_JIT_COMPLETE);  // the interpreter if it fails
     patterns_.push_back(std::move(compiled));
     sources_.push_back(sources[i]);
   }
-  return true;
+  return Status::OK();
 }
 
-bool IgnorePatterns::Remove(std::string* text, std::string* message) const {
+Status IgnorePatterns::Remove(std::string* text) const {
   for (std::size_t i = 0; i < patterns_.size(); ++i) {
     const pcre2_code* code = patterns_[i].get();
     Pcre2MatchDataPtr match_data(pcre2_match_data_create_from_pattern(code, nullptr));
-    if (match_data == nullptr) {
-      *message = "cannot allocate PCRE2 match data";
-      return false;
-    }
+    if (match_data == nullptr) return Status::ResourceExhausted("cannot allocate PCRE2 match data");
     std::string out(text->size() + 1, '\0');  // removing never makes the text longer
     const auto substitute = [&](std::uint32_t options) {
       PCRE2_SIZE length = out.size();
@@ -205,12 +198,12 @@ bool IgnorePatterns::Remove(std::string* text, std::string* message) const {
     int rc = substitute(0);
     if (rc == PCRE2_ERROR_JIT_STACKLIMIT) rc = substitute(PCRE2_NO_JIT);
     if (rc < 0) {
-      *message = "ignore pattern \"" + sources_[i] + "\" failed: " + Pcre2ErrorMessage(rc);
-      return false;
+      return Status::ResourceExhausted("ignore pattern \"" + sources_[i] +
+                                       "\" failed: " + Pcre2ErrorMessage(rc));
     }
     *text = std::move(out);
   }
-  return true;
+  return Status::OK();
 }
 
 }  // namespace freshd::watchers::content

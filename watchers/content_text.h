@@ -1,4 +1,5 @@
-// Private: ASCII helpers, whitespace folding, ignore patterns, JSON canonicalization.
+// Private: the ASCII helpers of common/strings.h by their watchers names, whitespace folding,
+// ignore patterns, JSON canonicalization.
 #pragma once
 
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -10,39 +11,23 @@
 #include <utility>
 #include <vector>
 
+#include "common/status.h"
+#include "common/strings.h"
+
 namespace freshd::watchers::content {
 
-inline char AsciiLower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-inline std::string AsciiLowered(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = AsciiLower(c);
-  return out;
-}
-
-inline bool IsAsciiSpace(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-
-inline std::string_view TrimAscii(std::string_view s) {
-  while (!s.empty() && IsAsciiSpace(s.front())) s.remove_prefix(1);
-  while (!s.empty() && IsAsciiSpace(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-inline void SetError(std::string* error, std::string message) {
-  if (error != nullptr) *error = std::move(message);
-}
+using strings::AsciiLower;
+using strings::AsciiLowered;
+using strings::IsAsciiSpace;
+inline std::string_view TrimAscii(std::string_view s) { return strings::Trim(s); }
 
 // Runs of spaces and tabs (and Unicode spaces) become one space, lines are trimmed, runs of
 // blank lines become one blank line, and the text is trimmed. CR and CRLF count as LF.
 std::string FoldWhitespace(std::string_view text);
 
-// The canonical form of a JSON document (keys sorted, no insignificant whitespace) in *out;
-// false with *message set when the text is not JSON or is nested too deeply.
-bool CanonicalJson(std::string_view text, std::string* out, std::string* message);
+// The canonical form of a JSON document (keys sorted, no insignificant whitespace);
+// InvalidArgument when the text is not JSON or is nested too deeply.
+Result<std::string> CanonicalJson(std::string_view text);
 
 struct Pcre2CodeFree {
   void operator()(pcre2_code* code) const noexcept { pcre2_code_free(code); }
@@ -63,11 +48,11 @@ using Pcre2MatchContextPtr = std::unique_ptr<pcre2_match_context, Pcre2MatchCont
 // match is removed from the text, with a match limit per attempt.
 class IgnorePatterns {
  public:
-  // Fails (with *error set) on an invalid pattern.
-  bool Compile(const std::vector<std::string>& sources, std::string* error);
-  // Removes every match of every pattern, in order; false with *message set when matching
-  // fails (the match limit, an allocation).
-  bool Remove(std::string* text, std::string* message) const;
+  // InvalidArgument on an invalid pattern (ResourceExhausted when PCRE2 cannot allocate).
+  Status Compile(const std::vector<std::string>& sources);
+  // Removes every match of every pattern, in order; ResourceExhausted when matching fails
+  // (the match limit, an allocation), and then *text is left as it was before that pattern.
+  Status Remove(std::string* text) const;
   bool empty() const { return patterns_.empty(); }
 
  private:

@@ -145,10 +145,9 @@ class XPathNameChecker {
 
 }  // namespace
 
-bool ValidateXPath(const std::string& xpath, std::string* error) {
+Status ValidateXPath(const std::string& xpath) {
   const auto fail = [&](const std::string& why) {
-    SetError(error, "invalid XPath \"" + xpath + "\": " + why);
-    return false;
+    return Status::InvalidArgument("invalid XPath \"" + xpath + "\": " + why);
   };
   if (TrimAscii(xpath).empty()) return fail("empty");
   if (xpath.find('\0') != std::string::npos) return fail("NUL character");
@@ -164,7 +163,7 @@ bool ValidateXPath(const std::string& xpath, std::string* error) {
   XPathObjectPtr result;
   if (compiled != nullptr) result.reset(xmlXPathCompiledEval(compiled.get(), context.get()));
   if (result == nullptr) return fail(DescribeLastXPathError());
-  return true;
+  return Status::OK();
 }
 
 }  // namespace freshd::watchers::content

@@ -7,6 +7,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "common/strings.h"
 #include "watchers/content_xml.h"
 #include "watchers/url.h"
 
@@ -23,23 +24,15 @@ using content::XmlParserCtxtPtr;
 constexpr int kListingOptions =
     XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA;
 
-bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
+// XML's whitespace, and the form feed that some feeds carry.
+constexpr std::string_view kSpaces = " \t\n\r\f";
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
-  while (!s.empty() && IsSpace(s.back())) s.remove_suffix(1);
-  return s;
-}
+bool IsSpace(char c) { return c != '\0' && kSpaces.find(c) != std::string_view::npos; }
+std::string_view Trim(std::string_view s) { return strings::Trim(s, kSpaces); }
 
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string Lowered(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = Lower(c);
-  return out;
-}
+using strings::AsciiLowered;
+using strings::IsAsciiAlpha;
+using strings::IsAsciiDigit;
 
 // ---------------------------------------------------------------------------------------
 // Dates.
@@ -99,7 +92,7 @@ class Cursor {
   bool Digits(int min, int max, int* value) {
     int count = 0;
     int result = 0;
-    while (count < max && IsDigit(Peek())) {
+    while (count < max && IsAsciiDigit(Peek())) {
       result = result * 10 + (text_[pos_++] - '0');
       ++count;
     }
@@ -115,7 +108,7 @@ class Cursor {
   }
 
   void SkipDigits() {
-    while (IsDigit(Peek())) ++pos_;
+    while (IsAsciiDigit(Peek())) ++pos_;
   }
 
   void SkipSeparators() {
@@ -124,7 +117,7 @@ class Cursor {
 
   std::string_view Word() {
     const std::size_t start = pos_;
-    while (IsAlpha(Peek())) ++pos_;
+    while (IsAsciiAlpha(Peek())) ++pos_;
     return text_.substr(start, pos_ - start);
   }
 
@@ -148,7 +141,7 @@ bool ParseNumericOffset(Cursor* cursor, int* seconds) {
   if (!cursor->Digits(2, 2, &hours)) return false;
   if (cursor->Consume(':')) {
     if (!cursor->Digits(2, 2, &minutes)) return false;
-  } else if (IsDigit(cursor->Peek()) && !cursor->Digits(2, 2, &minutes)) {
+  } else if (IsAsciiDigit(cursor->Peek()) && !cursor->Digits(2, 2, &minutes)) {
     return false;
   }
   if (hours > 23 || minutes > 59) return false;
@@ -165,7 +158,7 @@ bool ParseClock(Cursor* cursor, int min_hour_digits, CivilTime* t) {
   if (cursor->Consume(':')) {
     if (!cursor->Digits(2, 2, &t->second)) return false;
     if (cursor->Consume('.') || cursor->Consume(',')) {
-      if (!IsDigit(cursor->Peek())) return false;
+      if (!IsAsciiDigit(cursor->Peek())) return false;
       cursor->SkipDigits();  // fractions of a second are dropped
     }
   }
@@ -184,7 +177,7 @@ constexpr std::array<NamedZone, 12> kNamedZones = {{
 // clang-format on
 
 std::optional<int> NamedZoneOffset(std::string_view zone) {
-  const std::string lowered = Lowered(zone);
+  const std::string lowered = AsciiLowered(zone);
   for (const NamedZone& known : kNamedZones) {
     if (known.name == lowered) return known.hours * 3600;
   }
@@ -195,7 +188,7 @@ std::optional<int> MonthFromName(std::string_view name) {
   static constexpr std::array<std::string_view, 12> kMonths = {
       "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"};
   if (name.size() < 3) return std::nullopt;
-  const std::string prefix = Lowered(name.substr(0, 3));
+  const std::string prefix = AsciiLowered(name.substr(0, 3));
   for (std::size_t i = 0; i < kMonths.size(); ++i) {
     if (kMonths[i] == prefix) return static_cast<int>(i) + 1;
   }
@@ -211,37 +204,24 @@ std::optional<std::int64_t> ParseAnyDate(std::string_view text) {
 // ---------------------------------------------------------------------------------------
 // XML documents.
 
-struct XmlDocument {
-  XmlDocPtr doc;
-  std::string error;
-};
-
-XmlDocument ReadXml(std::string_view xml) {
-  XmlDocument result;
-  if (Trim(xml).empty()) {
-    result.error = "empty document";
-    return result;
-  }
+// A document with a root element.
+Result<XmlDocPtr> ReadXml(std::string_view xml) {
+  if (Trim(xml).empty()) return Status::InvalidArgument("empty document");
   if (xml.size() > static_cast<std::size_t>(INT_MAX)) {
-    result.error = "document too large for the parser";
-    return result;
+    return Status::ResourceExhausted("document too large for the parser");
   }
   content::EnsureXmlInitialized();
   content::ScopedXmlErrorSilencer silence;
   XmlParserCtxtPtr parser(xmlNewParserCtxt());
-  if (parser == nullptr) {
-    result.error = "cannot allocate an XML parser";
-    return result;
+  if (parser == nullptr) return Status::ResourceExhausted("cannot allocate an XML parser");
+  XmlDocPtr doc(xmlCtxtReadMemory(parser.get(), xml.data(), static_cast<int>(xml.size()), nullptr,
+                                  nullptr, kListingOptions));
+  if (doc == nullptr) {
+    return Status::InvalidArgument("malformed XML: " +
+                                   content::DescribeXmlError(parser->lastError));
   }
-  result.doc.reset(xmlCtxtReadMemory(parser.get(), xml.data(), static_cast<int>(xml.size()),
-                                     nullptr, nullptr, kListingOptions));
-  if (result.doc == nullptr) {
-    result.error = "malformed XML: " + content::DescribeXmlError(parser->lastError);
-  } else if (xmlDocGetRootElement(result.doc.get()) == nullptr) {
-    result.doc.reset();
-    result.error = "no root element";
-  }
-  return result;
+  if (xmlDocGetRootElement(doc.get()) == nullptr) return Status::InvalidArgument("no root element");
+  return doc;
 }
 
 // Local names only: a prefix or namespace never matters.
@@ -323,10 +303,7 @@ class ListingBuilder {
     listing_.child_sitemaps.push_back(std::move(clean));
   }
 
-  Listing Finish() {
-    listing_.ok = true;
-    return std::move(listing_);
-  }
+  Listing Finish() { return std::move(listing_); }
 
  private:
   // http, https, or the listing's own scheme; any other (javascript:, mailto:, ftp:...) would
@@ -343,13 +320,6 @@ class ListingBuilder {
   std::unordered_set<std::string> seen_documents_;
   std::unordered_set<std::string> seen_sitemaps_;
 };
-
-Listing Failure(std::string error) {
-  Listing listing;
-  listing.ok = false;
-  listing.error = std::move(error);
-  return listing;
-}
 
 std::string RootName(const xmlNode* root) { return std::string(AsView(root->name)); }
 
@@ -392,7 +362,7 @@ std::string RssItemLink(xmlNode* item, std::string_view base_url) {
     }
   }
   if (xmlNode* guid = FirstChildElement(item, "guid")) {
-    if (Lowered(Attribute(guid, "isPermaLink").value_or("true")) != "false") {
+    if (AsciiLowered(Attribute(guid, "isPermaLink").value_or("true")) != "false") {
       const std::string text = DirectText(guid);
       if (!text.empty()) return ResolveUrl(EffectiveBase(guid, base_url), text);
     }
@@ -459,7 +429,7 @@ std::optional<std::int64_t> ParseW3cDateTime(std::string_view text) {
 std::optional<std::int64_t> ParseRfc822DateTime(std::string_view text) {
   Cursor cursor(Trim(text));
   CivilTime t;
-  if (IsAlpha(cursor.Peek())) cursor.Word();  // the day of the week, not checked
+  if (IsAsciiAlpha(cursor.Peek())) cursor.Word();  // the day of the week, not checked
   cursor.SkipSeparators();
   if (!cursor.Digits(1, 2, &t.day)) return std::nullopt;
   cursor.SkipSeparators();
@@ -482,41 +452,41 @@ std::optional<std::int64_t> ParseRfc822DateTime(std::string_view text) {
   cursor.SkipSeparators();
   if (cursor.Peek() == '+' || cursor.Peek() == '-') {
     if (!ParseNumericOffset(&cursor, &t.offset_seconds)) return std::nullopt;
-  } else if (IsAlpha(cursor.Peek())) {
+  } else if (IsAsciiAlpha(cursor.Peek())) {
     // RFC 2822 4.3: other alphabetic zones are to be taken as UTC.
     t.offset_seconds = NamedZoneOffset(cursor.Word()).value_or(0);
   }
   return ToUnixSeconds(t);  // anything after the zone, such as "(UTC)", is a comment
 }
 
-Listing ParseSitemap(std::string_view xml, std::string_view base_url) {
+Result<Listing> ParseSitemap(std::string_view xml, std::string_view base_url) {
   try {
-    XmlDocument parsed = ReadXml(xml);
-    if (parsed.doc == nullptr) return Failure("sitemap: " + parsed.error);
-    xmlNode* root = xmlDocGetRootElement(parsed.doc.get());
+    Result<XmlDocPtr> parsed = ReadXml(xml);
+    if (!parsed.ok()) return parsed.status().WithContext("sitemap");
+    xmlNode* root = xmlDocGetRootElement(parsed->get());
     if (IsElement(root, "urlset")) return ParseUrlset(root, base_url);
     if (IsElement(root, "sitemapindex")) return ParseSitemapIndex(root, base_url);
-    return Failure("not a sitemap: the root element is <" + RootName(root) +
-                   ">, not <urlset> or <sitemapindex>");
-  } catch (const std::exception& e) {
-    return Failure(std::string("sitemap: ") + e.what());
+    return Status::InvalidArgument("not a sitemap: the root element is <" + RootName(root) +
+                                   ">, not <urlset> or <sitemapindex>");
+  } catch (const std::exception& e) {  // an allocation
+    return Status::ResourceExhausted(std::string("sitemap: ") + e.what());
   }
 }
 
-Listing ParseFeed(std::string_view xml, std::string_view base_url) {
+Result<Listing> ParseFeed(std::string_view xml, std::string_view base_url) {
   try {
-    XmlDocument parsed = ReadXml(xml);
-    if (parsed.doc == nullptr) return Failure("feed: " + parsed.error);
-    xmlNode* root = xmlDocGetRootElement(parsed.doc.get());
+    Result<XmlDocPtr> parsed = ReadXml(xml);
+    if (!parsed.ok()) return parsed.status().WithContext("feed");
+    xmlNode* root = xmlDocGetRootElement(parsed->get());
     if (IsElement(root, "rss")) {
       return ParseRssItems(ChildElements(FirstChildElement(root, "channel"), "item"), base_url);
     }
     if (IsElement(root, "RDF")) return ParseRssItems(ChildElements(root, "item"), base_url);
     if (IsElement(root, "feed")) return ParseAtom(root, base_url);
-    return Failure("not a feed: the root element is <" + RootName(root) +
-                   ">, not <rss>, <feed> or <rdf:RDF>");
-  } catch (const std::exception& e) {
-    return Failure(std::string("feed: ") + e.what());
+    return Status::InvalidArgument("not a feed: the root element is <" + RootName(root) +
+                                   ">, not <rss>, <feed> or <rdf:RDF>");
+  } catch (const std::exception& e) {  // an allocation
+    return Status::ResourceExhausted(std::string("feed: ") + e.what());
   }
 }
 

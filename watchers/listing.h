@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/status.h"
+
 namespace freshd::watchers {
 
 struct ListedDocument {
@@ -22,8 +24,6 @@ struct SkippedEntries {
 };
 
 struct Listing {
-  bool ok = false;
-  std::string error;                        // when !ok
   std::vector<ListedDocument> documents;    // in document order, duplicates removed
   std::vector<std::string> child_sitemaps;  // a sitemap index's <sitemap><loc> entries
   SkippedEntries skipped;
@@ -33,11 +33,13 @@ struct Listing {
 // against base_url. Of documents and child sitemaps alike, only http and https entries (and
 // those of base_url's own scheme) are kept, the others counted in `skipped`; the userinfo
 // of a kept entry is dropped, so that no listing puts a password into a document's URI.
-Listing ParseSitemap(std::string_view xml, std::string_view base_url);
+// InvalidArgument when the document is not XML or not a sitemap; ResourceExhausted when it
+// is too large for the parser or memory runs out.
+Result<Listing> ParseSitemap(std::string_view xml, std::string_view base_url);
 
 // RSS 2.0 (<item><link>) or Atom (<entry><link rel="alternate" href>), with the same rules
-// for entries as ParseSitemap.
-Listing ParseFeed(std::string_view xml, std::string_view base_url);
+// for entries and failures as ParseSitemap.
+Result<Listing> ParseFeed(std::string_view xml, std::string_view base_url);
 
 // W3C datetime / RFC 3339 ("2024-05-01", "2024-05-01T10:00:00+02:00", "2024-05-01T08:00Z";
 // also "YYYY" and "YYYY-MM"; a time without zone is taken as UTC) to unix seconds.

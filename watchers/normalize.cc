@@ -20,7 +20,6 @@ namespace freshd::watchers {
 namespace {
 
 using content::AsciiLowered;
-using content::SetError;
 using content::TrimAscii;
 
 Normalizer::Result ParseFailure(std::string message) {
@@ -38,47 +37,60 @@ struct Normalizer::Impl {
   std::string xpath;  // "" selects the whole document
   content::IgnorePatterns ignore;
 
-  bool InitSelector(const SelectorSpec& select, std::string* error);
+  Status InitSelector(const SelectorSpec& select);
 
   bool Extract(std::string_view body, ContentKind kind, std::string_view charset, std::string* text,
                Result* result) const;
   bool RemoveIgnored(std::string* text, Result* result) const;
 };
 
-bool Normalizer::Impl::InitSelector(const SelectorSpec& select, std::string* error) {
+Status Normalizer::Impl::InitSelector(const SelectorSpec& select) {
   switch (select.kind) {
     case SelectorSpec::Kind::kNone:
-      return true;
+      return Status::OK();
     case SelectorSpec::Kind::kXPath:
       xpath = select.expression;
       break;
-    case SelectorSpec::Kind::kCss:
-      if (!content::CompileCssToXPath(select.expression, &xpath, error)) return false;
+    case SelectorSpec::Kind::kCss: {
+      freshd::Result<std::string> compiled = content::CompileCssToXPath(select.expression);
+      if (!compiled.ok()) return compiled.status();
+      xpath = std::move(compiled).value();
       break;
+    }
   }
-  return content::ValidateXPath(xpath, error);
+  return content::ValidateXPath(xpath);
 }
 
 bool Normalizer::Impl::Extract(std::string_view body, ContentKind kind, std::string_view charset,
                                std::string* text, Result* result) const {
   content::PreparedInput input;
-  if (!content::PrepareInput(body, kind, charset, &input, &result->message)) {
+  if (const Status prepared = content::PrepareInput(body, kind, charset, &input); !prepared.ok()) {
     result->error = FetchError::kParse;
+    result->message = prepared.message();
     return false;
   }
   result->invalid_utf8 = input.replaced;
   switch (kind) {
     case ContentKind::kHtml:
     case ContentKind::kXml: {
-      std::string message;
-      if (content::ExtractMarkupText(input, kind, xpath, text, &message)) return true;
-      *result = ParseFailure(std::move(message));
+      freshd::Result<std::string> extracted = content::ExtractMarkupText(input, kind, xpath);
+      if (extracted.ok()) {
+        *text = std::move(extracted).value();
+        return true;
+      }
+      *result = ParseFailure(extracted.status().message());
       return false;
     }
-    case ContentKind::kJson:
-      if (content::CanonicalJson(input.bytes, text, &result->message)) return true;
+    case ContentKind::kJson: {
+      freshd::Result<std::string> canonical = content::CanonicalJson(input.bytes);
+      if (canonical.ok()) {
+        *text = std::move(canonical).value();
+        return true;
+      }
       result->error = FetchError::kParse;
+      result->message = canonical.status().message();
       return false;
+    }
     case ContentKind::kMarkdown:
     case ContentKind::kText:
       text->assign(input.bytes);
@@ -88,9 +100,9 @@ bool Normalizer::Impl::Extract(std::string_view body, ContentKind kind, std::str
 }
 
 bool Normalizer::Impl::RemoveIgnored(std::string* text, Result* result) const {
-  std::string message;
-  if (ignore.Remove(text, &message)) return true;
-  *result = ParseFailure(std::move(message));
+  const Status removed = ignore.Remove(text);
+  if (removed.ok()) return true;
+  *result = ParseFailure(removed.message());
   return false;
 }
 
@@ -98,19 +110,16 @@ Normalizer::Normalizer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Normalizer::~Normalizer() = default;
 
-std::unique_ptr<Normalizer> Normalizer::Create(const SelectorSpec& select,
-                                               const std::vector<std::string>& ignore_patterns,
-                                               std::string* error) {
+freshd::Result<std::unique_ptr<Normalizer>> Normalizer::Create(
+    const SelectorSpec& select, const std::vector<std::string>& ignore_patterns) {
   try {
     content::EnsureXmlInitialized();
     auto impl = std::make_unique<Impl>();
-    if (!impl->InitSelector(select, error) || !impl->ignore.Compile(ignore_patterns, error)) {
-      return nullptr;
-    }
+    if (Status status = impl->InitSelector(select); !status.ok()) return status;
+    if (Status status = impl->ignore.Compile(ignore_patterns); !status.ok()) return status;
     return std::unique_ptr<Normalizer>(new Normalizer(std::move(impl)));
-  } catch (const std::exception& e) {
-    SetError(error, std::string("cannot build the normalizer: ") + e.what());
-    return nullptr;
+  } catch (const std::exception& e) {  // an allocation, or libxml2's setup
+    return Status::ResourceExhausted(std::string("cannot build the normalizer: ") + e.what());
   }
 }
 

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/status.h"
 #include "watchers/fetch_error.h"
 
 namespace freshd::watchers {
@@ -28,10 +29,9 @@ struct SelectorSpec {
 // Compiled once per source and reused for every document of it. Thread-safe to share.
 class Normalizer {
  public:
-  // Fails (returns nullptr, with *error set) on an invalid regex, XPath or CSS selector.
-  static std::unique_ptr<Normalizer> Create(const SelectorSpec& select,
-                                            const std::vector<std::string>& ignore_patterns,
-                                            std::string* error);
+  // InvalidArgument on an invalid regex, XPath or CSS selector. Never holds nullptr.
+  static freshd::Result<std::unique_ptr<Normalizer>> Create(
+      const SelectorSpec& select, const std::vector<std::string>& ignore_patterns);
   ~Normalizer();
 
   struct Result {

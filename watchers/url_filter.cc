@@ -12,7 +12,7 @@ struct UrlFilter::Impl {
   std::unique_ptr<pcre2_code, CodeDeleter> code;
 };
 
-std::unique_ptr<UrlFilter> UrlFilter::Create(const std::string& pattern, std::string* error) {
+Result<std::unique_ptr<UrlFilter>> UrlFilter::Create(const std::string& pattern) {
   int error_code = 0;
   PCRE2_SIZE error_offset = 0;
   pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(),
@@ -20,9 +20,8 @@ std::unique_ptr<UrlFilter> UrlFilter::Create(const std::string& pattern, std::st
   if (code == nullptr) {
     PCRE2_UCHAR message[256];
     pcre2_get_error_message(error_code, message, sizeof(message));
-    *error = "invalid pattern at offset " + std::to_string(error_offset) + ": " +
-             reinterpret_cast<const char*>(message);
-    return nullptr;
+    return Status::InvalidArgument("invalid pattern at offset " + std::to_string(error_offset) +
+                                   ": " + reinterpret_cast<const char*>(message));
   }
   auto impl = std::make_unique<Impl>();
   impl->code.reset(code);

@@ -5,12 +5,14 @@
 #include <string>
 #include <string_view>
 
+#include "common/status.h"
+
 namespace freshd::watchers {
 
 class UrlFilter {
  public:
-  // nullptr with *error set when the pattern does not compile.
-  static std::unique_ptr<UrlFilter> Create(const std::string& pattern, std::string* error);
+  // InvalidArgument when the pattern does not compile. Never holds nullptr.
+  static Result<std::unique_ptr<UrlFilter>> Create(const std::string& pattern);
   ~UrlFilter();
 
   // True when the pattern matches anywhere in `url`. Thread-safe.

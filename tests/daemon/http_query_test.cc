@@ -53,16 +53,17 @@ TEST_CASE("ParseDigits takes decimal digits only and saturates", "[http_query]")
 
 TEST_CASE("CountParameter falls back when absent and caps large values and refuses the rest",
           "[http_query]") {
-  CHECK(CountParameter("/s?q=a", "k", 5, 100).value == 5);
-  CHECK(CountParameter("/s?k=7", "k", 5, 100).value == 7);
-  CHECK(CountParameter("/s?k=1000", "k", 5, 100).value == 100);
-  CHECK(CountParameter("/s?k=99999999999999999999999", "k", 5, 100).value == 100);
+  CHECK(CountParameter("/s?q=a", "k", 5, 100).value() == 5);
+  CHECK(CountParameter("/s?k=7", "k", 5, 100).value() == 7);
+  CHECK(CountParameter("/s?k=1000", "k", 5, 100).value() == 100);
+  CHECK(CountParameter("/s?k=99999999999999999999999", "k", 5, 100).value() == 100);
   for (const char* target : {"/s?k=abc", "/s?k=0", "/s?k=-1", "/s?k=", "/s?k=2.5"}) {
     INFO(target);
-    const Count count = CountParameter(target, "k", 5, 100);
-    CHECK(count.error.find("'k' must be a whole number of at least 1") == 0);
+    const Result<std::size_t> count = CountParameter(target, "k", 5, 100);
+    CHECK(count.status().IsInvalidArgument());
+    CHECK(count.status().message().find("'k' must be a whole number of at least 1") == 0);
   }
-  CHECK(CountParameter("/s?limit=-1", "limit", 1000, 10000).error ==
+  CHECK(CountParameter("/s?limit=-1", "limit", 1000, 10000).status().message() ==
         "'limit' must be a whole number of at least 1 (values above 10000 count as 10000), "
         "not '-1'");
 }

@@ -29,8 +29,9 @@ class ServerUnderTest {
  public:
   explicit ServerUnderTest(Handler handler, HttpServerOptions options = {})
       : server_(io_, std::move(handler), metrics_, options) {
-    std::string error;
-    if (!server_.Listen("127.0.0.1", 0, &error)) FAIL(error);
+    if (Status listening = server_.Listen("127.0.0.1", 0); !listening.ok()) {
+      FAIL(listening.ToString());
+    }
     loop_ = std::thread([this] { io_.run(); });
   }
   ~ServerUnderTest() {

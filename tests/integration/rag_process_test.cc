@@ -49,10 +49,10 @@ class EmbeddedFixture : public SinkFixture {
     INFO(error);
     REQUIRE(store != nullptr);
     rag::EmbeddedIndex index(*store);
-    rag::ChunkIdList list = index.ListChunkIds();
-    REQUIRE(list.ok);
-    CHECK(index.ChunkCount() == list.ids.size());
-    return list.ids;
+    Result<std::vector<std::string>> list = index.ListChunkIds();
+    REQUIRE(list.ok());
+    CHECK(index.ChunkCount() == list.value().size());
+    return list.value();
   }
 };
 
@@ -90,10 +90,10 @@ class ChromaFixture : public SinkFixture {
     rag::ChromaOptions options;
     options.url = server_.Url();
     options.collection = "handbook";
-    rag::ChunkIdList list = rag::MakeChromaSink(options)->ListChunkIds();
-    INFO(list.error);
-    REQUIRE(list.ok);
-    return list.ids;
+    Result<std::vector<std::string>> list = rag::MakeChromaSink(options)->ListChunkIds();
+    INFO(list.status().message());
+    REQUIRE(list.ok());
+    return list.value();
   }
 
  private:
@@ -109,9 +109,9 @@ std::unique_ptr<SinkFixture> MakeFixture(const std::string& sink, const TempDir&
 // The chunk ids freshd should have put in the sink for the files now in `docs`: the files'
 // normalized texts, chunked as the daemon chunks them (default settings).
 std::vector<std::string> ExpectedIds(const fs::path& docs, const std::string& source = "handbook") {
-  std::string error;
-  auto normalizer = watchers::Normalizer::Create({}, {}, &error);
-  REQUIRE(normalizer != nullptr);
+  auto created = watchers::Normalizer::Create({}, {});
+  REQUIRE(created.ok());
+  auto normalizer = std::move(created).value();
   std::vector<std::string> ids;
   for (const auto& entry : fs::directory_iterator(docs)) {
     const std::string body = ReadFile(entry.path());
@@ -282,11 +282,12 @@ void IndexesDocumentsWithoutManifest() {
   DaemonUnderTest freshd(dir, "1s", EmbeddedFixture().Yaml());
   REQUIRE(freshd.Ready());
   REQUIRE(WaitFor([&] {  // the manifests are back: the files were read again, not skipped
-    rag::HttpCallResult reconcile =
+    Result<rag::HttpAnswer> reconcile =
         rag::HttpCall("POST", freshd.base + "/api/v1/reconcile", "", {{"X-Freshd-Request", "1"}},
                       std::chrono::seconds(5));
-    auto json = nlohmann::json::parse(reconcile.body, nullptr, false);
-    return reconcile.Ok() && json["desired_chunks"] == expected.size() &&
+    if (!reconcile.ok()) return false;
+    auto json = nlohmann::json::parse(reconcile->body, nullptr, false);
+    return reconcile->Ok() && json["desired_chunks"] == expected.size() &&
            json["upserts_queued"] == 0 && json["deletes_queued"] == 0;
   }));
 }

@@ -96,9 +96,9 @@ class IndexFixture {
   }
 
   void Apply(const std::vector<SinkOperation>& batch) {
-    const SinkStatus status = index_->Apply(batch);
-    INFO(status.error);
-    REQUIRE(status.ok);
+    const Status status = index_->Apply(batch);
+    INFO(status.message());
+    REQUIRE(status.ok());
   }
 
   StateStore& store() { return *store_; }
@@ -260,16 +260,16 @@ TEST_CASE("the index survives reopening the store") {
 
 TEST_CASE("ListChunkIds lists every chunk held, sorted") {
   IndexFixture fixture;
-  CHECK(fixture.index().ListChunkIds().ok);
-  CHECK(fixture.index().ListChunkIds().ids.empty());
+  CHECK(fixture.index().ListChunkIds().ok());
+  CHECK(fixture.index().ListChunkIds().value().empty());
 
   fixture.Apply(Corpus());
   fixture.Apply({Upsert("zz", "last"), Upsert("aa", "first"), Delete("bread-2")});
-  const ChunkIdList list = fixture.index().ListChunkIds();
-  REQUIRE(list.ok);
-  CHECK(list.ids == std::vector<std::string>{"aa", "bread-1", "k8s-1", "k8s-2", "rocksdb-1",
-                                             "rocksdb-2", "zz"});
-  CHECK(fixture.index().ChunkCount() == list.ids.size());
+  const Result<std::vector<std::string>> list = fixture.index().ListChunkIds();
+  REQUIRE(list.ok());
+  CHECK(list.value() == std::vector<std::string>{"aa", "bread-1", "k8s-1", "k8s-2", "rocksdb-1",
+                                                 "rocksdb-2", "zz"});
+  CHECK(fixture.index().ChunkCount() == list.value().size());
 }
 
 TEST_CASE("no more than k hits are returned") {
@@ -438,14 +438,14 @@ TEST_CASE("a chunk holding the query as written comes before a shorter near-copy
       "Refunds are paid within 30 days of purchase. Gift cards are not refundable once "
       "redeemed, and the shipping costs are kept.",
       "Refunds are paid within 14 days of purchase."};
-  const EmbedResult vectors = embedder->Embed(texts);
-  REQUIRE(vectors.ok);
-  fixture.Apply({Upsert("holds-it", texts[0], vectors.vectors[0]),
-                 Upsert("near-copy", texts[1], vectors.vectors[1]),
+  const Result<std::vector<Vector>> vectors = embedder->Embed(texts);
+  REQUIRE(vectors.ok());
+  fixture.Apply({Upsert("holds-it", texts[0], vectors.value()[0]),
+                 Upsert("near-copy", texts[1], vectors.value()[1]),
                  Upsert("other", "Shipping takes 5 days.", {})});
 
   const std::string query = "Refunds are paid within 30 days of purchase.";
-  const auto hits = fixture.index().Search(query, embedder->Embed({query}).vectors[0], 5);
+  const auto hits = fixture.index().Search(query, embedder->Embed({query}).value()[0], 5);
   REQUIRE(IdsOf(hits) == std::vector<std::string>{"holds-it", "near-copy", "other"});
   CHECK(hits[0].phrase);
   CHECK_FALSE(hits[1].phrase);
@@ -505,7 +505,7 @@ TEST_CASE("searching while batches are applied is safe") {
   searcher.join();
   CHECK(searches.load() > 1);
   CHECK(hits_without_text.load() == 0);
-  CHECK(fixture.index().ChunkCount() == fixture.index().ListChunkIds().ids.size());
+  CHECK(fixture.index().ChunkCount() == fixture.index().ListChunkIds().value().size());
 }
 
 TEST_CASE("records decode what they encoded, and refuse damaged bytes") {

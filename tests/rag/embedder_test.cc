@@ -19,6 +19,8 @@
 namespace freshd::rag {
 namespace {
 
+using Vectors = std::vector<Vector>;
+
 using freshd::testing::FaultServer;
 using nlohmann::json;
 using namespace std::chrono_literals;
@@ -78,10 +80,10 @@ TEST_CASE("the none embedder gives an empty vector per text", "[embedder]") {
   const auto embedder = MakeNoEmbedder();
   CHECK(embedder->kind() == "none");
   CHECK(embedder->dims() == 0);
-  const EmbedResult result = embedder->Embed({"one", "two", "three"});
-  CHECK(result.ok);
-  REQUIRE(result.vectors.size() == 3);
-  for (const Vector& vector : result.vectors) CHECK(vector.empty());
+  const Result<Vectors> result = embedder->Embed({"one", "two", "three"});
+  CHECK(result.ok());
+  REQUIRE(result.value().size() == 3);
+  for (const Vector& vector : result.value()) CHECK(vector.empty());
 }
 
 TEST_CASE("hashing embeds words and word pairs at their hashed, signed places", "[embedder]") {
@@ -89,9 +91,9 @@ TEST_CASE("hashing embeds words and word pairs at their hashed, signed places", 
   const auto embedder = MakeHashingEmbedder(kDims);
   CHECK(embedder->kind() == "hashing");
   CHECK(embedder->dims() == kDims);
-  const EmbedResult result = embedder->Embed({"Alpha, alpha BETA!"});
-  REQUIRE(result.ok);
-  REQUIRE(result.vectors.size() == 1);
+  const Result<Vectors> result = embedder->Embed({"Alpha, alpha BETA!"});
+  REQUIRE(result.ok());
+  REQUIRE(result.value().size() == 1);
 
   // Words: alpha alpha beta. Weights 1 + ln(count): alpha 2 times, the rest once.
   std::vector<double> expected(kDims, 0.0);
@@ -105,7 +107,7 @@ TEST_CASE("hashing embeds words and word pairs at their hashed, signed places", 
   double norm = 0;
   for (const double value : expected) norm += value * value;
   norm = std::sqrt(norm);
-  const Vector& vector = result.vectors[0];
+  const Vector& vector = result.value()[0];
   REQUIRE(vector.size() == kDims);
   for (int i = 0; i < kDims; ++i) CHECK(vector[i] == Approx(expected[i] / norm).margin(1e-6));
 }
@@ -113,47 +115,47 @@ TEST_CASE("hashing embeds words and word pairs at their hashed, signed places", 
 TEST_CASE("hashing is deterministic and gives unit vectors", "[embedder]") {
   const std::vector<std::string> texts = {"The cat sat on the mat.", "Prices rose by 3% in May.",
                                           "Über die Brücke gehen."};
-  const EmbedResult first = MakeHashingEmbedder(256)->Embed(texts);
-  const EmbedResult second = MakeHashingEmbedder(256)->Embed(texts);
-  REQUIRE(first.ok);
-  REQUIRE(second.ok);
-  CHECK(first.vectors == second.vectors);
-  for (const Vector& vector : first.vectors) CHECK(Dot(vector, vector) == Approx(1.0));
-  CHECK(first.vectors[0] != first.vectors[1]);
+  const Result<Vectors> first = MakeHashingEmbedder(256)->Embed(texts);
+  const Result<Vectors> second = MakeHashingEmbedder(256)->Embed(texts);
+  REQUIRE(first.ok());
+  REQUIRE(second.ok());
+  CHECK(first.value() == second.value());
+  for (const Vector& vector : first.value()) CHECK(Dot(vector, vector) == Approx(1.0));
+  CHECK(first.value()[0] != first.value()[1]);
 }
 
 TEST_CASE("hashing leaves a text without words at zero", "[embedder]") {
-  const EmbedResult result = MakeHashingEmbedder(64)->Embed({"", " -- !! "});
-  REQUIRE(result.ok);
-  REQUIRE(result.vectors.size() == 2);
-  for (const Vector& vector : result.vectors) {
+  const Result<Vectors> result = MakeHashingEmbedder(64)->Embed({"", " -- !! "});
+  REQUIRE(result.ok());
+  REQUIRE(result.value().size() == 2);
+  for (const Vector& vector : result.value()) {
     CHECK(vector.size() == 64);
     CHECK(std::all_of(vector.begin(), vector.end(), [](float value) { return value == 0; }));
   }
 }
 
 TEST_CASE("hashing puts similar texts closer than unrelated ones", "[embedder]") {
-  const EmbedResult result = MakeHashingEmbedder(512)->Embed({
+  const Result<Vectors> result = MakeHashingEmbedder(512)->Embed({
       "The train to Berlin leaves from platform seven at nine in the morning.",
       "The train to Berlin now leaves from platform eight at nine in the morning.",
       "Add two cups of flour and a pinch of salt, then knead the dough.",
   });
-  REQUIRE(result.ok);
-  const double similar = Dot(result.vectors[0], result.vectors[1]);
-  const double unrelated = Dot(result.vectors[0], result.vectors[2]);
+  REQUIRE(result.ok());
+  const double similar = Dot(result.value()[0], result.value()[1]);
+  const double unrelated = Dot(result.value()[0], result.value()[2]);
   CHECK(similar > 0.5);
   CHECK(similar > unrelated + 0.3);
 }
 
 TEST_CASE("hashing respects dims", "[embedder]") {
   for (const int dims : {1, 7, 384, 1536}) {
-    const EmbedResult result = MakeHashingEmbedder(dims)->Embed({"a few words here", "more"});
-    REQUIRE(result.ok);
-    for (const Vector& vector : result.vectors) CHECK(vector.size() == std::size_t(dims));
+    const Result<Vectors> result = MakeHashingEmbedder(dims)->Embed({"a few words here", "more"});
+    REQUIRE(result.ok());
+    for (const Vector& vector : result.value()) CHECK(vector.size() == std::size_t(dims));
   }
-  const EmbedResult refused = MakeHashingEmbedder(0)->Embed({"text"});
-  CHECK_FALSE(refused.ok);
-  CHECK(refused.error.find("dims") != std::string::npos);
+  const Result<Vectors> refused = MakeHashingEmbedder(0)->Embed({"text"});
+  CHECK_FALSE(refused.ok());
+  CHECK(refused.status().message().find("dims") != std::string::npos);
 }
 
 TEST_CASE("openai: texts go in batches, vectors come back in order", "[embedder][openai]") {
@@ -163,10 +165,10 @@ TEST_CASE("openai: texts go in batches, vectors come back in order", "[embedder]
   CHECK(embedder->kind() == "openai");
   CHECK(embedder->dims() == 0);
 
-  const EmbedResult result = embedder->Embed(NumberedTexts(150));
-  REQUIRE(result.ok);
-  REQUIRE(result.vectors.size() == 150);
-  for (int i = 0; i < 150; ++i) CHECK(result.vectors[i] == Vector{float(i), 1, 2});
+  const Result<Vectors> result = embedder->Embed(NumberedTexts(150));
+  REQUIRE(result.ok());
+  REQUIRE(result.value().size() == 150);
+  for (int i = 0; i < 150; ++i) CHECK(result.value()[i] == Vector{float(i), 1, 2});
   CHECK(embedder->dims() == 3);
 
   const auto requests = server.Requests("/v1/embeddings");
@@ -186,11 +188,11 @@ TEST_CASE("openai: texts go in batches, vectors come back in order", "[embedder]
 TEST_CASE("openai: the key goes in an Authorization header", "[embedder][openai]") {
   FaultServer server;
   server.Route("/v1/embeddings", FakeApi());
-  REQUIRE(MakeOpenAiEmbedder(OptionsFor(server))->Embed({"text 1"}).ok);
+  REQUIRE(MakeOpenAiEmbedder(OptionsFor(server))->Embed({"text 1"}).ok());
 
   OpenAiOptions keyless = OptionsFor(server);
   keyless.api_key.clear();
-  REQUIRE(MakeOpenAiEmbedder(keyless)->Embed({"text 2"}).ok);
+  REQUIRE(MakeOpenAiEmbedder(keyless)->Embed({"text 2"}).ok());
 
   const auto requests = server.Requests("/v1/embeddings");
   REQUIRE(requests.size() == 2);
@@ -203,10 +205,10 @@ TEST_CASE("openai: vectors are placed by index, whatever the answer's order",
           "[embedder][openai]") {
   FaultServer server;
   server.Route("/v1/embeddings", FakeApi(/*reversed=*/true));
-  const EmbedResult result = MakeOpenAiEmbedder(OptionsFor(server))->Embed(NumberedTexts(10));
-  REQUIRE(result.ok);
-  REQUIRE(result.vectors.size() == 10);
-  for (int i = 0; i < 10; ++i) CHECK(result.vectors[i][0] == float(i));
+  const Result<Vectors> result = MakeOpenAiEmbedder(OptionsFor(server))->Embed(NumberedTexts(10));
+  REQUIRE(result.ok());
+  REQUIRE(result.value().size() == 10);
+  for (int i = 0; i < 10; ++i) CHECK(result.value()[i][0] == float(i));
 }
 
 TEST_CASE("openai: configured dims are sent and checked", "[embedder][openai]") {
@@ -216,13 +218,12 @@ TEST_CASE("openai: configured dims are sent and checked", "[embedder][openai]") 
   options.dims = 3;
   const auto embedder = MakeOpenAiEmbedder(options);
   CHECK(embedder->dims() == 3);
-  CHECK(embedder->Embed({"text 1"}).ok);
+  CHECK(embedder->Embed({"text 1"}).ok());
 
   options.dims = 4;
-  const EmbedResult wrong = MakeOpenAiEmbedder(options)->Embed({"text 1"});
-  CHECK_FALSE(wrong.ok);
-  CHECK(wrong.error.find("dimensions") != std::string::npos);
-  CHECK(wrong.vectors.empty());
+  const Result<Vectors> wrong = MakeOpenAiEmbedder(options)->Embed({"text 1"});
+  CHECK_FALSE(wrong.ok());
+  CHECK(wrong.status().message().find("dimensions") != std::string::npos);
 
   const auto requests = server.Requests("/v1/embeddings");
   REQUIRE(requests.size() == 2);
@@ -237,9 +238,9 @@ TEST_CASE("openai: a batch is retried after 503s", "[embedder][openai]") {
                  if (++calls <= 2) return FaultServer::Plain().Status(503).Body("busy");
                  return EmbeddingsAnswer(request, false);
                }});
-  const EmbedResult result = MakeOpenAiEmbedder(OptionsFor(server))->Embed(NumberedTexts(5));
-  CHECK(result.ok);
-  CHECK(result.vectors.size() == 5);
+  const Result<Vectors> result = MakeOpenAiEmbedder(OptionsFor(server))->Embed(NumberedTexts(5));
+  CHECK(result.ok());
+  CHECK(result.value().size() == 5);
   CHECK(server.RequestCount("/v1/embeddings") == 3);
 }
 
@@ -252,24 +253,24 @@ TEST_CASE("openai: failing 5xx and 429 end after max_attempts, with growing wait
     options.max_attempts = 4;
     options.first_backoff = 10ms;
     const auto started = std::chrono::steady_clock::now();
-    const EmbedResult result = MakeOpenAiEmbedder(options)->Embed({"text 1"});
+    const Result<Vectors> result = MakeOpenAiEmbedder(options)->Embed({"text 1"});
     const auto elapsed = std::chrono::steady_clock::now() - started;
-    CHECK_FALSE(result.ok);
-    CHECK(result.error.find("HTTP " + std::to_string(status)) != std::string::npos);
+    CHECK_FALSE(result.ok());
+    CHECK(result.status().message().find("HTTP " + std::to_string(status)) != std::string::npos);
     CHECK(server.RequestCount("/v1/embeddings") == 4);
     CHECK(elapsed >= 70ms);  // 10 + 20 + 40
   }
 }
 
 // A stop (RagService::Stop) cancels from another thread while the delivery thread waits.
-EmbedResult EmbedCancelledAfter(OpenAiOptions options, std::chrono::milliseconds delay) {
+Result<Vectors> EmbedCancelledAfter(OpenAiOptions options, std::chrono::milliseconds delay) {
   std::stop_source stop;
   options.stop = stop.get_token();
   std::thread stopper([&] {
     std::this_thread::sleep_for(delay);
     stop.request_stop();
   });
-  EmbedResult result = MakeOpenAiEmbedder(options)->Embed({"text 1"});
+  Result<Vectors> result = MakeOpenAiEmbedder(options)->Embed({"text 1"});
   stopper.join();
   return result;
 }
@@ -280,10 +281,10 @@ TEST_CASE("openai: a stop ends a request under way and a backoff wait", "[embedd
     server.Route("/v1/embeddings", FaultServer::Stall{});
     OpenAiOptions options = OptionsFor(server);
     options.timeout = std::chrono::hours(1);
-    const EmbedResult result = EmbedCancelledAfter(options, 200ms);
-    CHECK_FALSE(result.ok);
-    CHECK_FALSE(result.permanent);
-    CHECK(result.error.find("cancelled") != std::string::npos);
+    const Result<Vectors> result = EmbedCancelledAfter(options, 200ms);
+    CHECK_FALSE(result.ok());
+    CHECK(result.status().IsCancelled());
+    CHECK(result.status().message().find("cancelled") != std::string::npos);
     CHECK(server.RequestCount("/v1/embeddings") == 1);
   }
   SECTION("the wait before a retry (an hour)") {
@@ -291,9 +292,9 @@ TEST_CASE("openai: a stop ends a request under way and a backoff wait", "[embedd
     server.Route("/v1/embeddings", FaultServer::Plain().Status(503).Body("busy"));
     OpenAiOptions options = OptionsFor(server);
     options.first_backoff = std::chrono::hours(1);
-    const EmbedResult result = EmbedCancelledAfter(options, 200ms);
-    CHECK_FALSE(result.ok);
-    CHECK(result.error.find("cancelled") != std::string::npos);
+    const Result<Vectors> result = EmbedCancelledAfter(options, 200ms);
+    CHECK(result.status().IsCancelled());
+    CHECK(result.status().message().find("cancelled") != std::string::npos);
     CHECK(server.RequestCount("/v1/embeddings") == 1);
   }
 }
@@ -302,8 +303,8 @@ TEST_CASE("openai: connection errors are retried too", "[embedder][openai]") {
   FaultServer server;
   server.Route("/v1/embeddings",
                FaultServer::LieAboutLength{.body = "{\"da", .declared_length = 100});
-  const EmbedResult result = MakeOpenAiEmbedder(OptionsFor(server))->Embed({"text 1"});
-  CHECK_FALSE(result.ok);
+  const Result<Vectors> result = MakeOpenAiEmbedder(OptionsFor(server))->Embed({"text 1"});
+  CHECK_FALSE(result.ok());
   CHECK(server.RequestCount("/v1/embeddings") == 3);
 }
 
@@ -314,12 +315,12 @@ TEST_CASE("openai: a 401 fails at once, without the key in the error", "[embedde
                    R"({"error":{"message":"Incorrect API key provided: sk-secret-123"}})"));
   OpenAiOptions options = OptionsFor(server);
   options.api_key = "sk-secret-123";
-  const EmbedResult result = MakeOpenAiEmbedder(options)->Embed({"text 1"});
-  CHECK_FALSE(result.ok);
+  const Result<Vectors> result = MakeOpenAiEmbedder(options)->Embed({"text 1"});
+  CHECK_FALSE(result.ok());
   CHECK(server.RequestCount("/v1/embeddings") == 1);
-  CHECK(result.error.find("401") != std::string::npos);
-  CHECK(result.error.find("Incorrect API key") != std::string::npos);
-  CHECK(result.error.find("sk-secret-123") == std::string::npos);
+  CHECK(result.status().message().find("401") != std::string::npos);
+  CHECK(result.status().message().find("Incorrect API key") != std::string::npos);
+  CHECK(result.status().message().find("sk-secret-123") == std::string::npos);
 }
 
 TEST_CASE("openai: errors after retries do not carry the key either", "[embedder][openai]") {
@@ -331,11 +332,11 @@ TEST_CASE("openai: errors after retries do not carry the key either", "[embedder
                }});
   OpenAiOptions options = OptionsFor(server);
   options.api_key = "sk-secret-123";
-  const EmbedResult result = MakeOpenAiEmbedder(options)->Embed({"text 1"});
-  CHECK_FALSE(result.ok);
+  const Result<Vectors> result = MakeOpenAiEmbedder(options)->Embed({"text 1"});
+  CHECK_FALSE(result.ok());
   CHECK(server.RequestCount("/v1/embeddings") == 3);
-  CHECK(result.error.find("bad gateway for Bearer") != std::string::npos);
-  CHECK(result.error.find("sk-secret-123") == std::string::npos);
+  CHECK(result.status().message().find("bad gateway for Bearer") != std::string::npos);
+  CHECK(result.status().message().find("sk-secret-123") == std::string::npos);
 }
 
 TEST_CASE("openai: a long error body loses no part of the key to shortening",
@@ -346,10 +347,10 @@ TEST_CASE("openai: a long error body loses no part of the key to shortening",
                FaultServer::Plain().Status(403).Body(std::string(190, '.') + "sk-secret-123"));
   OpenAiOptions options = OptionsFor(server);
   options.api_key = "sk-secret-123";
-  const EmbedResult result = MakeOpenAiEmbedder(options)->Embed({"text 1"});
-  CHECK_FALSE(result.ok);
-  CHECK(result.error.find("HTTP 403") != std::string::npos);
-  CHECK(result.error.find("sk-sec") == std::string::npos);
+  const Result<Vectors> result = MakeOpenAiEmbedder(options)->Embed({"text 1"});
+  CHECK_FALSE(result.ok());
+  CHECK(result.status().message().find("HTTP 403") != std::string::npos);
+  CHECK(result.status().message().find("sk-sec") == std::string::npos);
 }
 
 TEST_CASE("openai: an answer with the wrong count of vectors is an error", "[embedder][openai]") {
@@ -360,18 +361,17 @@ TEST_CASE("openai: an answer with the wrong count of vectors is an error", "[emb
                  body["data"].erase(body["data"].size() - 1);
                  return answer.Body(body.dump());
                }});
-  const EmbedResult result = MakeOpenAiEmbedder(OptionsFor(server))->Embed(NumberedTexts(4));
-  CHECK_FALSE(result.ok);
-  CHECK(result.error.find("3 vectors for 4 texts") != std::string::npos);
-  CHECK(result.vectors.empty());
+  const Result<Vectors> result = MakeOpenAiEmbedder(OptionsFor(server))->Embed(NumberedTexts(4));
+  CHECK_FALSE(result.ok());
+  CHECK(result.status().message().find("3 vectors for 4 texts") != std::string::npos);
 }
 
 TEST_CASE("openai: an answer that is not JSON is an error", "[embedder][openai]") {
   FaultServer server;
   server.Route("/v1/embeddings", FaultServer::Plain().Body("<html>maintenance</html>"));
-  const EmbedResult result = MakeOpenAiEmbedder(OptionsFor(server))->Embed({"text 1"});
-  CHECK_FALSE(result.ok);
-  CHECK_FALSE(result.error.empty());
+  const Result<Vectors> result = MakeOpenAiEmbedder(OptionsFor(server))->Embed({"text 1"});
+  CHECK_FALSE(result.ok());
+  CHECK_FALSE(result.status().message().empty());
 }
 
 TEST_CASE("openai: a 4xx other than 408 and 429 is permanent, the rest is not",
@@ -380,20 +380,19 @@ TEST_CASE("openai: a 4xx other than 408 and 429 is permanent, the rest is not",
     FaultServer server;
     server.Route("/v1/embeddings",
                  FaultServer::Plain().Status(status).Body(R"({"error":{"message":"refused"}})"));
-    const EmbedResult result = MakeOpenAiEmbedder(OptionsFor(server))->Embed(NumberedTexts(3));
+    const Result<Vectors> result = MakeOpenAiEmbedder(OptionsFor(server))->Embed(NumberedTexts(3));
     INFO(status);
-    CHECK_FALSE(result.ok);
-    CHECK(result.permanent);
-    CHECK(result.vectors.empty());
+    CHECK_FALSE(result.ok());
+    CHECK(IsRefusal(result.status()));
     CHECK(server.RequestCount("/v1/embeddings") == 1);  // no retry either
   }
   for (const int status : {408, 429, 500, 503, 302}) {
     FaultServer server;
     server.Route("/v1/embeddings", FaultServer::Plain().Status(status).Body("try later"));
-    const EmbedResult result = MakeOpenAiEmbedder(OptionsFor(server))->Embed(NumberedTexts(3));
+    const Result<Vectors> result = MakeOpenAiEmbedder(OptionsFor(server))->Embed(NumberedTexts(3));
     INFO(status);
-    CHECK_FALSE(result.ok);
-    CHECK_FALSE(result.permanent);
+    CHECK_FALSE(result.ok());
+    CHECK_FALSE(IsRefusal(result.status()));
   }
 }
 
@@ -409,11 +408,10 @@ TEST_CASE("openai: a refusal of a later batch is permanent too", "[embedder][ope
   options.batch_size = 2;
   std::vector<std::string> texts = NumberedTexts(4);
   texts[3] = "text too long";
-  const EmbedResult result = MakeOpenAiEmbedder(options)->Embed(texts);
-  CHECK_FALSE(result.ok);
-  CHECK(result.permanent);
-  CHECK(result.error.find("texts 2 to 3") != std::string::npos);
-  CHECK(result.vectors.empty());
+  const Result<Vectors> result = MakeOpenAiEmbedder(options)->Embed(texts);
+  CHECK_FALSE(result.ok());
+  CHECK(IsRefusal(result.status()));
+  CHECK(result.status().message().find("texts 2 to 3") != std::string::npos);
 }
 
 TEST_CASE("openai: connection errors and malformed answers are not permanent",
@@ -421,9 +419,9 @@ TEST_CASE("openai: connection errors and malformed answers are not permanent",
   FaultServer broken;
   broken.Route("/v1/embeddings",
                FaultServer::LieAboutLength{.body = "{\"da", .declared_length = 100});
-  const EmbedResult cut = MakeOpenAiEmbedder(OptionsFor(broken))->Embed({"text 1"});
-  CHECK_FALSE(cut.ok);
-  CHECK_FALSE(cut.permanent);
+  const Result<Vectors> cut = MakeOpenAiEmbedder(OptionsFor(broken))->Embed({"text 1"});
+  CHECK_FALSE(cut.ok());
+  CHECK_FALSE(IsRefusal(cut.status()));
 
   FaultServer short_answer;  // one vector short, as a proxy in trouble might answer
   short_answer.Route("/v1/embeddings",
@@ -433,31 +431,32 @@ TEST_CASE("openai: connection errors and malformed answers are not permanent",
                        body["data"].erase(body["data"].size() - 1);
                        return answer.Body(body.dump());
                      }});
-  const EmbedResult counted = MakeOpenAiEmbedder(OptionsFor(short_answer))->Embed(NumberedTexts(4));
-  CHECK_FALSE(counted.ok);
-  CHECK_FALSE(counted.permanent);
+  const Result<Vectors> counted =
+      MakeOpenAiEmbedder(OptionsFor(short_answer))->Embed(NumberedTexts(4));
+  CHECK_FALSE(counted.ok());
+  CHECK_FALSE(IsRefusal(counted.status()));
 
   OpenAiOptions four_dims = OptionsFor(short_answer);
   four_dims.dims = 4;
   short_answer.Route("/v1/embeddings", FakeApi());  // answers 3 dimensions
-  const EmbedResult sized = MakeOpenAiEmbedder(four_dims)->Embed({"text 1"});
-  CHECK_FALSE(sized.ok);
-  CHECK(sized.error.find("dimensions") != std::string::npos);
-  CHECK_FALSE(sized.permanent);
+  const Result<Vectors> sized = MakeOpenAiEmbedder(four_dims)->Embed({"text 1"});
+  CHECK_FALSE(sized.ok());
+  CHECK(sized.status().message().find("dimensions") != std::string::npos);
+  CHECK_FALSE(IsRefusal(sized.status()));
 
   FaultServer not_json;
   not_json.Route("/v1/embeddings", FaultServer::Plain().Body("<html>maintenance</html>"));
-  const EmbedResult html = MakeOpenAiEmbedder(OptionsFor(not_json))->Embed({"text 1"});
-  CHECK_FALSE(html.ok);
-  CHECK_FALSE(html.permanent);
+  const Result<Vectors> html = MakeOpenAiEmbedder(OptionsFor(not_json))->Embed({"text 1"});
+  CHECK_FALSE(html.ok());
+  CHECK_FALSE(IsRefusal(html.status()));
 }
 
 TEST_CASE("openai: nothing to embed sends nothing", "[embedder][openai]") {
   FaultServer server;
   server.Route("/v1/embeddings", FakeApi());
-  const EmbedResult result = MakeOpenAiEmbedder(OptionsFor(server))->Embed({});
-  CHECK(result.ok);
-  CHECK(result.vectors.empty());
+  const Result<Vectors> result = MakeOpenAiEmbedder(OptionsFor(server))->Embed({});
+  CHECK(result.ok());
+  CHECK(result.value().empty());
   CHECK(server.RequestCount("/v1/embeddings") == 0);
 }
 

@@ -39,10 +39,10 @@ constexpr std::size_t kSmallerKs[] = {1, 5, 20};
 
 // The bundled example corpus, normalized as the watchers do.
 std::vector<Page> ExampleCorpus() {
-  std::string error;
-  const auto normalizer = watchers::Normalizer::Create({}, {}, &error);
-  INFO(error);
-  REQUIRE(normalizer);
+  auto created = watchers::Normalizer::Create({}, {});
+  INFO(created.status().ToString());
+  REQUIRE(created.ok());
+  const auto normalizer = std::move(created).value();
   std::vector<Page> pages;
   for (const auto& entry : std::filesystem::recursive_directory_iterator(FRESHD_EXAMPLE_CORPUS)) {
     const std::string path = entry.path().string();
@@ -72,9 +72,9 @@ class SearchedCorpus {
   const std::set<std::string>& paragraphs() const { return paragraphs_; }
 
   Vector Embed(const std::string& text) {
-    EmbedResult result = embedder_->Embed({text});
-    REQUIRE(result.ok);
-    return std::move(result.vectors[0]);
+    Result<std::vector<Vector>> result = embedder_->Embed({text});
+    REQUIRE(result.ok());
+    return std::move(result.value()[0]);
   }
 
   std::vector<SearchHit> Search(const std::string& query, const Vector& vector, std::size_t k) {
@@ -104,8 +104,8 @@ class SearchedCorpus {
         ChunkText(DocumentChunksKey("pages", page.uri), page.text, {.max_chars = kMaxChars});
     std::vector<std::string> texts;
     for (const Chunk& chunk : chunks) texts.push_back(chunk.text);
-    EmbedResult embedded = embedder_->Embed(texts);
-    REQUIRE(embedded.ok);
+    Result<std::vector<Vector>> embedded = embedder_->Embed(texts);
+    REQUIRE(embedded.ok());
     std::vector<SinkOperation> batch;
     for (std::size_t i = 0; i < chunks.size(); ++i) {
       SinkOperation upsert;
@@ -117,13 +117,13 @@ class SearchedCorpus {
                                    .uri = page.uri,
                                    .fetched_ms = 1700000000000,
                                    .content_hash = chunks[i].id};
-      upsert.vector = std::move(embedded.vectors[i]);
+      upsert.vector = std::move(embedded.value()[i]);
       batch.push_back(std::move(upsert));
       chunk_texts_.push_back(chunks[i].text);
     }
-    const SinkStatus status = index_->Apply(batch);
-    INFO(status.error);
-    REQUIRE(status.ok);
+    const Status status = index_->Apply(batch);
+    INFO(status.message());
+    REQUIRE(status.ok());
     for (std::string& paragraph : bench::ParagraphsOf(page.text)) {
       paragraphs_.insert(std::move(paragraph));
     }

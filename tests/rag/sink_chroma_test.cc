@@ -63,9 +63,10 @@ class ChromaReader {
   }
 
   void DeleteCollection() {
-    const HttpCallResult result =
+    const Result<HttpAnswer> result =
         HttpCall("DELETE", database_url_ + "/collections/" + kCollection, "", {}, kTimeout);
-    REQUIRE(result.Ok());
+    REQUIRE(result.ok());
+    REQUIRE(result->Ok());
   }
 
  private:
@@ -76,10 +77,12 @@ class ChromaReader {
   }
 
   json Post(const std::string& path, const json& body) {
-    const HttpCallResult result = HttpCall("POST", database_url_ + path, body.dump(), {}, kTimeout);
-    INFO(result.Describe());
-    REQUIRE(result.Ok());
-    return json::parse(result.body);
+    const Result<HttpAnswer> result =
+        HttpCall("POST", database_url_ + path, body.dump(), {}, kTimeout);
+    INFO(Describe(result));
+    REQUIRE(result.ok());
+    REQUIRE(result->Ok());
+    return json::parse(result->body);
   }
 
   std::string database_url_;
@@ -90,16 +93,16 @@ std::unique_ptr<Sink> SinkFor(const ChromaServer& server) {
 }
 
 std::vector<std::string> Ids(Sink& sink) {
-  ChunkIdList list = sink.ListChunkIds();
-  INFO(list.error);
-  REQUIRE(list.ok);
-  return list.ids;
+  Result<std::vector<std::string>> list = sink.ListChunkIds();
+  INFO(list.status().message());
+  REQUIRE(list.ok());
+  return list.value();
 }
 
 void RequireApplied(Sink& sink, const std::vector<SinkOperation>& batch) {
-  const SinkStatus status = sink.Apply(batch);
-  INFO(status.error);
-  REQUIRE(status.ok);
+  const Status status = sink.Apply(batch);
+  INFO(status.message());
+  REQUIRE(status.ok());
 }
 
 TEST_CASE("chroma sink upserts chunks with their text, metadata and vector", "[sink][chroma]") {
@@ -167,14 +170,14 @@ TEST_CASE("chroma sink reports a stopped server, then delivers once it is back",
 
   server.Stop();
   const auto started = std::chrono::steady_clock::now();
-  const SinkStatus down = sink->Apply(Edit());
-  CHECK_FALSE(down.ok);
-  CHECK_FALSE(down.permanent);
-  CHECK_THAT(down.error, Catch::Contains("chroma upsert"));
+  const Status down = sink->Apply(Edit());
+  CHECK_FALSE(down.ok());
+  CHECK_FALSE(IsRefusal(down));
+  CHECK_THAT(down.message(), Catch::Contains("chroma upsert"));
   CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(5));
-  const ChunkIdList unlisted = sink->ListChunkIds();
-  CHECK_FALSE(unlisted.ok);
-  CHECK_FALSE(unlisted.error.empty());
+  const Result<std::vector<std::string>> unlisted = sink->ListChunkIds();
+  CHECK_FALSE(unlisted.ok());
+  CHECK_FALSE(unlisted.status().message().empty());
 
   server.Start();
   RequireApplied(*sink, Edit());
@@ -187,10 +190,10 @@ TEST_CASE("chroma sink refuses an upsert without a vector", "[sink][chroma]") {
   std::vector<SinkOperation> batch = FirstVersion();
   batch[2].vector.clear();
 
-  const SinkStatus status = sink->Apply(batch);
-  CHECK_FALSE(status.ok);
-  CHECK_THAT(status.error, Catch::Contains("r3") && Catch::Contains("no vector"));
-  CHECK(status.permanent);    // the same batch is refused however often it comes
+  const Status status = sink->Apply(batch);
+  CHECK_FALSE(status.ok());
+  CHECK_THAT(status.message(), Catch::Contains("r3") && Catch::Contains("no vector"));
+  CHECK(IsRefusal(status));   // the same batch is refused however often it comes
   CHECK(Ids(*sink).empty());  // nothing of the batch was sent
 }
 
@@ -202,22 +205,22 @@ TEST_CASE("chroma sink: a vector of the wrong size is permanent, a stopped serve
 
   std::vector<SinkOperation> poisoned = Edit();
   poisoned[0].vector = {0.25f, 0.5f, -0.5f, 1.0f};
-  const SinkStatus refused = sink->Apply(poisoned);
-  INFO(refused.error);
-  CHECK_FALSE(refused.ok);
-  CHECK(refused.permanent);
-  CHECK_THAT(refused.error, Catch::Contains("chroma upsert: HTTP 4"));
+  const Status refused = sink->Apply(poisoned);
+  INFO(refused.message());
+  CHECK_FALSE(refused.ok());
+  CHECK(IsRefusal(refused));
+  CHECK_THAT(refused.message(), Catch::Contains("chroma upsert: HTTP 4"));
   CHECK(Ids(*sink) == std::vector<std::string>{"r1", "r2", "r3", "s1"});
 
   server.Stop();
-  const SinkStatus down = sink->Apply(Edit());
-  CHECK_FALSE(down.ok);
-  CHECK_FALSE(down.permanent);
+  const Status down = sink->Apply(Edit());
+  CHECK_FALSE(down.ok());
+  CHECK_FALSE(IsRefusal(down));
 
   server.Start();
-  const SinkStatus applied = sink->Apply(Edit());
-  CHECK(applied.ok);
-  CHECK_FALSE(applied.permanent);
+  const Status applied = sink->Apply(Edit());
+  CHECK(applied.ok());
+  CHECK_FALSE(IsRefusal(applied));
   CHECK(Ids(*sink) == std::vector<std::string>{"r1", "r3", "r4", "s1"});
 }
 

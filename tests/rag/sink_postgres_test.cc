@@ -54,16 +54,16 @@ std::map<std::string, std::vector<std::string>> Table(const PostgresServer& serv
 }
 
 std::vector<std::string> Ids(Sink& sink) {
-  ChunkIdList list = sink.ListChunkIds();
-  INFO(list.error);
-  REQUIRE(list.ok);
-  return list.ids;
+  Result<std::vector<std::string>> list = sink.ListChunkIds();
+  INFO(list.status().message());
+  REQUIRE(list.ok());
+  return list.value();
 }
 
 void RequireApplied(Sink& sink, const std::vector<SinkOperation>& batch) {
-  const SinkStatus status = sink.Apply(batch);
-  INFO(status.error);
-  REQUIRE(status.ok);
+  const Status status = sink.Apply(batch);
+  INFO(status.message());
+  REQUIRE(status.ok());
 }
 
 bool PgvectorAvailable(const PostgresServer& server) {
@@ -171,10 +171,10 @@ TEST_CASE("postgres sink applies a batch as one transaction", "[sink][postgres]"
       "EXCEPTION 'deletes refused for this test'; END $$; CREATE TRIGGER refuse BEFORE DELETE ON "
       "rag_chunks FOR EACH ROW EXECUTE FUNCTION refuse_deletes()");
 
-  const SinkStatus refused = sink->Apply(Edit());
-  CHECK_FALSE(refused.ok);
-  CHECK_THAT(refused.error, Catch::Contains("deletes refused for this test"));
-  CHECK_FALSE(refused.permanent);  // a plain RAISE (P0001) is no class said to be permanent
+  const Status refused = sink->Apply(Edit());
+  CHECK_FALSE(refused.ok());
+  CHECK_THAT(refused.message(), Catch::Contains("deletes refused for this test"));
+  CHECK_FALSE(IsRefusal(refused));  // a plain RAISE (P0001) is no class said to be permanent
   CHECK(server.Query("SELECT id FROM rag_chunks WHERE id = 'r4'").empty());  // rolled back
 
   server.Query("DROP TRIGGER refuse ON rag_chunks");
@@ -196,27 +196,27 @@ TEST_CASE("postgres sink: a batch the table refuses is permanent, a stopped serv
       "UPDATE ON rag_chunks FOR EACH ROW EXECUTE FUNCTION refuse_poison()");
   std::vector<SinkOperation> poisoned = Edit();
   poisoned.insert(poisoned.begin(), Upsert("p1", "A poison pill.", kRefunds, {1.0f, 0.0f, 0.0f}));
-  const SinkStatus refused = sink->Apply(poisoned);
-  CHECK_FALSE(refused.ok);
-  CHECK(refused.permanent);
-  CHECK_THAT(refused.error, Catch::Contains("poison refused for this test"));
+  const Status refused = sink->Apply(poisoned);
+  CHECK_FALSE(refused.ok());
+  CHECK(IsRefusal(refused));
+  CHECK_THAT(refused.message(), Catch::Contains("poison refused for this test"));
   CHECK(server.Query("SELECT id FROM rag_chunks WHERE id IN ('p1', 'r4')").empty());
   server.Query("DROP TRIGGER refuse ON rag_chunks");
 
   // A data exception (class 22): a value too long for the column's type.
   server.Query("ALTER TABLE rag_chunks ALTER COLUMN document TYPE varchar(60)");
-  const SinkStatus too_long = sink->Apply(
+  const Status too_long = sink->Apply(
       {Upsert("l1", "A long address.", kRefunds + "/" + std::string(40, 'x'), {1.0f, 0.0f, 0.0f})});
-  CHECK_FALSE(too_long.ok);
-  CHECK(too_long.permanent);
-  CHECK_THAT(too_long.error, Catch::Contains("too long"));
+  CHECK_FALSE(too_long.ok());
+  CHECK(IsRefusal(too_long));
+  CHECK_THAT(too_long.message(), Catch::Contains("too long"));
 
   if (PgvectorAvailable(server)) {  // a vector of the wrong size (class 22 too)
     std::vector<SinkOperation> wrong_size = Edit();
     wrong_size[0].vector = {0.25f, 0.5f, -0.5f, 1.0f};
-    const SinkStatus refused_vector = sink->Apply(wrong_size);
-    CHECK_FALSE(refused_vector.ok);
-    CHECK(refused_vector.permanent);
+    const Status refused_vector = sink->Apply(wrong_size);
+    CHECK_FALSE(refused_vector.ok());
+    CHECK(IsRefusal(refused_vector));
   }
 
   // The same connection, usable again: the refusals were the batches', not the sink's.
@@ -224,9 +224,9 @@ TEST_CASE("postgres sink: a batch the table refuses is permanent, a stopped serv
   CHECK(Ids(*sink) == std::vector<std::string>{"r1", "r3", "r4", "s1"});
 
   server.Stop();
-  const SinkStatus down = sink->Apply(FirstVersion());
-  CHECK_FALSE(down.ok);
-  CHECK_FALSE(down.permanent);
+  const Status down = sink->Apply(FirstVersion());
+  CHECK_FALSE(down.ok());
+  CHECK_FALSE(IsRefusal(down));
 }
 
 TEST_CASE("postgres sink: a table dropped behind its back is made again, never permanent",
@@ -237,10 +237,10 @@ TEST_CASE("postgres sink: a table dropped behind its back is made again, never p
   server.Query("DROP TABLE rag_chunks");
 
   // 42P01 is in class 42, but sending again succeeds once a new connection made the table.
-  const SinkStatus failed = sink->Apply(Edit());
-  CHECK_FALSE(failed.ok);
-  CHECK_FALSE(failed.permanent);
-  CHECK_THAT(failed.error, Catch::Contains("does not exist"));
+  const Status failed = sink->Apply(Edit());
+  CHECK_FALSE(failed.ok());
+  CHECK_FALSE(IsRefusal(failed));
+  CHECK_THAT(failed.message(), Catch::Contains("does not exist"));
   RequireApplied(*sink, Edit());
   CHECK(Ids(*sink) == std::vector<std::string>{"r4"});
 }
@@ -255,16 +255,16 @@ TEST_CASE("postgres sink reports a stopped server, then delivers once it is back
 
   server.Stop();
   const auto started = std::chrono::steady_clock::now();
-  const SinkStatus down = sink->Apply(Edit());
-  CHECK_FALSE(down.ok);
-  CHECK_FALSE(down.permanent);
-  CHECK_THAT(down.error, Catch::StartsWith("postgres"));
-  CHECK_THAT(down.error, !Catch::Contains(password) && !Catch::Contains("user=freshd"));
-  const SinkStatus still_down = sink->Apply(Edit());
-  CHECK_FALSE(still_down.ok);
-  CHECK_THAT(still_down.error, Catch::Contains("Connection refused"));
-  CHECK_FALSE(still_down.permanent);
-  CHECK_FALSE(sink->ListChunkIds().ok);
+  const Status down = sink->Apply(Edit());
+  CHECK_FALSE(down.ok());
+  CHECK_FALSE(IsRefusal(down));
+  CHECK_THAT(down.message(), Catch::StartsWith("postgres"));
+  CHECK_THAT(down.message(), !Catch::Contains(password) && !Catch::Contains("user=freshd"));
+  const Status still_down = sink->Apply(Edit());
+  CHECK_FALSE(still_down.ok());
+  CHECK_THAT(still_down.message(), Catch::Contains("Connection refused"));
+  CHECK_FALSE(IsRefusal(still_down));
+  CHECK_FALSE(sink->ListChunkIds().ok());
   CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(5));
 
   server.Start();
@@ -335,18 +335,18 @@ TEST_CASE("postgres sink: a stop cancels a statement that waits on a lock", "[si
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     stop.request_stop();
   });
-  const SinkStatus status = sink->Apply(Edit());
+  const Status status = sink->Apply(Edit());
   stopper.join();
-  CHECK_FALSE(status.ok);
-  CHECK_FALSE(status.permanent);  // the batch stays in the outbox for the next start
-  CHECK(status.error.find("cancel") != std::string::npos);
+  CHECK_FALSE(status.ok());
+  CHECK_FALSE(IsRefusal(status));  // the batch stays in the outbox for the next start
+  CHECK(status.message().find("cancel") != std::string::npos);
 }
 
 TEST_CASE("postgres sink never repeats a malformed DSN", "[sink][postgres]") {
   auto sink = MakePostgresSink({.dsn = "host=127.0.0.1 password secret-word"});
-  const SinkStatus status = sink->Apply(FirstVersion());
-  CHECK_FALSE(status.ok);
-  CHECK_THAT(status.error, Catch::Contains("DSN") && !Catch::Contains("secret-word"));
+  const Status status = sink->Apply(FirstVersion());
+  CHECK_FALSE(status.ok());
+  CHECK_THAT(status.message(), Catch::Contains("DSN") && !Catch::Contains("secret-word"));
 }
 
 }  // namespace

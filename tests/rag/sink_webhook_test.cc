@@ -66,9 +66,9 @@ std::unique_ptr<Sink> SinkFor(const Receiver& receiver) {
 }
 
 void RequireApplied(Sink& sink, const std::vector<SinkOperation>& batch) {
-  const SinkStatus status = sink.Apply(batch);
-  INFO(status.error);
-  REQUIRE(status.ok);
+  const Status status = sink.Apply(batch);
+  INFO(status.message());
+  REQUIRE(status.ok());
 }
 
 TEST_CASE("webhook sink posts a batch as JSON events with its headers", "[sink][webhook]") {
@@ -140,14 +140,14 @@ TEST_CASE("webhook sink: a 500 is an error, a 2xx an acknowledgement", "[sink][w
   auto sink = SinkFor(receiver);
 
   receiver.Answer(500);
-  const SinkStatus refused = sink->Apply(Edit());
-  CHECK_FALSE(refused.ok);
-  CHECK_THAT(refused.error, Catch::Contains("HTTP 500"));
-  CHECK_THAT(refused.error, !Catch::Contains("s3cret-token"));  // though the body echoed it
+  const Status refused = sink->Apply(Edit());
+  CHECK_FALSE(refused.ok());
+  CHECK_THAT(refused.message(), Catch::Contains("HTTP 500"));
+  CHECK_THAT(refused.message(), !Catch::Contains("s3cret-token"));  // though the body echoed it
   receiver.Answer(404);
-  CHECK_FALSE(sink->Apply(Edit()).ok);
+  CHECK_FALSE(sink->Apply(Edit()).ok());
   receiver.Answer(302);
-  CHECK_FALSE(sink->Apply(Edit()).ok);
+  CHECK_FALSE(sink->Apply(Edit()).ok());
 
   for (const int status : {200, 202, 204}) {
     receiver.Answer(status);
@@ -166,29 +166,29 @@ TEST_CASE("webhook sink: a 4xx other than 408 and 429 is permanent, the rest is 
   for (const int status : {400, 401, 403, 404, 413, 422}) {
     receiver.Answer(status);
     INFO(status);
-    const SinkStatus refused = sink->Apply(Edit());
-    CHECK_FALSE(refused.ok);
-    CHECK(refused.permanent);
-    CHECK_THAT(refused.error, Catch::Contains("HTTP " + std::to_string(status)));
+    const Status refused = sink->Apply(Edit());
+    CHECK_FALSE(refused.ok());
+    CHECK(IsRefusal(refused));
+    CHECK_THAT(refused.message(), Catch::Contains("HTTP " + std::to_string(status)));
   }
   for (const int status : {408, 429, 500, 502, 503, 302}) {
     receiver.Answer(status);
     INFO(status);
-    const SinkStatus failed = sink->Apply(Edit());
-    CHECK_FALSE(failed.ok);
-    CHECK_FALSE(failed.permanent);
+    const Status failed = sink->Apply(Edit());
+    CHECK_FALSE(failed.ok());
+    CHECK_FALSE(IsRefusal(failed));
   }
   receiver.Answer(200);
-  const SinkStatus applied = sink->Apply(Edit());
-  CHECK(applied.ok);
-  CHECK_FALSE(applied.permanent);
+  const Status applied = sink->Apply(Edit());
+  CHECK(applied.ok());
+  CHECK_FALSE(IsRefusal(applied));
 
   auto unreachable =
       MakeWebhookSink({.url = "http://127.0.0.1:" + std::to_string(testing::FreePort()) + "/ingest",
                        .headers = {}});
-  const SinkStatus down = unreachable->Apply(Edit());
-  CHECK_FALSE(down.ok);
-  CHECK_FALSE(down.permanent);
+  const Status down = unreachable->Apply(Edit());
+  CHECK_FALSE(down.ok());
+  CHECK_FALSE(IsRefusal(down));
 }
 
 TEST_CASE("webhook sink reports an unreachable or silent receiver within its timeout",
@@ -196,27 +196,27 @@ TEST_CASE("webhook sink reports an unreachable or silent receiver within its tim
   auto unreachable =
       MakeWebhookSink({.url = "http://127.0.0.1:" + std::to_string(testing::FreePort()) + "/ingest",
                        .headers = {{"Authorization", kSecret}}});
-  const SinkStatus refused = unreachable->Apply(Edit());
-  CHECK_FALSE(refused.ok);
-  CHECK_THAT(refused.error, Catch::StartsWith("webhook") && !Catch::Contains("s3cret-token"));
+  const Status refused = unreachable->Apply(Edit());
+  CHECK_FALSE(refused.ok());
+  CHECK_THAT(refused.message(), Catch::StartsWith("webhook") && !Catch::Contains("s3cret-token"));
 
   FaultServer silent;
   silent.Route("/ingest", FaultServer::Stall{});
   auto stalled = MakeWebhookSink(
       {.url = silent.Url("/ingest"), .headers = {}, .timeout = std::chrono::milliseconds(300)});
   const auto started = std::chrono::steady_clock::now();
-  const SinkStatus timed_out = stalled->Apply(Edit());
-  CHECK_FALSE(timed_out.ok);
-  CHECK_FALSE(timed_out.permanent);
+  const Status timed_out = stalled->Apply(Edit());
+  CHECK_FALSE(timed_out.ok());
+  CHECK_FALSE(IsRefusal(timed_out));
   CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(3));
 }
 
 TEST_CASE("webhook sink cannot be listed and sends nothing for an empty batch", "[sink][webhook]") {
   Receiver receiver;
   auto sink = SinkFor(receiver);
-  const ChunkIdList list = sink->ListChunkIds();
-  CHECK_FALSE(list.ok);
-  CHECK(list.error == "webhook sinks cannot be listed");
+  const Result<std::vector<std::string>> list = sink->ListChunkIds();
+  CHECK_FALSE(list.ok());
+  CHECK(list.status().message() == "webhook sinks cannot be listed");
   RequireApplied(*sink, {});
   CHECK(receiver.Requests().empty());
 }

@@ -2,10 +2,18 @@
 
 #include <catch2/catch.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace freshd::watchers {
 namespace {
+
+// The listing, which must have been parsed.
+Listing Parsed(Result<Listing> result) {
+  INFO(result.status().ToString());
+  REQUIRE(result.ok());
+  return std::move(result).value();
+}
 
 std::vector<std::string> Uris(const Listing& listing) {
   std::vector<std::string> uris;
@@ -25,8 +33,7 @@ TEST_CASE("A sitemap urlset lists its pages in order, without duplicates", "[lis
   <url><loc>https://example.com/policies/refund</loc><lastmod>2030-01-01</lastmod></url>
   <url><lastmod>2024-01-01</lastmod></url>
 </urlset>)";
-  const Listing listing = ParseSitemap(xml, "https://example.com/sitemap.xml");
-  REQUIRE(listing.ok);
+  const Listing listing = Parsed(ParseSitemap(xml, "https://example.com/sitemap.xml"));
   CHECK(Uris(listing) == std::vector<std::string>{"https://example.com/policies/refund",
                                                   "https://example.com/policies/privacy"});
   CHECK(listing.documents[0].modified_unix_seconds == 1714521600);  // the first one is kept
@@ -39,8 +46,7 @@ TEST_CASE("A sitemap index lists its child sitemaps", "[listing][sitemap]") {
   <sitemap><loc>https://example.com/sitemap-1.xml</loc><lastmod>2024-05-01</lastmod></sitemap>
   <sitemap><loc>/sitemap-2.xml</loc></sitemap>
 </sitemapindex>)";
-  const Listing listing = ParseSitemap(xml, "https://example.com/sitemap.xml");
-  REQUIRE(listing.ok);
+  const Listing listing = Parsed(ParseSitemap(xml, "https://example.com/sitemap.xml"));
   CHECK(listing.documents.empty());
   CHECK(listing.child_sitemaps == std::vector<std::string>{"https://example.com/sitemap-1.xml",
                                                            "https://example.com/sitemap-2.xml"});
@@ -50,8 +56,7 @@ TEST_CASE("Namespace prefixes do not matter in a sitemap", "[listing][sitemap]")
   const std::string xml =
       "<sm:urlset xmlns:sm=\"http://www.sitemaps.org/schemas/sitemap/0.9\">"
       "<sm:url><sm:loc>https://example.com/a</sm:loc></sm:url></sm:urlset>";
-  const Listing listing = ParseSitemap(xml, "");
-  REQUIRE(listing.ok);
+  const Listing listing = Parsed(ParseSitemap(xml, ""));
   CHECK(Uris(listing) == std::vector<std::string>{"https://example.com/a"});
 }
 
@@ -65,8 +70,7 @@ TEST_CASE("Sitemap lastmod in W3C datetime forms becomes unix seconds", "[listin
   <url><loc>/bad</loc><lastmod>yesterday</lastmod></url>
   <url><loc>/feb30</loc><lastmod>2024-02-30</lastmod></url>
 </urlset>)";
-  const Listing listing = ParseSitemap(xml, "https://example.com/");
-  REQUIRE(listing.ok);
+  const Listing listing = Parsed(ParseSitemap(xml, "https://example.com/"));
   REQUIRE(listing.documents.size() == 7);
   CHECK(listing.documents[0].modified_unix_seconds == 1714521600);
   for (int i = 1; i <= 4; ++i) {
@@ -103,8 +107,7 @@ TEST_CASE("Relative sitemap locations resolve against the sitemap's URL", "[list
   const std::string xml =
       "<urlset><url><loc>/root.html</loc></url><url><loc>page.html</loc></url>"
       "<url><loc>../up.html</loc></url><url><loc>//cdn.example.org/x</loc></url></urlset>";
-  const Listing listing = ParseSitemap(xml, "https://example.com/docs/sitemap.xml");
-  REQUIRE(listing.ok);
+  const Listing listing = Parsed(ParseSitemap(xml, "https://example.com/docs/sitemap.xml"));
   CHECK(Uris(listing) == std::vector<std::string>{
                              "https://example.com/root.html", "https://example.com/docs/page.html",
                              "https://example.com/up.html", "https://cdn.example.org/x"});
@@ -122,8 +125,7 @@ TEST_CASE("An RSS feed lists item links with their pubDate", "[listing][feed]") 
   <item><title>Guid</title><guid>https://example.com/mcc/3</guid></item>
   <item><title>Not a link</title><guid isPermaLink="false">tag:1</guid></item>
 </channel></rss>)";
-  const Listing listing = ParseFeed(xml, "https://example.com/feed.rss");
-  REQUIRE(listing.ok);
+  const Listing listing = Parsed(ParseFeed(xml, "https://example.com/feed.rss"));
   CHECK(Uris(listing) == std::vector<std::string>{"https://example.com/mcc/1",
                                                   "https://example.com/mcc/2",
                                                   "https://example.com/mcc/3"});
@@ -143,8 +145,7 @@ TEST_CASE("An Atom feed lists alternate links with updated times", "[listing][fe
     <published>2024-05-01T12:30:00+02:00</published></entry>
   <entry><title>C, no usable link</title><link rel="enclosure" href="c.mp3"/></entry>
 </feed>)";
-  const Listing listing = ParseFeed(xml, "https://example.com/mcc/changes.atom");
-  REQUIRE(listing.ok);
+  const Listing listing = Parsed(ParseFeed(xml, "https://example.com/mcc/changes.atom"));
   CHECK(Uris(listing) == std::vector<std::string>{"https://example.com/mcc/a.html",
                                                   "https://example.com/mcc/b.html"});
   CHECK(listing.documents[0].modified_unix_seconds == 1714559400);
@@ -157,8 +158,7 @@ TEST_CASE("An RSS 1.0 (RDF) feed lists its items", "[listing][feed]") {
   <channel><link>https://example.com/</link></channel>
   <item><link>https://example.com/r/1</link><dc:date>2024-05-01T10:30:00Z</dc:date></item>
 </rdf:RDF>)";
-  const Listing listing = ParseFeed(xml, "");
-  REQUIRE(listing.ok);
+  const Listing listing = Parsed(ParseFeed(xml, ""));
   REQUIRE(listing.documents.size() == 1);
   CHECK(listing.documents[0].uri == "https://example.com/r/1");
   CHECK(listing.documents[0].modified_unix_seconds == 1714559400);
@@ -168,33 +168,34 @@ TEST_CASE("Malformed XML is an error, not a crash", "[listing][errors]") {
   for (const std::string& xml :
        {std::string("<urlset><url><loc>https://x/</loc></urlset>"), std::string(""),
         std::string("not xml at all"), std::string("<urlset>\xFF</urlset>")}) {
-    const Listing sitemap = ParseSitemap(xml, "https://x/");
-    CHECK_FALSE(sitemap.ok);
-    CHECK_FALSE(sitemap.error.empty());
-    CHECK_FALSE(ParseFeed(xml, "https://x/").ok);
+    const Result<Listing> sitemap = ParseSitemap(xml, "https://x/");
+    CHECK_FALSE(sitemap.ok());
+    CHECK_FALSE(sitemap.status().message().empty());
+    CHECK_FALSE(ParseFeed(xml, "https://x/").ok());
   }
-  CHECK_THAT(ParseSitemap("<urlset><url></urlset>", "").error, Catch::Contains("line 1"));
+  CHECK_THAT(ParseSitemap("<urlset><url></urlset>", "").status().message(),
+             Catch::Contains("line 1"));
 }
 
 TEST_CASE("A document of the wrong kind is an error", "[listing][errors]") {
-  const Listing html = ParseSitemap("<html><body>Not found</body></html>", "https://x/");
-  CHECK_FALSE(html.ok);
-  CHECK_THAT(html.error, Catch::Contains("not a sitemap"));
-  const Listing feed_as_sitemap = ParseSitemap("<rss><channel/></rss>", "https://x/");
-  CHECK_FALSE(feed_as_sitemap.ok);
-  const Listing sitemap_as_feed = ParseFeed("<urlset/>", "https://x/");
-  CHECK_FALSE(sitemap_as_feed.ok);
-  CHECK_THAT(sitemap_as_feed.error, Catch::Contains("not a feed"));
+  const Result<Listing> html = ParseSitemap("<html><body>Not found</body></html>", "https://x/");
+  CHECK(html.status().IsInvalidArgument());
+  CHECK_THAT(html.status().message(), Catch::Contains("not a sitemap"));
+  const Result<Listing> feed_as_sitemap = ParseSitemap("<rss><channel/></rss>", "https://x/");
+  CHECK_FALSE(feed_as_sitemap.ok());
+  const Result<Listing> sitemap_as_feed = ParseFeed("<urlset/>", "https://x/");
+  CHECK_FALSE(sitemap_as_feed.ok());
+  CHECK_THAT(sitemap_as_feed.status().message(), Catch::Contains("not a feed"));
 }
 
 TEST_CASE("External entities in a sitemap are not fetched or expanded", "[listing][errors]") {
   const std::string xml =
       "<?xml version=\"1.0\"?><!DOCTYPE urlset [<!ENTITY x SYSTEM \"file:///etc/hostname\">]>"
       "<urlset><url><loc>https://example.com/&x;</loc></url></urlset>";
-  const Listing listing = ParseSitemap(xml, "");
-  if (listing.ok) {
-    REQUIRE(listing.documents.size() == 1);
-    CHECK(listing.documents[0].uri == "https://example.com/");
+  const Result<Listing> listing = ParseSitemap(xml, "");
+  if (listing.ok()) {
+    REQUIRE(listing->documents.size() == 1);
+    CHECK(listing->documents[0].uri == "https://example.com/");
   }
 }
 
@@ -205,8 +206,7 @@ TEST_CASE("Entries of other schemes are skipped and counted, not listed", "[list
       "<url><loc>gopher://example.com/1</loc></url><url><loc>ftp://example.com/b</loc></url>"
       "<url><loc>mailto:web@example.com</loc></url><url><loc>c.html</loc></url>"
       "<url><loc>HTTPS://example.com/d</loc></url></urlset>";
-  const Listing listing = ParseSitemap(xml, "http://example.com/sitemap.xml");
-  REQUIRE(listing.ok);
+  const Listing listing = Parsed(ParseSitemap(xml, "http://example.com/sitemap.xml"));
   CHECK(Uris(listing) == std::vector<std::string>{"https://example.com/a",
                                                   "http://example.com/c.html",
                                                   "HTTPS://example.com/d"});
@@ -216,7 +216,7 @@ TEST_CASE("Entries of other schemes are skipped and counted, not listed", "[list
   const std::string index =
       "<sitemapindex><sitemap><loc>ftp://example.com/s.xml</loc></sitemap>"
       "<sitemap><loc>/s2.xml</loc></sitemap></sitemapindex>";
-  const Listing children = ParseSitemap(index, "https://example.com/sitemap.xml");
+  const Listing children = Parsed(ParseSitemap(index, "https://example.com/sitemap.xml"));
   CHECK(children.child_sitemaps == std::vector<std::string>{"https://example.com/s2.xml"});
   CHECK(children.skipped.count == 1);
   CHECK(children.skipped.example_scheme == "ftp");
@@ -227,12 +227,12 @@ TEST_CASE("Feeds skip entries of other schemes too, and a listing may list its o
   const std::string rss =
       "<rss><channel><item><link>javascript:alert(1)</link></item>"
       "<item><link>https://example.com/ok</link></item></channel></rss>";
-  const Listing feed = ParseFeed(rss, "https://example.com/feed.rss");
+  const Listing feed = Parsed(ParseFeed(rss, "https://example.com/feed.rss"));
   CHECK(Uris(feed) == std::vector<std::string>{"https://example.com/ok"});
   CHECK(feed.skipped.count == 1);
 
-  const Listing local =
-      ParseSitemap("<urlset><url><loc>file:///srv/a.html</loc></url></urlset>", "file:///srv/");
+  const Listing local = Parsed(
+      ParseSitemap("<urlset><url><loc>file:///srv/a.html</loc></url></urlset>", "file:///srv/"));
   CHECK(Uris(local) == std::vector<std::string>{"file:///srv/a.html"});
   CHECK(local.skipped.count == 0);
 }
@@ -242,13 +242,14 @@ TEST_CASE("A listed URL's userinfo never reaches the document's URI", "[listing]
       "<urlset><url><loc>https://user:SECRET@example.com/a</loc></url>"
       "<url><loc>https://example.com/a</loc></url>"
       "<url><loc>//bob:SECRET@cdn.example.org/b?x=@</loc></url></urlset>";
-  const Listing listing = ParseSitemap(xml, "https://example.com/sitemap.xml");
+  const Listing listing = Parsed(ParseSitemap(xml, "https://example.com/sitemap.xml"));
   CHECK(Uris(listing) ==
         std::vector<std::string>{"https://example.com/a", "https://cdn.example.org/b?x=@"});
   const std::string atom =
       "<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:base=\"https://u:SECRET@example.com/\">"
       "<entry><link href=\"x.html\"/></entry></feed>";
-  CHECK(Uris(ParseFeed(atom, "")) == std::vector<std::string>{"https://example.com/x.html"});
+  CHECK(Uris(Parsed(ParseFeed(atom, ""))) ==
+        std::vector<std::string>{"https://example.com/x.html"});
 }
 
 }  // namespace

@@ -11,11 +11,10 @@ namespace {
 
 std::unique_ptr<Normalizer> MakeNormalizer(SelectorSpec select = {},
                                            std::vector<std::string> ignore = {}) {
-  std::string error;
-  std::unique_ptr<Normalizer> normalizer = Normalizer::Create(select, ignore, &error);
-  INFO(error);
-  REQUIRE(normalizer != nullptr);
-  return normalizer;
+  auto normalizer = Normalizer::Create(select, ignore);
+  INFO(normalizer.status().ToString());
+  REQUIRE(normalizer.ok());
+  return std::move(normalizer).value();
 }
 
 SelectorSpec XPath(std::string expression) {
@@ -39,10 +38,10 @@ std::string HtmlText(const Normalizer& normalizer, std::string_view html) {
 }
 
 std::string CreateError(SelectorSpec select, std::vector<std::string> ignore = {}) {
-  std::string error;
-  std::unique_ptr<Normalizer> normalizer = Normalizer::Create(select, ignore, &error);
-  CHECK(normalizer == nullptr);
-  return error;
+  auto normalizer = Normalizer::Create(select, ignore);
+  CHECK_FALSE(normalizer.ok());
+  CHECK(normalizer.status().IsInvalidArgument());
+  return normalizer.status().message();
 }
 
 constexpr std::string_view kPolicyPage = R"(<!DOCTYPE html>
@@ -343,16 +342,19 @@ TEST_CASE("Create accepts the XPath 1.0 that pages need", "[normalize][create]")
         "//p[2]/following-sibling::*[1]", "//@href",
         "//processing-instruction('x') | //comment() | //node()", "//div[@id='a-b'] | ../x",
         "string(//h1[not(@hidden)])", "//td[. * 2 > 3 mod 2]", "//*[@xml:lang='en']"}) {
-    std::string error;
     INFO(xpath);
-    CHECK(Normalizer::Create(XPath(xpath), {}, &error) != nullptr);
-    CHECK(error.empty());
+    auto normalizer = Normalizer::Create(XPath(xpath), {});
+    INFO(normalizer.status().ToString());
+    CHECK(normalizer.ok());
   }
 }
 
-TEST_CASE("Create accepts a null error pointer", "[normalize][create]") {
-  CHECK(Normalizer::Create(XPath("//["), {}, nullptr) == nullptr);
-  CHECK(Normalizer::Create(XPath("//p"), {}, nullptr) != nullptr);
+TEST_CASE("Create gives a normalizer or the reason there is none", "[normalize][create]") {
+  auto broken = Normalizer::Create(XPath("//["), {});
+  CHECK(broken.status().IsInvalidArgument());
+  auto valid = Normalizer::Create(XPath("//p"), {});
+  REQUIRE(valid.ok());
+  CHECK(*valid != nullptr);
 }
 
 TEST_CASE("A pathological ignore pattern fails instead of hanging", "[normalize][ignore]") {

@@ -15,11 +15,10 @@ namespace {
 using Masks = std::vector<std::string>;
 
 std::unique_ptr<Normalizer> MakeNormalizer() {
-  std::string error;
-  std::unique_ptr<Normalizer> normalizer = Normalizer::Create({}, {}, &error);
-  INFO(error);
-  REQUIRE(normalizer != nullptr);
-  return normalizer;
+  auto normalizer = Normalizer::Create({}, {});
+  INFO(normalizer.status().ToString());
+  REQUIRE(normalizer.ok());
+  return std::move(normalizer).value();
 }
 
 std::size_t CountPlaceholders(std::string_view text) {
@@ -278,10 +277,9 @@ TEST_CASE("ApplyMasks skips invalid masks and replaces whole matches of masks wi
 
 TEST_CASE("Normalize with masks masks the HTML's normalized text after ignore patterns",
           "[volatility][normalize]") {
-  std::string error;
-  const std::unique_ptr<Normalizer> normalizer =
-      Normalizer::Create({}, {R"(Tracking id \S+)"}, &error);
-  REQUIRE(normalizer != nullptr);
+  auto created = Normalizer::Create({}, {R"(Tracking id \S+)"});
+  REQUIRE(created.ok());
+  const std::unique_ptr<Normalizer> normalizer = std::move(created).value();
   const std::string html =
       "<html><body><h1>Prices</h1><p>Apples cost 2 EUR.</p>"
       "<div>Tracking id 77f1 Last refresh: <b>14:03:35</b>   (server <i>eu-2</i>)</div>"
