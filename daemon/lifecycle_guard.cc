@@ -1,8 +1,6 @@
 #include "daemon/lifecycle_guard.h"
 
-#include <algorithm>
-#include <cctype>
-
+#include "common/strings.h"
 #include "config/config.h"
 #include "daemon/http_query.h"
 
@@ -11,19 +9,11 @@ namespace {
 
 namespace http = boost::beast::http;
 
-bool EqualsNoCase(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) ==
-           std::tolower(static_cast<unsigned char>(y));
-  });
-}
+using strings::EqualsNoCase;
 
 // A header value or target as a std::string_view, trimmed of spaces and tabs.
 std::string_view Trim(boost::beast::string_view value) {
-  std::string_view text(value.data(), value.size());
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
+  return strings::Trim(std::string_view(value.data(), value.size()), " \t");
 }
 
 std::string Authority(std::string_view host, int port) {

@@ -25,6 +25,8 @@
 #include <map>
 #include <string>
 
+#include "common/strings.h"
+
 namespace freshd::rag {
 namespace {
 
@@ -51,17 +53,11 @@ bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 bool IsUtf8Continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
 
-std::string_view TrimLeft(std::string_view text) {
-  while (!text.empty() && IsSpace(text.front())) text.remove_prefix(1);
-  return text;
-}
-
-std::string_view TrimRight(std::string_view text) {
-  while (!text.empty() && IsSpace(text.back())) text.remove_suffix(1);
-  return text;
-}
-
-std::string_view Trim(std::string_view text) { return TrimRight(TrimLeft(text)); }
+// The spaces a chunk is trimmed of (chunk ids hash the trimmed text: do not widen).
+constexpr std::string_view kChunkSpaces = " \t\n\r";
+std::string_view TrimLeft(std::string_view text) { return strings::TrimLeft(text, kChunkSpaces); }
+std::string_view TrimRight(std::string_view text) { return strings::TrimRight(text, kChunkSpaces); }
+std::string_view Trim(std::string_view text) { return strings::Trim(text, kChunkSpaces); }
 
 bool IsBlankLine(std::string_view line) { return Trim(line).empty(); }
 
