@@ -148,14 +148,15 @@ std::optional<Compiled> Compile(const config::Source& source, CompileError* erro
 
 Engine::Impl::Impl(asio::io_context& io_context, asio::thread_pool& worker_pool,
                    store::StateStore& state, metrics::Metrics& metric_registry,
-                   const scheduler::Clock& time_source, EngineOptions engine_options)
+                   const scheduler::Clock& time_source, watchers::Fetcher& url_fetcher,
+                   EngineOptions engine_options)
     : io(io_context),
       workers(worker_pool),
       store(state),
       metrics(metric_registry),
       clock(time_source),
       options(engine_options),
-      http(std::make_unique<watchers::HttpClient>(io_context)),
+      fetcher(url_fetcher),
       fetch_queue(engine_options.max_in_flight, config::FetchSettings{}.host_concurrency,
                   [this](std::function<void()> start) { asio::post(io, std::move(start)); }) {}
 
@@ -194,13 +195,14 @@ void Engine::Impl::FinishRun(const RunPtr& run) {
     source.state.last_check_ms = NowMs();
     source.state.last_run_ms = source.state.last_check_ms;
     metrics.SetLastCheck(source.labels, static_cast<double>(source.state.last_check_ms) / 1000.0);
-    asio::post(workers, [self = shared_from_this(), key = LastRunKey(run->name),
-                         when = source.state.last_run_ms] {
-      std::string error;
-      if (!self->store.PutValue(key, std::to_string(when), &error)) {
-        spdlog::error("cannot store the time of a source's run: {}", error);
-      }
-    });
+    OnWorker(
+        [this, key = LastRunKey(run->name), when = source.state.last_run_ms] {
+          std::string error;
+          return store.PutValue(key, std::to_string(when), &error) ? std::string() : error;
+        },
+        [](const std::string& error) {
+          if (!error.empty()) spdlog::error("cannot store the time of a source's run: {}", error);
+        });
   }
   asio::post(io, [done = std::move(run->done), result = run->result] { done(result); });
 }
@@ -384,8 +386,9 @@ void Engine::Impl::RefuseListingDrop(const RunPtr& run, const std::string& messa
 }
 
 Engine::Engine(asio::io_context& io, asio::thread_pool& workers, store::StateStore& store,
-               metrics::Metrics& metrics, const scheduler::Clock& clock, EngineOptions options)
-    : impl_(std::make_shared<Impl>(io, workers, store, metrics, clock, options)) {}
+               metrics::Metrics& metrics, const scheduler::Clock& clock, watchers::Fetcher& fetcher,
+               EngineOptions options)
+    : impl_(std::make_shared<Impl>(io, workers, store, metrics, clock, fetcher, options)) {}
 
 Engine::~Engine() { Stop(); }
 
@@ -393,7 +396,8 @@ void Engine::Stop() {
   if (impl_->stopped) return;
   impl_->stopped = true;
   impl_->fetch_queue.Clear();
-  impl_->http.reset();
+  impl_->probe_timers.clear();
+  impl_->fetcher.CancelAll();
 }
 
 bool Engine::Configure(const config::Config& config, std::string* error,
@@ -485,6 +489,11 @@ void Engine::CheckSource(const std::string& source, RunCallback done) {
     return;
   }
   impl_->StartRun(found->second, std::move(done));
+}
+
+bool Engine::Idle() const {
+  return impl_->on_workers == 0 && impl_->running.empty() && impl_->fetch_queue.InFlight() == 0 &&
+         impl_->fetch_queue.Waiting() == 0;
 }
 
 std::vector<std::string> Engine::SourceNames() const {

@@ -23,6 +23,7 @@
 #include "rag/indexer.h"
 #include "scheduler/clock.h"
 #include "store/state_store.h"
+#include "watchers/fetcher.h"
 
 namespace freshd::daemon {
 
@@ -53,7 +54,8 @@ struct SourceRunResult {
 class Engine {
  public:
   Engine(boost::asio::io_context& io, boost::asio::thread_pool& workers, store::StateStore& store,
-         metrics::Metrics& metrics, const scheduler::Clock& clock, EngineOptions options = {});
+         metrics::Metrics& metrics, const scheduler::Clock& clock, watchers::Fetcher& fetcher,
+         EngineOptions options = {});
   ~Engine();
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
@@ -75,6 +77,11 @@ class Engine {
   std::vector<std::string> SourceNames() const;
   const config::Source* FindSource(const std::string& name) const;
   const SourceState* State(const std::string& name) const;
+
+  // Nothing started is still going: no run, no fetch waiting or in flight, no work on the
+  // workers whose result has not come back. Volatility probes waiting for their delay do
+  // not count: they are timers (a test advances its clock to fire them). For tests.
+  bool Idle() const;
 
   // Abandons transfers in flight; no callback runs afterwards.
   void Stop();

@@ -2,7 +2,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <boost/asio/steady_timer.hpp>
 
 #include "daemon/engine_impl.h"
 #include "daemon/observations.h"
@@ -57,8 +56,8 @@ void Engine::Impl::FetchListing(const RunPtr& run, const std::string& url, const
   const std::string host = HostOf(url);
   fetch_queue.Submit(host, [this, run, url, found, host, parsed = std::move(parsed)] {
     if (stopped) return;
-    http->Fetch(RequestFor(run->source->config, url), [this, run, url, found, host,
-                                                       parsed](watchers::HttpResponse response) {
+    fetcher.Fetch(RequestFor(run->source->config, url), [this, run, url, found, host,
+                                                         parsed](watchers::HttpResponse response) {
       fetch_queue.Done(host);
       if (!run->source->removed) {
         metrics.ObserveFetchSeconds(run->source->labels, response.duration_seconds);
@@ -149,55 +148,56 @@ void Engine::Impl::PumpDocuments(const RunPtr& run) {
 // worker, account on the loop.
 void Engine::Impl::CheckHttpDocument(const RunPtr& run, const std::string& uri) {
   store::DocumentKey key{run->name, uri};
-  OnWorker([this, key] { return store.Get(key); },
-           [this, run, key](std::optional<store::DocumentRecord> previous) {
-             const bool indexed = Indexed(previous);
-             watchers::HttpRequest request = RequestFor(run->source->config, key.uri);
-             std::vector<std::string> masks;
-             if (previous && !previous->removed) {
-               if (indexed) {
-                 request.if_none_match = previous->etag;
-                 request.if_modified_since = previous->last_modified;
-               }
-               masks = std::move(previous->volatile_masks);
-             }
-             const std::string host = HostOf(key.uri);
-             fetch_queue.Submit(host, [this, run, key, host, request = std::move(request),
-                                       masks = std::move(masks)] {
-               if (stopped) return;
-               http->Fetch(request, [this, run, key, host, masks](watchers::HttpResponse response) {
-                 fetch_queue.Done(host);
-                 if (!run->source->removed) {
-                   metrics.ObserveFetchSeconds(run->source->labels, response.duration_seconds);
-                 }
-                 OnWorker(
-                     [this, key, masks, normalizer = run->source->normalizer,
-                      workload = run->source->config.workload, response = std::move(response)] {
-                       Normalized normalized;
-                       store::Observation observation = HttpObservation(
-                           NowMs(), *normalizer, response, key.uri, masks, &normalized);
-                       auto result = RecordCheck(key, workload, observation, normalized.text);
-                       return Recorded{key,
-                                       std::move(result),
-                                       std::move(observation),
-                                       std::move(normalized.text),
-                                       normalized.masked,
-                                       normalized.invalid_utf8};
-                     },
-                     [this, run](Recorded recorded) {
-                       Account(*run->source, recorded, &run->result);
-                       const auto outcome = recorded.result.outcome;
-                       if (recorded.result.ok && ShouldProbe(*run, outcome)) {
-                         if (outcome == store::CheckOutcome::kNew) ++run->new_documents_probed;
-                         ProbeVolatility(run->source, std::move(recorded.key),
-                                         {std::move(recorded.text)}, options.probe_delay);
-                       }
-                       --run->active;
-                       PumpDocuments(run);
-                     });
-               });
-             });
-           });
+  OnWorker(
+      [this, key] { return store.Get(key); },
+      [this, run, key](std::optional<store::DocumentRecord> previous) {
+        const bool indexed = Indexed(previous);
+        watchers::HttpRequest request = RequestFor(run->source->config, key.uri);
+        std::vector<std::string> masks;
+        if (previous && !previous->removed) {
+          if (indexed) {
+            request.if_none_match = previous->etag;
+            request.if_modified_since = previous->last_modified;
+          }
+          masks = std::move(previous->volatile_masks);
+        }
+        const std::string host = HostOf(key.uri);
+        fetch_queue.Submit(host, [this, run, key, host, request = std::move(request),
+                                  masks = std::move(masks)] {
+          if (stopped) return;
+          fetcher.Fetch(request, [this, run, key, host, masks](watchers::HttpResponse response) {
+            fetch_queue.Done(host);
+            if (!run->source->removed) {
+              metrics.ObserveFetchSeconds(run->source->labels, response.duration_seconds);
+            }
+            OnWorker(
+                [this, key, masks, normalizer = run->source->normalizer,
+                 workload = run->source->config.workload, response = std::move(response)] {
+                  Normalized normalized;
+                  store::Observation observation =
+                      HttpObservation(NowMs(), *normalizer, response, key.uri, masks, &normalized);
+                  auto result = RecordCheck(key, workload, observation, normalized.text);
+                  return Recorded{key,
+                                  std::move(result),
+                                  std::move(observation),
+                                  std::move(normalized.text),
+                                  normalized.masked,
+                                  normalized.invalid_utf8};
+                },
+                [this, run](Recorded recorded) {
+                  Account(*run->source, recorded, &run->result);
+                  const auto outcome = recorded.result.outcome;
+                  if (recorded.result.ok && ShouldProbe(*run, outcome)) {
+                    if (outcome == store::CheckOutcome::kNew) ++run->new_documents_probed;
+                    ProbeVolatility(run->source, std::move(recorded.key),
+                                    {std::move(recorded.text)}, options.probe_delay);
+                  }
+                  --run->active;
+                  PumpDocuments(run);
+                });
+          });
+        });
+      });
 }
 
 namespace {
@@ -255,7 +255,7 @@ std::size_t LearnFromProbes(store::StateStore& store, const store::DocumentKey& 
 // Every change is probed (noise shows up as changes); of the documents new in a run, a
 // sample, so that a 100,000-page first pass does not cost 300,000 requests.
 bool Engine::Impl::ShouldProbe(const SourceRun& run, store::CheckOutcome outcome) const {
-  if (probes_active >= options.max_probes_waiting) return false;
+  if (probe_timers.size() >= static_cast<std::size_t>(options.max_probes_waiting)) return false;
   if (outcome == store::CheckOutcome::kChanged) return true;
   return outcome == store::CheckOutcome::kNew &&
          run.new_documents_probed < options.new_documents_probed_per_run;
@@ -264,20 +264,22 @@ bool Engine::Impl::ShouldProbe(const SourceRun& run, store::CheckOutcome outcome
 void Engine::Impl::ProbeVolatility(const std::shared_ptr<WatchedSource>& source,
                                    store::DocumentKey key, std::vector<std::string> texts,
                                    std::chrono::milliseconds delay) {
-  auto timer = std::make_shared<boost::asio::steady_timer>(io, delay);
-  ++probes_active;
-  timer->async_wait([this, self = shared_from_this(), timer, source, key = std::move(key),
-                     texts = std::move(texts), delay](boost::system::error_code error) mutable {
-    --probes_active;
-    if (error || stopped || source->removed) return;
+  const std::uint64_t id = ++last_probe_timer;
+  auto& timer = probe_timers[id];
+  timer = clock.CreateTimer(io);
+  timer->Schedule(delay, [this, id, source, key = std::move(key), texts = std::move(texts),
+                          delay]() mutable {
+    probe_timers.erase(id);  // the callback runs on: its captures are its own
+    if (stopped || source->removed) return;
     const std::string host = HostOf(key.uri);
     fetch_queue.Submit(host, [this, source, host, delay, key = std::move(key),
                               texts = std::move(texts)]() mutable {
       if (stopped) return;
       // Built before `key` is moved into the callback (argument order is unspecified).
       watchers::HttpRequest request = RequestFor(source->config, key.uri);
-      http->Fetch(std::move(request), [this, source, host, delay, key = std::move(key),
-                                       texts = std::move(texts)](watchers::HttpResponse response) {
+      fetcher.Fetch(std::move(request), [this, source, host, delay, key = std::move(key),
+                                         texts =
+                                             std::move(texts)](watchers::HttpResponse response) {
         fetch_queue.Done(host);
         if (response.error != watchers::FetchError::kNone) return;
         OnWorker(

@@ -19,7 +19,8 @@ EngineHarness::EngineHarness(const std::string& workloads_yaml, const std::strin
   std::string error;
   store_ = store::StateStore::Open(loaded.config->state_dir, store::StoreOptions{}, &error);
   if (!store_) throw std::runtime_error(error);
-  engine_ = std::make_unique<daemon::Engine>(io_, workers_, *store_, metrics_, clock_, options);
+  engine_ = std::make_unique<daemon::Engine>(io_, workers_, *store_, metrics_, clock_, *fetcher_,
+                                             options);
   if (!engine_->Configure(*loaded.config, &error, [this] { io_.stop(); })) {
     throw std::runtime_error(error);
   }
