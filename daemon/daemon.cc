@@ -342,13 +342,11 @@ void Daemon::Impl::ApplyReload(config::LoadResult loaded) {
       !refused.empty()) {
     return failed(refused);
   }
-  std::string error;
-  if (!engine->Configure(*loaded.config, &error, [this, settings = *loaded.config] {
-        schedule->Update();
-        SyncRagSources(settings);
-      })) {
-    return failed(error);
-  }
+  const Status configured = engine->Configure(*loaded.config, [this, settings = *loaded.config] {
+    schedule->Update();
+    SyncRagSources(settings);
+  });
+  if (!configured.ok()) return failed(configured.message());
   // Sources no longer configured leave the schedule.
   for (const auto& workload : config.workloads) {
     for (const auto& source : workload.sources) {
@@ -514,16 +512,19 @@ int Daemon::Run() {
   }
   impl.listen_host = impl.config.listen_host;
   impl.listen_port = impl.server->port();
-  if (!impl.engine->Configure(impl.config, &error, [&impl] {
-        impl.schedule->Update();
-        impl.ready = true;
-        impl.SyncRagSources(impl.config);
-        impl.AssessPeriodically(std::min<std::chrono::milliseconds>(
-            kFirstAssessment, impl.config.advisor.assess_every));
-        sd_notify(0, ("READY=1\nSTATUS=" + impl.StatusLine()).c_str());
-        spdlog::info("ready: {} sources", impl.engine->SourceNames().size());
-      })) {
-    spdlog::critical("{}", error);
+  if (const Status configured = impl.engine->Configure(
+          impl.config,
+          [&impl] {
+            impl.schedule->Update();
+            impl.ready = true;
+            impl.SyncRagSources(impl.config);
+            impl.AssessPeriodically(std::min<std::chrono::milliseconds>(
+                kFirstAssessment, impl.config.advisor.assess_every));
+            sd_notify(0, ("READY=1\nSTATUS=" + impl.StatusLine()).c_str());
+            spdlog::info("ready: {} sources", impl.engine->SourceNames().size());
+          });
+      !configured.ok()) {
+    spdlog::critical("{}", configured.message());
     return 1;
   }
   impl.metrics.SetReloadResult(

@@ -6,7 +6,7 @@
 
 #include "daemon/engine_impl.h"
 #include "daemon/observations.h"
-#include "daemon/source_removal.h"
+#include "watchers/listing_guard.h"
 
 namespace freshd::daemon {
 namespace {
@@ -323,13 +323,6 @@ struct Vanishing {
   std::string refused;  // why nothing was marked: the listing lost too much at once
 };
 
-std::string DescribeDrop(std::size_t vanished, std::size_t present, double max_drop) {
-  return "the listing lost " + std::to_string(vanished) + " of its " + std::to_string(present) +
-         " documents at once (more than max_listing_drop " +
-         std::to_string(static_cast<int>(max_drop * 100)) +
-         "%); none marked gone: an empty or broken listing must not empty the RAG store";
-}
-
 }  // namespace
 
 void Engine::Impl::MarkVanished(const RunPtr& run, std::unordered_set<std::string> present,
@@ -350,9 +343,8 @@ void Engine::Impl::MarkVanished(const RunPtr& run, std::unordered_set<std::strin
         Vanishing result;
         // A page source loses its old URL only by a reload: that is deliberate, not a glitch.
         // A listing of a few documents may well lose most of them for real.
-        if (guarded && stored >= kDropGuardMinimumDocuments && !vanished.empty() &&
-            static_cast<double>(vanished.size()) > max_drop * static_cast<double>(stored)) {
-          result.refused = DescribeDrop(vanished.size(), stored, max_drop);
+        if (guarded && !watchers::ListingDropAllowed(vanished.size(), stored, max_drop)) {
+          result.refused = watchers::DescribeListingDrop(vanished.size(), stored, max_drop);
           return result;
         }
         for (auto& key : vanished) {
@@ -400,8 +392,7 @@ void Engine::Stop() {
   impl_->fetcher.CancelAll();
 }
 
-bool Engine::Configure(const config::Config& config, std::string* error,
-                       std::function<void()> done) {
+Status Engine::Configure(const config::Config& config, std::function<void()> done) {
   Impl& impl = *impl_;
   // Compile everything first: a reload that fails here changes nothing.
   std::vector<Compiled> compiled;
@@ -415,8 +406,8 @@ bool Engine::Configure(const config::Config& config, std::string* error,
       CompileError problem;
       auto one = Compile(source, &problem);
       if (!one) {
-        *error = config::ConfigError{config.file, problem.where, problem.message}.ToString();
-        return false;
+        return Status::InvalidArgument(
+            config::ConfigError{config.file, problem.where, problem.message}.ToString());
       }
       compiled.push_back(std::move(*one));
     }
@@ -455,7 +446,7 @@ bool Engine::Configure(const config::Config& config, std::string* error,
 
   if (added.empty()) {
     asio::post(impl.io, std::move(done));
-    return true;
+    return Status::OK();
   }
   auto remaining = std::make_shared<std::size_t>(added.size());
   for (const auto& watched : added) {
@@ -475,7 +466,7 @@ bool Engine::Configure(const config::Config& config, std::string* error,
           if (--*remaining == 0) done();
         });
   }
-  return true;
+  return Status::OK();
 }
 
 void Engine::CheckSource(const std::string& source, RunCallback done) {

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "common/status.h"
 #include "config/config.h"
 #include "daemon/source_state.h"
 #include "metrics/metrics.h"
@@ -61,10 +62,10 @@ class Engine {
   Engine& operator=(const Engine&) = delete;
 
   // Installs a configuration: sources added, changed or removed; the state of sources that
-  // stay is kept. Fails (and changes nothing) when a source's selector or patterns do not
-  // compile (the error then says FILE:LINE:COL). Calls `done` once the in-memory summaries
-  // of new sources are loaded.
-  bool Configure(const config::Config& config, std::string* error, std::function<void()> done);
+  // stay is kept. InvalidArgument (and nothing changed) when a source's selector or patterns
+  // do not compile (the message then says FILE:LINE:COL). Calls `done` once the in-memory
+  // summaries of new sources are loaded, and only on success.
+  Status Configure(const config::Config& config, std::function<void()> done);
 
   using RunCallback = std::function<void(SourceRunResult)>;
   // Checks every document of a source once. Never called twice concurrently for a source.

@@ -60,23 +60,26 @@ int Daemon::Once(std::ostream& out) {
       show_progress_later();
     });
   };
-  if (!impl.engine->Configure(impl.config, &error, [&] {
-        const auto names = impl.engine->SourceNames();
-        pending = names.size();
-        if (pending == 0) impl.io.stop();
-        for (const auto& name : names) {
-          const SourceState* state = impl.engine->State(name);
-          counters_at_start[name] = {state->checks, state->changes, state->documents};
-        }
-        if (show_progress) show_progress_later();
-        for (const auto& name : names) {
-          impl.engine->CheckSource(name, [&](SourceRunResult result) {
-            results.push_back(std::move(result));
-            if (--pending == 0) impl.io.stop();
+  if (const Status configured = impl.engine->Configure(
+          impl.config,
+          [&] {
+            const auto names = impl.engine->SourceNames();
+            pending = names.size();
+            if (pending == 0) impl.io.stop();
+            for (const auto& name : names) {
+              const SourceState* state = impl.engine->State(name);
+              counters_at_start[name] = {state->checks, state->changes, state->documents};
+            }
+            if (show_progress) show_progress_later();
+            for (const auto& name : names) {
+              impl.engine->CheckSource(name, [&](SourceRunResult result) {
+                results.push_back(std::move(result));
+                if (--pending == 0) impl.io.stop();
+              });
+            }
           });
-        }
-      })) {
-    spdlog::critical("{}", error);
+      !configured.ok()) {
+    spdlog::critical("{}", configured.message());
     return 1;
   }
   // Work posted to the workers comes back to the loop: keep it running until the last run.

@@ -46,8 +46,9 @@ void EngineFixture::Install(const std::string& yaml) {
   config::LoadResult loaded =
       config::Parse("state_dir: " + (dir_ / "state") + "\n" + yaml, dir_ / "freshd.yaml");
   if (!loaded.config) throw std::runtime_error(loaded.errors.front().ToString());
-  std::string error;
-  if (!engine_->Configure(*loaded.config, &error, [] {})) throw std::runtime_error(error);
+  if (const Status status = engine_->Configure(*loaded.config, [] {}); !status.ok()) {
+    throw std::runtime_error(status.message());
+  }
   Settle();
 }
 
