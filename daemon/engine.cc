@@ -5,8 +5,8 @@
 #include <queue>
 
 #include "daemon/engine_impl.h"
-#include "daemon/observations.h"
 #include "watchers/listing_guard.h"
+#include "watchers/observe.h"
 
 namespace freshd::daemon {
 namespace {
@@ -348,7 +348,7 @@ void Engine::Impl::MarkVanished(const RunPtr& run, std::unordered_set<std::strin
           return result;
         }
         for (auto& key : vanished) {
-          Observation gone = GoneObservation(NowMs());
+          Observation gone = watchers::GoneObservation(NowMs());
           auto recorded = RecordCheck(key, workload, gone, "");
           result.recorded.push_back(
               {std::move(key), std::move(recorded), std::move(gone), "", 0, 0});

@@ -4,7 +4,7 @@
 #include <algorithm>
 
 #include "daemon/engine_impl.h"
-#include "daemon/observations.h"
+#include "watchers/observe.h"
 #include "watchers/volatility.h"
 
 namespace freshd::daemon {
@@ -148,56 +148,56 @@ void Engine::Impl::PumpDocuments(const RunPtr& run) {
 // worker, account on the loop.
 void Engine::Impl::CheckHttpDocument(const RunPtr& run, const std::string& uri) {
   store::DocumentKey key{run->name, uri};
-  OnWorker(
-      [this, key] { return store.Get(key); },
-      [this, run, key](std::optional<store::DocumentRecord> previous) {
-        const bool indexed = Indexed(previous);
-        watchers::HttpRequest request = RequestFor(run->source->config, key.uri);
-        std::vector<std::string> masks;
-        if (previous && !previous->removed) {
-          if (indexed) {
-            request.if_none_match = previous->etag;
-            request.if_modified_since = previous->last_modified;
-          }
-          masks = std::move(previous->volatile_masks);
-        }
-        const std::string host = HostOf(key.uri);
-        fetch_queue.Submit(host, [this, run, key, host, request = std::move(request),
-                                  masks = std::move(masks)] {
-          if (stopped) return;
-          fetcher.Fetch(request, [this, run, key, host, masks](watchers::HttpResponse response) {
-            fetch_queue.Done(host);
-            if (!run->source->removed) {
-              metrics.ObserveFetchSeconds(run->source->labels, response.duration_seconds);
-            }
-            OnWorker(
-                [this, key, masks, normalizer = run->source->normalizer,
-                 workload = run->source->config.workload, response = std::move(response)] {
-                  Normalized normalized;
-                  store::Observation observation =
-                      HttpObservation(NowMs(), *normalizer, response, key.uri, masks, &normalized);
-                  auto result = RecordCheck(key, workload, observation, normalized.text);
-                  return Recorded{key,
-                                  std::move(result),
-                                  std::move(observation),
-                                  std::move(normalized.text),
-                                  normalized.masked,
-                                  normalized.invalid_utf8};
-                },
-                [this, run](Recorded recorded) {
-                  Account(*run->source, recorded, &run->result);
-                  const auto outcome = recorded.result.outcome;
-                  if (recorded.result.ok && ShouldProbe(*run, outcome)) {
-                    if (outcome == store::CheckOutcome::kNew) ++run->new_documents_probed;
-                    ProbeVolatility(run->source, std::move(recorded.key),
-                                    {std::move(recorded.text)}, options.probe_delay);
-                  }
-                  --run->active;
-                  PumpDocuments(run);
-                });
-          });
-        });
-      });
+  OnWorker([this, key] { return store.Get(key); },
+           [this, run, key](std::optional<store::DocumentRecord> previous) {
+             const bool indexed = Indexed(previous);
+             watchers::HttpRequest request = RequestFor(run->source->config, key.uri);
+             std::vector<std::string> masks;
+             if (previous && !previous->removed) {
+               if (indexed) {
+                 request.if_none_match = previous->etag;
+                 request.if_modified_since = previous->last_modified;
+               }
+               masks = std::move(previous->volatile_masks);
+             }
+             const std::string host = HostOf(key.uri);
+             fetch_queue.Submit(host, [this, run, key, host, request = std::move(request),
+                                       masks = std::move(masks)] {
+               if (stopped) return;
+               fetcher.Fetch(
+                   request, [this, run, key, host, masks](watchers::HttpResponse response) {
+                     fetch_queue.Done(host);
+                     if (!run->source->removed) {
+                       metrics.ObserveFetchSeconds(run->source->labels, response.duration_seconds);
+                     }
+                     OnWorker(
+                         [this, key, masks, normalizer = run->source->normalizer,
+                          workload = run->source->config.workload, response = std::move(response)] {
+                           watchers::Normalized normalized;
+                           store::Observation observation = watchers::HttpObservation(
+                               NowMs(), *normalizer, response, key.uri, masks, &normalized);
+                           auto result = RecordCheck(key, workload, observation, normalized.text);
+                           return Recorded{key,
+                                           std::move(result),
+                                           std::move(observation),
+                                           std::move(normalized.text),
+                                           normalized.masked,
+                                           normalized.invalid_utf8};
+                         },
+                         [this, run](Recorded recorded) {
+                           Account(*run->source, recorded, &run->result);
+                           const auto outcome = recorded.result.outcome;
+                           if (recorded.result.ok && ShouldProbe(*run, outcome)) {
+                             if (outcome == store::CheckOutcome::kNew) ++run->new_documents_probed;
+                             ProbeVolatility(run->source, std::move(recorded.key),
+                                             {std::move(recorded.text)}, options.probe_delay);
+                           }
+                           --run->active;
+                           PumpDocuments(run);
+                         });
+                   });
+             });
+           });
 }
 
 namespace {
