@@ -202,7 +202,6 @@ void Engine::Impl::CheckHttpDocument(const RunPtr& run, const std::string& uri) 
 
 namespace {
 
-constexpr std::size_t kMaxMasksPerDocument = 32;
 constexpr std::size_t kProbeTexts = 3;  // the checked text and two probes
 
 // The probe's fetch, normalized under the document's current masks; nullopt when the
@@ -220,23 +219,14 @@ std::optional<std::string> NormalizeProbe(const store::StateStore& store,
   return std::move(normalized.text);
 }
 
-// A part is volatile when it differs between the first and second text AND between the
-// second and third: a clock or a token does, a real edit (which happens once) does not.
-// Stores the confirmed masks; returns how many were added.
+// Stores the masks the probes confirmed; returns how many were added.
 std::size_t LearnFromProbes(store::StateStore& store, const store::DocumentKey& key,
                             const std::vector<std::string>& texts) {
-  if (texts[0] == texts[1] || texts[1] == texts[2]) return 0;
-  const auto first = watchers::LearnVolatileMasks(texts[0], texts[1]).masks;
-  const auto second = watchers::LearnVolatileMasks(texts[1], texts[2]).masks;
   auto current = store.Get(key);
   if (!current || current->removed) return 0;
-  std::vector<std::string> masks = current->volatile_masks;
-  const std::size_t before = masks.size();
-  for (const auto& mask : first) {
-    const bool confirmed = std::find(second.begin(), second.end(), mask) != second.end();
-    const bool known = std::find(masks.begin(), masks.end(), mask) != masks.end();
-    if (confirmed && !known && masks.size() < kMaxMasksPerDocument) masks.push_back(mask);
-  }
+  const std::size_t before = current->volatile_masks.size();
+  std::vector<std::string> masks =
+      watchers::ConfirmVolatileMasks(texts, std::move(current->volatile_masks));
   if (masks.size() == before) return 0;
   // The hash becomes that of the checked text under the masks, and only if nothing was
   // recorded since: a real edit that landed between the probes stays a change.
@@ -252,13 +242,12 @@ std::size_t LearnFromProbes(store::StateStore& store, const store::DocumentKey& 
 
 }  // namespace
 
-// Every change is probed (noise shows up as changes); of the documents new in a run, a
-// sample, so that a 100,000-page first pass does not cost 300,000 requests.
 bool Engine::Impl::ShouldProbe(const SourceRun& run, store::CheckOutcome outcome) const {
-  if (probe_timers.size() >= static_cast<std::size_t>(options.max_probes_waiting)) return false;
-  if (outcome == store::CheckOutcome::kChanged) return true;
-  return outcome == store::CheckOutcome::kNew &&
-         run.new_documents_probed < options.new_documents_probed_per_run;
+  const watchers::ProbeBudget budget{options.new_documents_probed_per_run,
+                                     static_cast<std::size_t>(options.max_probes_waiting)};
+  return watchers::ShouldProbe(outcome == store::CheckOutcome::kChanged,
+                               outcome == store::CheckOutcome::kNew, run.new_documents_probed,
+                               probe_timers.size(), budget);
 }
 
 void Engine::Impl::ProbeVolatility(const std::shared_ptr<WatchedSource>& source,
