@@ -1,6 +1,8 @@
-// The engine checks sources: it fetches (HTTP on the event loop, files on a worker),
-// normalizes and records on worker threads, and reports to the metrics. It does not decide
-// when: the daemon's scheduler calls CheckSource when a source is due.
+// The engine checks sources: it fetches (through the Fetcher it is given, on the event
+// loop; files on a worker), normalizes and records on worker threads, and reports to the
+// metrics. It does not decide when: EngineSchedule calls CheckSource when a source is due.
+// All its time (timestamps, the volatility probe's delays) comes from the Clock it is
+// given, so tests drive it with a FakeFetcher and a ManualClock.
 //
 // Threads: every public method is called on the io_context's thread, and every callback
 // runs there. Disk and CPU work (store reads and writes, parsing, hashing, folder scans)

@@ -127,6 +127,7 @@ int Daemon::Once(std::ostream& out) {
         << " kept for the next run";
   }
   out << "\n";
+  impl.schedule.reset();
   impl.engine.reset();
   impl.rag.reset();
   impl.store.reset();
