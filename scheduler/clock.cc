@@ -155,6 +155,12 @@ std::optional<MonotonicTime> ManualClock::NextTimerDue() const {
   return timers_.begin()->first.first;
 }
 
+std::optional<MonotonicTime> ManualClock::NextWaitDeadline() const {
+  std::lock_guard lock(mutex_);
+  if (wait_deadlines_.empty()) return std::nullopt;
+  return *wait_deadlines_.begin();
+}
+
 std::size_t ManualClock::PendingTimers() const {
   std::lock_guard lock(mutex_);
   return timers_.size();
@@ -162,12 +168,24 @@ std::size_t ManualClock::PendingTimers() const {
 
 bool ManualClock::WaitFor(std::unique_lock<std::mutex>& lock, std::condition_variable& wake,
                           Duration timeout, const std::function<bool()>& done) const {
-  const MonotonicTime deadline = MonotonicNow() + timeout;
+  std::multiset<MonotonicTime>::iterator registered;
+  MonotonicTime deadline;
+  {
+    std::lock_guard guard(mutex_);
+    deadline = monotonic_ + timeout;
+    registered = wait_deadlines_.insert(deadline);
+  }
+  bool result = true;
   while (!done()) {
-    if (MonotonicNow() >= deadline) return false;
+    if (MonotonicNow() >= deadline) {
+      result = false;
+      break;
+    }
     wake.wait_for(lock, std::chrono::milliseconds(1));
   }
-  return true;
+  std::lock_guard guard(mutex_);
+  wait_deadlines_.erase(registered);
+  return result;
 }
 
 }  // namespace freshd::scheduler

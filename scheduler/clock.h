@@ -21,6 +21,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 
 namespace freshd::scheduler {
 
@@ -89,6 +90,9 @@ class ManualClock final : public Clock {
 
   // When the earliest pending timer is due; nullopt when none is.
   std::optional<MonotonicTime> NextTimerDue() const;
+  // The earliest deadline of the threads now inside WaitFor; nullopt when none waits. A
+  // test sees there how long a thread chose to wait, then advances the clock to it.
+  std::optional<MonotonicTime> NextWaitDeadline() const;
   std::size_t PendingTimers() const;
 
  private:
@@ -104,6 +108,7 @@ class ManualClock final : public Clock {
   // Pending timers by (due, arming order): equal due times fire in the order armed.
   mutable std::map<TimerKey, ManualTimer*> timers_;
   mutable std::uint64_t sequence_ = 0;
+  mutable std::multiset<MonotonicTime> wait_deadlines_;
 };
 
 inline std::int64_t ToUnixMillis(TimePoint t) {
