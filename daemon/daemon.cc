@@ -9,7 +9,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <iomanip>
 #include <optional>
@@ -128,49 +127,15 @@ bool Daemon::Impl::OpenStore() {
   EngineOptions engine_options;
   engine_options.indexer = &rag->indexer();
   engine_options.index_work = [this] { rag->Notify(); };
-  engine = std::make_unique<Engine>(io, workers, *store, metrics, clock, engine_options);
+  fetcher = std::make_unique<watchers::HttpClient>(io);
+  engine = std::make_unique<Engine>(io, workers, *store, metrics, clock, *fetcher, engine_options);
+  schedule = std::make_unique<EngineSchedule>(io, clock, scheduler, *engine);
   return true;
 }
 
-void Daemon::Impl::BuildSchedule() {
-  for (const auto& name : engine->SourceNames()) {
-    const config::Source* source = engine->FindSource(name);
-    const SourceState* state = engine->State(name);
-    std::optional<scheduler::TimePoint> last_check;
-    if (state->last_run_ms > 0) {
-      last_check = scheduler::TimePoint(std::chrono::milliseconds(state->last_run_ms));
-    }
-    scheduler.Add(name, source->fetch.interval, last_check);
-  }
-}
-
-void Daemon::Impl::ArmTimer() {
-  if (stopping) return;
-  auto due = scheduler.NextDue();
-  if (!due) return;
-  const auto wait = std::max(scheduler::Duration(0),
-                             std::chrono::duration_cast<scheduler::Duration>(*due - clock.Now()));
-  timer.expires_after(wait);
-  timer.async_wait([this](boost::system::error_code error) {
-    if (!error) StartDue();
-  });
-}
-
-void Daemon::Impl::StartDue() {
-  if (stopping) return;
-  for (const auto& name : scheduler.TakeDue()) {
-    engine->CheckSource(name, [this](SourceRunResult result) {
-      scheduler.Complete(result.source, result.failed);
-      ArmTimer();
-    });
-  }
-  ArmTimer();
-}
-
 void Daemon::Impl::SyncWalPeriodically() {
-  wal_timer.expires_after(kWalSyncInterval);
-  wal_timer.async_wait([this](boost::system::error_code error) {
-    if (error || stopping) return;
+  wal_timer->Schedule(kWalSyncInterval, [this] {
+    if (stopping) return;
     asio::post(workers, [this] {
       std::string problem;
       if (!store->SyncWal(&problem)) {
@@ -188,9 +153,8 @@ void Daemon::Impl::NotifyPeriodically(std::chrono::microseconds watchdog) {
   const auto period = watchdog.count() > 0
                           ? std::chrono::duration_cast<std::chrono::milliseconds>(watchdog / 2)
                           : std::chrono::milliseconds(10000);
-  notify_timer.expires_after(period);
-  notify_timer.async_wait([this, watchdog](boost::system::error_code error) {
-    if (error || stopping) return;
+  notify_timer->Schedule(period, [this, watchdog] {
+    if (stopping) return;
     const std::string status = "STATUS=" + StatusLine();
     sd_notify(0, watchdog.count() > 0 ? ("WATCHDOG=1\n" + status).c_str() : status.c_str());
     NotifyPeriodically(watchdog);
@@ -211,9 +175,8 @@ std::string Daemon::Impl::StatusLine() const {
 }
 
 void Daemon::Impl::PruneHistoryPeriodically() {
-  prune_timer.expires_after(kPruneInterval);
-  prune_timer.async_wait([this](boost::system::error_code error) {
-    if (error || stopping) return;
+  prune_timer->Schedule(kPruneInterval, [this] {
+    if (stopping) return;
     asio::post(workers, [this] {
       const std::size_t pruned = store->PruneHistory(scheduler::ToUnixMillis(clock.Now()));
       if (pruned > 0) spdlog::info("pruned {} old check records", pruned);
@@ -223,9 +186,8 @@ void Daemon::Impl::PruneHistoryPeriodically() {
 }
 
 void Daemon::Impl::AssessPeriodically(std::chrono::milliseconds delay) {
-  assess_timer.expires_after(delay);
-  assess_timer.async_wait([this](boost::system::error_code error) {
-    if (error || stopping) return;
+  assess_timer->Schedule(delay, [this] {
+    if (stopping) return;
     asio::post(workers, [this, settings = config] {
       const double now = static_cast<double>(scheduler::ToUnixMillis(clock.Now())) / 1000.0;
       auto views = AssessWorkloads(*store, settings, now);
@@ -241,9 +203,8 @@ void Daemon::Impl::AssessPeriodically(std::chrono::milliseconds delay) {
 void Daemon::Impl::ReconcilePeriodically() {
   const auto every = config.rag_store.reconcile_every;
   if (every <= config::Duration::zero()) return;
-  reconcile_timer.expires_after(every);
-  reconcile_timer.async_wait([this](boost::system::error_code error) {
-    if (error || stopping) return;
+  reconcile_timer->Schedule(std::chrono::duration_cast<scheduler::Duration>(every), [this] {
+    if (stopping) return;
     rag->Reconcile([](bool ok, const rag::Indexer::ReconcilePlan& plan, const std::string& why) {
       if (!ok) {
         spdlog::warn("reconcile failed: {}", why);
@@ -263,11 +224,10 @@ void Daemon::Impl::SyncRagSources(config::Config settings) {
     if (!again_ms) return;
     asio::post(io, [this, again_ms] {
       if (stopping) return;
-      forget_timer.expires_after(
-          std::chrono::milliseconds(std::max<std::int64_t>(0, *again_ms - NowMs())));
-      forget_timer.async_wait([this](boost::system::error_code error) {
-        if (!error && !stopping) SyncRagSources(config);
-      });
+      forget_timer->Schedule(
+          std::chrono::milliseconds(std::max<std::int64_t>(0, *again_ms - NowMs())), [this] {
+            if (!stopping) SyncRagSources(config);
+          });
     });
   });
 }
@@ -383,14 +343,11 @@ void Daemon::Impl::ApplyReload(config::LoadResult loaded) {
       !refused.empty()) {
     return failed(refused);
   }
-  std::string error;
-  if (!engine->Configure(*loaded.config, &error, [this, settings = *loaded.config] {
-        BuildSchedule();
-        ArmTimer();
-        SyncRagSources(settings);
-      })) {
-    return failed(error);
-  }
+  const Status configured = engine->Configure(*loaded.config, [this, settings = *loaded.config] {
+    schedule->Update();
+    SyncRagSources(settings);
+  });
+  if (!configured.ok()) return failed(configured.message());
   // Sources no longer configured leave the schedule.
   for (const auto& workload : config.workloads) {
     for (const auto& source : workload.sources) {
@@ -421,13 +378,13 @@ void Daemon::Impl::Shutdown() {
   stopping = true;
   sd_notify(0, "STOPPING=1");
   spdlog::info("stopping");
-  timer.cancel();
-  wal_timer.cancel();
-  prune_timer.cancel();
-  assess_timer.cancel();
-  reconcile_timer.cancel();
-  forget_timer.cancel();
-  notify_timer.cancel();
+  if (schedule) schedule->Stop();
+  wal_timer->Cancel();
+  prune_timer->Cancel();
+  assess_timer->Cancel();
+  reconcile_timer->Cancel();
+  forget_timer->Cancel();
+  notify_timer->Cancel();
   signals.clear();  // a second SIGTERM during a slow stop ends the process the default way
   if (server) server->Stop();
   if (engine) engine->Stop();
@@ -559,17 +516,19 @@ int Daemon::Run() {
   std::string error;
   impl.listen_host = impl.config.listen_host;
   impl.listen_port = impl.server->port();
-  if (!impl.engine->Configure(impl.config, &error, [&impl] {
-        impl.BuildSchedule();
-        impl.ready = true;
-        impl.SyncRagSources(impl.config);
-        impl.ArmTimer();
-        impl.AssessPeriodically(std::min<std::chrono::milliseconds>(
-            kFirstAssessment, impl.config.advisor.assess_every));
-        sd_notify(0, ("READY=1\nSTATUS=" + impl.StatusLine()).c_str());
-        spdlog::info("ready: {} sources", impl.engine->SourceNames().size());
-      })) {
-    spdlog::critical("{}", error);
+  if (const Status configured = impl.engine->Configure(
+          impl.config,
+          [&impl] {
+            impl.schedule->Update();
+            impl.ready = true;
+            impl.SyncRagSources(impl.config);
+            impl.AssessPeriodically(std::min<std::chrono::milliseconds>(
+                kFirstAssessment, impl.config.advisor.assess_every));
+            sd_notify(0, ("READY=1\nSTATUS=" + impl.StatusLine()).c_str());
+            spdlog::info("ready: {} sources", impl.engine->SourceNames().size());
+          });
+      !configured.ok()) {
+    spdlog::critical("{}", configured.message());
     return 1;
   }
   impl.metrics.SetReloadResult(

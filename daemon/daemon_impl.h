@@ -4,7 +4,6 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <map>
 #include <memory>
@@ -14,12 +13,14 @@
 #include "daemon/assessor.h"
 #include "daemon/daemon.h"
 #include "daemon/engine.h"
+#include "daemon/engine_schedule.h"
 #include "daemon/http_server.h"
 #include "daemon/rag_service.h"
 #include "metrics/metrics.h"
 #include "scheduler/scheduler.h"
 #include "store/state_store.h"
 #include "version.h"
+#include "watchers/http_client.h"
 
 namespace freshd::daemon {
 
@@ -32,19 +33,15 @@ struct Daemon::Impl {
         workers(2),
         metrics(FRESHD_VERSION),
         scheduler(clock, scheduler::SchedulerOptions{}),
-        timer(io),
-        wal_timer(io),
-        prune_timer(io),
-        assess_timer(io),
-        reconcile_timer(io),
-        forget_timer(io),
-        notify_timer(io),
+        wal_timer(clock.CreateTimer(io)),
+        prune_timer(clock.CreateTimer(io)),
+        assess_timer(clock.CreateTimer(io)),
+        reconcile_timer(clock.CreateTimer(io)),
+        forget_timer(clock.CreateTimer(io)),
+        notify_timer(clock.CreateTimer(io)),
         signals(io) {}
 
   bool OpenStore();
-  void ArmTimer();
-  void OnTimer();
-  void StartDue();
   void SyncWalPeriodically();
   void NotifyPeriodically(std::chrono::microseconds watchdog);
   std::string StatusLine() const;
@@ -57,7 +54,6 @@ struct Daemon::Impl {
   std::int64_t NowMs() const { return scheduler::ToUnixMillis(clock.Now()); }
   void Publish(std::map<std::string, WorkloadView> views);
   bool IsConfigured(const std::string& workload) const;
-  void BuildSchedule();
   void Reload();
   void ApplyReload(config::LoadResult loaded);
   void Shutdown();
@@ -75,18 +71,19 @@ struct Daemon::Impl {
   metrics::Metrics metrics;
   std::unique_ptr<RagService> rag;  // before the engine, which writes through its indexer
   scheduler::Scheduler scheduler;
+  std::unique_ptr<watchers::HttpClient> fetcher;  // the engine's; outlives it
   std::unique_ptr<Engine> engine;
+  std::unique_ptr<EngineSchedule> schedule;  // runs the engine at the scheduler's times
   std::unique_ptr<HttpServer> server;
   // The address bound: a reload does not move it.
   std::string listen_host;
   int listen_port = 0;
-  asio::steady_timer timer;
-  asio::steady_timer wal_timer;
-  asio::steady_timer prune_timer;
-  asio::steady_timer assess_timer;
-  asio::steady_timer reconcile_timer;
-  asio::steady_timer forget_timer;  // a removed source's grace ends
-  asio::steady_timer notify_timer;
+  std::unique_ptr<scheduler::Timer> wal_timer;
+  std::unique_ptr<scheduler::Timer> prune_timer;
+  std::unique_ptr<scheduler::Timer> assess_timer;
+  std::unique_ptr<scheduler::Timer> reconcile_timer;
+  std::unique_ptr<scheduler::Timer> forget_timer;  // a removed source's grace ends
+  std::unique_ptr<scheduler::Timer> notify_timer;
   std::map<std::string, WorkloadView> workloads;  // the latest assessments
   asio::signal_set signals;
   bool ready = false;

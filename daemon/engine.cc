@@ -5,8 +5,8 @@
 #include <queue>
 
 #include "daemon/engine_impl.h"
-#include "daemon/observations.h"
-#include "daemon/source_removal.h"
+#include "watchers/listing_guard.h"
+#include "watchers/observe.h"
 
 namespace freshd::daemon {
 namespace {
@@ -148,14 +148,15 @@ std::optional<Compiled> Compile(const config::Source& source, CompileError* erro
 
 Engine::Impl::Impl(asio::io_context& io_context, asio::thread_pool& worker_pool,
                    store::StateStore& state, metrics::Metrics& metric_registry,
-                   const scheduler::Clock& time_source, EngineOptions engine_options)
+                   const scheduler::Clock& time_source, watchers::Fetcher& url_fetcher,
+                   EngineOptions engine_options)
     : io(io_context),
       workers(worker_pool),
       store(state),
       metrics(metric_registry),
       clock(time_source),
       options(engine_options),
-      http(std::make_unique<watchers::HttpClient>(io_context)),
+      fetcher(url_fetcher),
       fetch_queue(engine_options.max_in_flight, config::FetchSettings{}.host_concurrency,
                   [this](std::function<void()> start) { asio::post(io, std::move(start)); }) {}
 
@@ -194,13 +195,14 @@ void Engine::Impl::FinishRun(const RunPtr& run) {
     source.state.last_check_ms = NowMs();
     source.state.last_run_ms = source.state.last_check_ms;
     metrics.SetLastCheck(source.labels, static_cast<double>(source.state.last_check_ms) / 1000.0);
-    asio::post(workers, [self = shared_from_this(), key = LastRunKey(run->name),
-                         when = source.state.last_run_ms] {
-      std::string error;
-      if (!self->store.PutValue(key, std::to_string(when), &error)) {
-        spdlog::error("cannot store the time of a source's run: {}", error);
-      }
-    });
+    OnWorker(
+        [this, key = LastRunKey(run->name), when = source.state.last_run_ms] {
+          std::string error;
+          return store.PutValue(key, std::to_string(when), &error) ? std::string() : error;
+        },
+        [](const std::string& error) {
+          if (!error.empty()) spdlog::error("cannot store the time of a source's run: {}", error);
+        });
   }
   asio::post(io, [done = std::move(run->done), result = run->result] { done(result); });
 }
@@ -321,13 +323,6 @@ struct Vanishing {
   std::string refused;  // why nothing was marked: the listing lost too much at once
 };
 
-std::string DescribeDrop(std::size_t vanished, std::size_t present, double max_drop) {
-  return "the listing lost " + std::to_string(vanished) + " of its " + std::to_string(present) +
-         " documents at once (more than max_listing_drop " +
-         std::to_string(static_cast<int>(max_drop * 100)) +
-         "%); none marked gone: an empty or broken listing must not empty the RAG store";
-}
-
 }  // namespace
 
 void Engine::Impl::MarkVanished(const RunPtr& run, std::unordered_set<std::string> present,
@@ -348,13 +343,12 @@ void Engine::Impl::MarkVanished(const RunPtr& run, std::unordered_set<std::strin
         Vanishing result;
         // A page source loses its old URL only by a reload: that is deliberate, not a glitch.
         // A listing of a few documents may well lose most of them for real.
-        if (guarded && stored >= kDropGuardMinimumDocuments && !vanished.empty() &&
-            static_cast<double>(vanished.size()) > max_drop * static_cast<double>(stored)) {
-          result.refused = DescribeDrop(vanished.size(), stored, max_drop);
+        if (guarded && !watchers::ListingDropAllowed(vanished.size(), stored, max_drop)) {
+          result.refused = watchers::DescribeListingDrop(vanished.size(), stored, max_drop);
           return result;
         }
         for (auto& key : vanished) {
-          Observation gone = GoneObservation(NowMs());
+          Observation gone = watchers::GoneObservation(NowMs());
           auto recorded = RecordCheck(key, workload, gone, "");
           result.recorded.push_back(
               {std::move(key), std::move(recorded), std::move(gone), "", 0, 0});
@@ -384,8 +378,9 @@ void Engine::Impl::RefuseListingDrop(const RunPtr& run, const std::string& messa
 }
 
 Engine::Engine(asio::io_context& io, asio::thread_pool& workers, store::StateStore& store,
-               metrics::Metrics& metrics, const scheduler::Clock& clock, EngineOptions options)
-    : impl_(std::make_shared<Impl>(io, workers, store, metrics, clock, options)) {}
+               metrics::Metrics& metrics, const scheduler::Clock& clock, watchers::Fetcher& fetcher,
+               EngineOptions options)
+    : impl_(std::make_shared<Impl>(io, workers, store, metrics, clock, fetcher, options)) {}
 
 Engine::~Engine() { Stop(); }
 
@@ -393,11 +388,11 @@ void Engine::Stop() {
   if (impl_->stopped) return;
   impl_->stopped = true;
   impl_->fetch_queue.Clear();
-  impl_->http.reset();
+  impl_->probe_timers.clear();
+  impl_->fetcher.CancelAll();
 }
 
-bool Engine::Configure(const config::Config& config, std::string* error,
-                       std::function<void()> done) {
+Status Engine::Configure(const config::Config& config, std::function<void()> done) {
   Impl& impl = *impl_;
   // Compile everything first: a reload that fails here changes nothing.
   std::vector<Compiled> compiled;
@@ -411,8 +406,8 @@ bool Engine::Configure(const config::Config& config, std::string* error,
       CompileError problem;
       auto one = Compile(source, &problem);
       if (!one) {
-        *error = config::ConfigError{config.file, problem.where, problem.message}.ToString();
-        return false;
+        return Status::InvalidArgument(
+            config::ConfigError{config.file, problem.where, problem.message}.ToString());
       }
       compiled.push_back(std::move(*one));
     }
@@ -451,7 +446,7 @@ bool Engine::Configure(const config::Config& config, std::string* error,
 
   if (added.empty()) {
     asio::post(impl.io, std::move(done));
-    return true;
+    return Status::OK();
   }
   auto remaining = std::make_shared<std::size_t>(added.size());
   for (const auto& watched : added) {
@@ -471,7 +466,7 @@ bool Engine::Configure(const config::Config& config, std::string* error,
           if (--*remaining == 0) done();
         });
   }
-  return true;
+  return Status::OK();
 }
 
 void Engine::CheckSource(const std::string& source, RunCallback done) {
@@ -485,6 +480,11 @@ void Engine::CheckSource(const std::string& source, RunCallback done) {
     return;
   }
   impl_->StartRun(found->second, std::move(done));
+}
+
+bool Engine::Idle() const {
+  return impl_->on_workers == 0 && impl_->running.empty() && impl_->fetch_queue.InFlight() == 0 &&
+         impl_->fetch_queue.Waiting() == 0;
 }
 
 std::vector<std::string> Engine::SourceNames() const {

@@ -1,6 +1,8 @@
-// The engine checks sources: it fetches (HTTP on the event loop, files on a worker),
-// normalizes and records on worker threads, and reports to the metrics. It does not decide
-// when: the daemon's scheduler calls CheckSource when a source is due.
+// The engine checks sources: it fetches (through the Fetcher it is given, on the event
+// loop; files on a worker), normalizes and records on worker threads, and reports to the
+// metrics. It does not decide when: EngineSchedule calls CheckSource when a source is due.
+// All its time (timestamps, the volatility probe's delays) comes from the Clock it is
+// given, so tests drive it with a FakeFetcher and a ManualClock.
 //
 // Threads: every public method is called on the io_context's thread, and every callback
 // runs there. Disk and CPU work (store reads and writes, parsing, hashing, folder scans)
@@ -17,12 +19,14 @@
 #include <string>
 #include <vector>
 
+#include "common/status.h"
 #include "config/config.h"
 #include "daemon/source_state.h"
 #include "metrics/metrics.h"
 #include "rag/indexer.h"
 #include "scheduler/clock.h"
 #include "store/state_store.h"
+#include "watchers/fetcher.h"
 
 namespace freshd::daemon {
 
@@ -53,16 +57,17 @@ struct SourceRunResult {
 class Engine {
  public:
   Engine(boost::asio::io_context& io, boost::asio::thread_pool& workers, store::StateStore& store,
-         metrics::Metrics& metrics, const scheduler::Clock& clock, EngineOptions options = {});
+         metrics::Metrics& metrics, const scheduler::Clock& clock, watchers::Fetcher& fetcher,
+         EngineOptions options = {});
   ~Engine();
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
   // Installs a configuration: sources added, changed or removed; the state of sources that
-  // stay is kept. Fails (and changes nothing) when a source's selector or patterns do not
-  // compile (the error then says FILE:LINE:COL). Calls `done` once the in-memory summaries
-  // of new sources are loaded.
-  bool Configure(const config::Config& config, std::string* error, std::function<void()> done);
+  // stay is kept. InvalidArgument (and nothing changed) when a source's selector or patterns
+  // do not compile (the message then says FILE:LINE:COL). Calls `done` once the in-memory
+  // summaries of new sources are loaded, and only on success.
+  Status Configure(const config::Config& config, std::function<void()> done);
 
   using RunCallback = std::function<void(SourceRunResult)>;
   // Checks every document of a source once. Never called twice concurrently for a source.
@@ -75,6 +80,11 @@ class Engine {
   std::vector<std::string> SourceNames() const;
   const config::Source* FindSource(const std::string& name) const;
   const SourceState* State(const std::string& name) const;
+
+  // Nothing started is still going: no run, no fetch waiting or in flight, no work on the
+  // workers whose result has not come back. Volatility probes waiting for their delay do
+  // not count: they are timers (a test advances its clock to fire them). For tests.
+  bool Idle() const;
 
   // Abandons transfers in flight; no callback runs afterwards.
   void Stop();

@@ -1,7 +1,7 @@
 // Folder sources: a scan, then files read and recorded in batches on the workers, so that a
 // folder of 100,000 files never holds a worker for long.
 #include "daemon/engine_impl.h"
-#include "daemon/observations.h"
+#include "watchers/observe.h"
 
 namespace freshd::daemon {
 struct DirectoryWalk {
@@ -19,8 +19,8 @@ constexpr std::size_t kFilesPerBatch = 256;
 // Size and mtime unchanged since the last read: not modified, and not read again.
 store::Observation ObserveFile(const DirectoryWalk& walk, const watchers::FileEntry& file,
                                const std::optional<store::DocumentRecord>& previous, bool indexed,
-                               std::int64_t now_ms, Normalized* normalized) {
-  const std::string validator = FileValidator(file);
+                               std::int64_t now_ms, watchers::Normalized* normalized) {
+  const std::string validator = watchers::FileValidator(file);
   if (previous && !previous->removed && previous->etag == validator && indexed) {
     store::Observation observation;
     observation.kind = store::Observation::Kind::kNotModified;
@@ -29,10 +29,10 @@ store::Observation ObserveFile(const DirectoryWalk& walk, const watchers::FileEn
   }
   auto content = watchers::ReadFileCapped(walk.root + "/" + file.relative_path, walk.max_bytes);
   if (content.error != watchers::FetchError::kNone) {
-    return ErrorObservation(now_ms, content.error, content.message);
+    return watchers::ErrorObservation(now_ms, content.error, content.message);
   }
   // Files have no server-made noise: no probe, only the masks.
-  store::Observation observation = ContentObservation(
+  store::Observation observation = watchers::ContentObservation(
       now_ms, *walk.normalizer, content.body, watchers::DetectContentKind("", file.relative_path),
       "", previous ? previous->volatile_masks : std::vector<std::string>{}, normalized);
   if (observation.kind == store::Observation::Kind::kFetched) {
@@ -66,7 +66,8 @@ void Engine::Impl::StartDirectoryRun(const RunPtr& run) {
 void Engine::Impl::NextDirectoryBatch(const RunPtr& run, std::shared_ptr<DirectoryWalk> walk) {
   if (walk->next >= walk->files.size() || run->source->removed) {
     std::unordered_set<std::string> present;
-    for (const auto& file : walk->files) present.insert(FileUri(walk->root, file.relative_path));
+    for (const auto& file : walk->files)
+      present.insert(watchers::FileUri(walk->root, file.relative_path));
     walk->files.clear();
     MarkVanished(run, std::move(present), [this, run] { FinishRun(run); });
     return;
@@ -77,8 +78,8 @@ void Engine::Impl::NextDirectoryBatch(const RunPtr& run, std::shared_ptr<Directo
         const std::size_t end = std::min(walk->files.size(), walk->next + kFilesPerBatch);
         for (; walk->next < end; ++walk->next) {
           const auto& file = walk->files[walk->next];
-          store::DocumentKey key{name, FileUri(walk->root, file.relative_path)};
-          Normalized normalized;
+          store::DocumentKey key{name, watchers::FileUri(walk->root, file.relative_path)};
+          watchers::Normalized normalized;
           const std::optional<store::DocumentRecord> previous = store.Get(key);
           store::Observation observation =
               ObserveFile(*walk, file, previous, Indexed(previous), NowMs(), &normalized);

@@ -2,10 +2,9 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <boost/asio/steady_timer.hpp>
 
 #include "daemon/engine_impl.h"
-#include "daemon/observations.h"
+#include "watchers/observe.h"
 #include "watchers/volatility.h"
 
 namespace freshd::daemon {
@@ -57,8 +56,8 @@ void Engine::Impl::FetchListing(const RunPtr& run, const std::string& url, const
   const std::string host = HostOf(url);
   fetch_queue.Submit(host, [this, run, url, found, host, parsed = std::move(parsed)] {
     if (stopped) return;
-    http->Fetch(RequestFor(run->source->config, url), [this, run, url, found, host,
-                                                       parsed](watchers::HttpResponse response) {
+    fetcher.Fetch(RequestFor(run->source->config, url), [this, run, url, found, host,
+                                                         parsed](watchers::HttpResponse response) {
       fetch_queue.Done(host);
       if (!run->source->removed) {
         metrics.ObserveFetchSeconds(run->source->labels, response.duration_seconds);
@@ -167,44 +166,44 @@ void Engine::Impl::CheckHttpDocument(const RunPtr& run, const std::string& uri) 
              fetch_queue.Submit(host, [this, run, key, host, request = std::move(request),
                                        masks = std::move(masks)] {
                if (stopped) return;
-               http->Fetch(request, [this, run, key, host, masks](watchers::HttpResponse response) {
-                 fetch_queue.Done(host);
-                 if (!run->source->removed) {
-                   metrics.ObserveFetchSeconds(run->source->labels, response.duration_seconds);
-                 }
-                 OnWorker(
-                     [this, key, masks, normalizer = run->source->normalizer,
-                      workload = run->source->config.workload, response = std::move(response)] {
-                       Normalized normalized;
-                       store::Observation observation = HttpObservation(
-                           NowMs(), *normalizer, response, key.uri, masks, &normalized);
-                       auto result = RecordCheck(key, workload, observation, normalized.text);
-                       return Recorded{key,
-                                       std::move(result),
-                                       std::move(observation),
-                                       std::move(normalized.text),
-                                       normalized.masked,
-                                       normalized.invalid_utf8};
-                     },
-                     [this, run](Recorded recorded) {
-                       Account(*run->source, recorded, &run->result);
-                       const auto outcome = recorded.result.outcome;
-                       if (recorded.result.ok && ShouldProbe(*run, outcome)) {
-                         if (outcome == store::CheckOutcome::kNew) ++run->new_documents_probed;
-                         ProbeVolatility(run->source, std::move(recorded.key),
-                                         {std::move(recorded.text)}, options.probe_delay);
-                       }
-                       --run->active;
-                       PumpDocuments(run);
-                     });
-               });
+               fetcher.Fetch(
+                   request, [this, run, key, host, masks](watchers::HttpResponse response) {
+                     fetch_queue.Done(host);
+                     if (!run->source->removed) {
+                       metrics.ObserveFetchSeconds(run->source->labels, response.duration_seconds);
+                     }
+                     OnWorker(
+                         [this, key, masks, normalizer = run->source->normalizer,
+                          workload = run->source->config.workload, response = std::move(response)] {
+                           watchers::Normalized normalized;
+                           store::Observation observation = watchers::HttpObservation(
+                               NowMs(), *normalizer, response, key.uri, masks, &normalized);
+                           auto result = RecordCheck(key, workload, observation, normalized.text);
+                           return Recorded{key,
+                                           std::move(result),
+                                           std::move(observation),
+                                           std::move(normalized.text),
+                                           normalized.masked,
+                                           normalized.invalid_utf8};
+                         },
+                         [this, run](Recorded recorded) {
+                           Account(*run->source, recorded, &run->result);
+                           const auto outcome = recorded.result.outcome;
+                           if (recorded.result.ok && ShouldProbe(*run, outcome)) {
+                             if (outcome == store::CheckOutcome::kNew) ++run->new_documents_probed;
+                             ProbeVolatility(run->source, std::move(recorded.key),
+                                             {std::move(recorded.text)}, options.probe_delay);
+                           }
+                           --run->active;
+                           PumpDocuments(run);
+                         });
+                   });
              });
            });
 }
 
 namespace {
 
-constexpr std::size_t kMaxMasksPerDocument = 32;
 constexpr std::size_t kProbeTexts = 3;  // the checked text and two probes
 
 // The probe's fetch, normalized under the document's current masks; nullopt when the
@@ -222,23 +221,14 @@ std::optional<std::string> NormalizeProbe(const store::StateStore& store,
   return std::move(normalized.text);
 }
 
-// A part is volatile when it differs between the first and second text AND between the
-// second and third: a clock or a token does, a real edit (which happens once) does not.
-// Stores the confirmed masks; returns how many were added.
+// Stores the masks the probes confirmed; returns how many were added.
 std::size_t LearnFromProbes(store::StateStore& store, const store::DocumentKey& key,
                             const std::vector<std::string>& texts) {
-  if (texts[0] == texts[1] || texts[1] == texts[2]) return 0;
-  const auto first = watchers::LearnVolatileMasks(texts[0], texts[1]).masks;
-  const auto second = watchers::LearnVolatileMasks(texts[1], texts[2]).masks;
   auto current = store.Get(key);
   if (!current || current->removed) return 0;
-  std::vector<std::string> masks = current->volatile_masks;
-  const std::size_t before = masks.size();
-  for (const auto& mask : first) {
-    const bool confirmed = std::find(second.begin(), second.end(), mask) != second.end();
-    const bool known = std::find(masks.begin(), masks.end(), mask) != masks.end();
-    if (confirmed && !known && masks.size() < kMaxMasksPerDocument) masks.push_back(mask);
-  }
+  const std::size_t before = current->volatile_masks.size();
+  std::vector<std::string> masks =
+      watchers::ConfirmVolatileMasks(texts, std::move(current->volatile_masks));
   if (masks.size() == before) return 0;
   // The hash becomes that of the checked text under the masks, and only if nothing was
   // recorded since: a real edit that landed between the probes stays a change.
@@ -254,32 +244,33 @@ std::size_t LearnFromProbes(store::StateStore& store, const store::DocumentKey& 
 
 }  // namespace
 
-// Every change is probed (noise shows up as changes); of the documents new in a run, a
-// sample, so that a 100,000-page first pass does not cost 300,000 requests.
 bool Engine::Impl::ShouldProbe(const SourceRun& run, store::CheckOutcome outcome) const {
-  if (probes_active >= options.max_probes_waiting) return false;
-  if (outcome == store::CheckOutcome::kChanged) return true;
-  return outcome == store::CheckOutcome::kNew &&
-         run.new_documents_probed < options.new_documents_probed_per_run;
+  const watchers::ProbeBudget budget{options.new_documents_probed_per_run,
+                                     static_cast<std::size_t>(options.max_probes_waiting)};
+  return watchers::ShouldProbe(outcome == store::CheckOutcome::kChanged,
+                               outcome == store::CheckOutcome::kNew, run.new_documents_probed,
+                               probe_timers.size(), budget);
 }
 
 void Engine::Impl::ProbeVolatility(const std::shared_ptr<WatchedSource>& source,
                                    store::DocumentKey key, std::vector<std::string> texts,
                                    std::chrono::milliseconds delay) {
-  auto timer = std::make_shared<boost::asio::steady_timer>(io, delay);
-  ++probes_active;
-  timer->async_wait([this, self = shared_from_this(), timer, source, key = std::move(key),
-                     texts = std::move(texts), delay](boost::system::error_code error) mutable {
-    --probes_active;
-    if (error || stopped || source->removed) return;
+  const std::uint64_t id = ++last_probe_timer;
+  auto& timer = probe_timers[id];
+  timer = clock.CreateTimer(io);
+  timer->Schedule(delay, [this, id, source, key = std::move(key), texts = std::move(texts),
+                          delay]() mutable {
+    probe_timers.erase(id);  // the callback runs on: its captures are its own
+    if (stopped || source->removed) return;
     const std::string host = HostOf(key.uri);
     fetch_queue.Submit(host, [this, source, host, delay, key = std::move(key),
                               texts = std::move(texts)]() mutable {
       if (stopped) return;
       // Built before `key` is moved into the callback (argument order is unspecified).
       watchers::HttpRequest request = RequestFor(source->config, key.uri);
-      http->Fetch(std::move(request), [this, source, host, delay, key = std::move(key),
-                                       texts = std::move(texts)](watchers::HttpResponse response) {
+      fetcher.Fetch(std::move(request), [this, source, host, delay, key = std::move(key),
+                                         texts =
+                                             std::move(texts)](watchers::HttpResponse response) {
         fetch_queue.Done(host);
         if (response.error != watchers::FetchError::kNone) return;
         OnWorker(

@@ -12,7 +12,7 @@
 
 #include "daemon/engine.h"
 #include "daemon/fetch_queue.h"
-#include "watchers/http_client.h"
+#include "watchers/fetcher.h"
 #include "watchers/listing.h"
 #include "watchers/normalize.h"
 #include "watchers/url.h"
@@ -59,7 +59,8 @@ struct Recorded {
 struct Engine::Impl : std::enable_shared_from_this<Engine::Impl> {
   Impl(boost::asio::io_context& io_context, boost::asio::thread_pool& worker_pool,
        store::StateStore& state, metrics::Metrics& metric_registry,
-       const scheduler::Clock& time_source, EngineOptions engine_options);
+       const scheduler::Clock& time_source, watchers::Fetcher& url_fetcher,
+       EngineOptions engine_options);
 
   std::int64_t NowMs() const { return scheduler::ToUnixMillis(clock.Now()); }
 
@@ -77,13 +78,18 @@ struct Engine::Impl : std::enable_shared_from_this<Engine::Impl> {
   // Runs `work` on a worker, then `then(result)` on the event loop, unless stopped.
   template <typename Work, typename Then>
   void OnWorker(Work work, Then then) {
+    ++on_workers;
     boost::asio::post(workers, [self = shared_from_this(), work = std::move(work),
                                 then = std::move(then)]() mutable {
-      if (self->stopped) return;
+      if (self->stopped) {
+        --self->on_workers;
+        return;
+      }
       auto result = work();
       boost::asio::post(self->io,
                         [self, then = std::move(then), result = std::move(result)]() mutable {
                           if (!self->stopped) then(std::move(result));
+                          --self->on_workers;
                         });
     });
   }
@@ -128,12 +134,15 @@ struct Engine::Impl : std::enable_shared_from_this<Engine::Impl> {
   metrics::Metrics& metrics;
   const scheduler::Clock& clock;
   EngineOptions options;
-  std::unique_ptr<watchers::HttpClient> http;
+  watchers::Fetcher& fetcher;  // shared with no one else; Stop() cancels what it has
   FetchQueue fetch_queue;
   std::map<std::string, std::shared_ptr<WatchedSource>> sources;
   std::unordered_set<std::string> running;  // sources with a run in flight
-  int probes_active = 0;                    // volatility probes waiting for their timer
-  std::atomic<bool> stopped{false};         // read by workers
+  // Volatility probes waiting for their delay; destroying a timer cancels its probe.
+  std::map<std::uint64_t, std::unique_ptr<scheduler::Timer>> probe_timers;
+  std::uint64_t last_probe_timer = 0;
+  std::atomic<bool> stopped{false};        // read by workers
+  std::atomic<std::size_t> on_workers{0};  // OnWorker jobs whose `then` has not run yet
 };
 
 }  // namespace freshd::daemon

@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <iomanip>
 #include <optional>
 #include <ostream>
@@ -25,7 +24,7 @@ int Daemon::Once(std::ostream& out) {
   std::string error;
   std::vector<SourceRunResult> results;
   std::size_t pending = 0;
-  const auto started = std::chrono::steady_clock::now();
+  const auto started = impl.clock.MonotonicNow();
   // Each source's counters when the run began. A running source's progress is read from its
   // counters as each batch (or document) is recorded: its documents that are new show as the
   // growth of its document count (exact until removals, which come at the end of its run); a
@@ -51,42 +50,42 @@ int Daemon::Once(std::ostream& out) {
                                 std::max<std::int64_t>(0, state->documents - start.documents));
       }
     }
-    progress.seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    progress.seconds = std::chrono::duration<double>(impl.clock.MonotonicNow() - started).count();
     return progress;
   };
-  asio::steady_timer progress_timer(impl.io);
+  const std::unique_ptr<scheduler::Timer> progress_timer = impl.clock.CreateTimer(impl.io);
   std::function<void()> show_progress_later = [&] {
-    progress_timer.expires_after(std::chrono::milliseconds(200));
-    progress_timer.async_wait([&](boost::system::error_code cancelled) {
-      if (cancelled) return;
+    progress_timer->Schedule(std::chrono::milliseconds(200), [&] {
       progress_line.Show(FormatProgress(measure()));
       show_progress_later();
     });
   };
-  if (!impl.engine->Configure(impl.config, &error, [&] {
-        const auto names = impl.engine->SourceNames();
-        pending = names.size();
-        if (pending == 0) impl.io.stop();
-        for (const auto& name : names) {
-          const SourceState* state = impl.engine->State(name);
-          counters_at_start[name] = {state->checks, state->changes, state->documents};
-        }
-        if (show_progress) show_progress_later();
-        for (const auto& name : names) {
-          impl.engine->CheckSource(name, [&](SourceRunResult result) {
-            results.push_back(std::move(result));
-            if (--pending == 0) impl.io.stop();
+  if (const Status configured = impl.engine->Configure(
+          impl.config,
+          [&] {
+            const auto names = impl.engine->SourceNames();
+            pending = names.size();
+            if (pending == 0) impl.io.stop();
+            for (const auto& name : names) {
+              const SourceState* state = impl.engine->State(name);
+              counters_at_start[name] = {state->checks, state->changes, state->documents};
+            }
+            if (show_progress) show_progress_later();
+            for (const auto& name : names) {
+              impl.engine->CheckSource(name, [&](SourceRunResult result) {
+                results.push_back(std::move(result));
+                if (--pending == 0) impl.io.stop();
+              });
+            }
           });
-        }
-      })) {
-    spdlog::critical("{}", error);
+      !configured.ok()) {
+    spdlog::critical("{}", configured.message());
     return 1;
   }
   // Work posted to the workers comes back to the loop: keep it running until the last run.
   auto guard = asio::make_work_guard(impl.io);
   impl.io.run();
-  progress_timer.cancel();
+  progress_timer->Cancel();
   progress_line.Clear();
   impl.engine->Stop();
   impl.workers.join();
@@ -99,8 +98,7 @@ int Daemon::Once(std::ostream& out) {
   logs_around_progress.reset();
   impl.store->SyncWal(&error);
 
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const double seconds = std::chrono::duration<double>(impl.clock.MonotonicNow() - started).count();
   std::sort(results.begin(), results.end(),
             [](const auto& a, const auto& b) { return a.source < b.source; });
   int failed = 0;
@@ -129,6 +127,7 @@ int Daemon::Once(std::ostream& out) {
         << " kept for the next run";
   }
   out << "\n";
+  impl.schedule.reset();
   impl.engine.reset();
   impl.rag.reset();
   impl.store.reset();

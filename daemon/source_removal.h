@@ -13,12 +13,13 @@
 #include <vector>
 
 #include "config/config.h"
+#include "watchers/listing_guard.h"
 
 namespace freshd::daemon {
 
-// Below this many documents, no share of them is "too many" to drop (the listing guard
-// uses the same floor).
-constexpr std::size_t kDropGuardMinimumDocuments = 4;
+// Below this many documents, no share of them is "too many" to drop: the listing guard's
+// floor.
+constexpr std::size_t kDropGuardMinimumDocuments = watchers::kListingDropMinimumDocuments;
 
 // Why a reload from sources with `documents_by_source` (present documents of each source
 // configured now) to `next` is refused: it takes out sources holding more than

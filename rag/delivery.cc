@@ -9,8 +9,15 @@
 #include <unordered_set>
 #include <utility>
 
+#include "common/backoff.h"
+
 namespace freshd::rag {
 namespace {
+
+const scheduler::Clock& SystemClock() {
+  static const scheduler::SystemClock clock;
+  return clock;
+}
 
 using store::Table;
 
@@ -115,6 +122,7 @@ Delivery::Delivery(store::StateStore& store, Sink& sink, Embedder& embedder, con
       indexer_(indexer),
       now_ms_(std::move(now_ms)),
       options_(std::move(options)),
+      clock_(options_.clock != nullptr ? *options_.clock : SystemClock()),
       events_(std::move(events)),
       batch_limit_(std::max<std::size_t>(1, options_.batch_size)) {
   std::uint64_t held = 0;
@@ -360,7 +368,7 @@ void Delivery::ReportState(const std::string& error) {
 }
 
 void Delivery::Loop() {
-  std::chrono::milliseconds backoff{0};
+  std::uint32_t failures = 0;  // batches failed in a row
   for (;;) {
     std::vector<ReconcileDone> reconciles;
     {
@@ -375,12 +383,10 @@ void Delivery::Loop() {
     std::chrono::milliseconds wait{0};
     if (!batch.ok && !retry_now_) {
       ReportState(batch.error);
-      backoff = backoff.count() == 0 ? options_.first_backoff
-                                     : std::min(backoff * 2, options_.max_backoff);
-      wait = backoff;
+      wait = ExponentialBackoff(options_.first_backoff, failures++, options_.max_backoff);
     } else if (batch.ok) {
       ReportState("");
-      backoff = std::chrono::milliseconds{0};
+      failures = 0;
       if (batch.delivered == 0) wait = options_.idle_poll;
     }
     // A batch refused for its content is narrowed and retried at once.
@@ -388,7 +394,7 @@ void Delivery::Loop() {
     std::unique_lock lock(mutex_);
     // A notification cuts an idle wait short, never a backoff.
     const bool idle = batch.ok;
-    wake_.wait_for(lock, wait, [&] {
+    clock_.WaitFor(lock, wake_, wait, [&] {
       return stopping_ || !reconcile_requests_.empty() || (idle && notified_);
     });
     notified_ = false;

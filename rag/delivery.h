@@ -30,6 +30,7 @@
 #include "rag/embedder.h"
 #include "rag/indexer.h"
 #include "rag/sink.h"
+#include "scheduler/clock.h"
 #include "store/state_store.h"
 
 namespace freshd::rag {
@@ -42,6 +43,9 @@ struct DeliveryOptions {
   std::chrono::milliseconds first_backoff{1000};
   std::chrono::milliseconds max_backoff{std::chrono::minutes(5)};
   std::chrono::milliseconds idle_poll{1000};  // re-reads the outbox at least this often
+  // Measures the backoff and idle waits (its monotonic time); null: the system clock. A
+  // test's ManualClock makes the loop wait until the test advances it.
+  const scheduler::Clock* clock = nullptr;
 };
 
 // What the loop reports, for metrics and logs. Called on the delivery thread; any may be
@@ -104,6 +108,7 @@ class Delivery {
   const Indexer& indexer_;
   std::function<std::int64_t()> now_ms_;
   DeliveryOptions options_;
+  const scheduler::Clock& clock_;
   DeliveryEvents events_;
 
   std::atomic<std::uint64_t> chunks_held_{0};

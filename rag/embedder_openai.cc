@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/backoff.h"
 #include "common/strings.h"
 #include "rag/embedder.h"
 #include "rag/http_call.h"
@@ -103,12 +104,13 @@ class OpenAiEmbedder final : public Embedder {
  private:
   Result<Vectors> EmbedBatch(const std::vector<std::string>& texts) {
     const std::string body = RequestBody(texts);
-    std::chrono::milliseconds backoff = options_.first_backoff;
     Result<HttpAnswer> answer = Status::Unavailable("no attempt");
     for (int attempt = 1; attempt <= options_.max_attempts; ++attempt) {
       if (attempt > 1) {
-        if (!Wait(backoff)) return Status::Cancelled("cancelled: freshd is stopping");
-        backoff = std::min(backoff * 2, kLongestBackoff);
+        const auto retry = static_cast<std::uint32_t>(attempt - 2);
+        if (!Wait(ExponentialBackoff(options_.first_backoff, retry, kLongestBackoff))) {
+          return Status::Cancelled("cancelled: freshd is stopping");
+        }
       }
       answer = HttpCall("POST", url_, body, headers_, options_.timeout, options_.stop);
       if (answer.ok() && answer->Ok()) return ParseAnswer(answer->body, texts.size());

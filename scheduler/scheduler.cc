@@ -1,14 +1,10 @@
 #include "scheduler/scheduler.h"
 
 #include <algorithm>
-#include <cmath>
+
+#include "common/backoff.h"
 
 namespace freshd::scheduler {
-namespace {
-
-constexpr std::uint32_t kMaxBackoffDoublings = 16;
-
-}  // namespace
 
 Scheduler::Scheduler(const Clock& clock, SchedulerOptions options)
     : clock_(clock),
@@ -76,15 +72,7 @@ void Scheduler::Complete(const std::string& source, bool failed) {
   Entry& entry = found->second;
   entry.running = false;
   entry.failures = failed ? entry.failures + 1 : 0;
-  Duration delay = entry.interval;
-  if (entry.failures > 0) {
-    const Duration cap = std::max(entry.interval, options_.backoff_cap);
-    const double factor =
-        std::ldexp(1.0, static_cast<int>(std::min(entry.failures, kMaxBackoffDoublings)));
-    const double backed_off = static_cast<double>(entry.interval.count()) * factor;
-    delay = Duration(
-        static_cast<Duration::rep>(std::min(backed_off, static_cast<double>(cap.count()))));
-  }
+  const Duration delay = ExponentialBackoff(entry.interval, entry.failures, options_.backoff_cap);
   entry.due = clock_.Now() + Jittered(delay);
 }
 

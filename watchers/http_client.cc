@@ -645,6 +645,12 @@ void HttpClient::Fetch(HttpRequest request, Callback done) {
   impl_->Fetch(std::move(request), std::move(done));
 }
 
+void HttpClient::CancelAll() {
+  asio::io_context& io = impl_->io;
+  impl_.reset();
+  impl_ = std::make_unique<Impl>(io);
+}
+
 std::size_t HttpClient::InFlight() const { return impl_->transfers.size(); }
 
 }  // namespace freshd::watchers

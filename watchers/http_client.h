@@ -21,58 +21,23 @@
 #include <utility>
 #include <vector>
 
-#include "watchers/fetch_error.h"
+#include "watchers/fetcher.h"
 
 namespace freshd::watchers {
 
-// HTTP Basic credentials, given apart from the URL so that the URL can be shown and stored.
-struct BasicAuth {
-  std::string user;
-  std::string password;
-};
-
-struct HttpRequest {
-  std::string url;  // without userinfo: credentials go in basic_auth
-  std::vector<std::pair<std::string, std::string>> headers;
-  std::string if_none_match;      // the stored ETag, sent as If-None-Match
-  std::string if_modified_since;  // the stored Last-Modified, sent as If-Modified-Since
-  std::chrono::milliseconds timeout{20000};
-  std::uint64_t max_bytes = 10 * 1024 * 1024;  // on the decoded body too (gzip bombs)
-  std::string user_agent;
-  std::optional<BasicAuth> basic_auth;  // sent to the origin of `url` only
-  int max_redirects = 5;
-  // A PEM bundle that replaces the system CA store for this request (CURLOPT_CAINFO),
-  // mainly for tests against a self-signed server. Verification is never turned off.
-  std::string ca_file;
-};
-
-struct HttpResponse {
-  FetchError error = FetchError::kNone;
-  std::string message;  // curl's or ours, for the log; never contains header values
-  long status = 0;
-  bool not_modified = false;  // a 304 to the conditional request
-  std::string body;           // decoded
-  std::string content_type;   // media type only, lowercased ("text/html")
-  std::string charset;        // from Content-Type, lowercased ("" when absent)
-  std::string etag;
-  std::string last_modified;
-  std::string effective_url;  // after redirects
-  double duration_seconds = 0;
-};
-
-class HttpClient {
+class HttpClient final : public Fetcher {
  public:
-  using Callback = std::function<void(HttpResponse)>;
-
   // Must be created, used and destroyed on the io_context's thread.
   explicit HttpClient(boost::asio::io_context& io);
-  ~HttpClient();  // abandons transfers in flight without calling their callbacks
+  ~HttpClient() override;  // abandons transfers in flight without calling their callbacks
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
 
   // Starts a transfer; `done` is called once, on the io_context's thread, never from
   // inside Fetch. Connections are reused across transfers to the same host.
-  void Fetch(HttpRequest request, Callback done);
+  void Fetch(HttpRequest request, Callback done) override;
+  // Abandons every transfer in flight (and the idle connections) without calling back.
+  void CancelAll() override;
 
   // Transfers started and not yet completed (a completed one's callback may be pending).
   std::size_t InFlight() const;

@@ -61,4 +61,24 @@ VolatilityProbe LearnVolatileMasks(std::string_view first, std::string_view seco
 std::string ApplyMasks(std::string_view normalized_text, const std::vector<std::string>& masks,
                        std::size_t* masked);
 
+// The probe: a page new or changed in a check is fetched twice more, a few seconds apart.
+// Every change is probed (noise shows up as changes); of the pages new in a run, only
+// `new_per_run` (so that a 100,000-page first pass does not cost 300,000 requests); none
+// while `waiting` probes already wait their turn, at `max_waiting`.
+struct ProbeBudget {
+  int new_per_run = 16;
+  std::size_t max_waiting = 256;
+};
+bool ShouldProbe(bool changed, bool is_new, int new_probed_this_run, std::size_t waiting,
+                 const ProbeBudget& budget);
+
+// A document's masks after its probes: `texts` holds the checked text and the two probes'
+// (normalized under `current`). A part is volatile when it differs between the first and
+// second text AND between the second and third: a clock or a token does, a real edit
+// (which happens once) does not. Returns `current` followed by the confirmed masks it did
+// not hold yet, at most kMaxMasksPerDocument in all (equal to `current` when none is new).
+inline constexpr std::size_t kMaxMasksPerDocument = 32;
+std::vector<std::string> ConfirmVolatileMasks(const std::vector<std::string>& texts,
+                                              std::vector<std::string> current);
+
 }  // namespace freshd::watchers

@@ -19,9 +19,11 @@ EngineHarness::EngineHarness(const std::string& workloads_yaml, const std::strin
   std::string error;
   store_ = store::StateStore::Open(loaded.config->state_dir, store::StoreOptions{}, &error);
   if (!store_) throw std::runtime_error(error);
-  engine_ = std::make_unique<daemon::Engine>(io_, workers_, *store_, metrics_, clock_, options);
-  if (!engine_->Configure(*loaded.config, &error, [this] { io_.stop(); })) {
-    throw std::runtime_error(error);
+  engine_ = std::make_unique<daemon::Engine>(io_, workers_, *store_, metrics_, clock_, *fetcher_,
+                                             options);
+  if (const Status status = engine_->Configure(*loaded.config, [this] { io_.stop(); });
+      !status.ok()) {
+    throw std::runtime_error(status.message());
   }
   RunUntilStopped();
 }
@@ -30,8 +32,10 @@ std::string EngineHarness::Reconfigure(const std::string& workloads_yaml) {
   const std::string yaml = "state_dir: " + (dir_ / "state") + "\nworkloads:\n" + workloads_yaml;
   config::LoadResult loaded = config::Parse(yaml, dir_ / "freshd.yaml");
   if (!loaded.config) return loaded.errors.front().ToString();
-  std::string error;
-  if (!engine_->Configure(*loaded.config, &error, [this] { io_.stop(); })) return error;
+  if (const Status status = engine_->Configure(*loaded.config, [this] { io_.stop(); });
+      !status.ok()) {
+    return status.message();
+  }
   RunUntilStopped();
   return "";
 }

@@ -14,6 +14,7 @@
 #include "scheduler/clock.h"
 #include "store/state_store.h"
 #include "tests/support/temp_dir.h"
+#include "watchers/http_client.h"
 
 namespace freshd::testing {
 
@@ -48,6 +49,7 @@ class EngineHarness {
   std::unique_ptr<store::StateStore> store_;
   metrics::Metrics metrics_{"test"};
   scheduler::SystemClock clock_;
+  std::unique_ptr<watchers::HttpClient> fetcher_ = std::make_unique<watchers::HttpClient>(io_);
   std::unique_ptr<daemon::Engine> engine_;
 };
 

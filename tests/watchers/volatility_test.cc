@@ -306,3 +306,30 @@ TEST_CASE("Normalize with masks masks the HTML's normalized text after ignore pa
 
 }  // namespace
 }  // namespace freshd::watchers
+
+TEST_CASE("every change is probed and new pages only up to the run's sample") {
+  const freshd::watchers::ProbeBudget budget{2, 10};
+  using freshd::watchers::ShouldProbe;
+  CHECK(ShouldProbe(/*changed=*/true, false, 99, 0, budget));
+  CHECK(ShouldProbe(false, /*is_new=*/true, 1, 0, budget));
+  CHECK_FALSE(ShouldProbe(false, true, 2, 0, budget));
+  CHECK_FALSE(ShouldProbe(false, false, 0, 0, budget));  // unchanged
+  CHECK_FALSE(ShouldProbe(true, false, 0, 10, budget));  // too many probes waiting
+}
+
+TEST_CASE("a mask is confirmed only when both probes saw the part move") {
+  using freshd::watchers::ConfirmVolatileMasks;
+  const std::vector<std::string> clock = {"Refunds within 30 days.\nUpdated 10:00:01",
+                                          "Refunds within 30 days.\nUpdated 10:00:04",
+                                          "Refunds within 30 days.\nUpdated 10:00:07"};
+  const auto masks = ConfirmVolatileMasks(clock, {"^kept$"});
+  REQUIRE(masks.size() == 2);
+  CHECK(masks[0] == "^kept$");
+
+  // A real edit between the check and the first probe, then nothing: not volatile.
+  const std::vector<std::string> edit = {"Refunds within 30 days.", "Refunds within 14 days.",
+                                         "Refunds within 14 days."};
+  CHECK(ConfirmVolatileMasks(edit, {}).empty());
+  // Masks already known are not added twice.
+  CHECK(ConfirmVolatileMasks(clock, masks) == masks);
+}

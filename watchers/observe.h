@@ -1,5 +1,6 @@
 // What a fetch or a file read observed, as the store wants to hear it: pure functions from
-// responses and bodies to store::Observation.
+// responses and bodies to store::Observation (the store's type; the store knows no HTTP).
+// Any thread.
 #pragma once
 
 #include <cstdint>
@@ -9,12 +10,12 @@
 
 #include "store/state_store.h"
 #include "watchers/directory.h"
-#include "watchers/http_client.h"
+#include "watchers/fetcher.h"
 #include "watchers/normalize.h"
 
-namespace freshd::daemon {
+namespace freshd::watchers {
 
-store::Observation ErrorObservation(std::int64_t now_ms, watchers::FetchError error,
+store::Observation ErrorObservation(std::int64_t now_ms, FetchError error,
                                     const std::string& message);
 
 store::Observation GoneObservation(std::int64_t now_ms);
@@ -30,21 +31,21 @@ struct Normalized {
 
 // Normalizes (with the document's volatile masks) and hashes a body; a body that cannot be
 // decoded (binary data, an unknown charset, malformed markup) is a `parse` error.
-store::Observation ContentObservation(std::int64_t now_ms, const watchers::Normalizer& normalizer,
-                                      std::string_view body, watchers::ContentKind kind,
+store::Observation ContentObservation(std::int64_t now_ms, const Normalizer& normalizer,
+                                      std::string_view body, ContentKind kind,
                                       std::string_view charset,
                                       const std::vector<std::string>& masks,
                                       Normalized* normalized);
 
 // A 404 or 410 is the document's removal, and still a failed fetch (`http_4xx`); a 304 is
 // "not modified"; any other failure an error with its reason.
-store::Observation HttpObservation(std::int64_t now_ms, const watchers::Normalizer& normalizer,
-                                   const watchers::HttpResponse& response, const std::string& uri,
+store::Observation HttpObservation(std::int64_t now_ms, const Normalizer& normalizer,
+                                   const HttpResponse& response, const std::string& uri,
                                    const std::vector<std::string>& masks, Normalized* normalized);
 
 // A file's validator, in place of an ETag: unchanged size and mtime mean not modified.
-std::string FileValidator(const watchers::FileEntry& file);
+std::string FileValidator(const FileEntry& file);
 
 std::string FileUri(const std::string& root, const std::string& relative_path);
 
-}  // namespace freshd::daemon
+}  // namespace freshd::watchers

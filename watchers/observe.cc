@@ -1,17 +1,16 @@
-#include "daemon/observations.h"
+#include "watchers/observe.h"
 
 #include "watchers/listing.h"
 
-namespace freshd::daemon {
+namespace freshd::watchers {
 
 using store::Observation;
 
-Observation ErrorObservation(std::int64_t now_ms, watchers::FetchError error,
-                             const std::string& message) {
+Observation ErrorObservation(std::int64_t now_ms, FetchError error, const std::string& message) {
   Observation observation;
   observation.kind = Observation::Kind::kError;
   observation.time_ms = now_ms;
-  observation.error_reason = std::string(watchers::ToLabel(error));
+  observation.error_reason = std::string(ToLabel(error));
   observation.error_message = message;
   return observation;
 }
@@ -23,32 +22,30 @@ Observation GoneObservation(std::int64_t now_ms) {
   return gone;
 }
 
-Observation ContentObservation(std::int64_t now_ms, const watchers::Normalizer& normalizer,
-                               std::string_view body, watchers::ContentKind kind,
-                               std::string_view charset, const std::vector<std::string>& masks,
-                               Normalized* normalized) {
+Observation ContentObservation(std::int64_t now_ms, const Normalizer& normalizer,
+                               std::string_view body, ContentKind kind, std::string_view charset,
+                               const std::vector<std::string>& masks, Normalized* normalized) {
   auto result = normalizer.Normalize(body, kind, charset, masks);
-  if (result.error != watchers::FetchError::kNone) {
+  if (result.error != FetchError::kNone) {
     return ErrorObservation(now_ms, result.error, result.message);
   }
   Observation observation;
   observation.kind = Observation::Kind::kFetched;
   observation.time_ms = now_ms;
-  observation.content_hash = watchers::ContentHash(result.text);
+  observation.content_hash = ContentHash(result.text);
   normalized->masked = result.masked;
   normalized->invalid_utf8 = result.invalid_utf8;
   normalized->text = std::move(result.text);
   return observation;
 }
 
-Observation HttpObservation(std::int64_t now_ms, const watchers::Normalizer& normalizer,
-                            const watchers::HttpResponse& response, const std::string& uri,
+Observation HttpObservation(std::int64_t now_ms, const Normalizer& normalizer,
+                            const HttpResponse& response, const std::string& uri,
                             const std::vector<std::string>& masks, Normalized* normalized) {
-  using watchers::FetchError;
   if (response.error == FetchError::kHttp4xx &&
       (response.status == 404 || response.status == 410)) {
     Observation gone = GoneObservation(now_ms);
-    gone.error_reason = std::string(watchers::ToLabel(response.error));
+    gone.error_reason = std::string(ToLabel(response.error));
     gone.error_message = "HTTP " + std::to_string(response.status);
     return gone;
   }
@@ -61,20 +58,20 @@ Observation HttpObservation(std::int64_t now_ms, const watchers::Normalizer& nor
     observation.time_ms = now_ms;
     return observation;
   }
-  Observation observation = ContentObservation(
-      now_ms, normalizer, response.body, watchers::DetectContentKind(response.content_type, uri),
-      response.charset, masks, normalized);
+  Observation observation = ContentObservation(now_ms, normalizer, response.body,
+                                               DetectContentKind(response.content_type, uri),
+                                               response.charset, masks, normalized);
   if (observation.kind == Observation::Kind::kFetched) {
     observation.etag = response.etag;
     observation.last_modified = response.last_modified;
-    if (auto seconds = watchers::ParseRfc822DateTime(response.last_modified)) {
+    if (auto seconds = ParseRfc822DateTime(response.last_modified)) {
       observation.modified_ms = *seconds * 1000;
     }
   }
   return observation;
 }
 
-std::string FileValidator(const watchers::FileEntry& file) {
+std::string FileValidator(const FileEntry& file) {
   return std::to_string(file.size) + "-" + std::to_string(file.mtime_ns);
 }
 
@@ -84,4 +81,4 @@ std::string FileUri(const std::string& root, const std::string& relative_path) {
   return "file://" + path + relative_path;
 }
 
-}  // namespace freshd::daemon
+}  // namespace freshd::watchers
