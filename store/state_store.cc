@@ -81,16 +81,17 @@ DocumentKey SplitDocumentKey(const rocksdb::Slice& bytes) {
   return {std::string(view.substr(0, nul)), std::string(view.substr(nul + 1))};
 }
 
-std::string ValidateName(std::string_view what, std::string_view name) {
-  if (name.empty()) return std::string(what) + " is empty";
-  if (name.find('\0') != std::string_view::npos) return std::string(what) + " contains NUL";
-  return "";
+Status ValidateName(std::string_view what, std::string_view name) {
+  if (name.empty()) return Status::InvalidArgument(std::string(what) + " is empty");
+  if (name.find('\0') != std::string_view::npos) {
+    return Status::InvalidArgument(std::string(what) + " contains NUL");
+  }
+  return Status::OK();
 }
 
-std::string ValidateKey(const DocumentKey& key) {
-  std::string error = ValidateName("source", key.source);
-  if (error.empty()) error = ValidateName("uri", key.uri);
-  return error;
+Status ValidateKey(const DocumentKey& key) {
+  Status status = ValidateName("source", key.source);
+  return status.ok() ? ValidateName("uri", key.uri) : status;
 }
 
 std::string Printable(const DocumentKey& key) { return key.source + " " + key.uri; }
@@ -380,51 +381,56 @@ bool IsStoreLeftover(const std::string& name) {
 
 // Makes sure `dir` is a folder that holds a store or nothing else. Sets *exists when a
 // store (a CURRENT file) is there.
-bool PrepareFolder(const std::string& dir, bool* exists, std::string* error) {
+Status PrepareFolder(const std::string& dir, bool* exists) {
   namespace fs = std::filesystem;
   std::error_code ec;
   fs::file_status status = fs::status(dir, ec);
   if (!fs::exists(status)) {
     if (!fs::create_directories(dir, ec) && ec) {
-      *error = "cannot create the state folder " + dir + ": " + ec.message();
-      return false;
+      return Status::IOError("cannot create the state folder " + dir + ": " + ec.message());
     }
     *exists = false;
-    return true;
+    return Status::OK();
   }
   if (!fs::is_directory(status)) {
-    *error = "state folder " + dir + " is not a folder";
-    return false;
+    return Status::InvalidArgument("state folder " + dir + " is not a folder");
   }
   *exists = fs::exists(fs::path(dir) / "CURRENT", ec);
-  if (*exists) return true;
+  if (*exists) return Status::OK();
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
     std::string name = it->path().filename().string();
     if (!IsStoreLeftover(name)) {
-      *error = "state folder " + dir + " holds other files (" + name +
-               ") but no RocksDB store (no CURRENT file); refusing to create a store among "
-               "them: point state_dir at an empty or new folder";
-      return false;
+      return Status::InvalidArgument(
+          "state folder " + dir + " holds other files (" + name +
+          ") but no RocksDB store (no CURRENT file); refusing to create a store among "
+          "them: point state_dir at an empty or new folder");
     }
   }
-  if (ec) {
-    *error = "cannot read the state folder " + dir + ": " + ec.message();
-    return false;
-  }
-  return true;
+  if (ec) return Status::IOError("cannot read the state folder " + dir + ": " + ec.message());
+  return Status::OK();
 }
 
-std::string OpenFailure(const std::string& dir, const rocksdb::Status& status) {
+Status OpenFailure(const std::string& dir, const rocksdb::Status& status) {
   if (status.IsCorruption()) {
-    return "state store " + dir + " is corrupt (" + status.ToString() +
-           "); refusing to open it: move the folder aside to start afresh, or restore it "
-           "from a backup";
+    return Status::Corruption(
+        "state store " + dir + " is corrupt (" + status.ToString() +
+        "); refusing to open it: move the folder aside to start afresh, or restore it "
+        "from a backup");
   }
   std::string message = "cannot open the state store " + dir + ": " + status.ToString();
   if (status.IsIOError() && status.ToString().find("lock") != std::string::npos) {
     message += " (is another freshd using the same state_dir?)";
   }
-  return message;
+  return Status::IOError(message);
+}
+
+// A failed RocksDB read or write as a Status: NotFound only when RocksDB says so.
+Status FromRocks(const rocksdb::Status& status, std::string_view what, const std::string& dir) {
+  if (status.ok()) return Status::OK();
+  std::string message = std::string(what) + " the state store " + dir + ": " + status.ToString();
+  if (status.IsNotFound()) return Status::NotFound(message);
+  if (status.IsCorruption()) return Status::Corruption(message);
+  return Status::IOError(message);
 }
 
 rocksdb::CompressionType PickCompression() {
@@ -436,8 +442,9 @@ rocksdb::CompressionType PickCompression() {
 }
 
 // Modest settings: the daemon runs for months on small machines next to other services.
-rocksdb::DBOptions MakeDbOptions() {
+rocksdb::DBOptions MakeDbOptions(rocksdb::Env* env) {
   rocksdb::DBOptions options;
+  if (env != nullptr) options.env = env;
   options.create_if_missing = true;
   options.create_missing_column_families = true;
   options.max_open_files = 256;
@@ -541,33 +548,37 @@ struct StateStore::Impl {
     if (options.on_corrupt_record) options.on_corrupt_record(message);
   }
 
-  bool OpenDb(const std::vector<std::string>& existing, std::string* error);
-  bool CheckSchema(std::string* error);
+  Status Reading(const rocksdb::Status& status) const { return FromRocks(status, "reading", dir); }
+  Status Writing(const rocksdb::Status& status) const {
+    return FromRocks(status, "cannot write to", dir);
+  }
+
+  Status OpenDb(const std::vector<std::string>& existing);
+  Status CheckSchema();
   bool IsBlank();
 
-  // The stored record: nullopt when absent; *corrupt when present but undecodable.
-  std::optional<DocumentRecord> Load(const std::string& document_key, bool* corrupt,
-                                     std::string* error) const;
-  DocumentRecord RecoverBounds(const std::string& document_key) const;
-  RecordResult Record(const DocumentKey& key, const Observation& seen, const AlsoWrite& also);
+  // The stored record: NotFound when absent, Corruption when present but undecodable.
+  Result<DocumentRecord> Load(const std::string& document_key) const;
+  Result<DocumentRecord> RecoverBounds(const std::string& document_key) const;
+  Result<RecordResult> Record(const DocumentKey& key, const Observation& seen,
+                              const AlsoWrite& also);
   rocksdb::ColumnFamilyHandle* Family(Table table) const {
     return tables[static_cast<std::size_t>(table)];
   }
   // Adds the writes to the batch; returns the change to the outbox's size.
   std::int64_t AddWrites(WriteSet& writes, rocksdb::WriteBatch* batch);
-  void LoadOutboxBounds();
-  std::vector<CheckRecord> History(const DocumentKey& key, std::size_t limit) const;
-  void ForEachDocument(
+  Status LoadOutboxBounds();
+  Result<std::vector<CheckRecord>> History(const DocumentKey& key, std::size_t limit) const;
+  Status ForEachDocument(
       std::string_view source, std::string_view after_uri,
       const std::function<bool(const DocumentKey&, const DocumentRecord&)>& visit) const;
-  std::size_t PruneHistory(std::int64_t now_ms);
-  bool SetVolatileMasks(const DocumentKey& key, const std::vector<std::string>& masks,
-                        const std::string& expected_hash, const std::string& masked_hash,
-                        std::string* error);
-  std::size_t PruneDocument(const std::string& document_key, std::int64_t cutoff_ms);
+  Result<std::size_t> PruneHistory(std::int64_t now_ms);
+  Status SetVolatileMasks(const DocumentKey& key, const std::vector<std::string>& masks,
+                          const std::string& expected_hash, const std::string& masked_hash);
+  Result<std::size_t> PruneDocument(const std::string& document_key, std::int64_t cutoff_ms);
 };
 
-bool StateStore::Impl::OpenDb(const std::vector<std::string>& existing, std::string* error) {
+Status StateStore::Impl::OpenDb(const std::vector<std::string>& existing) {
   std::vector<std::string> names = {rocksdb::kDefaultColumnFamilyName, kDocumentsFamily,
                                     kHistoryFamily};
   names.insert(names.end(), kTableFamilies.begin(), kTableFamilies.end());
@@ -582,17 +593,15 @@ bool StateStore::Impl::OpenDb(const std::vector<std::string>& existing, std::str
     descriptors.emplace_back(name, MakeFamilyOptions(cache, write_buffer, is_documents));
   }
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status status = rocksdb::DB::Open(MakeDbOptions(), dir, descriptors, &handles, &raw);
+  rocksdb::Status status =
+      rocksdb::DB::Open(MakeDbOptions(options.env), dir, descriptors, &handles, &raw);
   db.reset(raw);
-  if (!status.ok()) {
-    *error = OpenFailure(dir, status);
-    return false;
-  }
+  if (!status.ok()) return OpenFailure(dir, status);
   meta = handles[0];
   documents = handles[1];
   history = handles[2];
   for (std::size_t i = 0; i < tables.size(); ++i) tables[i] = handles[3 + i];
-  return true;
+  return Status::OK();
 }
 
 bool StateStore::Impl::IsBlank() {
@@ -604,62 +613,52 @@ bool StateStore::Impl::IsBlank() {
   return true;
 }
 
-bool StateStore::Impl::CheckSchema(std::string* error) {
+Status StateStore::Impl::CheckSchema() {
   std::string value;
   rocksdb::Status status = db->Get(rocksdb::ReadOptions(), meta, kSchemaKey, &value);
   bool fresh = status.IsNotFound();
   if (fresh) {
     // A store created by an interrupted first start is blank; anything else is not ours.
     if (!IsBlank()) {
-      *error = "state store " + dir +
-               " holds data but no schema version: it was not written by freshd; refusing "
-               "to open it";
-      return false;
+      return Status::InvalidArgument(
+          "state store " + dir +
+          " holds data but no schema version: it was not written by freshd; refusing "
+          "to open it");
     }
     rocksdb::WriteOptions sync;
     sync.sync = true;
     status = db->Put(sync, meta, kSchemaKey, std::to_string(StateStore::kSchemaVersion));
   }
-  if (!status.ok()) {
-    *error = OpenFailure(dir, status);
-    return false;
-  }
-  if (fresh) return true;
+  if (!status.ok()) return OpenFailure(dir, status);
+  if (fresh) return Status::OK();
   int version = 0;
   auto [end, parse_error] = std::from_chars(value.data(), value.data() + value.size(), version);
   if (parse_error != std::errc() || end != value.data() + value.size()) {
-    *error = "state store " + dir + " has an unreadable schema version ('" + Excerpt(value) +
-             "'); refusing to open it";
-    return false;
+    return Status::Corruption("state store " + dir + " has an unreadable schema version ('" +
+                              Excerpt(value) + "'); refusing to open it");
   }
   if (version != StateStore::kSchemaVersion) {
-    *error = "state store " + dir + " has schema version " + std::to_string(version) +
-             ", this freshd reads version " + std::to_string(StateStore::kSchemaVersion) +
-             " only; refusing to open it (run the freshd that wrote it, or move the folder "
-             "aside)";
-    return false;
+    return Status::InvalidArgument(
+        "state store " + dir + " has schema version " + std::to_string(version) +
+        ", this freshd reads version " + std::to_string(StateStore::kSchemaVersion) +
+        " only; refusing to open it (run the freshd that wrote it, or move the folder "
+        "aside)");
   }
-  return true;
+  return Status::OK();
 }
 
-std::optional<DocumentRecord> StateStore::Impl::Load(const std::string& document_key, bool* corrupt,
-                                                     std::string* error) const {
-  *corrupt = false;
+Result<DocumentRecord> StateStore::Impl::Load(const std::string& document_key) const {
   std::string value;
   rocksdb::Status status = db->Get(rocksdb::ReadOptions(), documents, document_key, &value);
-  if (status.IsNotFound()) return std::nullopt;
-  if (!status.ok()) {
-    *error = "cannot read the state store " + dir + ": " + status.ToString();
-    return std::nullopt;
-  }
+  if (!status.ok()) return Reading(status);
   std::optional<DocumentRecord> record = DecodeDocument(value);
-  if (!record) *corrupt = true;
-  return record;
+  if (!record) return Status::Corruption("a stored document record does not decode");
+  return std::move(*record);
 }
 
 // For a corrupt document record: a blank record whose history continues after the
 // entries still stored, so that the seq range [oldest, next) stays exact.
-DocumentRecord StateStore::Impl::RecoverBounds(const std::string& document_key) const {
+Result<DocumentRecord> StateStore::Impl::RecoverBounds(const std::string& document_key) const {
   std::string prefix = HistoryPrefix(document_key);
   std::string end = PrefixEnd(prefix);
   rocksdb::Slice lower(prefix), upper(end);
@@ -669,33 +668,40 @@ DocumentRecord StateStore::Impl::RecoverBounds(const std::string& document_key) 
   std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(read, history));
   DocumentRecord blank;
   it->SeekToFirst();
-  if (!it->Valid()) return blank;
+  if (!it->Valid()) {
+    if (!it->status().ok()) return Reading(it->status());
+    return blank;
+  }
   blank.history_oldest_seq = HistorySeq(it->key());
   it->SeekToLast();
+  if (!it->status().ok()) return Reading(it->status());
   if (it->Valid()) blank.history_next_seq = HistorySeq(it->key()) + 1;
   blank.history_next_seq = std::max(blank.history_next_seq, blank.history_oldest_seq);
   return blank;
 }
 
-RecordResult StateStore::Impl::Record(const DocumentKey& key, const Observation& seen,
-                                      const AlsoWrite& also) {
-  RecordResult result;
-  result.error = ValidateKey(key);
-  if (result.error.empty() && seen.kind == Observation::Kind::kFetched &&
-      seen.content_hash.empty()) {
-    result.error = "a fetched observation needs a content hash";
+Result<RecordResult> StateStore::Impl::Record(const DocumentKey& key, const Observation& seen,
+                                              const AlsoWrite& also) {
+  if (Status valid = ValidateKey(key); !valid.ok()) return valid;
+  if (seen.kind == Observation::Kind::kFetched && seen.content_hash.empty()) {
+    return Status::InvalidArgument("a fetched observation needs a content hash");
   }
-  if (!result.error.empty()) return result;
 
   std::string document_key = DocumentKeyBytes(key);
   std::lock_guard lock(StripeFor(document_key));
-  bool corrupt = false;
-  result.previous = Load(document_key, &corrupt, &result.error);
-  if (!result.error.empty()) return result;
-  DocumentRecord start = result.previous.value_or(DocumentRecord{});
-  if (corrupt) {
+  RecordResult result;
+  Result<DocumentRecord> loaded = Load(document_key);
+  DocumentRecord start;
+  if (loaded.ok()) {
+    result.previous = loaded.value();
+    start = std::move(loaded).value();
+  } else if (loaded.status().IsCorruption()) {
     ReportCorrupt("the stored record of " + Printable(key) + " was corrupt; started afresh");
-    start = RecoverBounds(document_key);
+    Result<DocumentRecord> blank = RecoverBounds(document_key);
+    if (!blank.ok()) return blank.status();
+    start = std::move(blank).value();
+  } else if (!loaded.status().IsNotFound()) {
+    return loaded.status();
   }
   const DocumentRecord* previous = result.previous ? &*result.previous : nullptr;
   Decision decision = Decide(previous, std::move(start), seen,
@@ -712,7 +718,9 @@ RecordResult StateStore::Impl::Record(const DocumentKey& key, const Observation&
   result.outcome = decision.outcome;
   result.document = std::move(doc);
   WriteSet writes;
-  if (also) also(result, writes);
+  if (also) {
+    if (Status planned = also(result, writes); !planned.ok()) return planned;
+  }
   batch.Put(documents, document_key, EncodeDocument(result.document));
   // Appends are numbered and written under one lock, so that they become visible in the
   // order of their numbers (ReadOutbox's `from` relies on it). Checks without index
@@ -720,14 +728,9 @@ RecordResult StateStore::Impl::Record(const DocumentKey& key, const Observation&
   std::unique_lock<std::mutex> appending;
   if (writes.appends()) appending = std::unique_lock(append_mutex);
   const std::int64_t outbox_growth = AddWrites(writes, &batch);
-  rocksdb::Status status = db->Write(WriteOptions(), &batch);
-  if (!status.ok()) {
-    result.error = "cannot write to the state store " + dir + ": " + status.ToString();
-    return result;
-  }
+  if (Status written = Writing(db->Write(WriteOptions(), &batch)); !written.ok()) return written;
   outbox_size += outbox_growth;
   result.operations_queued = writes.appended();
-  result.ok = true;
   return result;
 }
 
@@ -755,20 +758,24 @@ std::int64_t StateStore::Impl::AddWrites(WriteSet& writes, rocksdb::WriteBatch* 
 }
 
 // The outbox's next sequence continues after its last entry; its size is counted once.
-void StateStore::Impl::LoadOutboxBounds() {
+Status StateStore::Impl::LoadOutboxBounds() {
   std::unique_ptr<rocksdb::Iterator> it(
       db->NewIterator(rocksdb::ReadOptions(), Family(Table::kOutbox)));
   std::uint64_t size = 0;
   for (it->SeekToFirst(); it->Valid(); it->Next()) ++size;
+  if (!it->status().ok()) return Reading(it->status());
   outbox_size = static_cast<std::int64_t>(size);
   it->SeekToLast();
+  if (!it->status().ok()) return Reading(it->status());
   if (it->Valid()) next_outbox_sequence = HistorySeq(it->key()) + 1;
+  return Status::OK();
 }
 
-std::vector<CheckRecord> StateStore::Impl::History(const DocumentKey& key,
-                                                   std::size_t limit) const {
+Result<std::vector<CheckRecord>> StateStore::Impl::History(const DocumentKey& key,
+                                                           std::size_t limit) const {
+  if (Status valid = ValidateKey(key); !valid.ok()) return valid;
   std::vector<CheckRecord> checks;
-  if (limit == 0 || !ValidateKey(key).empty()) return checks;
+  if (limit == 0) return checks;
   std::string prefix = HistoryPrefix(DocumentKeyBytes(key));
   rocksdb::Slice lower(prefix);
   rocksdb::ReadOptions read;
@@ -783,10 +790,11 @@ std::vector<CheckRecord> StateStore::Impl::History(const DocumentKey& key,
       ReportCorrupt("a stored check of " + Printable(key) + " is corrupt; skipped");
     }
   }
+  if (!it->status().ok()) return Reading(it->status());
   return checks;
 }
 
-void StateStore::Impl::ForEachDocument(
+Status StateStore::Impl::ForEachDocument(
     std::string_view source, std::string_view after_uri,
     const std::function<bool(const DocumentKey&, const DocumentRecord&)>& visit) const {
   std::string prefix = std::string(source) + '\0';
@@ -811,35 +819,36 @@ void StateStore::Impl::ForEachDocument(
       ReportCorrupt("the stored record of " + Printable(key) + " is corrupt; skipped");
       continue;
     }
-    if (!visit(key, *record)) return;
+    if (!visit(key, *record)) return Status::OK();
   }
-  if (!it->status().ok()) {
-    ReportCorrupt("reading the documents of the state store failed: " + it->status().ToString());
-  }
+  return Reading(it->status());
 }
 
-std::size_t StateStore::Impl::PruneHistory(std::int64_t now_ms) {
-  if (options.history_max_age_ms <= 0) return 0;
+Result<std::size_t> StateStore::Impl::PruneHistory(std::int64_t now_ms) {
+  if (options.history_max_age_ms <= 0) return std::size_t{0};
   std::int64_t cutoff_ms = now_ms - options.history_max_age_ms;
   std::size_t pruned = 0;
   std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), documents));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     std::optional<DocumentRecord> record = DecodeDocument(it->value());
     if (!record || record->history_oldest_seq == record->history_next_seq) continue;
-    pruned += PruneDocument(it->key().ToString(), cutoff_ms);
+    Result<std::size_t> document = PruneDocument(it->key().ToString(), cutoff_ms);
+    if (!document.ok()) return document.status();
+    pruned += *document;
   }
+  if (!it->status().ok()) return Reading(it->status());
   return pruned;
 }
 
 // Deletes the document's oldest checks up to the first one at or after the cutoff, so the
 // stored seqs stay one contiguous range. Corrupt entries on the way go too.
-std::size_t StateStore::Impl::PruneDocument(const std::string& document_key,
-                                            std::int64_t cutoff_ms) {
+Result<std::size_t> StateStore::Impl::PruneDocument(const std::string& document_key,
+                                                    std::int64_t cutoff_ms) {
   std::lock_guard lock(StripeFor(document_key));
-  bool corrupt = false;
-  std::string error;
-  std::optional<DocumentRecord> record = Load(document_key, &corrupt, &error);
-  if (!record) return 0;  // deleted meanwhile, or corrupt (reported where it is used)
+  Result<DocumentRecord> record = Load(document_key);
+  // Deleted meanwhile, or corrupt (reported where it is used): nothing to prune.
+  if (record.status().IsNotFound() || record.status().IsCorruption()) return std::size_t{0};
+  if (!record.ok()) return record.status();
   std::string prefix = HistoryPrefix(document_key);
   std::string end = PrefixEnd(prefix);
   rocksdb::Slice upper(end);
@@ -857,9 +866,29 @@ std::size_t StateStore::Impl::PruneDocument(const std::string& document_key,
     record->history_oldest_seq = HistorySeq(it->key()) + 1;
     ++pruned;
   }
-  if (pruned == 0) return 0;
+  if (!it->status().ok()) return Reading(it->status());
+  if (pruned == 0) return std::size_t{0};
   batch.Put(documents, document_key, EncodeDocument(*record));
-  return db->Write(WriteOptions(), &batch).ok() ? pruned : 0;
+  if (Status written = Writing(db->Write(WriteOptions(), &batch)); !written.ok()) return written;
+  return pruned;
+}
+
+Status StateStore::Impl::SetVolatileMasks(const DocumentKey& key,
+                                          const std::vector<std::string>& masks,
+                                          const std::string& expected_hash,
+                                          const std::string& masked_hash) {
+  if (Status valid = ValidateKey(key); !valid.ok()) return valid;
+  std::string document_key = DocumentKeyBytes(key);
+  std::lock_guard lock(StripeFor(document_key));
+  Result<DocumentRecord> record = Load(document_key);
+  if (record.status().IsCorruption()) {
+    ReportCorrupt("the stored record of " + Printable(key) + " is corrupt");
+  }
+  if (!record.ok()) return record.status();
+  if (!IsPresent(&*record)) return Status::NotFound("no present document " + Printable(key));
+  record->volatile_masks = masks;
+  if (record->content_hash == expected_hash) record->content_hash = masked_hash;
+  return Writing(db->Put(WriteOptions(), documents, document_key, EncodeDocument(*record)));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -867,63 +896,63 @@ std::size_t StateStore::Impl::PruneDocument(const std::string& document_key,
 StateStore::StateStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 StateStore::~StateStore() = default;
 
-std::unique_ptr<StateStore> StateStore::Open(const std::string& dir, const StoreOptions& options,
-                                             std::string* error) {
-  std::string ignored;
-  if (error == nullptr) error = &ignored;
+Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& dir,
+                                                     const StoreOptions& options) {
   bool exists = false;
-  if (!PrepareFolder(dir, &exists, error)) return nullptr;
+  if (Status prepared = PrepareFolder(dir, &exists); !prepared.ok()) return prepared;
   std::vector<std::string> existing;
   if (exists) {
-    rocksdb::Status status = rocksdb::DB::ListColumnFamilies(MakeDbOptions(), dir, &existing);
-    if (!status.ok()) {
-      *error = OpenFailure(dir, status);
-      return nullptr;
-    }
+    rocksdb::Status status =
+        rocksdb::DB::ListColumnFamilies(MakeDbOptions(options.env), dir, &existing);
+    if (!status.ok()) return OpenFailure(dir, status);
   }
   auto impl = std::make_unique<Impl>();
   impl->dir = dir;
   impl->options = options;
   impl->cache = rocksdb::NewLRUCache(options.block_cache_bytes);
-  if (!impl->OpenDb(existing, error) || !impl->CheckSchema(error)) return nullptr;
-  impl->LoadOutboxBounds();
+  if (Status opened = impl->OpenDb(existing); !opened.ok()) return opened;
+  if (Status schema = impl->CheckSchema(); !schema.ok()) return schema;
+  if (Status bounds = impl->LoadOutboxBounds(); !bounds.ok()) return bounds;
   return std::unique_ptr<StateStore>(new StateStore(std::move(impl)));
 }
 
-RecordResult StateStore::Record(const DocumentKey& key, const Observation& observation) {
+Result<RecordResult> StateStore::Record(const DocumentKey& key, const Observation& observation) {
   return impl_->Record(key, observation, nullptr);
 }
 
-RecordResult StateStore::Record(const DocumentKey& key, const Observation& observation,
-                                const AlsoWrite& also) {
+Result<RecordResult> StateStore::Record(const DocumentKey& key, const Observation& observation,
+                                        const AlsoWrite& also) {
   return impl_->Record(key, observation, also);
 }
 
-bool StateStore::Apply(WriteSet& writes, std::string* error) {
+Status StateStore::Apply(WriteSet& writes) {
   rocksdb::WriteBatch batch;
   std::unique_lock<std::mutex> appending;
   if (writes.appends()) appending = std::unique_lock(impl_->append_mutex);
   const std::int64_t outbox_growth = impl_->AddWrites(writes, &batch);
-  rocksdb::Status status = impl_->db->Write(Impl::WriteOptions(), &batch);
-  if (!status.ok()) {
-    if (error != nullptr) {
-      *error = "cannot write to the state store " + impl_->dir + ": " + status.ToString();
-    }
-    return false;
-  }
-  impl_->outbox_size += outbox_growth;
-  return true;
+  Status written = impl_->Writing(impl_->db->Write(Impl::WriteOptions(), &batch));
+  if (written.ok()) impl_->outbox_size += outbox_growth;
+  return written;
 }
 
-std::optional<std::string> StateStore::Get(Table table, std::string_view key) const {
+Result<std::string> StateStore::Get(Table table, std::string_view key) const {
   std::string value;
   rocksdb::Status status =
       impl_->db->Get(rocksdb::ReadOptions(), impl_->Family(table), rocksdb::Slice(key), &value);
-  if (!status.ok()) return std::nullopt;
+  if (!status.ok()) return impl_->Reading(status);
   return value;
 }
 
-void StateStore::Scan(
+Result<bool> StateStore::Has(Table table, std::string_view key) const {
+  rocksdb::PinnableSlice value;
+  rocksdb::Status status =
+      impl_->db->Get(rocksdb::ReadOptions(), impl_->Family(table), rocksdb::Slice(key), &value);
+  if (status.IsNotFound()) return false;
+  if (!status.ok()) return impl_->Reading(status);
+  return true;
+}
+
+Status StateStore::Scan(
     Table table, std::string_view prefix, std::string_view after,
     const std::function<bool(std::string_view key, std::string_view value)>& visit) const {
   std::unique_ptr<rocksdb::Iterator> it(
@@ -936,12 +965,16 @@ void StateStore::Scan(
   }
   for (; it->Valid(); it->Next()) {
     const std::string_view key(it->key().data(), it->key().size());
-    if (!key.starts_with(prefix)) return;
-    if (!visit(key, std::string_view(it->value().data(), it->value().size()))) return;
+    if (!key.starts_with(prefix)) return Status::OK();
+    if (!visit(key, std::string_view(it->value().data(), it->value().size()))) {
+      return Status::OK();
+    }
   }
+  return impl_->Reading(it->status());
 }
 
-std::vector<OutboxEntry> StateStore::ReadOutbox(std::size_t limit, std::uint64_t from) const {
+Result<std::vector<OutboxEntry>> StateStore::ReadOutbox(std::size_t limit,
+                                                        std::uint64_t from) const {
   std::vector<OutboxEntry> entries;
   const std::string lower = HistoryKey("", from);
   const rocksdb::Slice lower_bound(lower);
@@ -952,17 +985,12 @@ std::vector<OutboxEntry> StateStore::ReadOutbox(std::size_t limit, std::uint64_t
   for (it->Seek(lower); it->Valid() && entries.size() < limit; it->Next()) {
     entries.push_back({HistorySeq(it->key()), it->value().ToString()});
   }
+  if (!it->status().ok()) return impl_->Reading(it->status());
   return entries;
 }
 
 std::uint64_t StateStore::OutboxSize() const {
   return static_cast<std::uint64_t>(std::max<std::int64_t>(0, impl_->outbox_size));
-}
-
-bool StateStore::Has(Table table, std::string_view key) const {
-  rocksdb::PinnableSlice value;
-  return impl_->db->Get(rocksdb::ReadOptions(), impl_->Family(table), rocksdb::Slice(key), &value)
-      .ok();
 }
 
 void WriteSet::Put(Table table, std::string key, std::string value) {
@@ -971,29 +999,6 @@ void WriteSet::Put(Table table, std::string key, std::string value) {
 
 void WriteSet::Delete(Table table, std::string key) {
   writes_.push_back({Write::Kind::kDelete, table, std::move(key), ""});
-}
-
-bool StateStore::MarkUnindexed(std::string_view source, std::string* error) {
-  std::vector<DocumentKey> keys;
-  ForEachDocument(source, [&](const DocumentKey& key, const DocumentRecord& record) {
-    if (record.indexed) keys.push_back(key);
-    return true;
-  });
-  for (const DocumentKey& key : keys) {
-    const std::string document_key = DocumentKeyBytes(key);
-    std::lock_guard lock(impl_->StripeFor(document_key));
-    bool corrupt = false;
-    std::optional<DocumentRecord> record = impl_->Load(document_key, &corrupt, error);
-    if (!record) continue;
-    record->indexed = false;
-    rocksdb::Status status = impl_->db->Put(Impl::WriteOptions(), impl_->documents, document_key,
-                                            EncodeDocument(*record));
-    if (!status.ok()) {
-      *error = "cannot write to the state store " + impl_->dir + ": " + status.ToString();
-      return false;
-    }
-  }
-  return true;
 }
 
 void WriteSet::AppendToOutbox(std::string operation) {
@@ -1005,84 +1010,84 @@ void WriteSet::RemoveFromOutbox(std::uint64_t sequence) {
   writes_.push_back({Write::Kind::kRemoveFromOutbox, Table::kOutbox, "", "", sequence});
 }
 
-std::optional<DocumentRecord> StateStore::Get(const DocumentKey& key) const {
-  if (!ValidateKey(key).empty()) return std::nullopt;
-  bool corrupt = false;
-  std::string error;
-  std::optional<DocumentRecord> record = impl_->Load(DocumentKeyBytes(key), &corrupt, &error);
-  if (corrupt) impl_->ReportCorrupt("the stored record of " + Printable(key) + " is corrupt");
+Status StateStore::MarkUnindexed(std::string_view source) {
+  std::vector<DocumentKey> keys;
+  Status scanned =
+      ForEachDocument(source, [&](const DocumentKey& key, const DocumentRecord& record) {
+        if (record.indexed) keys.push_back(key);
+        return true;
+      });
+  if (!scanned.ok()) return scanned;
+  for (const DocumentKey& key : keys) {
+    const std::string document_key = DocumentKeyBytes(key);
+    std::lock_guard lock(impl_->StripeFor(document_key));
+    Result<DocumentRecord> record = impl_->Load(document_key);
+    // Gone or corrupt since the scan: nothing to mark (a corrupt one starts afresh anyway).
+    if (record.status().IsNotFound() || record.status().IsCorruption()) continue;
+    if (!record.ok()) return record.status();
+    record->indexed = false;
+    Status written = impl_->Writing(impl_->db->Put(Impl::WriteOptions(), impl_->documents,
+                                                   document_key, EncodeDocument(*record)));
+    if (!written.ok()) return written;
+  }
+  return Status::OK();
+}
+
+Result<DocumentRecord> StateStore::Get(const DocumentKey& key) const {
+  if (Status valid = ValidateKey(key); !valid.ok()) return valid;
+  Result<DocumentRecord> record = impl_->Load(DocumentKeyBytes(key));
+  if (record.status().IsCorruption()) {
+    impl_->ReportCorrupt("the stored record of " + Printable(key) + " is corrupt");
+    return Status::Corruption("the stored record of " + Printable(key) + " is corrupt");
+  }
   return record;
 }
 
-std::vector<CheckRecord> StateStore::History(const DocumentKey& key, std::size_t limit) const {
+Result<std::vector<CheckRecord>> StateStore::History(const DocumentKey& key,
+                                                     std::size_t limit) const {
   return impl_->History(key, limit);
 }
 
-void StateStore::ForEachDocument(
+Status StateStore::ForEachDocument(
     std::string_view source,
     const std::function<bool(const DocumentKey&, const DocumentRecord&)>& visit) const {
-  impl_->ForEachDocument(source, "", visit);
+  return impl_->ForEachDocument(source, "", visit);
 }
 
-void StateStore::ForEachDocumentAfter(
+Status StateStore::ForEachDocumentAfter(
     std::string_view source, std::string_view after_uri,
     const std::function<bool(const DocumentKey&, const DocumentRecord&)>& visit) const {
-  impl_->ForEachDocument(source, after_uri, visit);
+  return impl_->ForEachDocument(source, after_uri, visit);
 }
 
-std::size_t StateStore::PruneHistory(std::int64_t now_ms) { return impl_->PruneHistory(now_ms); }
-
-bool StateStore::SyncWal(std::string* error) {
-  rocksdb::Status status = impl_->db->SyncWAL();
-  if (status.ok()) return true;
-  if (error != nullptr) *error = "cannot sync the state store's log: " + status.ToString();
-  return false;
+Result<std::size_t> StateStore::PruneHistory(std::int64_t now_ms) {
+  return impl_->PruneHistory(now_ms);
 }
 
-bool StateStore::PutValue(const std::string& key, const std::string& value, std::string* error) {
+Status StateStore::SyncWal() {
+  return FromRocks(impl_->db->SyncWAL(), "cannot sync the log of", impl_->dir);
+}
+
+void StateStore::ReportCorrupt(const std::string& message) const { impl_->ReportCorrupt(message); }
+
+Status StateStore::PutValue(const std::string& key, const std::string& value) {
   if (key.rfind("schema", 0) == 0) {
-    *error = "the key '" + key + "' is reserved";
-    return false;
+    return Status::InvalidArgument("the key '" + key + "' is reserved");
   }
-  rocksdb::Status status = impl_->db->Put(rocksdb::WriteOptions(), impl_->meta, key, value);
-  if (!status.ok()) *error = status.ToString();
-  return status.ok();
+  return impl_->Writing(impl_->db->Put(rocksdb::WriteOptions(), impl_->meta, key, value));
 }
 
-std::optional<std::string> StateStore::GetValue(const std::string& key) const {
+Result<std::string> StateStore::GetValue(const std::string& key) const {
   std::string value;
   rocksdb::Status status = impl_->db->Get(rocksdb::ReadOptions(), impl_->meta, key, &value);
-  if (!status.ok()) return std::nullopt;
+  if (!status.ok()) return impl_->Reading(status);
   return value;
 }
 
-bool StateStore::SetVolatileMasks(const DocumentKey& key, const std::vector<std::string>& masks,
-                                  const std::string& expected_hash, const std::string& masked_hash,
-                                  std::string* error) {
-  return impl_->SetVolatileMasks(key, masks, expected_hash, masked_hash, error);
-}
-
-bool StateStore::Impl::SetVolatileMasks(const DocumentKey& key,
-                                        const std::vector<std::string>& masks,
-                                        const std::string& expected_hash,
-                                        const std::string& masked_hash, std::string* error) {
-  *error = ValidateKey(key);
-  if (!error->empty()) return false;
-  std::string document_key = DocumentKeyBytes(key);
-  std::lock_guard lock(StripeFor(document_key));
-  bool corrupt = false;
-  std::optional<DocumentRecord> record = Load(document_key, &corrupt, error);
-  if (!error->empty()) return false;
-  if (!record || corrupt || !IsPresent(&*record)) {
-    *error = "no present document " + Printable(key);
-    return false;
-  }
-  record->volatile_masks = masks;
-  if (record->content_hash == expected_hash) record->content_hash = masked_hash;
-  rocksdb::Status status =
-      db->Put(WriteOptions(), documents, document_key, EncodeDocument(*record));
-  if (!status.ok()) *error = "cannot write to the state store " + dir + ": " + status.ToString();
-  return status.ok();
+Status StateStore::SetVolatileMasks(const DocumentKey& key, const std::vector<std::string>& masks,
+                                    const std::string& expected_hash,
+                                    const std::string& masked_hash) {
+  return impl_->SetVolatileMasks(key, masks, expected_hash, masked_hash);
 }
 
 }  // namespace freshd::store
