@@ -557,8 +557,9 @@ struct StateStore::Impl {
   Status CheckSchema();
   bool IsBlank();
 
-  // The stored record: NotFound when absent, Corruption when present but undecodable.
-  Result<DocumentRecord> Load(const std::string& document_key) const;
+  // The stored record: NotFound when absent, Corruption when present but undecodable (then
+  // *undecodable is set: unlike a block RocksDB cannot read, such a record may be replaced).
+  Result<DocumentRecord> Load(const std::string& document_key, bool* undecodable = nullptr) const;
   Result<DocumentRecord> RecoverBounds(const std::string& document_key) const;
   Result<RecordResult> Record(const DocumentKey& key, const Observation& seen,
                               const AlsoWrite& also);
@@ -647,12 +648,16 @@ Status StateStore::Impl::CheckSchema() {
   return Status::OK();
 }
 
-Result<DocumentRecord> StateStore::Impl::Load(const std::string& document_key) const {
+Result<DocumentRecord> StateStore::Impl::Load(const std::string& document_key,
+                                              bool* undecodable) const {
   std::string value;
   rocksdb::Status status = db->Get(rocksdb::ReadOptions(), documents, document_key, &value);
   if (!status.ok()) return Reading(status);
   std::optional<DocumentRecord> record = DecodeDocument(value);
-  if (!record) return Status::Corruption("a stored document record does not decode");
+  if (!record) {
+    if (undecodable != nullptr) *undecodable = true;
+    return Status::Corruption("a stored document record does not decode");
+  }
   return std::move(*record);
 }
 
@@ -690,12 +695,13 @@ Result<RecordResult> StateStore::Impl::Record(const DocumentKey& key, const Obse
   std::string document_key = DocumentKeyBytes(key);
   std::lock_guard lock(StripeFor(document_key));
   RecordResult result;
-  Result<DocumentRecord> loaded = Load(document_key);
+  bool undecodable = false;
+  Result<DocumentRecord> loaded = Load(document_key, &undecodable);
   DocumentRecord start;
   if (loaded.ok()) {
     result.previous = loaded.value();
     start = std::move(loaded).value();
-  } else if (loaded.status().IsCorruption()) {
+  } else if (undecodable) {
     ReportCorrupt("the stored record of " + Printable(key) + " was corrupt; started afresh");
     Result<DocumentRecord> blank = RecoverBounds(document_key);
     if (!blank.ok()) return blank.status();
@@ -845,9 +851,10 @@ Result<std::size_t> StateStore::Impl::PruneHistory(std::int64_t now_ms) {
 Result<std::size_t> StateStore::Impl::PruneDocument(const std::string& document_key,
                                                     std::int64_t cutoff_ms) {
   std::lock_guard lock(StripeFor(document_key));
-  Result<DocumentRecord> record = Load(document_key);
-  // Deleted meanwhile, or corrupt (reported where it is used): nothing to prune.
-  if (record.status().IsNotFound() || record.status().IsCorruption()) return std::size_t{0};
+  bool undecodable = false;
+  Result<DocumentRecord> record = Load(document_key, &undecodable);
+  // Deleted meanwhile, or undecodable (reported where it is used): nothing to prune.
+  if (record.status().IsNotFound() || undecodable) return std::size_t{0};
   if (!record.ok()) return record.status();
   std::string prefix = HistoryPrefix(document_key);
   std::string end = PrefixEnd(prefix);
@@ -880,10 +887,9 @@ Status StateStore::Impl::SetVolatileMasks(const DocumentKey& key,
   if (Status valid = ValidateKey(key); !valid.ok()) return valid;
   std::string document_key = DocumentKeyBytes(key);
   std::lock_guard lock(StripeFor(document_key));
-  Result<DocumentRecord> record = Load(document_key);
-  if (record.status().IsCorruption()) {
-    ReportCorrupt("the stored record of " + Printable(key) + " is corrupt");
-  }
+  bool undecodable = false;
+  Result<DocumentRecord> record = Load(document_key, &undecodable);
+  if (undecodable) ReportCorrupt("the stored record of " + Printable(key) + " is corrupt");
   if (!record.ok()) return record.status();
   if (!IsPresent(&*record)) return Status::NotFound("no present document " + Printable(key));
   record->volatile_masks = masks;
@@ -1021,9 +1027,10 @@ Status StateStore::MarkUnindexed(std::string_view source) {
   for (const DocumentKey& key : keys) {
     const std::string document_key = DocumentKeyBytes(key);
     std::lock_guard lock(impl_->StripeFor(document_key));
-    Result<DocumentRecord> record = impl_->Load(document_key);
-    // Gone or corrupt since the scan: nothing to mark (a corrupt one starts afresh anyway).
-    if (record.status().IsNotFound() || record.status().IsCorruption()) continue;
+    bool undecodable = false;
+    Result<DocumentRecord> record = impl_->Load(document_key, &undecodable);
+    // Gone or undecodable since the scan: nothing to mark (the latter starts afresh anyway).
+    if (record.status().IsNotFound() || undecodable) continue;
     if (!record.ok()) return record.status();
     record->indexed = false;
     Status written = impl_->Writing(impl_->db->Put(Impl::WriteOptions(), impl_->documents,
@@ -1035,8 +1042,9 @@ Status StateStore::MarkUnindexed(std::string_view source) {
 
 Result<DocumentRecord> StateStore::Get(const DocumentKey& key) const {
   if (Status valid = ValidateKey(key); !valid.ok()) return valid;
-  Result<DocumentRecord> record = impl_->Load(DocumentKeyBytes(key));
-  if (record.status().IsCorruption()) {
+  bool undecodable = false;
+  Result<DocumentRecord> record = impl_->Load(DocumentKeyBytes(key), &undecodable);
+  if (undecodable) {
     impl_->ReportCorrupt("the stored record of " + Printable(key) + " is corrupt");
     return Status::Corruption("the stored record of " + Printable(key) + " is corrupt");
   }

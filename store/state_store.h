@@ -5,7 +5,8 @@
 // Errors: NotFound means known to be absent. A read that failed says IOError (the disk)
 // or Corruption (bytes that do not decode), never NotFound, so that no caller takes a
 // failure for "nothing there". A corrupt record met in a scan is reported through
-// StoreOptions::on_corrupt_record and set aside (skipped); it never stops the store.
+// StoreOptions::on_corrupt_record and set aside (skipped); it never stops the store. A
+// failure returned as a Status is not reported there too: the caller counts it.
 //
 // Durability: every write goes to RocksDB's write-ahead log before it returns, so a
 // process crash or `kill -9` loses nothing written; SyncWal() (called every second by the

@@ -489,9 +489,12 @@ TEST_CASE("searching while batches are applied is safe") {
   std::atomic<bool> done{false};
   std::atomic<int> searches{0};
   std::atomic<int> hits_without_text{0};  // Catch2 assertions are for the main thread only
+  std::atomic<int> failed_searches{0};
   std::thread searcher([&] {
     while (!done.load()) {
-      for (const SearchHit& hit : fixture.Search("pod churn", {1.0f, 0.0f}, 5)) {
+      Result<std::vector<SearchHit>> hits = fixture.index().Search("pod churn", {1.0f, 0.0f}, 5);
+      if (!hits.ok()) failed_searches.fetch_add(1);
+      for (const SearchHit& hit : hits.value_or({})) {
         if (hit.text.empty()) hits_without_text.fetch_add(1);
       }
       searches.fetch_add(1);
@@ -507,6 +510,7 @@ TEST_CASE("searching while batches are applied is safe") {
   searcher.join();
   CHECK(searches.load() > 1);
   CHECK(hits_without_text.load() == 0);
+  CHECK(failed_searches.load() == 0);
   CHECK(fixture.index().ChunkCount() == fixture.index().ListChunkIds().ids.size());
 }
 
