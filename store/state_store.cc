@@ -1,506 +1,33 @@
 #include "store/state_store.h"
 
 #include <rocksdb/cache.h>
-#include <rocksdb/convenience.h>
 #include <rocksdb/db.h>
-#include <rocksdb/filter_policy.h>
-#include <rocksdb/options.h>
-#include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
 #include <array>
-#include <atomic>
-#include <charconv>
-#include <filesystem>
 #include <limits>
 #include <mutex>
-#include <nlohmann/json.hpp>
 #include <utility>
+
+#include "store/codecs.h"
+#include "store/decide.h"
+#include "store/keys.h"
+#include "store/open.h"
+#include "store/outbox.h"
 
 namespace freshd::store {
 namespace {
 
-using nlohmann::json;
-
-constexpr char kSchemaKey[] = "schema_version";
 constexpr char kDocumentsFamily[] = "documents";
 constexpr char kHistoryFamily[] = "history";
 // The tables' families, in the order of the Table enum.
 constexpr std::array<const char*, 7> kTableFamilies = {
     "rag_manifests", "rag_outbox",   "rag_vectors",     "rag_sink_chunks",
     "search_chunks", "search_terms", "rag_dead_letters"};
-constexpr int kRecordVersion = 1;  // the "v" field of every encoded value
 constexpr std::size_t kLockStripes = 64;
 
-// ---------------------------------------------------------------------------------------
-// Keys. documents: source '\0' uri. history: source '\0' uri '\0' seq (8 bytes, big
-// endian, so that a document's checks sort oldest first). Sources and URIs hold no NUL,
-// so source + '\0' .. source + '\1' bounds exactly one source.
-
-std::string DocumentKeyBytes(const DocumentKey& key) {
-  std::string bytes;
-  bytes.reserve(key.source.size() + 1 + key.uri.size());
-  bytes.append(key.source).push_back('\0');
-  bytes.append(key.uri);
-  return bytes;
-}
-
-std::string HistoryPrefix(std::string_view document_key) {
-  std::string prefix(document_key);
-  prefix.push_back('\0');
-  return prefix;
-}
-
-// The first key after every key that starts with `prefix` (which ends in '\0').
-std::string PrefixEnd(std::string_view prefix) {
-  std::string end(prefix);
-  end.back() = '\1';
-  return end;
-}
-
-std::string HistoryKey(std::string_view prefix, std::uint64_t seq) {
-  std::string key(prefix);
-  for (int shift = 56; shift >= 0; shift -= 8) key.push_back(static_cast<char>(seq >> shift));
-  return key;
-}
-
-std::uint64_t HistorySeq(const rocksdb::Slice& key) {
-  std::uint64_t seq = 0;
-  if (key.size() < 8) return seq;
-  for (std::size_t i = key.size() - 8; i < key.size(); ++i) {
-    seq = (seq << 8) | static_cast<unsigned char>(key[i]);
-  }
-  return seq;
-}
-
-DocumentKey SplitDocumentKey(const rocksdb::Slice& bytes) {
-  std::string_view view(bytes.data(), bytes.size());
-  std::size_t nul = view.find('\0');
-  if (nul == std::string_view::npos) return {std::string(view), ""};
-  return {std::string(view.substr(0, nul)), std::string(view.substr(nul + 1))};
-}
-
-Status ValidateName(std::string_view what, std::string_view name) {
-  if (name.empty()) return Status::InvalidArgument(std::string(what) + " is empty");
-  if (name.find('\0') != std::string_view::npos) {
-    return Status::InvalidArgument(std::string(what) + " contains NUL");
-  }
-  return Status::OK();
-}
-
-Status ValidateKey(const DocumentKey& key) {
-  Status status = ValidateName("source", key.source);
-  return status.ok() ? ValidateName("uri", key.uri) : status;
-}
-
-std::string Printable(const DocumentKey& key) { return key.source + " " + key.uri; }
-
-// ---------------------------------------------------------------------------------------
-// Values: MessagePack objects with short keys; empty strings and zeros are left out.
-
-void PutString(json& object, const char* name, const std::string& value) {
-  if (!value.empty()) object[name] = value;
-}
-
-template <typename Int>
-void PutInt(json& object, const char* name, Int value) {
-  if (value != 0) object[name] = value;
-}
-
-std::string ToMsgpack(const json& object) {
-  std::string bytes;
-  json::to_msgpack(object, bytes);
-  return bytes;
-}
-
-// The Read* functions leave *out alone when the field is absent, and fail on a wrong type.
-bool ReadString(const json& object, const char* name, std::string* out) {
-  auto it = object.find(name);
-  if (it == object.end()) return true;
-  if (!it->is_string()) return false;
-  *out = it->get_ref<const std::string&>();
-  return true;
-}
-
-bool ReadInt(const json& object, const char* name, std::int64_t* out) {
-  auto it = object.find(name);
-  if (it == object.end()) return true;
-  if (it->is_number_unsigned()) {
-    std::uint64_t value = it->get<std::uint64_t>();
-    if (value > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
-      return false;
-    }
-    *out = static_cast<std::int64_t>(value);
-    return true;
-  }
-  if (!it->is_number_integer()) return false;
-  *out = it->get<std::int64_t>();
-  return true;
-}
-
-bool ReadUint(const json& object, const char* name, std::uint64_t max, std::uint64_t* out) {
-  auto it = object.find(name);
-  if (it == object.end()) return true;
-  if (it->is_number_unsigned()) {
-    *out = it->get<std::uint64_t>();
-  } else if (it->is_number_integer() && it->get<std::int64_t>() >= 0) {
-    *out = static_cast<std::uint64_t>(it->get<std::int64_t>());
-  } else {
-    return false;
-  }
-  return *out <= max;
-}
-
-bool ReadBool(const json& object, const char* name, bool* out) {
-  auto it = object.find(name);
-  if (it == object.end()) return true;
-  if (!it->is_boolean()) return false;
-  *out = it->get<bool>();
-  return true;
-}
-
-// Parses a versioned MessagePack object; a discarded value means it could not.
-json ParseValue(const rocksdb::Slice& bytes) {
-  json object;
-  try {
-    object = json::from_msgpack(bytes.data(), bytes.data() + bytes.size(),
-                                /*strict=*/true, /*allow_exceptions=*/false);
-  } catch (const json::exception&) {  // not expected without exceptions; never fatal
-    return json(json::value_t::discarded);
-  }
-  if (!object.is_object()) return json(json::value_t::discarded);
-  std::int64_t version = 0;
-  if (!ReadInt(object, "v", &version) || version != kRecordVersion) {
-    return json(json::value_t::discarded);
-  }
-  return object;
-}
-
-std::string EncodeDocument(const DocumentRecord& record) {
-  json object = json::object();
-  object["v"] = kRecordVersion;
-  PutString(object, "e", record.etag);
-  PutString(object, "l", record.last_modified);
-  PutString(object, "h", record.content_hash);
-  PutInt(object, "m", record.modified_ms);
-  PutInt(object, "f", record.first_seen_ms);
-  PutInt(object, "c", record.last_check_ms);
-  PutInt(object, "g", record.last_change_ms);
-  PutInt(object, "n", record.checks);
-  PutInt(object, "x", record.changes);
-  PutInt(object, "r", record.errors);
-  PutInt(object, "ce", record.consecutive_errors);
-  PutInt(object, "cm", record.consecutive_misses);
-  PutString(object, "le", record.last_error);
-  if (record.removed) object["d"] = true;
-  if (!record.volatile_masks.empty()) object["vm"] = record.volatile_masks;
-  if (record.indexed) object["ix"] = true;
-  PutInt(object, "hn", record.history_next_seq);
-  PutInt(object, "ho", record.history_oldest_seq);
-  return ToMsgpack(object);
-}
-
-std::optional<DocumentRecord> DecodeDocument(const rocksdb::Slice& bytes) {
-  json object = ParseValue(bytes);
-  if (object.is_discarded()) return std::nullopt;
-  constexpr std::uint64_t kAny = std::numeric_limits<std::uint64_t>::max();
-  DocumentRecord record;
-  std::uint64_t consecutive = 0;
-  std::uint64_t misses = 0;
-  bool ok =
-      ReadString(object, "e", &record.etag) && ReadString(object, "l", &record.last_modified) &&
-      ReadString(object, "h", &record.content_hash) && ReadInt(object, "m", &record.modified_ms) &&
-      ReadInt(object, "f", &record.first_seen_ms) && ReadInt(object, "c", &record.last_check_ms) &&
-      ReadInt(object, "g", &record.last_change_ms) && ReadUint(object, "n", kAny, &record.checks) &&
-      ReadUint(object, "x", kAny, &record.changes) && ReadUint(object, "r", kAny, &record.errors) &&
-      ReadUint(object, "ce", std::numeric_limits<std::uint32_t>::max(), &consecutive) &&
-      ReadUint(object, "cm", std::numeric_limits<std::uint32_t>::max(), &misses) &&
-      ReadString(object, "le", &record.last_error) && ReadBool(object, "d", &record.removed) &&
-      ReadBool(object, "ix", &record.indexed) &&
-      ReadUint(object, "hn", kAny, &record.history_next_seq) &&
-      ReadUint(object, "ho", kAny, &record.history_oldest_seq) &&
-      record.history_oldest_seq <= record.history_next_seq;
-  if (!ok) return std::nullopt;
-  if (auto masks = object.find("vm"); masks != object.end()) {
-    if (!masks->is_array()) return std::nullopt;
-    for (const auto& mask : *masks) {
-      if (!mask.is_string()) return std::nullopt;
-      record.volatile_masks.push_back(mask.get<std::string>());
-    }
-  }
-  record.consecutive_errors = static_cast<std::uint32_t>(consecutive);
-  record.consecutive_misses = static_cast<std::uint32_t>(misses);
-  return record;
-}
-
-std::string EncodeCheck(const CheckRecord& check) {
-  json object = json::object();
-  object["v"] = kRecordVersion;
-  PutInt(object, "t", check.time_ms);
-  PutInt(object, "o", static_cast<unsigned>(check.outcome));
-  PutString(object, "h", check.content_hash);
-  PutInt(object, "m", check.modified_ms);
-  PutString(object, "er", check.error_reason);
-  return ToMsgpack(object);
-}
-
-std::optional<CheckRecord> DecodeCheck(const rocksdb::Slice& bytes) {
-  json object = ParseValue(bytes);
-  if (object.is_discarded()) return std::nullopt;
-  CheckRecord check;
-  std::uint64_t outcome = 0;
-  bool ok = ReadInt(object, "t", &check.time_ms) &&
-            ReadUint(object, "o", static_cast<std::uint64_t>(CheckOutcome::kMissing), &outcome) &&
-            ReadString(object, "h", &check.content_hash) &&
-            ReadInt(object, "m", &check.modified_ms) &&
-            ReadString(object, "er", &check.error_reason);
-  if (!ok) return std::nullopt;
-  check.outcome = static_cast<CheckOutcome>(outcome);
-  return check;
-}
-
-// ---------------------------------------------------------------------------------------
-// The decision: what a check means given the stored record.
-
-// Present: fetched successfully at least once, and not removed since.
-bool IsPresent(const DocumentRecord* previous) {
-  return previous != nullptr && !previous->removed && !previous->content_hash.empty();
-}
-
-CheckOutcome ApplyFetched(const DocumentRecord* previous, const Observation& seen,
-                          DocumentRecord* doc) {
-  CheckOutcome outcome = CheckOutcome::kNew;  // a removed document coming back is new too
-  if (IsPresent(previous)) {
-    outcome = previous->content_hash == seen.content_hash ? CheckOutcome::kUnchanged
-                                                          : CheckOutcome::kChanged;
-  }
-  doc->content_hash = seen.content_hash;
-  doc->etag = seen.etag;
-  doc->last_modified = seen.last_modified;
-  doc->modified_ms = seen.modified_ms;
-  doc->removed = false;
-  if (outcome == CheckOutcome::kChanged) ++doc->changes;
-  if (outcome != CheckOutcome::kUnchanged) doc->last_change_ms = seen.time_ms;
-  return outcome;
-}
-
-void ApplyError(const Observation& seen, DocumentRecord* doc) {
-  ++doc->errors;
-  if (doc->consecutive_errors < std::numeric_limits<std::uint32_t>::max()) {
-    ++doc->consecutive_errors;
-  }
-  doc->last_error = seen.error_reason;
-  if (!seen.error_message.empty()) {
-    doc->last_error += doc->last_error.empty() ? seen.error_message : ": " + seen.error_message;
-  }
-}
-
-void ApplyGone(const DocumentRecord* previous, const Observation& seen, DocumentRecord* doc) {
-  // Only the transition counts as a change; "still gone" is a check and nothing more.
-  if (IsPresent(previous)) {
-    ++doc->changes;
-    doc->last_change_ms = seen.time_ms;
-  }
-  doc->removed = true;
-  doc->etag.clear();
-  doc->last_modified.clear();
-}
-
-struct Decision {
-  CheckOutcome outcome = CheckOutcome::kNew;
-  DocumentRecord document;
-  CheckRecord check;
-};
-
-// A present document found gone is only missing until it has been gone on `misses_needed`
-// checks in a row: a glitch of the server or of a listing must not delete it.
-CheckOutcome DecideGone(const DocumentRecord* previous, const Observation& seen,
-                        std::uint32_t misses_needed, DocumentRecord* doc) {
-  if (IsPresent(previous) && doc->consecutive_misses + 1 < misses_needed) {
-    ++doc->consecutive_misses;
-    if (!seen.error_reason.empty()) ApplyError(seen, doc);
-    return CheckOutcome::kMissing;
-  }
-  ApplyGone(previous, seen, doc);
-  return CheckOutcome::kRemoved;
-}
-
-// `doc` starts as the stored record (or a blank one with the history bounds to continue).
-Decision Decide(const DocumentRecord* previous, DocumentRecord doc, const Observation& seen,
-                std::uint32_t misses_needed) {
-  if (previous == nullptr) doc.first_seen_ms = seen.time_ms;
-  ++doc.checks;
-  doc.last_check_ms = seen.time_ms;
-  CheckOutcome outcome = CheckOutcome::kNotModified;
-  switch (seen.kind) {
-    case Observation::Kind::kFetched:
-      outcome = ApplyFetched(previous, seen, &doc);
-      break;
-    case Observation::Kind::kNotModified:
-      outcome = CheckOutcome::kNotModified;
-      break;
-    case Observation::Kind::kError:
-      outcome = CheckOutcome::kError;
-      ApplyError(seen, &doc);
-      break;
-    case Observation::Kind::kGone:
-      outcome = DecideGone(previous, seen, misses_needed, &doc);
-      break;
-  }
-  if (outcome != CheckOutcome::kError && outcome != CheckOutcome::kMissing) {
-    doc.consecutive_errors = 0;
-    doc.last_error.clear();
-  }
-  if (seen.kind != Observation::Kind::kGone) doc.consecutive_misses = 0;
-  CheckRecord check;
-  check.time_ms = seen.time_ms;
-  check.outcome = outcome;
-  if (outcome == CheckOutcome::kError || outcome == CheckOutcome::kMissing) {
-    check.error_reason = seen.error_reason;
-  }
-  if (outcome != CheckOutcome::kError && outcome != CheckOutcome::kRemoved) {
-    check.content_hash = doc.content_hash;
-    check.modified_ms = doc.modified_ms;
-  }
-  return {outcome, std::move(doc), std::move(check)};
-}
-
-// ---------------------------------------------------------------------------------------
-// Opening.
-
-// Files RocksDB itself leaves in a folder whose creation was interrupted before CURRENT.
-bool IsStoreLeftover(const std::string& name) {
-  static constexpr std::array<std::string_view, 5> kPrefixes = {"LOG", "MANIFEST-", "OPTIONS-",
-                                                                "IDENTITY", "LOCK"};
-  for (std::string_view prefix : kPrefixes) {
-    if (name.starts_with(prefix)) return true;
-  }
-  return name == "lost+found" || name.ends_with(".log") || name.ends_with(".dbtmp");
-}
-
-// Makes sure `dir` is a folder that holds a store or nothing else. Sets *exists when a
-// store (a CURRENT file) is there.
-Status PrepareFolder(const std::string& dir, bool* exists) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  fs::file_status status = fs::status(dir, ec);
-  if (!fs::exists(status)) {
-    if (!fs::create_directories(dir, ec) && ec) {
-      return Status::IOError("cannot create the state folder " + dir + ": " + ec.message());
-    }
-    *exists = false;
-    return Status::OK();
-  }
-  if (!fs::is_directory(status)) {
-    return Status::InvalidArgument("state folder " + dir + " is not a folder");
-  }
-  *exists = fs::exists(fs::path(dir) / "CURRENT", ec);
-  if (*exists) return Status::OK();
-  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    std::string name = it->path().filename().string();
-    if (!IsStoreLeftover(name)) {
-      return Status::InvalidArgument(
-          "state folder " + dir + " holds other files (" + name +
-          ") but no RocksDB store (no CURRENT file); refusing to create a store among "
-          "them: point state_dir at an empty or new folder");
-    }
-  }
-  if (ec) return Status::IOError("cannot read the state folder " + dir + ": " + ec.message());
-  return Status::OK();
-}
-
-Status OpenFailure(const std::string& dir, const rocksdb::Status& status) {
-  if (status.IsCorruption()) {
-    return Status::Corruption(
-        "state store " + dir + " is corrupt (" + status.ToString() +
-        "); refusing to open it: move the folder aside to start afresh, or restore it "
-        "from a backup");
-  }
-  std::string message = "cannot open the state store " + dir + ": " + status.ToString();
-  if (status.IsIOError() && status.ToString().find("lock") != std::string::npos) {
-    message += " (is another freshd using the same state_dir?)";
-  }
-  return Status::IOError(message);
-}
-
-// A failed RocksDB read or write as a Status: NotFound only when RocksDB says so.
-Status FromRocks(const rocksdb::Status& status, std::string_view what, const std::string& dir) {
-  if (status.ok()) return Status::OK();
-  std::string message = std::string(what) + " the state store " + dir + ": " + status.ToString();
-  if (status.IsNotFound()) return Status::NotFound(message);
-  if (status.IsCorruption()) return Status::Corruption(message);
-  return Status::IOError(message);
-}
-
-rocksdb::CompressionType PickCompression() {
-  std::vector<rocksdb::CompressionType> supported = rocksdb::GetSupportedCompressions();
-  for (rocksdb::CompressionType wanted : {rocksdb::kLZ4Compression, rocksdb::kSnappyCompression}) {
-    if (std::find(supported.begin(), supported.end(), wanted) != supported.end()) return wanted;
-  }
-  return rocksdb::kNoCompression;
-}
-
-// Modest settings: the daemon runs for months on small machines next to other services.
-rocksdb::DBOptions MakeDbOptions(rocksdb::Env* env) {
-  rocksdb::DBOptions options;
-  if (env != nullptr) options.env = env;
-  options.create_if_missing = true;
-  options.create_missing_column_families = true;
-  options.max_open_files = 256;
-  options.max_background_jobs = 2;
-  options.db_write_buffer_size = 32u << 20;  // all memtables together
-  options.max_total_wal_size = 64u << 20;    // flushes the rarely written meta family too
-  options.keep_log_file_num = 4;
-  options.max_log_file_size = 4u << 20;
-  return options;
-}
-
-rocksdb::ColumnFamilyOptions MakeFamilyOptions(const std::shared_ptr<rocksdb::Cache>& cache,
-                                               std::size_t write_buffer, bool bloom) {
-  rocksdb::BlockBasedTableOptions table;
-  table.block_cache = cache;
-  table.cache_index_and_filter_blocks = true;
-  table.pin_l0_filter_and_index_blocks_in_cache = true;
-  if (bloom) table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-  rocksdb::ColumnFamilyOptions options;
-  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
-  options.write_buffer_size = write_buffer;
-  options.max_write_buffer_number = 2;
-  options.level_compaction_dynamic_level_bytes = true;
-  options.compression = PickCompression();
-  return options;
-}
-
-std::string Excerpt(const std::string& bytes) {
-  std::string out;
-  for (char c : bytes.substr(0, 32)) out.push_back(c >= 0x20 && c < 0x7f ? c : '?');
-  return out;
-}
-
 }  // namespace
-
-std::string_view ToString(CheckOutcome outcome) {
-  switch (outcome) {
-    case CheckOutcome::kNew:
-      return "new";
-    case CheckOutcome::kChanged:
-      return "changed";
-    case CheckOutcome::kUnchanged:
-      return "unchanged";
-    case CheckOutcome::kNotModified:
-      return "not_modified";
-    case CheckOutcome::kError:
-      return "error";
-    case CheckOutcome::kRemoved:
-      return "removed";
-    case CheckOutcome::kMissing:
-      return "missing";
-  }
-  return "unknown";
-}
-
-// ---------------------------------------------------------------------------------------
 
 struct StateStore::Impl {
   std::string dir;
@@ -512,10 +39,7 @@ struct StateStore::Impl {
   rocksdb::ColumnFamilyHandle* documents = nullptr;
   rocksdb::ColumnFamilyHandle* history = nullptr;
   std::array<rocksdb::ColumnFamilyHandle*, kTableFamilies.size()> tables{};
-  std::atomic<std::uint64_t> next_outbox_sequence{1};
-  // Signed: a delivery may remove entries before the appender has counted them.
-  std::atomic<std::int64_t> outbox_size{0};
-  std::mutex append_mutex;  // held from numbering outbox appends to their write
+  std::unique_ptr<Outbox> outbox;
   // Serializes read-modify-write of one document between Record and PruneHistory.
   mutable std::array<std::mutex, kLockStripes> stripes;
 
@@ -553,10 +77,6 @@ struct StateStore::Impl {
     return FromRocks(status, "cannot write to", dir);
   }
 
-  Status OpenDb(const std::vector<std::string>& existing);
-  Status CheckSchema();
-  bool IsBlank();
-
   // The stored record: NotFound when absent, Corruption when present but undecodable (then
   // *undecodable is set: unlike a block RocksDB cannot read, such a record may be replaced).
   Result<DocumentRecord> Load(const std::string& document_key, bool* undecodable = nullptr) const;
@@ -566,9 +86,10 @@ struct StateStore::Impl {
   rocksdb::ColumnFamilyHandle* Family(Table table) const {
     return tables[static_cast<std::size_t>(table)];
   }
-  // Adds the writes to the batch; returns the change to the outbox's size.
-  std::int64_t AddWrites(WriteSet& writes, rocksdb::WriteBatch* batch);
-  Status LoadOutboxBounds();
+  Status Commit(rocksdb::WriteBatch& batch, WriteSet& writes) {
+    return outbox->Commit(
+        batch, writes, [this](Table table) { return Family(table); }, WriteOptions());
+  }
   Result<std::vector<CheckRecord>> History(const DocumentKey& key, std::size_t limit) const;
   Status ForEachDocument(
       std::string_view source, std::string_view after_uri,
@@ -578,75 +99,6 @@ struct StateStore::Impl {
                           const std::string& expected_hash, const std::string& masked_hash);
   Result<std::size_t> PruneDocument(const std::string& document_key, std::int64_t cutoff_ms);
 };
-
-Status StateStore::Impl::OpenDb(const std::vector<std::string>& existing) {
-  std::vector<std::string> names = {rocksdb::kDefaultColumnFamilyName, kDocumentsFamily,
-                                    kHistoryFamily};
-  names.insert(names.end(), kTableFamilies.begin(), kTableFamilies.end());
-  for (const std::string& name : existing) {
-    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
-  }
-  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  for (const std::string& name : names) {
-    bool is_documents = name == kDocumentsFamily;
-    bool is_busy = is_documents || name == kHistoryFamily || name == std::string("search_terms");
-    std::size_t write_buffer = is_busy ? 16u << 20 : 4u << 20;
-    descriptors.emplace_back(name, MakeFamilyOptions(cache, write_buffer, is_documents));
-  }
-  rocksdb::DB* raw = nullptr;
-  rocksdb::Status status =
-      rocksdb::DB::Open(MakeDbOptions(options.env), dir, descriptors, &handles, &raw);
-  db.reset(raw);
-  if (!status.ok()) return OpenFailure(dir, status);
-  meta = handles[0];
-  documents = handles[1];
-  history = handles[2];
-  for (std::size_t i = 0; i < tables.size(); ++i) tables[i] = handles[3 + i];
-  return Status::OK();
-}
-
-bool StateStore::Impl::IsBlank() {
-  for (rocksdb::ColumnFamilyHandle* handle : handles) {
-    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), handle));
-    it->SeekToFirst();
-    if (it->Valid() || !it->status().ok()) return false;
-  }
-  return true;
-}
-
-Status StateStore::Impl::CheckSchema() {
-  std::string value;
-  rocksdb::Status status = db->Get(rocksdb::ReadOptions(), meta, kSchemaKey, &value);
-  bool fresh = status.IsNotFound();
-  if (fresh) {
-    // A store created by an interrupted first start is blank; anything else is not ours.
-    if (!IsBlank()) {
-      return Status::InvalidArgument(
-          "state store " + dir +
-          " holds data but no schema version: it was not written by freshd; refusing "
-          "to open it");
-    }
-    rocksdb::WriteOptions sync;
-    sync.sync = true;
-    status = db->Put(sync, meta, kSchemaKey, std::to_string(StateStore::kSchemaVersion));
-  }
-  if (!status.ok()) return OpenFailure(dir, status);
-  if (fresh) return Status::OK();
-  int version = 0;
-  auto [end, parse_error] = std::from_chars(value.data(), value.data() + value.size(), version);
-  if (parse_error != std::errc() || end != value.data() + value.size()) {
-    return Status::Corruption("state store " + dir + " has an unreadable schema version ('" +
-                              Excerpt(value) + "'); refusing to open it");
-  }
-  if (version != StateStore::kSchemaVersion) {
-    return Status::InvalidArgument(
-        "state store " + dir + " has schema version " + std::to_string(version) +
-        ", this freshd reads version " + std::to_string(StateStore::kSchemaVersion) +
-        " only; refusing to open it (run the freshd that wrote it, or move the folder "
-        "aside)");
-  }
-  return Status::OK();
-}
 
 Result<DocumentRecord> StateStore::Impl::Load(const std::string& document_key,
                                               bool* undecodable) const {
@@ -677,10 +129,10 @@ Result<DocumentRecord> StateStore::Impl::RecoverBounds(const std::string& docume
     if (!it->status().ok()) return Reading(it->status());
     return blank;
   }
-  blank.history_oldest_seq = HistorySeq(it->key());
+  blank.history_oldest_seq = HistorySeq(it->key().ToStringView());
   it->SeekToLast();
   if (!it->status().ok()) return Reading(it->status());
-  if (it->Valid()) blank.history_next_seq = HistorySeq(it->key()) + 1;
+  if (it->Valid()) blank.history_next_seq = HistorySeq(it->key().ToStringView()) + 1;
   blank.history_next_seq = std::max(blank.history_next_seq, blank.history_oldest_seq);
   return blank;
 }
@@ -728,53 +180,10 @@ Result<RecordResult> StateStore::Impl::Record(const DocumentKey& key, const Obse
     if (Status planned = also(result, writes); !planned.ok()) return planned;
   }
   batch.Put(documents, document_key, EncodeDocument(result.document));
-  // Appends are numbered and written under one lock, so that they become visible in the
-  // order of their numbers (ReadOutbox's `from` relies on it). Checks without index
-  // operations never take it.
-  std::unique_lock<std::mutex> appending;
-  if (writes.appends()) appending = std::unique_lock(append_mutex);
-  const std::int64_t outbox_growth = AddWrites(writes, &batch);
-  if (Status written = Writing(db->Write(WriteOptions(), &batch)); !written.ok()) return written;
-  outbox_size += outbox_growth;
+  // The outbox numbers the appends and keeps them visible in order (see outbox.h).
+  if (Status written = Commit(batch, writes); !written.ok()) return written;
   result.operations_queued = writes.appended();
   return result;
-}
-
-std::int64_t StateStore::Impl::AddWrites(WriteSet& writes, rocksdb::WriteBatch* batch) {
-  std::int64_t outbox_growth = 0;
-  for (WriteSet::Write& write : writes.writes_) {
-    switch (write.kind) {
-      case WriteSet::Write::Kind::kPut:
-        batch->Put(Family(write.table), write.key, write.value);
-        break;
-      case WriteSet::Write::Kind::kDelete:
-        batch->Delete(Family(write.table), write.key);
-        break;
-      case WriteSet::Write::Kind::kAppend:
-        batch->Put(Family(Table::kOutbox), HistoryKey("", next_outbox_sequence++), write.value);
-        ++outbox_growth;
-        break;
-      case WriteSet::Write::Kind::kRemoveFromOutbox:
-        batch->Delete(Family(Table::kOutbox), HistoryKey("", write.sequence));
-        --outbox_growth;
-        break;
-    }
-  }
-  return outbox_growth;
-}
-
-// The outbox's next sequence continues after its last entry; its size is counted once.
-Status StateStore::Impl::LoadOutboxBounds() {
-  std::unique_ptr<rocksdb::Iterator> it(
-      db->NewIterator(rocksdb::ReadOptions(), Family(Table::kOutbox)));
-  std::uint64_t size = 0;
-  for (it->SeekToFirst(); it->Valid(); it->Next()) ++size;
-  if (!it->status().ok()) return Reading(it->status());
-  outbox_size = static_cast<std::int64_t>(size);
-  it->SeekToLast();
-  if (!it->status().ok()) return Reading(it->status());
-  if (it->Valid()) next_outbox_sequence = HistorySeq(it->key()) + 1;
-  return Status::OK();
 }
 
 Result<std::vector<CheckRecord>> StateStore::Impl::History(const DocumentKey& key,
@@ -789,7 +198,7 @@ Result<std::vector<CheckRecord>> StateStore::Impl::History(const DocumentKey& ke
   std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(read, history));
   for (it->SeekForPrev(HistoryKey(prefix, std::numeric_limits<std::uint64_t>::max()));
        it->Valid() && checks.size() < limit; it->Prev()) {
-    std::optional<CheckRecord> check = DecodeCheck(it->value());
+    std::optional<CheckRecord> check = DecodeCheck(it->value().ToStringView());
     if (check) {
       checks.push_back(std::move(*check));
     } else {
@@ -818,9 +227,9 @@ Status StateStore::Impl::ForEachDocument(
     it->Seek(prefix + std::string(after_uri));
   }
   for (; it->Valid(); it->Next()) {
-    DocumentKey key = SplitDocumentKey(it->key());
+    DocumentKey key = SplitDocumentKey(it->key().ToStringView());
     if (!after_uri.empty() && key.uri == after_uri) continue;
-    std::optional<DocumentRecord> record = DecodeDocument(it->value());
+    std::optional<DocumentRecord> record = DecodeDocument(it->value().ToStringView());
     if (!record) {
       ReportCorrupt("the stored record of " + Printable(key) + " is corrupt; skipped");
       continue;
@@ -836,7 +245,7 @@ Result<std::size_t> StateStore::Impl::PruneHistory(std::int64_t now_ms) {
   std::size_t pruned = 0;
   std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), documents));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    std::optional<DocumentRecord> record = DecodeDocument(it->value());
+    std::optional<DocumentRecord> record = DecodeDocument(it->value().ToStringView());
     if (!record || record->history_oldest_seq == record->history_next_seq) continue;
     Result<std::size_t> document = PruneDocument(it->key().ToString(), cutoff_ms);
     if (!document.ok()) return document.status();
@@ -866,11 +275,11 @@ Result<std::size_t> StateStore::Impl::PruneDocument(const std::string& document_
   std::size_t pruned = 0;
   for (it->Seek(HistoryKey(prefix, record->history_oldest_seq));
        it->Valid() && record->history_oldest_seq < record->history_next_seq; it->Next()) {
-    if (HistorySeq(it->key()) >= record->history_next_seq) break;
-    std::optional<CheckRecord> check = DecodeCheck(it->value());
+    if (HistorySeq(it->key().ToStringView()) >= record->history_next_seq) break;
+    std::optional<CheckRecord> check = DecodeCheck(it->value().ToStringView());
     if (check && check->time_ms >= cutoff_ms) break;
     batch.Delete(history, it->key());
-    record->history_oldest_seq = HistorySeq(it->key()) + 1;
+    record->history_oldest_seq = HistorySeq(it->key().ToStringView()) + 1;
     ++pruned;
   }
   if (!it->status().ok()) return Reading(it->status());
@@ -916,9 +325,19 @@ Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& dir,
   impl->dir = dir;
   impl->options = options;
   impl->cache = rocksdb::NewLRUCache(options.block_cache_bytes);
-  if (Status opened = impl->OpenDb(existing); !opened.ok()) return opened;
-  if (Status schema = impl->CheckSchema(); !schema.ok()) return schema;
-  if (Status bounds = impl->LoadOutboxBounds(); !bounds.ok()) return bounds;
+  std::vector<std::string> names = {rocksdb::kDefaultColumnFamilyName, kDocumentsFamily,
+                                    kHistoryFamily};
+  names.insert(names.end(), kTableFamilies.begin(), kTableFamilies.end());
+  Status opened = OpenDb(dir, options.env, impl->cache, names, existing, &impl->db, &impl->handles);
+  if (!opened.ok()) return opened;
+  impl->meta = impl->handles[0];
+  impl->documents = impl->handles[1];
+  impl->history = impl->handles[2];
+  for (std::size_t i = 0; i < impl->tables.size(); ++i) impl->tables[i] = impl->handles[3 + i];
+  Status schema = CheckSchema(*impl->db, impl->meta, impl->handles, dir, kSchemaVersion);
+  if (!schema.ok()) return schema;
+  impl->outbox = std::make_unique<Outbox>(*impl->db, impl->Family(Table::kOutbox), dir);
+  if (Status loaded = impl->outbox->Load(); !loaded.ok()) return loaded;
   return std::unique_ptr<StateStore>(new StateStore(std::move(impl)));
 }
 
@@ -933,12 +352,7 @@ Result<RecordResult> StateStore::Record(const DocumentKey& key, const Observatio
 
 Status StateStore::Apply(WriteSet& writes) {
   rocksdb::WriteBatch batch;
-  std::unique_lock<std::mutex> appending;
-  if (writes.appends()) appending = std::unique_lock(impl_->append_mutex);
-  const std::int64_t outbox_growth = impl_->AddWrites(writes, &batch);
-  Status written = impl_->Writing(impl_->db->Write(Impl::WriteOptions(), &batch));
-  if (written.ok()) impl_->outbox_size += outbox_growth;
-  return written;
+  return impl_->Commit(batch, writes);
 }
 
 Result<std::string> StateStore::Get(Table table, std::string_view key) const {
@@ -981,23 +395,10 @@ Status StateStore::Scan(
 
 Result<std::vector<OutboxEntry>> StateStore::ReadOutbox(std::size_t limit,
                                                         std::uint64_t from) const {
-  std::vector<OutboxEntry> entries;
-  const std::string lower = HistoryKey("", from);
-  const rocksdb::Slice lower_bound(lower);
-  rocksdb::ReadOptions read;
-  read.iterate_lower_bound = &lower_bound;  // the tombstones before it are never walked
-  std::unique_ptr<rocksdb::Iterator> it(
-      impl_->db->NewIterator(read, impl_->Family(Table::kOutbox)));
-  for (it->Seek(lower); it->Valid() && entries.size() < limit; it->Next()) {
-    entries.push_back({HistorySeq(it->key()), it->value().ToString()});
-  }
-  if (!it->status().ok()) return impl_->Reading(it->status());
-  return entries;
+  return impl_->outbox->Read(limit, from);
 }
 
-std::uint64_t StateStore::OutboxSize() const {
-  return static_cast<std::uint64_t>(std::max<std::int64_t>(0, impl_->outbox_size));
-}
+std::uint64_t StateStore::OutboxSize() const { return impl_->outbox->Size(); }
 
 void WriteSet::Put(Table table, std::string key, std::string value) {
   writes_.push_back({Write::Kind::kPut, table, std::move(key), std::move(value)});

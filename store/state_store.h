@@ -29,6 +29,8 @@ class Env;
 
 namespace freshd::store {
 
+class Outbox;  // store/outbox.h
+
 // A document's identity: (source name, URI). For directory sources the URI is file://...
 struct DocumentKey {
   std::string source;
@@ -121,6 +123,7 @@ class WriteSet {
 
  private:
   friend class StateStore;
+  friend class Outbox;
   struct Write {
     enum class Kind { kPut, kDelete, kAppend, kRemoveFromOutbox } kind;
     Table table;
