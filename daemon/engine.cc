@@ -314,8 +314,7 @@ Result<store::RecordResult> Engine::Impl::RecordCheck(const store::DocumentKey& 
                                                       const Observation& observation,
                                                       std::string_view text) {
   if (options.indexer == nullptr) return store.Record(key, observation);
-  Result<store::RecordResult> result =
-      store.Record(key, observation, options.indexer->ForCheck(key, workload, text));
+  Result<store::RecordResult> result = options.indexer->Record(key, workload, observation, text);
   if (options.index_work && result.ok() && result->operations_queued > 0) options.index_work();
   return result;
 }

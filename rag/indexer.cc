@@ -40,41 +40,49 @@ bool IsFetchedContent(CheckOutcome outcome) {
 Indexer::Indexer(store::StateStore& store, ChunkingOptions options)
     : store_(store), options_(options) {}
 
-store::StateStore::AlsoWrite Indexer::ForCheck(const store::DocumentKey& key,
-                                               const std::string& workload,
-                                               std::string_view text) const {
-  return [this, &key, &workload, text](store::RecordResult& decided,
-                                       store::WriteSet& writes) -> Status {
-    const CheckOutcome outcome = decided.outcome;
-    if (outcome != CheckOutcome::kRemoved && !IsFetchedContent(outcome)) return Status::OK();
-    const std::string manifest_key = DocumentChunksKey(key.source, key.uri);
-    // Unchanged text needs no work, unless the document was never indexed.
-    if (outcome == CheckOutcome::kUnchanged && decided.document.indexed) return Status::OK();
-    Result<std::optional<DocumentChunks>> loaded = LoadManifest(store_, manifest_key);
-    if (!loaded.ok()) return loaded.status();
-    const std::optional<DocumentChunks>& before = *loaded;
-    if (outcome == CheckOutcome::kUnchanged && before) {
-      decided.document.indexed = true;
-      return Status::OK();
-    }
-    const std::int64_t now_ms = decided.document.last_check_ms;
-
-    if (outcome == CheckOutcome::kRemoved) {
-      decided.document.indexed = false;
-      if (!before) return Status::OK();  // never indexed, or already removed
-      Queue(DiffChunks(&*before, nullptr, now_ms), writes);
-      writes.Delete(Table::kChunkManifests, manifest_key);
-      return Status::OK();
-    }
-
-    DocumentChunks after;
-    after.metadata = {workload, key.source, key.uri, now_ms, decided.document.content_hash};
-    after.chunks = ChunkText(manifest_key, text, options_);
-    Queue(DiffChunks(before ? &*before : nullptr, &after, now_ms), writes);
-    writes.Put(Table::kChunkManifests, manifest_key, EncodeDocumentChunks(after));
+Status Indexer::Plan(const store::DocumentKey& key, const std::string& workload,
+                     std::string_view text, store::DocumentTransaction& transaction) const {
+  store::RecordResult& decided = transaction.decided();
+  store::WriteSet& writes = transaction.writes();
+  const CheckOutcome outcome = decided.outcome;
+  if (outcome != CheckOutcome::kRemoved && !IsFetchedContent(outcome)) return Status::OK();
+  const std::string manifest_key = DocumentChunksKey(key.source, key.uri);
+  // Unchanged text needs no work, unless the document was never indexed.
+  if (outcome == CheckOutcome::kUnchanged && decided.document.indexed) return Status::OK();
+  Result<std::optional<DocumentChunks>> loaded = LoadManifest(store_, manifest_key);
+  if (!loaded.ok()) return loaded.status();
+  const std::optional<DocumentChunks>& before = *loaded;
+  if (outcome == CheckOutcome::kUnchanged && before) {
     decided.document.indexed = true;
     return Status::OK();
-  };
+  }
+  const std::int64_t now_ms = decided.document.last_check_ms;
+
+  if (outcome == CheckOutcome::kRemoved) {
+    decided.document.indexed = false;
+    if (!before) return Status::OK();  // never indexed, or already removed
+    Queue(DiffChunks(&*before, nullptr, now_ms), writes);
+    writes.Delete(Table::kChunkManifests, manifest_key);
+    return Status::OK();
+  }
+
+  DocumentChunks after;
+  after.metadata = {workload, key.source, key.uri, now_ms, decided.document.content_hash};
+  after.chunks = ChunkText(manifest_key, text, options_);
+  Queue(DiffChunks(before ? &*before : nullptr, &after, now_ms), writes);
+  writes.Put(Table::kChunkManifests, manifest_key, EncodeDocumentChunks(after));
+  decided.document.indexed = true;
+  return Status::OK();
+}
+
+Result<store::RecordResult> Indexer::Record(const store::DocumentKey& key,
+                                            const std::string& workload,
+                                            const store::Observation& observation,
+                                            std::string_view text) const {
+  Result<store::DocumentTransaction> transaction = store_.Begin(key, observation);
+  if (!transaction.ok()) return transaction.status();
+  if (Status planned = Plan(key, workload, text, *transaction); !planned.ok()) return planned;
+  return store_.Commit(std::move(transaction).value());
 }
 
 namespace {

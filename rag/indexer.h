@@ -1,10 +1,10 @@
 // Keeps the RAG side in step with the checks (DESIGN.md 7), durably.
 //
-// The Indexer is called inside StateStore::Record (as its AlsoWrite): once the store has
-// decided a check's outcome, it cuts the new text into chunks, compares them with the
-// document's stored manifest, and adds the manifest and the index operations to the same
-// WriteBatch as the check. A change and the operations it causes are therefore never apart:
-// a crash either keeps both or neither.
+// A check is recorded as a store::DocumentTransaction: the store decides the outcome, the
+// Indexer cuts the new text into chunks, compares them with the document's stored manifest,
+// and plans the manifest and the index operations into the transaction's writes; the commit
+// writes them in the same WriteBatch as the check. A change and the operations it causes are
+// therefore never apart: a crash either keeps both or neither.
 //
 // Thread-safe: it keeps no state of its own beyond its options.
 #pragma once
@@ -22,18 +22,21 @@ class Indexer {
  public:
   Indexer(store::StateStore& store, ChunkingOptions options);
 
-  // The writes for a check of `key` (a source of `workload`) whose normalized text is
-  // `text` ("" when nothing was fetched): for a new or changed document, upserts of its new
-  // chunks then deletes of its vanished ones; for a removed one, deletes of all its chunks.
-  // It marks the document indexed (DocumentRecord::indexed) when the RAG side has its
-  // chunks; one that is not (indexing added to an existing store) is indexed on its next full
-  // fetch. The returned function refers to `key`, `workload` and `text`: use it in the
-  // StateStore::Record call it is made for, while they live. When the document's manifest
-  // cannot be read, it fails, and with it the Record call (nothing written): a failed read
-  // is never taken for a document without chunks. A corrupt manifest is reported and
-  // replaced.
-  store::StateStore::AlsoWrite ForCheck(const store::DocumentKey& key, const std::string& workload,
-                                        std::string_view text) const;
+  // Plans the writes of a check of `key` (a source of `workload`) whose normalized text is
+  // `text` ("" when nothing was fetched) into `transaction` (begun for that check): for a new
+  // or changed document, upserts of its new chunks then deletes of its vanished ones; for a
+  // removed one, deletes of all its chunks. It marks the document indexed
+  // (DocumentRecord::indexed) when the RAG side has its chunks; one that is not (indexing
+  // added to an existing store) is indexed on its next full fetch. Fails when the document's
+  // manifest cannot be read (then commit nothing): a failed read is never taken for a
+  // document without chunks. A corrupt manifest is reported and replaced.
+  Status Plan(const store::DocumentKey& key, const std::string& workload, std::string_view text,
+              store::DocumentTransaction& transaction) const;
+
+  // Begin, Plan, Commit: records the check of `key` with its index operations.
+  Result<store::RecordResult> Record(const store::DocumentKey& key, const std::string& workload,
+                                     const store::Observation& observation,
+                                     std::string_view text) const;
 
   // A source left the configuration: deletes of all its chunks are queued, its manifests
   // dropped and its documents marked not indexed (its check records stay). Returns the deletes

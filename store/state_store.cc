@@ -29,6 +29,14 @@ constexpr std::size_t kLockStripes = 64;
 
 }  // namespace
 
+struct DocumentTransaction::State {
+  std::unique_lock<std::mutex> lock;  // the document's stripe, until the end
+  std::string document_key;
+  rocksdb::WriteBatch batch;  // the check and the history it trims
+  RecordResult result;
+  WriteSet writes;
+};
+
 struct StateStore::Impl {
   std::string dir;
   StoreOptions options;
@@ -81,8 +89,8 @@ struct StateStore::Impl {
   // *undecodable is set: unlike a block RocksDB cannot read, such a record may be replaced).
   Result<DocumentRecord> Load(const std::string& document_key, bool* undecodable = nullptr) const;
   Result<DocumentRecord> RecoverBounds(const std::string& document_key) const;
-  Result<RecordResult> Record(const DocumentKey& key, const Observation& seen,
-                              const AlsoWrite& also);
+  Result<DocumentTransaction> Begin(const DocumentKey& key, const Observation& seen);
+  Result<RecordResult> Commit(DocumentTransaction::State& state);
   rocksdb::ColumnFamilyHandle* Family(Table table) const {
     return tables[static_cast<std::size_t>(table)];
   }
@@ -137,25 +145,25 @@ Result<DocumentRecord> StateStore::Impl::RecoverBounds(const std::string& docume
   return blank;
 }
 
-Result<RecordResult> StateStore::Impl::Record(const DocumentKey& key, const Observation& seen,
-                                              const AlsoWrite& also) {
+Result<DocumentTransaction> StateStore::Impl::Begin(const DocumentKey& key,
+                                                    const Observation& seen) {
   if (Status valid = ValidateKey(key); !valid.ok()) return valid;
   if (seen.kind == Observation::Kind::kFetched && seen.content_hash.empty()) {
     return Status::InvalidArgument("a fetched observation needs a content hash");
   }
-
-  std::string document_key = DocumentKeyBytes(key);
-  std::lock_guard lock(StripeFor(document_key));
-  RecordResult result;
+  auto state = std::make_unique<DocumentTransaction::State>();
+  state->document_key = DocumentKeyBytes(key);
+  state->lock = std::unique_lock(StripeFor(state->document_key));
+  RecordResult& result = state->result;
   bool undecodable = false;
-  Result<DocumentRecord> loaded = Load(document_key, &undecodable);
+  Result<DocumentRecord> loaded = Load(state->document_key, &undecodable);
   DocumentRecord start;
   if (loaded.ok()) {
     result.previous = loaded.value();
     start = std::move(loaded).value();
   } else if (undecodable) {
     ReportCorrupt("the stored record of " + Printable(key) + " was corrupt; started afresh");
-    Result<DocumentRecord> blank = RecoverBounds(document_key);
+    Result<DocumentRecord> blank = RecoverBounds(state->document_key);
     if (!blank.ok()) return blank.status();
     start = std::move(blank).value();
   } else if (!loaded.status().IsNotFound()) {
@@ -164,26 +172,25 @@ Result<RecordResult> StateStore::Impl::Record(const DocumentKey& key, const Obse
   const DocumentRecord* previous = result.previous ? &*result.previous : nullptr;
   Decision decision = Decide(previous, std::move(start), seen,
                              std::max<std::uint32_t>(options.misses_before_removal, 1));
-
   DocumentRecord& doc = decision.document;
-  std::string prefix = HistoryPrefix(document_key);
-  rocksdb::WriteBatch batch;
-  batch.Put(history, HistoryKey(prefix, doc.history_next_seq++), EncodeCheck(decision.check));
-  std::uint64_t max_checks = std::max<std::uint64_t>(options.history_max_checks, 1);
+  const std::string prefix = HistoryPrefix(state->document_key);
+  state->batch.Put(history, HistoryKey(prefix, doc.history_next_seq++),
+                   EncodeCheck(decision.check));
+  const std::uint64_t max_checks = std::max<std::uint64_t>(options.history_max_checks, 1);
   while (doc.history_next_seq - doc.history_oldest_seq > max_checks) {
-    batch.Delete(history, HistoryKey(prefix, doc.history_oldest_seq++));
+    state->batch.Delete(history, HistoryKey(prefix, doc.history_oldest_seq++));
   }
   result.outcome = decision.outcome;
   result.document = std::move(doc);
-  WriteSet writes;
-  if (also) {
-    if (Status planned = also(result, writes); !planned.ok()) return planned;
-  }
-  batch.Put(documents, document_key, EncodeDocument(result.document));
+  return DocumentTransaction(std::move(state));
+}
+
+Result<RecordResult> StateStore::Impl::Commit(DocumentTransaction::State& state) {
+  state.batch.Put(documents, state.document_key, EncodeDocument(state.result.document));
   // The outbox numbers the appends and keeps them visible in order (see outbox.h).
-  if (Status written = Commit(batch, writes); !written.ok()) return written;
-  result.operations_queued = writes.appended();
-  return result;
+  if (Status written = Commit(state.batch, state.writes); !written.ok()) return written;
+  state.result.operations_queued = state.writes.appended();
+  return std::move(state.result);
 }
 
 Result<std::vector<CheckRecord>> StateStore::Impl::History(const DocumentKey& key,
@@ -342,13 +349,26 @@ Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& dir,
 }
 
 Result<RecordResult> StateStore::Record(const DocumentKey& key, const Observation& observation) {
-  return impl_->Record(key, observation, nullptr);
+  Result<DocumentTransaction> transaction = Begin(key, observation);
+  if (!transaction.ok()) return transaction.status();
+  return Commit(std::move(transaction).value());
 }
 
-Result<RecordResult> StateStore::Record(const DocumentKey& key, const Observation& observation,
-                                        const AlsoWrite& also) {
-  return impl_->Record(key, observation, also);
+Result<DocumentTransaction> StateStore::Begin(const DocumentKey& key,
+                                              const Observation& observation) {
+  return impl_->Begin(key, observation);
 }
+
+Result<RecordResult> StateStore::Commit(DocumentTransaction transaction) {
+  return impl_->Commit(*transaction.state_);
+}
+
+DocumentTransaction::DocumentTransaction(std::unique_ptr<State> state) : state_(std::move(state)) {}
+DocumentTransaction::DocumentTransaction(DocumentTransaction&&) noexcept = default;
+DocumentTransaction& DocumentTransaction::operator=(DocumentTransaction&&) noexcept = default;
+DocumentTransaction::~DocumentTransaction() = default;
+RecordResult& DocumentTransaction::decided() { return state_->result; }
+WriteSet& DocumentTransaction::writes() { return state_->writes; }
 
 Status StateStore::Apply(WriteSet& writes) {
   rocksdb::WriteBatch batch;

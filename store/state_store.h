@@ -88,7 +88,7 @@ struct DocumentRecord {
   // twice seconds apart, and masked before hashing.
   std::vector<std::string> volatile_masks;
   // The RAG side holds this document's current chunks (set by whoever writes them in the
-  // check's batch, see Record's `also`): a document not indexed is fetched in full.
+  // check's transaction, see DocumentTransaction): a document not indexed is fetched in full.
   bool indexed = false;
   std::uint64_t history_next_seq = 0;  // internal: history ring bounds
   std::uint64_t history_oldest_seq = 0;
@@ -107,7 +107,7 @@ enum class Table : std::uint8_t {
 };
 
 // Writes to the tables, collected, then applied in one atomic WriteBatch: alone with
-// StateStore::Apply, or together with a check through StateStore::Record.
+// StateStore::Apply, or together with a check through a DocumentTransaction.
 class WriteSet {
  public:
   void Put(Table table, std::string key, std::string value);
@@ -164,6 +164,25 @@ struct RecordResult {
   std::optional<DocumentRecord> previous;
 };
 
+// One check in the making (StateStore::Begin). Movable, not copyable.
+class DocumentTransaction {
+ public:
+  DocumentTransaction(DocumentTransaction&&) noexcept;
+  DocumentTransaction& operator=(DocumentTransaction&&) noexcept;
+  ~DocumentTransaction();  // releases the document's lock; writes nothing unless committed
+
+  // The decided outcome, the document record to store and the previous one.
+  RecordResult& decided();
+  // Writes to the tables and the outbox, committed with the check.
+  WriteSet& writes();
+
+ private:
+  friend class StateStore;
+  struct State;
+  explicit DocumentTransaction(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
 class StateStore {
  public:
   static constexpr int kSchemaVersion = 1;
@@ -182,14 +201,16 @@ class StateStore {
   // be read; a corrupt one is reported and the document starts afresh.
   Result<RecordResult> Record(const DocumentKey& key, const Observation& observation);
 
-  // The same, and `also(decided, writes)` is called once the outcome is decided, before the
-  // batch is written: what it adds to `writes` is applied in the same atomic batch as the
-  // check (a change and the index operations it causes are never apart), and it may set
-  // decided.document.indexed, which is stored with the document. It may read the store.
-  // When it fails, nothing is written and Record returns its Status.
-  using AlsoWrite = std::function<Status(RecordResult& decided, WriteSet& writes)>;
-  Result<RecordResult> Record(const DocumentKey& key, const Observation& observation,
-                              const AlsoWrite& also);
+  // A check with writes of its own, in three steps: Begin reads the stored record and
+  // decides the outcome; the caller adds its writes to the transaction (and may set
+  // decided().document.indexed); Commit writes the check, the document record and those
+  // writes in one atomic WriteBatch, so that a change and the index operations it causes are
+  // never apart. The document's lock is held from Begin to Commit (or the transaction's
+  // end): between them, do not begin another transaction on the same thread. The caller may
+  // read the store meanwhile. A transaction dropped without Commit writes nothing.
+  Result<DocumentTransaction> Begin(const DocumentKey& key, const Observation& observation);
+  // Says what the commit queued (RecordResult::operations_queued).
+  Result<RecordResult> Commit(DocumentTransaction transaction);
 
   // Applies writes to the tables alone, atomically.
   Status Apply(WriteSet& writes);

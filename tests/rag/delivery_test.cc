@@ -55,7 +55,7 @@ struct Harness {
 
   void Check(const store::DocumentKey& key, const store::Observation& seen,
              const std::string& text) {
-    REQUIRE(store->Record(key, seen, indexer.ForCheck(key, "w", text)).ok());
+    REQUIRE(indexer.Record(key, "w", seen, text).ok());
   }
 };
 

@@ -29,7 +29,7 @@ TEST_CASE("a new document queues an upsert per chunk, and nothing else") {
   const store::DocumentKey key{"handbook", "file:///srv/handbook/leave.md"};
   const std::string text = Document(12, 0);
 
-  auto recorded = store->Record(key, Fetched(1000, text), indexer.ForCheck(key, "hr", text));
+  auto recorded = indexer.Record(key, "hr", Fetched(1000, text), text);
   REQUIRE(recorded.ok());
   const std::vector<IndexOperation> queued = Queued(*store);
   const std::vector<Chunk> chunks =
@@ -53,10 +53,10 @@ TEST_CASE("an edit of one paragraph queues its chunks' upserts before their dele
   const store::DocumentKey key{"handbook", "file:///srv/handbook/leave.md"};
   const std::string before = Document(20, 0);
   const std::string after = Document(20, 0, /*edited_paragraph=*/7);
-  REQUIRE(store->Record(key, Fetched(1000, before), indexer.ForCheck(key, "hr", before)).ok());
+  REQUIRE(indexer.Record(key, "hr", Fetched(1000, before), before).ok());
   const std::size_t first = Queued(*store).size();
 
-  REQUIRE(store->Record(key, Fetched(2000, after), indexer.ForCheck(key, "hr", after)).ok());
+  REQUIRE(indexer.Record(key, "hr", Fetched(2000, after), after).ok());
   std::vector<IndexOperation> edit = Queued(*store);
   edit.erase(edit.begin(), edit.begin() + static_cast<std::ptrdiff_t>(first));
 
@@ -93,7 +93,7 @@ TEST_CASE("unchanged and not-modified checks queue nothing: a miss neither, a re
   const store::DocumentKey key{"pages", "https://example.com/a"};
   const std::string text = Document(5, 0);
   auto record = [&](const store::Observation& seen, std::string_view body) {
-    auto result = Ok(store->Record(key, seen, indexer.ForCheck(key, "w", body)));
+    auto result = Ok(indexer.Record(key, "w", seen, body));
     return result.outcome;
   };
   record(Fetched(1000, text), text);
@@ -127,7 +127,7 @@ TEST_CASE("a document recorded before indexing existed is indexed on its next fu
   const std::string text = Document(3, 0);
   REQUIRE(store->Record(key, Fetched(1000, text)).ok());  // no indexer then
   Indexer indexer(*store, {});
-  auto result = Ok(store->Record(key, Fetched(2000, text), indexer.ForCheck(key, "w", text)));
+  auto result = Ok(indexer.Record(key, "w", Fetched(2000, text), text));
   CHECK(result.outcome == CheckOutcome::kUnchanged);
   CHECK_FALSE(Queued(*store).empty());
 }
@@ -140,7 +140,7 @@ TEST_CASE("a source that left the configuration has all its chunks deleted, and 
   const store::DocumentKey kept{"other", "https://example.com/b"};
   for (const auto& key : {gone, kept}) {
     const std::string text = Document(6, static_cast<int>(key.source.size()));
-    REQUIRE(store->Record(key, Fetched(1000, text), indexer.ForCheck(key, "w", text)).ok());
+    REQUIRE(indexer.Record(key, "w", Fetched(1000, text), text).ok());
   }
   const std::size_t before = Queued(*store).size();
   const std::uint64_t deletes = Ok(indexer.ForgetSource("old-source", 2000));
@@ -166,7 +166,7 @@ TEST_CASE("a new embedder gets every chunk again") {
   for (int i = 0; i < 3; ++i) {
     const store::DocumentKey key{"s", "https://example.com/" + std::to_string(i)};
     const std::string text = Document(5, i);
-    REQUIRE(store->Record(key, Fetched(1000, text), indexer.ForCheck(key, "w", text)).ok());
+    REQUIRE(indexer.Record(key, "w", Fetched(1000, text), text).ok());
     chunks += ChunkText(DocumentChunksKey(key.source, key.uri), text, {}).size();
   }
   CHECK(Ok(indexer.QueueReembedAll(2000)) == chunks);
@@ -184,7 +184,7 @@ TEST_CASE("reconciliation waits while operations are pending") {
   Indexer indexer(*store, {});
   const store::DocumentKey key{"s", "https://example.com/a"};
   const std::string text = Document(5, 1);
-  REQUIRE(store->Record(key, Fetched(1000, text), indexer.ForCheck(key, "w", text)).ok());
+  REQUIRE(indexer.Record(key, "w", Fetched(1000, text), text).ok());
   Result<Indexer::ReconcilePlan> plan = indexer.PlanReconcile({}, 2000);
   CHECK(plan.status().IsUnavailable());
   CHECK_THAT(plan.status().message(), Catch::Contains("pending"));

@@ -36,7 +36,7 @@ void Populate(const std::string& dir, bool deliver) {
   for (int i = 0; i < 2; ++i) {
     const DocumentKey key{"s", "https://example.com/" + std::to_string(i)};
     const std::string text = Document(6, i);
-    Ok(store->Record(key, Fetched(1000, text), indexer.ForCheck(key, "w", text)));
+    Ok(indexer.Record(key, "w", Fetched(1000, text), text));
   }
   if (!deliver) return;
   rag::EmbeddedIndex index(*store);
@@ -186,8 +186,7 @@ TEST_CASE("an undecodable chunk manifest is reported and replaced, never fatal")
   rag::Indexer indexer(store, {});
   const std::size_t queued_before = Queued(store).size();
   const std::string text = Document(6, 7);
-  const RecordResult recorded =
-      Ok(store.Record(key, Fetched(2000, text), indexer.ForCheck(key, "w", text)));
+  const RecordResult recorded = Ok(indexer.Record(key, "w", Fetched(2000, text), text));
   CHECK(recorded.outcome == CheckOutcome::kChanged);
   REQUIRE(reopened.corrupt_reports.size() == 1);
   CHECK_THAT(reopened.corrupt_reports[0], Catch::Contains("manifest"));

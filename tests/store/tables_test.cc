@@ -33,16 +33,20 @@ TEST_CASE("writes added to a check are stored with it, after the outcome is deci
   auto store = OpenStore(dir);
   const DocumentKey key{"s", "https://example.org/a"};
   std::vector<CheckOutcome> seen_outcomes;
-  auto also = [&](const RecordResult& decided, WriteSet& writes) {
+  auto record = [&](const Observation& seen) {
+    DocumentTransaction transaction = Ok(store->Begin(key, seen));
+    const RecordResult& decided = transaction.decided();
     seen_outcomes.push_back(decided.outcome);
-    if (decided.outcome == CheckOutcome::kNotModified) return Status::OK();
-    writes.Put(Table::kChunkManifests, Key("s", "a"), "manifest-" + decided.document.content_hash);
-    writes.AppendToOutbox("upsert " + decided.document.content_hash);
-    return Status::OK();
+    if (decided.outcome != CheckOutcome::kNotModified) {
+      transaction.writes().Put(Table::kChunkManifests, Key("s", "a"),
+                               "manifest-" + decided.document.content_hash);
+      transaction.writes().AppendToOutbox("upsert " + decided.document.content_hash);
+    }
+    return Ok(store->Commit(std::move(transaction)));
   };
-  const RecordResult first = Ok(store->Record(key, Fetched(1000, "h1"), also));
-  const RecordResult not_modified = Ok(store->Record(key, NotModified(2000), also));
-  REQUIRE(store->Record(key, Fetched(3000, "h2"), also).ok());
+  const RecordResult first = record(Fetched(1000, "h1"));
+  const RecordResult not_modified = record(NotModified(2000));
+  record(Fetched(3000, "h2"));
   // The commit says what it queued: a reader of OutboxSize() could miss it when a
   // delivery removes operations at the same time.
   CHECK(first.operations_queued == 1);
@@ -53,6 +57,22 @@ TEST_CASE("writes added to a check are stored with it, after the outcome is deci
   CHECK(Ok(store->Get(Table::kChunkManifests, Key("s", "a"))) == "manifest-h2");
   CHECK(Operations(*store) == std::vector<std::string>{"upsert h1", "upsert h2"});
   CHECK(store->OutboxSize() == 2);
+}
+
+TEST_CASE("a transaction dropped without its commit writes nothing and frees the document") {
+  freshd::testing::TempDir dir;
+  auto store = OpenStore(dir);
+  const DocumentKey key{"s", "https://example.org/a"};
+  {
+    DocumentTransaction abandoned = Ok(store->Begin(key, Fetched(1000, "h1")));
+    CHECK(abandoned.decided().outcome == CheckOutcome::kNew);
+    abandoned.writes().AppendToOutbox("upsert h1");
+  }
+  CHECK(store->Get(key).status().IsNotFound());
+  CHECK(Ok(store->History(key, 10)).empty());
+  CHECK(store->OutboxSize() == 0);
+  // The document's lock was released: the next check of it goes through.
+  CHECK(Ok(store->Record(key, Fetched(2000, "h1"))).outcome == CheckOutcome::kNew);
 }
 
 TEST_CASE("the outbox keeps its order and its size across a reopen: removals acknowledge") {
