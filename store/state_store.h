@@ -11,6 +11,14 @@
 // Durability: every write goes to RocksDB's write-ahead log before it returns, so a
 // process crash or `kill -9` loses nothing written; SyncWal() (called every second by the
 // daemon) bounds what a power loss can take.
+//
+// Threads: every method may be called from any thread. Checks of one document (Record,
+// Begin..Commit) and PruneHistory take that document's lock; reads take none.
+//
+// This is the store's only public header. The others are private: keys.h (key encodings),
+// codecs.h (record encodings; also used by fuzz/store_records_fuzzer.cc), decide.h (the
+// pure decision; also used by tests/store), open.h (opening and the schema version) and
+// outbox.h (numbering and visibility of outbox appends).
 #pragma once
 
 #include <cstdint>
@@ -209,7 +217,8 @@ class StateStore {
   // end): between them, do not begin another transaction on the same thread. The caller may
   // read the store meanwhile. A transaction dropped without Commit writes nothing.
   Result<DocumentTransaction> Begin(const DocumentKey& key, const Observation& observation);
-  // Says what the commit queued (RecordResult::operations_queued).
+  // Commits a transaction this store began. Says what it queued
+  // (RecordResult::operations_queued); on failure nothing is written.
   Result<RecordResult> Commit(DocumentTransaction transaction);
 
   // Applies writes to the tables alone, atomically.
