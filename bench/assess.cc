@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <random>
 
+#include "bench/must.h"
 #include "daemon/assessor.h"
 
 namespace {
@@ -26,12 +27,7 @@ int main(int argc, char** argv) {
   const int checks = argc > 2 ? std::atoi(argv[2]) : 100;
   const auto dir =
       std::filesystem::temp_directory_path() / ("freshd-bench-assess-" + std::to_string(getpid()));
-  std::string error;
-  auto store = freshd::store::StateStore::Open(dir.string(), {}, &error);
-  if (!store) {
-    std::fprintf(stderr, "%s\n", error.c_str());
-    return 1;
-  }
+  auto store = freshd::bench::Must(freshd::store::StateStore::Open(dir.string(), {}));
   std::mt19937_64 random(7);
   std::bernoulli_distribution changes(0.05);
   const auto write_start = std::chrono::steady_clock::now();
@@ -43,7 +39,7 @@ int main(int argc, char** argv) {
       observation.time_ms = 1'700'000'000'000 + static_cast<std::int64_t>(c) * 3'600'000;
       version += changes(random) ? 1 : 0;
       observation.content_hash = std::to_string(version) + "0000000000000000000000000000000";
-      store->Record(key, observation);
+      freshd::bench::Must(store->Record(key, observation));
     }
   }
   const double write_seconds =

@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/must.h"
 #include "rag/delivery.h"
 #include "rag/embedded_index.h"
 #include "rag/embedder.h"
@@ -146,12 +147,7 @@ int main(int argc, char** argv) {
 
   const auto dir =
       std::filesystem::temp_directory_path() / ("freshd-bench-index-" + std::to_string(getpid()));
-  std::string error;
-  auto store = store::StateStore::Open(dir.string(), {}, &error);
-  if (!store) {
-    std::fprintf(stderr, "%s\n", error.c_str());
-    return 1;
-  }
+  auto store = bench::Must(store::StateStore::Open(dir.string(), {}));
   auto sink = MakeSink(kind, where, *store);
   CountingEmbedder embedder;
   rag::Indexer indexer(*store, {});
@@ -169,7 +165,7 @@ int main(int argc, char** argv) {
     seen.kind = store::Observation::Kind::kFetched;
     seen.time_ms = NowMs();
     seen.content_hash = std::to_string(std::hash<std::string>{}(text));
-    store->Record(key, seen, indexer.ForCheck(key, "bench", text));
+    bench::Must(indexer.Record(key, "bench", seen, text));
   };
   auto started = Clock::now();
   for (int d = 0; d < documents; ++d) record(d, Document(d, -1));
@@ -248,7 +244,7 @@ int main(int argc, char** argv) {
       removal.detected_ms = now;
       writes.AppendToOutbox(rag::EncodeOperation(removal));
     }
-    store->Apply(writes, nullptr);
+    bench::Must(store->Apply(writes));
     return upserts;
   });
   delivery.Stop();

@@ -28,6 +28,7 @@
 #include <utility>
 #include <vector>
 
+#include "bench/must.h"
 #include "bench/policy_site.h"
 #include "bench/search_before.h"
 #include "rag/chunking.h"
@@ -200,12 +201,7 @@ int main(int argc, char** argv) {
   const bool reused = kept && std::filesystem::exists(dir);
 
   const std::vector<bench::Page> site = bench::PolicySite(pages, 7);
-  std::string error;
-  auto store = store::StateStore::Open(dir.string(), {}, &error);
-  if (!store) {
-    std::fprintf(stderr, "%s\n", error.c_str());
-    return 1;
-  }
+  auto store = bench::Must(store::StateStore::Open(dir.string(), {}));
   auto index = std::make_unique<rag::EmbeddedIndex>(*store);
   if (!reused) {
     const auto start = Clock::now();
@@ -216,14 +212,16 @@ int main(int argc, char** argv) {
     // Searched as after a restart: from the tables on disk, not the memtables.
     index.reset();
     store.reset();
-    store = store::StateStore::Open(dir.string(), {}, &error);
+    store = bench::Must(store::StateStore::Open(dir.string(), {}));
     index = std::make_unique<rag::EmbeddedIndex>(*store);
   }
   std::printf("store: %llu chunks in %s\n", static_cast<unsigned long long>(index->ChunkCount()),
               dir.c_str());
 
   const SearchFunction after = [&](const std::string& query, const rag::Vector& vector,
-                                   std::size_t k) { return index->Search(query, vector, k); };
+                                   std::size_t k) {
+    return bench::Must(index->Search(query, vector, k));
+  };
   const SearchFunction before = [&](const std::string& query, const rag::Vector& vector,
                                     std::size_t k) {
     return bench::SearchBefore(*store, query, vector, k);

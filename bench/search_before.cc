@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "bench/must.h"
 #include "rag/embedded_records.h"
 #include "rag/words.h"
 
@@ -62,17 +63,19 @@ std::vector<std::string> QueryTerms(std::string_view query) {
 // Only when the stats record is corrupt: counts what the chunk records say.
 IndexStats RecountStats(const store::StateStore& store) {
   IndexStats stats;
-  store.Scan(Table::kSearchChunks, "", "", [&](std::string_view, std::string_view value) {
-    ++stats.chunks;
-    if (auto chunk = rag::embedded::DecodeChunk(value)) stats.words += chunk->words;
-    return true;
-  });
+  bench::Must(
+      store.Scan(Table::kSearchChunks, "", "", [&](std::string_view, std::string_view value) {
+        ++stats.chunks;
+        if (auto chunk = rag::embedded::DecodeChunk(value)) stats.words += chunk->words;
+        return true;
+      }));
   return stats;
 }
 
 IndexStats LoadStats(const store::StateStore& store) {
-  const std::optional<std::string> bytes = store.Get(Table::kSearchTerms, rag::embedded::kStatsKey);
-  if (!bytes) return {};
+  Result<std::string> bytes = store.Get(Table::kSearchTerms, rag::embedded::kStatsKey);
+  if (bytes.status().IsNotFound()) return {};
+  bench::Must(bytes.status());
   if (auto stats = rag::embedded::DecodeStats(*bytes)) return *stats;
   return RecountStats(store);
 }
@@ -88,12 +91,13 @@ void ScoreTerm(const store::StateStore& store, const std::string& term, const In
                std::unordered_map<std::string, double>& scores) {
   const std::string prefix = rag::embedded::PostingPrefix(term);
   std::vector<std::pair<std::string, Posting>> postings;
-  store.Scan(Table::kSearchTerms, prefix, "", [&](std::string_view key, std::string_view value) {
-    if (auto posting = rag::embedded::DecodePosting(value)) {
-      postings.emplace_back(std::string(key.substr(prefix.size())), *posting);
-    }
-    return postings.size() < kMaxPostingsPerTerm;
-  });
+  bench::Must(store.Scan(
+      Table::kSearchTerms, prefix, "", [&](std::string_view key, std::string_view value) {
+        if (auto posting = rag::embedded::DecodePosting(value)) {
+          postings.emplace_back(std::string(key.substr(prefix.size())), *posting);
+        }
+        return postings.size() < kMaxPostingsPerTerm;
+      }));
   if (postings.empty()) return;
   const auto frequency = static_cast<double>(postings.size());
   // The stats may lag the postings while a batch is being applied.
@@ -159,8 +163,9 @@ std::vector<SearchHit> ScoreCandidates(const store::StateStore& store,
   std::vector<SearchHit> hits;
   hits.reserve(candidates.size());
   for (const auto& [chunk_id, lexical] : candidates) {
-    const std::optional<std::string> bytes = store.Get(Table::kSearchChunks, chunk_id);
-    if (!bytes) continue;
+    Result<std::string> bytes = store.Get(Table::kSearchChunks, chunk_id);
+    if (bytes.status().IsNotFound()) continue;
+    bench::Must(bytes.status());
     std::optional<ChunkRecord> chunk = rag::embedded::DecodeChunk(*bytes);
     if (!chunk) continue;
     SearchHit hit;

@@ -114,11 +114,11 @@ nlohmann::json SourcesJson(const Engine& engine, const scheduler::Scheduler& sch
   return {{"sources", sources}};
 }
 
-nlohmann::json DocumentsJson(const store::StateStore& store, const std::string& source,
-                             const std::string& after, std::size_t limit) {
+Result<nlohmann::json> DocumentsJson(const store::StateStore& store, const std::string& source,
+                                     const std::string& after, std::size_t limit) {
   nlohmann::json documents = nlohmann::json::array();
   std::optional<std::string> next;
-  store.ForEachDocumentAfter(
+  Status scanned = store.ForEachDocumentAfter(
       source, after, [&](const store::DocumentKey& key, const store::DocumentRecord& record) {
         if (documents.size() == limit) {
           next = documents.back()["uri"].get<std::string>();
@@ -142,6 +142,7 @@ nlohmann::json DocumentsJson(const store::StateStore& store, const std::string& 
         });
         return true;
       });
+  if (!scanned.ok()) return scanned;
   nlohmann::json page = {{"source", source}, {"documents", documents}};
   page["next"] = next ? nlohmann::json(*next) : nlohmann::json(nullptr);
   return page;

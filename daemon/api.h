@@ -19,9 +19,10 @@ namespace freshd::daemon {
 nlohmann::json SourcesJson(const Engine& engine, const scheduler::Scheduler& scheduler);
 
 // One source's documents in URI order, starting after `after`, at most `limit`, with
-// "next" set when there are more. Reads the store: call on a worker.
-nlohmann::json DocumentsJson(const store::StateStore& store, const std::string& source,
-                             const std::string& after, std::size_t limit);
+// "next" set when there are more. Reads the store: call on a worker. Fails when the store
+// cannot be read (a short page would look like the end).
+Result<nlohmann::json> DocumentsJson(const store::StateStore& store, const std::string& source,
+                                     const std::string& after, std::size_t limit);
 
 // One workload's assessment: rate estimate, change interval and bounds, frequency class,
 // published and current recommendation, reasons, what is missing, per-source split.

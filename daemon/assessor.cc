@@ -84,12 +84,18 @@ advisor::Recommendation ParseRecommendation(const std::string& text) {
   return advisor::Recommendation::kUndecided;
 }
 
-advisor::Hysteresis LoadHysteresis(const store::StateStore& store, const std::string& workload) {
+// Fails when the state cannot be read: starting it afresh would unpublish a recommendation.
+Result<advisor::Hysteresis> LoadHysteresis(const store::StateStore& store,
+                                           const std::string& workload) {
   advisor::Hysteresis state;
-  auto stored = store.GetValue(HysteresisKey(workload));
-  if (!stored) return state;
+  Result<std::string> stored = store.GetValue(HysteresisKey(workload));
+  if (stored.status().IsNotFound()) return state;
+  if (!stored.ok()) return stored.status();
   auto json = nlohmann::json::parse(*stored, nullptr, /*allow_exceptions=*/false);
-  if (!json.is_object()) return state;
+  if (!json.is_object()) {
+    store.ReportCorrupt("the recommendation state of " + workload + " is corrupt; started afresh");
+    return state;
+  }
   state.published = ParseRecommendation(json.value("published", ""));
   state.candidate = ParseRecommendation(json.value("candidate", ""));
   state.candidate_since = json.value("candidate_since", 0.0);
@@ -101,14 +107,14 @@ void SaveHysteresis(store::StateStore& store, const std::string& workload,
   const nlohmann::json json = {{"published", advisor::ToString(state.published)},
                                {"candidate", advisor::ToString(state.candidate)},
                                {"candidate_since", state.candidate_since}};
-  std::string error;
-  if (!store.PutValue(HysteresisKey(workload), json.dump(), &error)) {
-    spdlog::error("cannot keep the recommendation state of {}: {}", workload, error);
+  if (Status saved = store.PutValue(HysteresisKey(workload), json.dump()); !saved.ok()) {
+    spdlog::error("cannot keep the recommendation state of {}: {}", workload, saved.ToString());
   }
 }
 
-WorkloadView AssessWorkload(store::StateStore& store, const config::Workload& workload,
-                            const config::Advisor& settings, double now) {
+// Fails when the store cannot be read: an assessment of part of the documents is not made.
+Result<WorkloadView> AssessWorkload(store::StateStore& store, const config::Workload& workload,
+                                    const config::Advisor& settings, double now) {
   WorkloadView view;
   view.strategy = workload.strategy;
   view.has_training_date = workload.trained_at.has_value();
@@ -121,8 +127,9 @@ WorkloadView AssessWorkload(store::StateStore& store, const config::Workload& wo
   input.strategy = ToAdvisor(workload.strategy);
   input.latency_budget_seconds = Seconds(workload.latency_budget);
   input.explainability_required = workload.explainability_required;
+  Status read = Status::OK();
   for (const auto& source : workload.sources) {
-    store.ForEachDocument(
+    Status scanned = store.ForEachDocument(
         source.name, [&](const store::DocumentKey& key, const store::DocumentRecord& record) {
           // Changed since training: a change seen after trained_at (not merely first seen
           // then), or a source-reported modification after it.
@@ -134,14 +141,23 @@ WorkloadView AssessWorkload(store::StateStore& store, const config::Workload& wo
                                          (record.modified_ms > 0 && modified >= trained_at));
           if (!record.removed || changed_after_training) ++view.documents;
           if (changed_after_training) ++view.changed_since_training;
-          input.documents.push_back(advisor::SummarizeDocument(
-              source.name, CheckPoints(store.History(key, kChecksPerDocument)), TotalsOf(record),
-              kChecksPerDocument, settings.confidence));
+          Result<std::vector<store::CheckRecord>> checks = store.History(key, kChecksPerDocument);
+          if (!checks.ok()) {
+            read = checks.status();
+            return false;
+          }
+          input.documents.push_back(advisor::SummarizeDocument(source.name, CheckPoints(*checks),
+                                                               TotalsOf(record), kChecksPerDocument,
+                                                               settings.confidence));
           return true;
         });
+    if (!read.ok()) return read;
+    if (!scanned.ok()) return scanned;
   }
   view.assessment = advisor::Assess(input, ThresholdsOf(settings));
-  const advisor::Hysteresis before = LoadHysteresis(store, workload.name);
+  Result<advisor::Hysteresis> loaded = LoadHysteresis(store, workload.name);
+  if (!loaded.ok()) return loaded.status();
+  const advisor::Hysteresis before = *loaded;
   view.hysteresis = advisor::UpdateHysteresis(before, view.assessment.recommendation, now,
                                               Seconds(settings.hold_for));
   if (view.hysteresis.published != before.published ||
@@ -181,7 +197,12 @@ std::map<std::string, WorkloadView> AssessWorkloads(store::StateStore& store,
                                                     const config::Config& config, double now) {
   std::map<std::string, WorkloadView> views;
   for (const auto& workload : config.workloads) {
-    views[workload.name] = AssessWorkload(store, workload, config.advisor, now);
+    Result<WorkloadView> view = AssessWorkload(store, workload, config.advisor, now);
+    if (view.ok()) {
+      views[workload.name] = std::move(view).value();
+    } else {
+      spdlog::error("workload {}: not assessed: {}", workload.name, view.status().ToString());
+    }
   }
   return views;
 }

@@ -25,6 +25,7 @@ struct WorkloadView {
 // The newest checks of each document that the advisor reads.
 inline constexpr std::size_t kChecksPerDocument = 100;
 
+// A workload whose documents cannot be read is left out (logged): its last view stands.
 std::map<std::string, WorkloadView> AssessWorkloads(store::StateStore& store,
                                                     const config::Config& config, double now);
 

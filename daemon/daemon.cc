@@ -111,18 +111,19 @@ std::string ToText(const nlohmann::json& value) {
 }  // namespace
 
 bool Daemon::Impl::OpenStore() {
-  std::string error;
   store::StoreOptions options;
   // Called under the store's locks: logs and counts, never calls back into the store.
   options.on_corrupt_record = [this](const std::string& message) {
     spdlog::error("state store: {}", message);
     metrics.CountStoreError("corruption");
   };
-  store = store::StateStore::Open(config.state_dir, options, &error);
-  if (!store) {
-    spdlog::critical("cannot open the state store: {}", error);
+  Result<std::unique_ptr<store::StateStore>> opened =
+      store::StateStore::Open(config.state_dir, options);
+  if (!opened.ok()) {
+    spdlog::critical("cannot open the state store: {}", opened.status().message());
     return false;
   }
+  store = std::move(opened).value();
   rag = std::make_unique<RagService>(config, *store, metrics, [this] { return NowMs(); });
   EngineOptions engine_options;
   engine_options.indexer = &rag->indexer();
@@ -137,9 +138,8 @@ void Daemon::Impl::SyncWalPeriodically() {
   wal_timer->Schedule(kWalSyncInterval, [this] {
     if (stopping) return;
     asio::post(workers, [this] {
-      std::string problem;
-      if (!store->SyncWal(&problem)) {
-        spdlog::error("cannot sync the write-ahead log: {}", problem);
+      if (Status synced = store->SyncWal(); !synced.ok()) {
+        spdlog::error("cannot sync the write-ahead log: {}", synced.ToString());
         metrics.CountStoreError("io");
       }
     });
@@ -178,8 +178,13 @@ void Daemon::Impl::PruneHistoryPeriodically() {
   prune_timer->Schedule(kPruneInterval, [this] {
     if (stopping) return;
     asio::post(workers, [this] {
-      const std::size_t pruned = store->PruneHistory(scheduler::ToUnixMillis(clock.Now()));
-      if (pruned > 0) spdlog::info("pruned {} old check records", pruned);
+      Result<std::size_t> pruned = store->PruneHistory(scheduler::ToUnixMillis(clock.Now()));
+      if (!pruned.ok()) {
+        spdlog::error("cannot prune old check records: {}", pruned.status().ToString());
+        metrics.CountStoreError(pruned.status().IsCorruption() ? "corruption" : "io");
+      } else if (*pruned > 0) {
+        spdlog::info("pruned {} old check records", *pruned);
+      }
     });
     PruneHistoryPeriodically();
   });
@@ -193,6 +198,7 @@ void Daemon::Impl::AssessPeriodically(std::chrono::milliseconds delay) {
       auto views = AssessWorkloads(*store, settings, now);
       asio::post(io, [this, views = std::move(views)]() mutable {
         if (stopping) return;
+        for (const auto& [name, view] : workloads) views.try_emplace(name, view);  // not assessed
         Publish(std::move(views));
         AssessPeriodically(config.advisor.assess_every);
       });
@@ -249,9 +255,12 @@ void Daemon::Impl::Search(const HttpRequest& request, Respond respond, std::stri
   }
   std::string query = QueryParameter(target, "q").value_or("");
   asio::post(search_workers, [this, request, respond, query = std::move(query), k = *k] {
-    std::string body = ToText(SearchJson(query, rag->Search(query, k)));
-    asio::post(io, [request, respond, body = std::move(body)]() mutable {
-      respond(MakeReply(request, http::status::ok, "application/json", std::move(body)));
+    Result<std::vector<rag::SearchHit>> hits = rag->Search(query, k);
+    const auto code = hits.ok() ? http::status::ok : http::status::service_unavailable;
+    std::string body = ToText(hits.ok() ? SearchJson(query, *hits)
+                                        : nlohmann::json{{"error", hits.status().ToString()}});
+    asio::post(io, [request, respond, code, body = std::move(body)]() mutable {
+      respond(MakeReply(request, code, "application/json", std::move(body)));
     });
   });
 }
@@ -465,9 +474,12 @@ void Daemon::Impl::RouteRead(const HttpRequest& request, Respond respond, std::s
     // The documents are read on a worker; the reply is written back on the loop.
     asio::post(workers, [this, request, respond, source, limit = *limit,
                          after = QueryParameter(target, "after").value_or("")] {
-      std::string body = ToText(DocumentsJson(*store, source, after, limit));
-      asio::post(io, [request, respond, body = std::move(body)]() mutable {
-        respond(MakeReply(request, http::status::ok, "application/json", std::move(body)));
+      Result<nlohmann::json> page = DocumentsJson(*store, source, after, limit);
+      const auto code = page.ok() ? http::status::ok : http::status::service_unavailable;
+      std::string body =
+          ToText(page.ok() ? *page : nlohmann::json{{"error", page.status().ToString()}});
+      asio::post(io, [request, respond, code, body = std::move(body)]() mutable {
+        respond(MakeReply(request, code, "application/json", std::move(body)));
       });
     });
     return;
@@ -563,7 +575,9 @@ int Daemon::Run() {
   impl.workers.join();
   impl.search_workers.join();
   impl.rag->Stop();
-  impl.store->SyncWal(&error);
+  if (Status synced = impl.store->SyncWal(); !synced.ok()) {
+    spdlog::error("cannot sync the write-ahead log at exit: {}", synced.ToString());
+  }
   impl.engine.reset();
   impl.rag.reset();
   impl.store.reset();

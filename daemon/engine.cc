@@ -38,7 +38,7 @@ bool IsPresent(const store::DocumentRecord& record) {
 
 // A new failure, or a failure for another reason than the last one: worth a log line.
 bool FailureIsNews(const Recorded& recorded) {
-  const auto& previous = recorded.result.previous;
+  const auto& previous = recorded.result->previous;
   const Observation& observation = recorded.observation;
   if (observation.kind == Observation::Kind::kGone) return !previous || !previous->removed;
   return !previous || previous->consecutive_errors == 0 ||
@@ -88,22 +88,28 @@ std::string LastRunKey(const std::string& source) { return "runs/" + source; }
 SourceState LoadState(const store::StateStore& store, const std::string& source) {
   SourceState state;
   std::priority_queue<std::int64_t, std::vector<std::int64_t>, std::greater<>> newest;
-  store.ForEachDocument(source, [&](const store::DocumentKey&, const store::DocumentRecord& r) {
-    if (r.changes > 0) {
-      newest.push(r.last_change_ms);
-      if (newest.size() > kRecentChangesKept) newest.pop();
-    }
-    if (IsPresent(r)) ++state.documents;
-    state.checks += r.checks;
-    state.changes += r.changes;
-    state.errors += r.errors;
-    state.last_check_ms = std::max(state.last_check_ms, r.last_check_ms);
-    state.last_change_ms = std::max(state.last_change_ms, r.last_change_ms);
-    if (r.consecutive_errors > 0) ++state.documents_failing;
-    return true;
-  });
-  if (auto finished = store.GetValue(LastRunKey(source))) {
+  Status scanned =
+      store.ForEachDocument(source, [&](const store::DocumentKey&, const store::DocumentRecord& r) {
+        if (r.changes > 0) {
+          newest.push(r.last_change_ms);
+          if (newest.size() > kRecentChangesKept) newest.pop();
+        }
+        if (IsPresent(r)) ++state.documents;
+        state.checks += r.checks;
+        state.changes += r.changes;
+        state.errors += r.errors;
+        state.last_check_ms = std::max(state.last_check_ms, r.last_check_ms);
+        state.last_change_ms = std::max(state.last_change_ms, r.last_change_ms);
+        if (r.consecutive_errors > 0) ++state.documents_failing;
+        return true;
+      });
+  // The counts are for display: a failed read leaves them short, and says so.
+  if (!scanned.ok()) spdlog::error("source {}: {}", source, scanned.ToString());
+  Result<std::string> finished = store.GetValue(LastRunKey(source));
+  if (finished.ok()) {
     state.last_run_ms = std::strtoll(finished->c_str(), nullptr, 10);
+  } else if (!finished.status().IsNotFound()) {
+    spdlog::error("source {}: {}", source, finished.status().ToString());
   }
   for (; !newest.empty(); newest.pop()) state.recent_changes_ms.push_back(newest.top());
   return state;
@@ -197,11 +203,12 @@ void Engine::Impl::FinishRun(const RunPtr& run) {
     metrics.SetLastCheck(source.labels, static_cast<double>(source.state.last_check_ms) / 1000.0);
     OnWorker(
         [this, key = LastRunKey(run->name), when = source.state.last_run_ms] {
-          std::string error;
-          return store.PutValue(key, std::to_string(when), &error) ? std::string() : error;
+          return store.PutValue(key, std::to_string(when));
         },
-        [](const std::string& error) {
-          if (!error.empty()) spdlog::error("cannot store the time of a source's run: {}", error);
+        [](const Status& stored) {
+          if (!stored.ok()) {
+            spdlog::error("cannot store the time of a source's run: {}", stored.ToString());
+          }
         });
   }
   asio::post(io, [done = std::move(run->done), result = run->result] { done(result); });
@@ -233,15 +240,16 @@ void Engine::Impl::AccountAll(const RunPtr& run, const std::vector<Recorded>& re
 void Engine::Impl::Account(WatchedSource& source, const Recorded& recorded,
                            SourceRunResult* result) {
   const store::DocumentKey& key = recorded.key;
-  const store::RecordResult& outcome = recorded.result;
   const Observation& observation = recorded.observation;
-  if (!outcome.ok) {
+  if (!recorded.result.ok()) {
+    const Status& failed = recorded.result.status();
     spdlog::error("source {}: cannot record the check of {}: {}", key.source, key.uri,
-                  outcome.error);
-    metrics.CountStoreError("io");
+                  failed.ToString());
+    metrics.CountStoreError(failed.IsCorruption() ? "corruption" : "io");
     ++result->errors;
     return;
   }
+  const store::RecordResult& outcome = *recorded.result;
   ++result->documents_checked;
   if (source.removed) return;
   SourceState& state = source.state;
@@ -305,14 +313,13 @@ void Engine::Impl::Account(WatchedSource& source, const Recorded& recorded,
   }
 }
 
-store::RecordResult Engine::Impl::RecordCheck(const store::DocumentKey& key,
-                                              const std::string& workload,
-                                              const Observation& observation,
-                                              std::string_view text) {
+Result<store::RecordResult> Engine::Impl::RecordCheck(const store::DocumentKey& key,
+                                                      const std::string& workload,
+                                                      const Observation& observation,
+                                                      std::string_view text) {
   if (options.indexer == nullptr) return store.Record(key, observation);
-  store::RecordResult result =
-      store.Record(key, observation, options.indexer->ForCheck(key, workload, text));
-  if (options.index_work && result.operations_queued > 0) options.index_work();
+  Result<store::RecordResult> result = options.indexer->Record(key, workload, observation, text);
+  if (options.index_work && result.ok() && result->operations_queued > 0) options.index_work();
   return result;
 }
 
@@ -333,7 +340,7 @@ void Engine::Impl::MarkVanished(const RunPtr& run, std::unordered_set<std::strin
        max_drop = run->source->config.fetch.max_listing_drop, present = std::move(present)] {
         std::vector<store::DocumentKey> vanished;
         std::size_t stored = 0;
-        store.ForEachDocument(
+        Status scanned = store.ForEachDocument(
             name, [&](const store::DocumentKey& key, const store::DocumentRecord& record) {
               if (record.removed) return true;
               ++stored;
@@ -341,6 +348,11 @@ void Engine::Impl::MarkVanished(const RunPtr& run, std::unordered_set<std::strin
               return true;
             });
         Vanishing result;
+        if (!scanned.ok()) {  // a partial scan must not mark anything gone: next run
+          spdlog::error("source {}: {}", name, scanned.ToString());
+          metrics.CountStoreError(scanned.IsCorruption() ? "corruption" : "io");
+          return result;
+        }
         // A page source loses its old URL only by a reload: that is deliberate, not a glitch.
         // A listing of a few documents may well lose most of them for real.
         if (guarded && !watchers::ListingDropAllowed(vanished.size(), stored, max_drop)) {

@@ -151,7 +151,17 @@ void Engine::Impl::PumpDocuments(const RunPtr& run) {
 void Engine::Impl::CheckHttpDocument(const RunPtr& run, const std::string& uri) {
   store::DocumentKey key{run->name, uri};
   OnWorker([this, key] { return store.Get(key); },
-           [this, run, key](std::optional<store::DocumentRecord> previous) {
+           [this, run, key](Result<store::DocumentRecord> stored) {
+             if (!stored.ok() && !stored.status().IsNotFound() && !stored.status().IsCorruption()) {
+               // Unreadable: not fetched, accounted as a store error.
+               Account(*run->source, Recorded{key, stored.status(), {}, "", 0, 0}, &run->result);
+               --run->active;
+               PumpDocuments(run);
+               return;
+             }
+             // A corrupt record (reported) is fetched in full, and recorded afresh.
+             std::optional<store::DocumentRecord> previous =
+                 stored.ok() ? std::optional(std::move(stored).value()) : std::nullopt;
              const bool indexed = Indexed(previous);
              watchers::HttpRequest request = RequestFor(run->source->config, key.uri);
              std::vector<std::string> masks;
@@ -188,8 +198,10 @@ void Engine::Impl::CheckHttpDocument(const RunPtr& run, const std::string& uri) 
                          },
                          [this, run](Recorded recorded) {
                            Account(*run->source, recorded, &run->result);
-                           const auto outcome = recorded.result.outcome;
-                           if (recorded.result.ok && ShouldProbe(*run, outcome)) {
+                           const auto outcome = recorded.result.ok()
+                                                    ? recorded.result->outcome
+                                                    : store::CheckOutcome::kError;
+                           if (recorded.result.ok() && ShouldProbe(*run, outcome)) {
                              if (outcome == store::CheckOutcome::kNew) ++run->new_documents_probed;
                              ProbeVolatility(run->source, std::move(recorded.key),
                                              {std::move(recorded.text)}, options.probe_delay);
@@ -212,8 +224,9 @@ std::optional<std::string> NormalizeProbe(const store::StateStore& store,
                                           const watchers::Normalizer& normalizer,
                                           const store::DocumentKey& key,
                                           const watchers::HttpResponse& response) {
-  auto current = store.Get(key);
-  if (!current || current->removed) return std::nullopt;
+  // Gone, or unreadable: no probe (a failed read is logged where the checks record).
+  Result<store::DocumentRecord> current = store.Get(key);
+  if (!current.ok() || current->removed) return std::nullopt;
   auto normalized = normalizer.Normalize(
       response.body, watchers::DetectContentKind(response.content_type, key.uri), response.charset,
       current->volatile_masks);
@@ -224,8 +237,8 @@ std::optional<std::string> NormalizeProbe(const store::StateStore& store,
 // Stores the masks the probes confirmed; returns how many were added.
 std::size_t LearnFromProbes(store::StateStore& store, const store::DocumentKey& key,
                             const std::vector<std::string>& texts) {
-  auto current = store.Get(key);
-  if (!current || current->removed) return 0;
+  Result<store::DocumentRecord> current = store.Get(key);
+  if (!current.ok() || current->removed) return 0;
   const std::size_t before = current->volatile_masks.size();
   std::vector<std::string> masks =
       watchers::ConfirmVolatileMasks(texts, std::move(current->volatile_masks));
@@ -234,9 +247,10 @@ std::size_t LearnFromProbes(store::StateStore& store, const store::DocumentKey& 
   // recorded since: a real edit that landed between the probes stays a change.
   std::size_t hidden = 0;
   const std::string masked = watchers::ApplyMasks(texts[0], masks, &hidden);
-  std::string error;
-  if (!store.SetVolatileMasks(key, masks, watchers::ContentHash(texts[0]),
-                              watchers::ContentHash(masked), &error)) {
+  Status stored = store.SetVolatileMasks(key, masks, watchers::ContentHash(texts[0]),
+                                         watchers::ContentHash(masked));
+  if (!stored.ok()) {
+    if (!stored.IsNotFound()) spdlog::error("cannot store volatile masks: {}", stored.ToString());
     return 0;
   }
   return masks.size() - before;

@@ -49,7 +49,7 @@ using Listed = std::shared_ptr<std::vector<watchers::ListedDocument>>;
 // A recorded check, carried from a worker back to the event loop for accounting.
 struct Recorded {
   store::DocumentKey key;
-  store::RecordResult result;
+  Result<store::RecordResult> result;  // not OK: nothing was recorded
   store::Observation observation;
   std::string text;              // the normalized text, for the volatility probe
   std::size_t masked = 0;        // volatile fragments the document's masks hid
@@ -72,8 +72,10 @@ struct Engine::Impl : std::enable_shared_from_this<Engine::Impl> {
   }
 
   // Records a check, with its index operations when indexing is on. On a worker.
-  store::RecordResult RecordCheck(const store::DocumentKey& key, const std::string& workload,
-                                  const store::Observation& observation, std::string_view text);
+  Result<store::RecordResult> RecordCheck(const store::DocumentKey& key,
+                                          const std::string& workload,
+                                          const store::Observation& observation,
+                                          std::string_view text);
 
   // Runs `work` on a worker, then `then(result)` on the event loop, unless stopped.
   template <typename Work, typename Then>

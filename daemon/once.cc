@@ -96,7 +96,9 @@ int Daemon::Once(std::ostream& out) {
   const rag::BatchResult delivered = impl.rag->DeliverAll();
   progress_line.Clear();
   logs_around_progress.reset();
-  impl.store->SyncWal(&error);
+  if (Status synced = impl.store->SyncWal(); !synced.ok()) {
+    spdlog::error("cannot sync the write-ahead log: {}", synced.ToString());
+  }
 
   const double seconds = std::chrono::duration<double>(impl.clock.MonotonicNow() - started).count();
   std::sort(results.begin(), results.end(),

@@ -137,20 +137,25 @@ RagService::RagService(const config::Config& config, store::StateStore& store,
 RagService::~RagService() { Stop(); }
 
 void RagService::ReembedIfEmbedderChanged(const std::string& fingerprint, std::int64_t now_ms) {
-  const std::optional<std::string> before = store_.GetValue(kEmbedderKey);
-  if (before == fingerprint) return;
-  if (before) {
-    std::string error;
-    const std::uint64_t queued = indexer_->QueueReembedAll(now_ms, &error);
-    spdlog::warn(
-        "the embedder changed ({} -> {}): {} chunks queued to be embedded and sent "
-        "again{}",
-        *before, fingerprint, queued, error.empty() ? "" : "; " + error);
-    if (!error.empty()) return;  // the fingerprint stays: the next start queues them again
+  Result<std::string> before = store_.GetValue(kEmbedderKey);
+  if (!before.ok() && !before.status().IsNotFound()) {
+    // Unknown whether it changed: the next start looks again.
+    spdlog::error("cannot read the embedder's fingerprint: {}", before.status().ToString());
+    return;
   }
-  std::string error;
-  if (!store_.PutValue(kEmbedderKey, fingerprint, &error)) {
-    spdlog::error("cannot store the embedder's fingerprint: {}", error);
+  if (before.ok() && *before == fingerprint) return;
+  if (before.ok()) {
+    Result<std::uint64_t> queued = indexer_->QueueReembedAll(now_ms);
+    if (!queued.ok()) {  // the fingerprint stays: the next start queues them again
+      spdlog::error("the embedder changed ({} -> {}): cannot queue its chunks again: {}", *before,
+                    fingerprint, queued.status().ToString());
+      return;
+    }
+    spdlog::warn("the embedder changed ({} -> {}): {} chunks queued to be embedded and sent again",
+                 *before, fingerprint, *queued);
+  }
+  if (Status stored = store_.PutValue(kEmbedderKey, fingerprint); !stored.ok()) {
+    spdlog::error("cannot store the embedder's fingerprint: {}", stored.ToString());
   }
 }
 
@@ -162,7 +167,13 @@ std::optional<std::int64_t> RagService::SyncSources(const config::Config& config
     for (const auto& source : workload.sources) configured.insert(source.name);
   }
   const config::Duration grace = config.rag_store.removed_source_grace;
-  const std::string before = store_.GetValue(kSourcesKey).value_or("");
+  Result<std::string> stored = store_.GetValue(kSourcesKey);
+  if (!stored.ok() && !stored.status().IsNotFound()) {
+    // An unread roster is not an empty one: nothing is forgotten, and the sync is tried again.
+    spdlog::error("cannot read the list of indexed sources: {}", stored.status().ToString());
+    return now_ms + kForgetRetryMs;
+  }
+  const std::string before = stored.ok() ? *stored : "";
   RosterUpdate update = UpdateRoster(DecodeRoster(before), configured, now_ms, grace.count());
   for (const std::string& name : update.left) {
     spdlog::warn(
@@ -174,23 +185,27 @@ std::optional<std::int64_t> RagService::SyncSources(const config::Config& config
     spdlog::info("source {} is back in the configuration: its chunks were kept", name);
   }
   for (const std::string& name : update.expired) {
-    std::string error;
-    const std::uint64_t deletes = indexer_->ForgetSource(name, now_ms, &error);
-    if (!error.empty()) {
+    Result<std::uint64_t> deletes = indexer_->ForgetSource(name, now_ms);
+    if (!deletes.ok()) {
       // Kept in the roster: the deletes are queued again at the next sync.
-      spdlog::error("source {}: cannot queue the deletes of its chunks: {}", name, error);
+      spdlog::error("source {}: cannot queue the deletes of its chunks: {}", name,
+                    deletes.status().ToString());
       update.next[name] = std::max<std::int64_t>(now_ms - grace.count(), 1);  // 0: configured
       const std::int64_t retry = now_ms + kForgetRetryMs;
       update.next_expiry_ms = std::min(update.next_expiry_ms.value_or(retry), retry);
       continue;
     }
     spdlog::info("source {} left the configuration {} ago: {} chunk deletes queued for the {} sink",
-                 name, config::FormatDuration(grace), deletes, sink_kind_);
+                 name, config::FormatDuration(grace), *deletes, sink_kind_);
   }
   const std::string after = EncodeRoster(update.next);
-  std::string error;
-  if (after != before && !store_.PutValue(kSourcesKey, after, &error)) {
-    spdlog::error("cannot store the list of indexed sources: {}", error);
+  if (after != before) {
+    if (Status saved = store_.PutValue(kSourcesKey, after); !saved.ok()) {
+      // The roster in memory is not kept: the next sync computes it again from the stored one.
+      spdlog::error("cannot store the list of indexed sources: {}", saved.ToString());
+      const std::int64_t retry = now_ms + kForgetRetryMs;
+      update.next_expiry_ms = std::min(update.next_expiry_ms.value_or(retry), retry);
+    }
   }
   Notify();
   return update.next_expiry_ms;
@@ -249,8 +264,8 @@ nlohmann::json RagService::StateJson() const {
           {"last_error", error_.empty() ? nlohmann::json(nullptr) : nlohmann::json(error_)}};
 }
 
-std::vector<rag::SearchHit> RagService::Search(std::string_view query, std::size_t k) {
-  if (embedded_ == nullptr) return {};
+Result<std::vector<rag::SearchHit>> RagService::Search(std::string_view query, std::size_t k) {
+  if (embedded_ == nullptr) return std::vector<rag::SearchHit>();
   rag::Vector query_vector;
   if (query_embedder_->kind() != "none") {
     Result<std::vector<rag::Vector>> embedded = query_embedder_->Embed({std::string(query)});

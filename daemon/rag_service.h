@@ -55,7 +55,8 @@ class RagService {
   // Only the embedded sink can be searched. Blocks (the query is embedded): call it on a
   // worker.
   bool CanSearch() const { return embedded_ != nullptr; }
-  std::vector<rag::SearchHit> Search(std::string_view query, std::size_t k);
+  // Fails when the store cannot be read (never an empty answer then).
+  Result<std::vector<rag::SearchHit>> Search(std::string_view query, std::size_t k);
 
   // The sink's state for GET /api/v1/index and `freshd status`: kind, pending operations,
   // chunks held, and the last delivery error while it fails. Any thread.

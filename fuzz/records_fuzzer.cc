@@ -3,7 +3,7 @@
 // record decodes, its re-encoding decodes too, to a value that encodes the same: a value the
 // decoder accepts is never one the encoder cannot write back. (Byte equality with the input
 // is not asked: a varint or MessagePack number may be written longer than needed.)
-// The state store's own records (store/state_store.cc) have no public decoder: not here.
+// The state store's own records are fuzzed by store_records_fuzzer.cc.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>

@@ -42,39 +42,54 @@ class ManifestView {
   explicit ManifestView(const store::StateStore& store) : store_(store) {}
 
   // Whether the document of `operation` holds its chunk now. Operations without a
-  // document (deletes queued by reconciliation) are taken as they are.
-  std::optional<bool> Holds(const IndexOperation& operation) {
-    if (operation.metadata.source.empty()) return std::nullopt;
+  // document (deletes queued by reconciliation) are taken as they are, and so are those of
+  // a document whose manifest is corrupt (reported). Fails when a manifest cannot be read:
+  // a failed read is not a document without chunks.
+  Result<std::optional<bool>> Holds(const IndexOperation& operation) {
+    if (operation.metadata.source.empty()) return std::optional<bool>();
     const std::string key = DocumentChunksKey(operation.metadata.source, operation.metadata.uri);
     auto found = ids_.find(key);
-    if (found == ids_.end()) found = ids_.emplace(key, Load(key)).first;
-    return found->second.contains(operation.chunk_id);
+    if (found == ids_.end()) {
+      Result<Ids> loaded = Load(key);
+      if (!loaded.ok()) return loaded.status();
+      found = ids_.emplace(key, std::move(loaded).value()).first;
+    }
+    if (!found->second) return std::optional<bool>();
+    return std::optional<bool>(found->second->contains(operation.chunk_id));
   }
 
  private:
-  std::unordered_set<std::string> Load(const std::string& key) const {
+  using Ids = std::optional<std::unordered_set<std::string>>;  // nullopt: corrupt manifest
+
+  Result<Ids> Load(const std::string& key) const {
     std::unordered_set<std::string> ids;
-    if (auto bytes = store_.Get(Table::kChunkManifests, key)) {
-      if (auto manifest = DecodeDocumentChunks(*bytes)) {
-        for (const Chunk& chunk : manifest->chunks) ids.insert(chunk.id);
-      }
+    Result<std::string> bytes = store_.Get(Table::kChunkManifests, key);
+    if (bytes.status().IsNotFound()) return Ids(std::move(ids));
+    if (!bytes.ok()) return bytes.status();
+    std::optional<DocumentChunks> manifest = DecodeDocumentChunks(*bytes);
+    if (!manifest) {
+      store_.ReportCorrupt("a chunk manifest is corrupt; its operations are sent as queued");
+      return Ids();
     }
-    return ids;
+    for (const Chunk& chunk : manifest->chunks) ids.insert(chunk.id);
+    return Ids(std::move(ids));
   }
 
   const store::StateStore& store_;
-  std::map<std::string, std::unordered_set<std::string>> ids_;
+  std::map<std::string, Ids> ids_;
 };
 
 // Whether the operation still says what its document wants: an upsert of a chunk the
 // document still has, a delete of one it no longer has.
-bool StillWanted(const IndexOperation& operation, ManifestView& manifests) {
-  const std::optional<bool> holds = manifests.Holds(operation);
-  if (!holds) return true;
-  return operation.kind == IndexOperation::Kind::kUpsert ? *holds : !*holds;
+Result<bool> StillWanted(const IndexOperation& operation, ManifestView& manifests) {
+  Result<std::optional<bool>> holds = manifests.Holds(operation);
+  if (!holds.ok()) return holds.status();
+  if (!*holds) return true;
+  return operation.kind == IndexOperation::Kind::kUpsert ? **holds : !**holds;
 }
 
-PreparedBatch Prepare(const std::vector<store::OutboxEntry>& entries, ManifestView& manifests) {
+Result<PreparedBatch> Prepare(const std::vector<store::OutboxEntry>& entries,
+                              ManifestView& manifests) {
   PreparedBatch batch;
   std::map<std::string, IndexOperation> last_by_chunk;  // the last operation on a chunk wins
   std::vector<std::string> order;
@@ -91,7 +106,10 @@ PreparedBatch Prepare(const std::vector<store::OutboxEntry>& entries, ManifestVi
   for (IndexOperation::Kind kind : {IndexOperation::Kind::kUpsert, IndexOperation::Kind::kDelete}) {
     for (const std::string& id : order) {
       IndexOperation& operation = last_by_chunk.at(id);
-      if (operation.kind != kind || !StillWanted(operation, manifests)) continue;
+      if (operation.kind != kind) continue;
+      Result<bool> wanted = StillWanted(operation, manifests);
+      if (!wanted.ok()) return wanted.status();
+      if (!*wanted) continue;
       batch.operations.push_back({std::move(operation), {}});
       if (kind == IndexOperation::Kind::kUpsert) ++batch.upserts;
     }
@@ -126,10 +144,12 @@ Delivery::Delivery(store::StateStore& store, Sink& sink, Embedder& embedder, con
       events_(std::move(events)),
       batch_limit_(std::max<std::size_t>(1, options_.batch_size)) {
   std::uint64_t held = 0;
-  store_.Scan(Table::kSinkChunks, "", "", [&](std::string_view, std::string_view) {
+  Status counted = store_.Scan(Table::kSinkChunks, "", "", [&](std::string_view, std::string_view) {
     ++held;
     return true;
   });
+  // Only a gauge: it is counted again at the next reconcile.
+  if (!counted.ok()) spdlog::error("cannot count the chunks held: {}", counted.ToString());
   chunks_held_ = held;
 }
 
@@ -189,11 +209,13 @@ void Delivery::RunReconcile(const ReconcileDone& done) {
     return;
   }
   std::sort(held->begin(), held->end());
-  std::string error;
-  const bool ok = indexer_.PlanReconcile(*held, now_ms_(), &plan, &error);
-  if (ok) chunks_held_ = held->size();
+  Result<Indexer::ReconcilePlan> planned = indexer_.PlanReconcile(*held, now_ms_());
+  if (planned.ok()) {
+    plan = *planned;
+    chunks_held_ = held->size();
+  }
   ReportTotals();
-  done(ok, plan, error);
+  done(planned.ok(), plan, planned.ok() ? "" : planned.status().ToString());
 }
 
 std::string Delivery::VectorKey(const std::string& chunk_id) const {
@@ -203,13 +225,23 @@ std::string Delivery::VectorKey(const std::string& chunk_id) const {
 BatchResult Delivery::DeliverBatch() {
   BatchResult result;
   retry_now_ = false;
-  std::vector<store::OutboxEntry> entries = store_.ReadOutbox(batch_limit_, read_from_);
+  Result<std::vector<store::OutboxEntry>> read = store_.ReadOutbox(batch_limit_, read_from_);
+  if (!read.ok()) {
+    result.error = read.status().ToString();
+    return result;
+  }
+  const std::vector<store::OutboxEntry>& entries = *read;
   if (entries.empty()) {
     result.ok = true;
     return result;
   }
   ManifestView manifests(store_);
-  PreparedBatch batch = Prepare(entries, manifests);
+  Result<PreparedBatch> prepared = Prepare(entries, manifests);
+  if (!prepared.ok()) {  // the operations stay queued, and are tried again after a backoff
+    result.error = prepared.status().ToString();
+    return result;
+  }
+  PreparedBatch& batch = *prepared;
   const std::size_t deletes = batch.operations.size() - batch.upserts;
   auto count_failure = [&] {
     if (!events_.on_operations) return;
@@ -224,8 +256,12 @@ BatchResult Delivery::DeliverBatch() {
     std::vector<std::size_t> positions;
     for (std::size_t i = 0; i < batch.upserts; ++i) {
       SinkOperation& upsert = batch.operations[i];
-      if (auto kept = store_.Get(Table::kVectors, VectorKey(upsert.operation.chunk_id))) {
+      Result<std::string> kept = store_.Get(Table::kVectors, VectorKey(upsert.operation.chunk_id));
+      if (kept.ok()) {
         upsert.vector = DecodeVector(*kept);
+      } else if (!kept.status().IsNotFound()) {
+        result.error = kept.status().ToString();
+        return result;
       } else {
         texts.push_back(upsert.operation.text);
         positions.push_back(i);
@@ -250,7 +286,10 @@ BatchResult Delivery::DeliverBatch() {
         kept.Put(Table::kVectors, VectorKey(upsert.operation.chunk_id),
                  EncodeVector(upsert.vector));
       }
-      store_.Apply(kept, nullptr);  // a lost cache entry only costs a second embedding
+      // A lost cache entry only costs a second embedding: logged, not fatal to the batch.
+      if (Status stored = store_.Apply(kept); !stored.ok()) {
+        spdlog::warn("cannot keep the vectors of a batch: {}", stored.ToString());
+      }
     }
   }
 
@@ -273,7 +312,12 @@ BatchResult Delivery::DeliverBatch() {
   for (std::uint64_t sequence : batch.sequences) acknowledged.RemoveFromOutbox(sequence);
   for (const SinkOperation& sent : batch.operations) {
     const std::string& id = sent.operation.chunk_id;
-    const bool was_held = store_.Has(Table::kSinkChunks, id);
+    Result<bool> held = store_.Has(Table::kSinkChunks, id);
+    if (!held.ok()) {  // not acknowledged: sent again later, which is harmless
+      result.error = held.status().ToString();
+      return result;
+    }
+    const bool was_held = *held;
     if (sent.operation.kind == IndexOperation::Kind::kUpsert && !was_held) {
       acknowledged.Put(Table::kSinkChunks, id, "");
       ++held_change;
@@ -286,7 +330,10 @@ BatchResult Delivery::DeliverBatch() {
       }
     }
   }
-  if (!store_.Apply(acknowledged, &result.error)) return result;
+  if (Status applied = store_.Apply(acknowledged); !applied.ok()) {
+    result.error = applied.ToString();
+    return result;
+  }
   read_from_ = batch.sequences.back() + 1;
   chunks_held_ = static_cast<std::uint64_t>(static_cast<std::int64_t>(chunks_held_) + held_change);
 
@@ -327,7 +374,10 @@ bool Delivery::SetAside(const store::OutboxEntry& entry, const std::string& erro
   store::WriteSet writes;
   writes.RemoveFromOutbox(entry.sequence);
   writes.Put(Table::kDeadLetters, SequenceKey(entry.sequence), error + '\0' + entry.operation);
-  if (!store_.Apply(writes, nullptr)) return false;
+  if (Status applied = store_.Apply(writes); !applied.ok()) {
+    spdlog::error("cannot set an operation aside: {}", applied.ToString());
+    return false;
+  }
   read_from_ = entry.sequence + 1;  // the first entry read: everything before it is gone
   std::optional<IndexOperation> operation = DecodeOperation(entry.operation);
   retry_now_ = true;

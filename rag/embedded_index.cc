@@ -55,31 +55,38 @@ IndexedText IndexText(std::string_view text) {
 }
 
 // Only when the stats record is corrupt: counts what the chunk records say.
-IndexStats RecountStats(const store::StateStore& store) {
+Result<IndexStats> RecountStats(const store::StateStore& store) {
   IndexStats stats;
-  store.Scan(Table::kSearchChunks, "", "", [&](std::string_view, std::string_view value) {
-    ++stats.chunks;
-    if (auto chunk = embedded::DecodeChunk(value)) stats.words += chunk->words;
-    return true;
-  });
+  Status scanned =
+      store.Scan(Table::kSearchChunks, "", "", [&](std::string_view, std::string_view value) {
+        ++stats.chunks;
+        if (auto chunk = embedded::DecodeChunk(value)) stats.words += chunk->words;
+        return true;
+      });
+  if (!scanned.ok()) return scanned;
   return stats;
 }
 
-IndexStats LoadStats(const store::StateStore& store) {
-  const std::optional<std::string> bytes = store.Get(Table::kSearchTerms, embedded::kStatsKey);
-  if (!bytes) return {};
+Result<IndexStats> LoadStats(const store::StateStore& store) {
+  Result<std::string> bytes = store.Get(Table::kSearchTerms, embedded::kStatsKey);
+  if (bytes.status().IsNotFound()) return IndexStats{};
+  if (!bytes.ok()) return bytes.status();
   if (auto stats = embedded::DecodeStats(*bytes)) return *stats;
+  store.ReportCorrupt("the embedded index's stats are corrupt; recounted");
   return RecountStats(store);
 }
 
-// The chunk as stored: nullopt when absent. A corrupt record counts as a chunk without terms,
-// so that replacing or deleting it keeps the stats right (its postings, unknown, stay).
-std::optional<ChunkRecord> LoadChunkForUpdate(const store::StateStore& store,
-                                              const std::string& chunk_id) {
-  const std::optional<std::string> bytes = store.Get(Table::kSearchChunks, chunk_id);
-  if (!bytes) return std::nullopt;
+// The chunk as stored: nullopt when absent. A corrupt record (reported) counts as a chunk
+// without terms, so that replacing or deleting it keeps the stats right (its postings,
+// unknown, stay).
+Result<std::optional<ChunkRecord>> LoadChunkForUpdate(const store::StateStore& store,
+                                                      const std::string& chunk_id) {
+  Result<std::string> bytes = store.Get(Table::kSearchChunks, chunk_id);
+  if (bytes.status().IsNotFound()) return std::optional<ChunkRecord>();
+  if (!bytes.ok()) return bytes.status();
   if (auto chunk = embedded::DecodeChunk(*bytes)) return chunk;
-  return ChunkRecord{};
+  store.ReportCorrupt("an embedded chunk record is corrupt; replaced");
+  return std::optional<ChunkRecord>(ChunkRecord{});
 }
 
 std::vector<std::string> TermsOf(const IndexedText& indexed) {
@@ -166,12 +173,14 @@ std::optional<double> IdPosition(std::string_view chunk_id) {
   return (static_cast<double>(value) + 0.5) / 0x1p64;
 }
 
-std::uint64_t CountPostings(const store::StateStore& store, std::string_view prefix) {
+Result<std::uint64_t> CountPostings(const store::StateStore& store, std::string_view prefix) {
   std::uint64_t count = 0;
-  store.Scan(Table::kSearchTerms, prefix, "", [&](std::string_view, std::string_view) {
-    ++count;
-    return true;
-  });
+  Status scanned =
+      store.Scan(Table::kSearchTerms, prefix, "", [&](std::string_view, std::string_view) {
+        ++count;
+        return true;
+      });
+  if (!scanned.ok()) return scanned;
   return count;
 }
 
@@ -181,12 +190,14 @@ std::uint64_t CountPostings(const store::StateStore& store, std::string_view pre
 // position of the (read + 1)-th smallest of n uniform values, read / U estimates n without
 // bias (1 / sqrt(read) relative error). Ids of another shape, which the daemon never
 // writes, are counted instead, in time proportional to the term's chunks.
-double CommonTermChunks(const store::StateStore& store, std::string_view prefix, std::size_t read,
-                        std::string_view next_id) {
+Result<double> CommonTermChunks(const store::StateStore& store, std::string_view prefix,
+                                std::size_t read, std::string_view next_id) {
   if (const std::optional<double> position = IdPosition(next_id)) {
     return std::max(static_cast<double>(read + 1), static_cast<double>(read) / *position);
   }
-  return static_cast<double>(CountPostings(store, prefix));
+  Result<std::uint64_t> counted = CountPostings(store, prefix);
+  if (!counted.ok()) return counted.status();
+  return static_cast<double>(*counted);
 }
 
 // A term's postings as a query reads them: all of them, or, for a common term (in more chunks
@@ -212,28 +223,31 @@ bool SurelyCommon(std::size_t read, std::string_view next_id, std::size_t cap) {
          static_cast<double>(read) / *position > kSurelyCommon * static_cast<double>(cap);
 }
 
-TermPostings ReadPostings(const store::StateStore& store, const std::string& term, std::size_t cap,
-                          const IndexStats& stats) {
+Result<TermPostings> ReadPostings(const store::StateStore& store, const std::string& term,
+                                  std::size_t cap, const IndexStats& stats) {
   TermPostings read{.term = term, .postings = {}, .common = false, .read_until = {}, .idf = 0};
   const std::string prefix = embedded::PostingPrefix(term);
   std::size_t keys = 0;
-  store.Scan(Table::kSearchTerms, prefix, "", [&](std::string_view key, std::string_view value) {
-    const std::string_view chunk_id = key.substr(prefix.size());
-    if (keys == cap || (keys == kProbePostings && SurelyCommon(keys, chunk_id, cap))) {
-      read.common = true;
-      read.read_until = chunk_id;
-      return false;
-    }
-    ++keys;
-    if (auto posting = embedded::DecodePosting(value)) {
-      read.postings.emplace_back(std::string(chunk_id), *posting);
-    }
-    return true;
-  });
-  const double chunks_with_term = read.common
-                                      ? CommonTermChunks(store, prefix, keys, read.read_until)
-                                      : static_cast<double>(keys);
-  read.idf = Idf(chunks_with_term, stats);
+  Status scanned = store.Scan(
+      Table::kSearchTerms, prefix, "", [&](std::string_view key, std::string_view value) {
+        const std::string_view chunk_id = key.substr(prefix.size());
+        if (keys == cap || (keys == kProbePostings && SurelyCommon(keys, chunk_id, cap))) {
+          read.common = true;
+          read.read_until = chunk_id;
+          return false;
+        }
+        ++keys;
+        if (auto posting = embedded::DecodePosting(value)) {
+          read.postings.emplace_back(std::string(chunk_id), *posting);
+        }
+        return true;
+      });
+  if (!scanned.ok()) return scanned;
+  Result<double> chunks_with_term = read.common
+                                        ? CommonTermChunks(store, prefix, keys, read.read_until)
+                                        : Result<double>(static_cast<double>(keys));
+  if (!chunks_with_term.ok()) return chunks_with_term.status();
+  read.idf = Idf(*chunks_with_term, stats);
   return read;
 }
 
@@ -342,20 +356,25 @@ TextMatch MatchText(const ChunkRecord& chunk, const Query& query,
 
 // Loads the candidates (skipping any deleted meanwhile) with their BM25 over every term,
 // cosine and phrase; the score comes once the best BM25 is known.
-std::vector<SearchHit> LoadCandidates(const store::StateStore& store,
-                                      const std::vector<Scored>& candidates, const Query& query,
-                                      const std::vector<TermPostings>& terms, double average_words,
-                                      const Vector& query_vector) {
+Result<std::vector<SearchHit>> LoadCandidates(const store::StateStore& store,
+                                              const std::vector<Scored>& candidates,
+                                              const Query& query,
+                                              const std::vector<TermPostings>& terms,
+                                              double average_words, const Vector& query_vector) {
   // The first pass scored the rare terms, or, when every term is common, the common terms,
   // which the text counts again.
   const bool first_pass_is_rare_bm25 = AnyRare(terms);
   std::vector<SearchHit> hits;
   hits.reserve(candidates.size());
   for (const auto& [chunk_id, first_pass] : candidates) {
-    const std::optional<std::string> bytes = store.Get(Table::kSearchChunks, chunk_id);
-    if (!bytes) continue;
+    Result<std::string> bytes = store.Get(Table::kSearchChunks, chunk_id);
+    if (bytes.status().IsNotFound()) continue;
+    if (!bytes.ok()) return bytes.status();
     std::optional<ChunkRecord> chunk = embedded::DecodeChunk(*bytes, /*with_terms=*/false);
-    if (!chunk) continue;
+    if (!chunk) {
+      store.ReportCorrupt("an embedded chunk record is corrupt; left out of the results");
+      continue;
+    }
     const TextMatch match = MatchText(*chunk, query, terms, average_words);
     SearchHit hit;
     hit.chunk_id = std::string(chunk_id);
@@ -385,13 +404,17 @@ void ScoreHits(std::vector<SearchHit>& hits, bool with_vector) {
 
 EmbeddedIndex::EmbeddedIndex(store::StateStore& store, EmbeddedIndexOptions options)
     : store_(store), options_(options) {
-  chunk_count_.store(LoadStats(store_).chunks);
+  Result<IndexStats> stats = LoadStats(store_);
+  // Only a gauge until the first batch: its Apply reads the stats again, and fails then.
+  if (stats.ok()) chunk_count_.store(stats->chunks);
 }
 
 // Reads the stats and old chunks, then writes: one writer at a time (the delivery thread).
 Status EmbeddedIndex::Apply(const std::vector<SinkOperation>& batch) {
   if (batch.empty()) return Status::OK();
-  IndexStats stats = LoadStats(store_);
+  Result<IndexStats> loaded = LoadStats(store_);
+  if (!loaded.ok()) return loaded.status();
+  IndexStats stats = *loaded;
   store::WriteSet writes;
   // What this batch leaves under each id it touched: the store does not see it before the
   // batch is applied, and a repeated id must not count twice.
@@ -400,8 +423,14 @@ Status EmbeddedIndex::Apply(const std::vector<SinkOperation>& batch) {
     const IndexOperation& operation = sink_operation.operation;
     const std::string& chunk_id = operation.chunk_id;
     const auto earlier = written.find(chunk_id);
-    std::optional<ChunkRecord> old =
-        earlier != written.end() ? earlier->second : LoadChunkForUpdate(store_, chunk_id);
+    std::optional<ChunkRecord> old;
+    if (earlier != written.end()) {
+      old = earlier->second;
+    } else {
+      Result<std::optional<ChunkRecord>> stored = LoadChunkForUpdate(store_, chunk_id);
+      if (!stored.ok()) return stored.status();
+      old = std::move(stored).value();
+    }
     std::optional<IndexedText> indexed;
     std::optional<ChunkRecord> next;
     if (operation.kind == IndexOperation::Kind::kUpsert) {
@@ -422,42 +451,51 @@ Status EmbeddedIndex::Apply(const std::vector<SinkOperation>& batch) {
     written[chunk_id] = std::move(next);
   }
   writes.Put(Table::kSearchTerms, std::string(embedded::kStatsKey), embedded::EncodeStats(stats));
-  std::string error;
-  if (!store_.Apply(writes, &error)) return Status::IOError(error);
+  if (Status applied = store_.Apply(writes); !applied.ok()) return applied;
   chunk_count_.store(stats.chunks);
   return Status::OK();
 }
 
 Result<std::vector<std::string>> EmbeddedIndex::ListChunkIds() {
   std::vector<std::string> ids;
-  store_.Scan(Table::kSearchChunks, "", "", [&](std::string_view key, std::string_view) {
-    ids.emplace_back(key);
-    return true;
-  });
+  Status scanned =
+      store_.Scan(Table::kSearchChunks, "", "", [&](std::string_view key, std::string_view) {
+        ids.emplace_back(key);
+        return true;
+      });
+  // A partial list would make reconcile re-send what is held.
+  if (!scanned.ok()) return scanned;
   return ids;
 }
 
 std::uint64_t EmbeddedIndex::ChunkCount() const { return chunk_count_.load(); }
 
-std::vector<SearchHit> EmbeddedIndex::Search(std::string_view query, const Vector& query_vector,
-                                             std::size_t k) const {
-  if (k == 0) return {};
+Result<std::vector<SearchHit>> EmbeddedIndex::Search(std::string_view query,
+                                                     const Vector& query_vector,
+                                                     std::size_t k) const {
+  if (k == 0) return std::vector<SearchHit>();
   const Query parsed = ParseQuery(query);
-  if (parsed.terms.empty()) return {};
-  const IndexStats stats = LoadStats(store_);
+  if (parsed.terms.empty()) return std::vector<SearchHit>();
+  Result<IndexStats> loaded = LoadStats(store_);
+  if (!loaded.ok()) return loaded.status();
+  const IndexStats& stats = *loaded;
   const double average_words = AverageWords(stats);
   const std::size_t cap = std::max<std::size_t>(1, options_.max_postings_per_term);
   std::vector<TermPostings> terms;
   for (const std::string& term : parsed.terms) {
-    TermPostings read = ReadPostings(store_, term, cap, stats);
+    Result<TermPostings> postings = ReadPostings(store_, term, cap, stats);
+    if (!postings.ok()) return postings.status();
+    TermPostings& read = *postings;
     // A word in no chunk (a typo) must not count as a rare term that no chunk has.
     if (read.common || !read.postings.empty()) terms.push_back(std::move(read));
   }
-  if (terms.empty()) return {};
+  if (terms.empty()) return std::vector<SearchHit>();
   const std::vector<Scored> candidates =
       Best(FirstPassScores(terms, average_words), std::max(options_.candidates, k));
-  std::vector<SearchHit> hits =
+  Result<std::vector<SearchHit>> loaded_hits =
       LoadCandidates(store_, candidates, parsed, terms, average_words, query_vector);
+  if (!loaded_hits.ok()) return loaded_hits.status();
+  std::vector<SearchHit>& hits = *loaded_hits;
   ScoreHits(hits, !query_vector.empty());
   std::ranges::sort(hits, BetterHit);
   if (hits.size() > k) hits.resize(k);

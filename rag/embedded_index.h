@@ -60,9 +60,10 @@ class EmbeddedIndex : public Sink {
   // before those that do not, and a pasted paragraph finds its own chunk before a shorter
   // near-copy of it. A chunk with none of the query's rare terms is not a candidate; when
   // every term is common, the candidates come from a sample of the store (see
-  // embedded_index.cc, FirstPassScores).
-  std::vector<SearchHit> Search(std::string_view query, const Vector& query_vector,
-                                std::size_t k) const;
+  // embedded_index.cc, FirstPassScores). Fails when the store cannot be read: an empty
+  // answer always means no chunk matched.
+  Result<std::vector<SearchHit>> Search(std::string_view query, const Vector& query_vector,
+                                        std::size_t k) const;
 
  private:
   store::StateStore& store_;

@@ -12,11 +12,16 @@ namespace {
 using store::CheckOutcome;
 using store::Table;
 
-std::optional<DocumentChunks> LoadManifest(const store::StateStore& store,
-                                           const std::string& manifest_key) {
-  std::optional<std::string> bytes = store.Get(Table::kChunkManifests, manifest_key);
-  if (!bytes) return std::nullopt;
-  return DecodeDocumentChunks(*bytes);
+// The document's manifest: nullopt when it has none, or when it is corrupt (reported: the
+// new manifest replaces it). Fails when it cannot be read.
+Result<std::optional<DocumentChunks>> LoadManifest(const store::StateStore& store,
+                                                   const std::string& manifest_key) {
+  Result<std::string> bytes = store.Get(Table::kChunkManifests, manifest_key);
+  if (bytes.status().IsNotFound()) return std::optional<DocumentChunks>();
+  if (!bytes.ok()) return bytes.status();
+  std::optional<DocumentChunks> manifest = DecodeDocumentChunks(*bytes);
+  if (!manifest) store.ReportCorrupt("a chunk manifest is corrupt; replaced");
+  return manifest;
 }
 
 void Queue(const std::vector<IndexOperation>& operations, store::WriteSet& writes) {
@@ -35,37 +40,49 @@ bool IsFetchedContent(CheckOutcome outcome) {
 Indexer::Indexer(store::StateStore& store, ChunkingOptions options)
     : store_(store), options_(options) {}
 
-store::StateStore::AlsoWrite Indexer::ForCheck(const store::DocumentKey& key,
-                                               const std::string& workload,
-                                               std::string_view text) const {
-  return [this, &key, &workload, text](store::RecordResult& decided, store::WriteSet& writes) {
-    const CheckOutcome outcome = decided.outcome;
-    if (outcome != CheckOutcome::kRemoved && !IsFetchedContent(outcome)) return;
-    const std::string manifest_key = DocumentChunksKey(key.source, key.uri);
-    // Unchanged text needs no work, unless the document was never indexed.
-    if (outcome == CheckOutcome::kUnchanged && decided.document.indexed) return;
-    std::optional<DocumentChunks> before = LoadManifest(store_, manifest_key);
-    if (outcome == CheckOutcome::kUnchanged && before) {
-      decided.document.indexed = true;
-      return;
-    }
-    const std::int64_t now_ms = decided.document.last_check_ms;
-
-    if (outcome == CheckOutcome::kRemoved) {
-      decided.document.indexed = false;
-      if (!before) return;  // never indexed, or already removed
-      Queue(DiffChunks(&*before, nullptr, now_ms), writes);
-      writes.Delete(Table::kChunkManifests, manifest_key);
-      return;
-    }
-
-    DocumentChunks after;
-    after.metadata = {workload, key.source, key.uri, now_ms, decided.document.content_hash};
-    after.chunks = ChunkText(manifest_key, text, options_);
-    Queue(DiffChunks(before ? &*before : nullptr, &after, now_ms), writes);
-    writes.Put(Table::kChunkManifests, manifest_key, EncodeDocumentChunks(after));
+Status Indexer::Plan(const store::DocumentKey& key, const std::string& workload,
+                     std::string_view text, store::DocumentTransaction& transaction) const {
+  store::RecordResult& decided = transaction.decided();
+  store::WriteSet& writes = transaction.writes();
+  const CheckOutcome outcome = decided.outcome;
+  if (outcome != CheckOutcome::kRemoved && !IsFetchedContent(outcome)) return Status::OK();
+  const std::string manifest_key = DocumentChunksKey(key.source, key.uri);
+  // Unchanged text needs no work, unless the document was never indexed.
+  if (outcome == CheckOutcome::kUnchanged && decided.document.indexed) return Status::OK();
+  Result<std::optional<DocumentChunks>> loaded = LoadManifest(store_, manifest_key);
+  if (!loaded.ok()) return loaded.status();
+  const std::optional<DocumentChunks>& before = *loaded;
+  if (outcome == CheckOutcome::kUnchanged && before) {
     decided.document.indexed = true;
-  };
+    return Status::OK();
+  }
+  const std::int64_t now_ms = decided.document.last_check_ms;
+
+  if (outcome == CheckOutcome::kRemoved) {
+    decided.document.indexed = false;
+    if (!before) return Status::OK();  // never indexed, or already removed
+    Queue(DiffChunks(&*before, nullptr, now_ms), writes);
+    writes.Delete(Table::kChunkManifests, manifest_key);
+    return Status::OK();
+  }
+
+  DocumentChunks after;
+  after.metadata = {workload, key.source, key.uri, now_ms, decided.document.content_hash};
+  after.chunks = ChunkText(manifest_key, text, options_);
+  Queue(DiffChunks(before ? &*before : nullptr, &after, now_ms), writes);
+  writes.Put(Table::kChunkManifests, manifest_key, EncodeDocumentChunks(after));
+  decided.document.indexed = true;
+  return Status::OK();
+}
+
+Result<store::RecordResult> Indexer::Record(const store::DocumentKey& key,
+                                            const std::string& workload,
+                                            const store::Observation& observation,
+                                            std::string_view text) const {
+  Result<store::DocumentTransaction> transaction = store_.Begin(key, observation);
+  if (!transaction.ok()) return transaction.status();
+  if (Status planned = Plan(key, workload, text, *transaction); !planned.ok()) return planned;
+  return store_.Commit(std::move(transaction).value());
 }
 
 namespace {
@@ -74,11 +91,11 @@ constexpr std::size_t kWritesPerApply = 4096;  // bounds memory when a whole sin
 
 // Applies the writes collected so far when there are many; at the end, `force` applies
 // the rest.
-bool Flush(store::StateStore& store, store::WriteSet& writes, bool force, std::string* error) {
-  if (writes.empty() || (!force && writes.size() < kWritesPerApply)) return true;
-  const bool ok = store.Apply(writes, error);
+Status Flush(store::StateStore& store, store::WriteSet& writes, bool force) {
+  if (writes.empty() || (!force && writes.size() < kWritesPerApply)) return Status::OK();
+  Status applied = store.Apply(writes);
   writes = store::WriteSet();
-  return ok;
+  return applied;
 }
 
 IndexOperation UpsertOf(const Chunk& chunk, const ChunkMetadata& metadata, std::int64_t now_ms) {
@@ -91,110 +108,138 @@ IndexOperation UpsertOf(const Chunk& chunk, const ChunkMetadata& metadata, std::
   return upsert;
 }
 
+// Makes the ledger of held chunks (Table::kSinkChunks) what the sink said it holds.
+Status RewriteLedger(store::StateStore& store, const std::vector<std::string>& held_ids,
+                     store::WriteSet& writes) {
+  Status status = Status::OK();
+  Status scanned =
+      store.Scan(Table::kSinkChunks, "", "", [&](std::string_view id, std::string_view) {
+        if (!std::binary_search(held_ids.begin(), held_ids.end(), id)) {
+          writes.Delete(Table::kSinkChunks, std::string(id));
+        }
+        status = Flush(store, writes, false);
+        return status.ok();
+      });
+  if (!status.ok()) return status;
+  if (!scanned.ok()) return scanned;
+  for (const std::string& id : held_ids) {
+    Result<bool> has = store.Has(Table::kSinkChunks, id);
+    if (!has.ok()) return has.status();
+    if (!*has) writes.Put(Table::kSinkChunks, id, "");
+    if (Status flushed = Flush(store, writes, false); !flushed.ok()) return flushed;
+  }
+  return Flush(store, writes, true);
+}
+
 }  // namespace
 
-bool Indexer::PlanReconcile(const std::vector<std::string>& held_ids, std::int64_t now_ms,
-                            ReconcilePlan* plan, std::string* error) const {
-  *plan = {};
-  plan->held = held_ids.size();
+Result<Indexer::ReconcilePlan> Indexer::PlanReconcile(const std::vector<std::string>& held_ids,
+                                                      std::int64_t now_ms) const {
+  ReconcilePlan plan;
+  plan.held = held_ids.size();
   // With operations pending, the sink lags behind the manifests by design: comparing now
   // would queue every pending chunk a second time.
   if (const std::uint64_t pending = store_.OutboxSize(); pending > 0) {
-    *error = std::to_string(pending) +
-             " index operations are still pending; reconcile once the sink has them all";
-    return false;
+    return Status::Unavailable(
+        std::to_string(pending) +
+        " index operations are still pending; reconcile once the sink has them all");
   }
   std::unordered_set<std::string> desired;
   store::WriteSet writes;
-  bool ok = true;
+  Status status = Status::OK();
   bool decoded_all = true;
-  store_.Scan(Table::kChunkManifests, "", "", [&](std::string_view, std::string_view bytes) {
-    std::optional<DocumentChunks> manifest = DecodeDocumentChunks(bytes);
-    if (!manifest) {
-      decoded_all = false;
-      return true;
-    }
-    for (const Chunk& chunk : manifest->chunks) {
-      desired.insert(chunk.id);
-      if (std::binary_search(held_ids.begin(), held_ids.end(), chunk.id)) continue;
-      writes.AppendToOutbox(EncodeOperation(UpsertOf(chunk, manifest->metadata, now_ms)));
-      ++plan->missing;
-    }
-    ok = Flush(store_, writes, false, error);
-    return ok;
-  });
-  plan->desired = desired.size();
-  if (ok && !decoded_all) {
-    // What the unreadable manifests held is unknown: deleting "extra" chunks could delete
+  Status scanned =
+      store_.Scan(Table::kChunkManifests, "", "", [&](std::string_view, std::string_view bytes) {
+        std::optional<DocumentChunks> manifest = DecodeDocumentChunks(bytes);
+        if (!manifest) {
+          store_.ReportCorrupt("a chunk manifest is corrupt; reconcile deletes nothing");
+          decoded_all = false;
+          return true;
+        }
+        for (const Chunk& chunk : manifest->chunks) {
+          desired.insert(chunk.id);
+          if (std::binary_search(held_ids.begin(), held_ids.end(), chunk.id)) continue;
+          writes.AppendToOutbox(EncodeOperation(UpsertOf(chunk, manifest->metadata, now_ms)));
+          ++plan.missing;
+        }
+        status = Flush(store_, writes, false);
+        return status.ok();
+      });
+  plan.desired = desired.size();
+  if (!status.ok()) return status;
+  if (!scanned.ok() || !decoded_all) {
+    // What the unread manifests hold is unknown: deleting "extra" chunks could delete
     // theirs. Missing chunks are still queued.
-    *error =
+    if (Status flushed = Flush(store_, writes, true); !flushed.ok()) return flushed;
+    if (!scanned.ok()) {
+      return scanned.WithContext("reading the chunk manifests failed: nothing was deleted");
+    }
+    return Status::Corruption(
         "some chunk manifests could not be decoded: stale chunks were not deleted; their "
-        "documents are repaired on their next change";
-    Flush(store_, writes, true, error);
-    return false;
+        "documents are repaired on their next change");
   }
   for (const std::string& id : held_ids) {
-    if (!ok || desired.contains(id)) continue;
+    if (desired.contains(id)) continue;
     IndexOperation removal;
     removal.kind = IndexOperation::Kind::kDelete;
     removal.chunk_id = id;
     removal.detected_ms = now_ms;
     writes.AppendToOutbox(EncodeOperation(removal));
-    ++plan->extra;
-    ok = Flush(store_, writes, false, error);
+    ++plan.extra;
+    if (Status flushed = Flush(store_, writes, false); !flushed.ok()) return flushed;
   }
-  // The ledger of held chunks becomes what the sink said it holds.
-  store_.Scan(Table::kSinkChunks, "", "", [&](std::string_view id, std::string_view) {
-    if (!std::binary_search(held_ids.begin(), held_ids.end(), id)) {
-      writes.Delete(Table::kSinkChunks, std::string(id));
-    }
-    return ok;
-  });
-  for (const std::string& id : held_ids) {
-    if (ok && !store_.Has(Table::kSinkChunks, id)) writes.Put(Table::kSinkChunks, id, "");
-    if (ok) ok = Flush(store_, writes, false, error);
-  }
-  return ok && Flush(store_, writes, true, error);
+  if (Status ledger = RewriteLedger(store_, held_ids, writes); !ledger.ok()) return ledger;
+  return plan;
 }
 
-std::uint64_t Indexer::ForgetSource(std::string_view source, std::int64_t now_ms,
-                                    std::string* error) const {
+Result<std::uint64_t> Indexer::ForgetSource(std::string_view source, std::int64_t now_ms) const {
   const std::string prefix = std::string(source) + '\0';
   store::WriteSet writes;
   std::uint64_t deletes = 0;
-  bool ok = true;
-  store_.Scan(Table::kChunkManifests, prefix, "",
-              [&](std::string_view key, std::string_view bytes) {
-                if (std::optional<DocumentChunks> manifest = DecodeDocumentChunks(bytes)) {
-                  for (const IndexOperation& removal : DiffChunks(&*manifest, nullptr, now_ms)) {
-                    writes.AppendToOutbox(EncodeOperation(removal));
-                    ++deletes;
-                  }
-                }
-                writes.Delete(Table::kChunkManifests, std::string(key));
-                ok = Flush(store_, writes, false, error);
-                return ok;
-              });
-  if (ok) Flush(store_, writes, true, error);
-  if (ok) store_.MarkUnindexed(source, error);  // re-added, its documents are indexed again
+  Status status = Status::OK();
+  Status scanned = store_.Scan(
+      Table::kChunkManifests, prefix, "", [&](std::string_view key, std::string_view bytes) {
+        if (std::optional<DocumentChunks> manifest = DecodeDocumentChunks(bytes)) {
+          for (const IndexOperation& removal : DiffChunks(&*manifest, nullptr, now_ms)) {
+            writes.AppendToOutbox(EncodeOperation(removal));
+            ++deletes;
+          }
+        } else {
+          store_.ReportCorrupt("a chunk manifest of a removed source is corrupt; dropped");
+        }
+        writes.Delete(Table::kChunkManifests, std::string(key));
+        status = Flush(store_, writes, false);
+        return status.ok();
+      });
+  if (!status.ok()) return status;
+  if (Status flushed = Flush(store_, writes, true); !flushed.ok()) return flushed;
+  // A scan cut short leaves manifests behind: the caller tries again.
+  if (!scanned.ok()) return scanned;
+  // Re-added, its documents are indexed again.
+  if (Status marked = store_.MarkUnindexed(source); !marked.ok()) return marked;
   return deletes;
 }
 
-std::uint64_t Indexer::QueueReembedAll(std::int64_t now_ms, std::string* error) const {
+Result<std::uint64_t> Indexer::QueueReembedAll(std::int64_t now_ms) const {
   store::WriteSet writes;
   std::uint64_t upserts = 0;
-  bool ok = true;
-  store_.Scan(Table::kChunkManifests, "", "", [&](std::string_view, std::string_view bytes) {
-    if (std::optional<DocumentChunks> manifest = DecodeDocumentChunks(bytes)) {
-      for (const Chunk& chunk : manifest->chunks) {
-        writes.AppendToOutbox(EncodeOperation(UpsertOf(chunk, manifest->metadata, now_ms)));
-        ++upserts;
-      }
-    }
-    ok = Flush(store_, writes, false, error);
-    return ok;
-  });
-  if (ok) Flush(store_, writes, true, error);
+  Status status = Status::OK();
+  Status scanned =
+      store_.Scan(Table::kChunkManifests, "", "", [&](std::string_view, std::string_view bytes) {
+        if (std::optional<DocumentChunks> manifest = DecodeDocumentChunks(bytes)) {
+          for (const Chunk& chunk : manifest->chunks) {
+            writes.AppendToOutbox(EncodeOperation(UpsertOf(chunk, manifest->metadata, now_ms)));
+            ++upserts;
+          }
+        } else {
+          store_.ReportCorrupt("a chunk manifest is corrupt; its chunks are not re-embedded");
+        }
+        status = Flush(store_, writes, false);
+        return status.ok();
+      });
+  if (!status.ok()) return status;
+  if (Status flushed = Flush(store_, writes, true); !flushed.ok()) return flushed;
+  if (!scanned.ok()) return scanned;
   return upserts;
 }
 

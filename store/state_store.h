@@ -2,9 +2,23 @@
 // history of checks per document, and a schema version. The store knows nothing of HTTP:
 // it is told what a check observed and decides whether that is a change.
 //
+// Errors: NotFound means known to be absent. A read that failed says IOError (the disk)
+// or Corruption (bytes that do not decode), never NotFound, so that no caller takes a
+// failure for "nothing there". A corrupt record met in a scan is reported through
+// StoreOptions::on_corrupt_record and set aside (skipped); it never stops the store. A
+// failure returned as a Status is not reported there too: the caller counts it.
+//
 // Durability: every write goes to RocksDB's write-ahead log before it returns, so a
 // process crash or `kill -9` loses nothing written; SyncWal() (called every second by the
 // daemon) bounds what a power loss can take.
+//
+// Threads: every method may be called from any thread. Checks of one document (Record,
+// Begin..Commit) and PruneHistory take that document's lock; reads take none.
+//
+// This is the store's only public header. The others are private: keys.h (key encodings),
+// codecs.h (record encodings; also used by fuzz/store_records_fuzzer.cc), decide.h (the
+// pure decision; also used by tests/store), open.h (opening and the schema version) and
+// outbox.h (numbering and visibility of outbox appends).
 #pragma once
 
 #include <cstdint>
@@ -15,7 +29,15 @@
 #include <string_view>
 #include <vector>
 
+#include "common/status.h"
+
+namespace rocksdb {
+class Env;
+}
+
 namespace freshd::store {
+
+class Outbox;  // store/outbox.h
 
 // A document's identity: (source name, URI). For directory sources the URI is file://...
 struct DocumentKey {
@@ -74,7 +96,7 @@ struct DocumentRecord {
   // twice seconds apart, and masked before hashing.
   std::vector<std::string> volatile_masks;
   // The RAG side holds this document's current chunks (set by whoever writes them in the
-  // check's batch, see Record's `also`): a document not indexed is fetched in full.
+  // check's transaction, see DocumentTransaction): a document not indexed is fetched in full.
   bool indexed = false;
   std::uint64_t history_next_seq = 0;  // internal: history ring bounds
   std::uint64_t history_oldest_seq = 0;
@@ -93,7 +115,7 @@ enum class Table : std::uint8_t {
 };
 
 // Writes to the tables, collected, then applied in one atomic WriteBatch: alone with
-// StateStore::Apply, or together with a check through StateStore::Record.
+// StateStore::Apply, or together with a check through a DocumentTransaction.
 class WriteSet {
  public:
   void Put(Table table, std::string key, std::string value);
@@ -109,6 +131,7 @@ class WriteSet {
 
  private:
   friend class StateStore;
+  friend class Outbox;
   struct Write {
     enum class Kind { kPut, kDelete, kAppend, kRemoveFromOutbox } kind;
     Table table;
@@ -136,99 +159,131 @@ struct StoreOptions {
   // May be called from any thread that uses the store, under its locks: it must not call
   // back into the store. May be empty.
   std::function<void(const std::string& message)> on_corrupt_record;
+  // Tests only: the RocksDB environment to run on (a fault-injecting one); null for the
+  // default. Must outlive the store.
+  rocksdb::Env* env = nullptr;
 };
 
 struct RecordResult {
-  bool ok = false;
-  std::string error;  // why ok is false
-  // Index operations this check's batch added to the outbox (with ok).
+  // Index operations this check's batch added to the outbox.
   std::size_t operations_queued = 0;
   CheckOutcome outcome = CheckOutcome::kNew;
   DocumentRecord document;  // as stored after the check
   std::optional<DocumentRecord> previous;
 };
 
+// One check in the making (StateStore::Begin). Movable, not copyable.
+class DocumentTransaction {
+ public:
+  DocumentTransaction(DocumentTransaction&&) noexcept;
+  DocumentTransaction& operator=(DocumentTransaction&&) noexcept;
+  ~DocumentTransaction();  // releases the document's lock; writes nothing unless committed
+
+  // The decided outcome, the document record to store and the previous one.
+  RecordResult& decided();
+  // Writes to the tables and the outbox, committed with the check.
+  WriteSet& writes();
+
+ private:
+  friend class StateStore;
+  struct State;
+  explicit DocumentTransaction(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
 class StateStore {
  public:
   static constexpr int kSchemaVersion = 1;
 
-  // Opens or creates the store in `dir`. Refuses (nullptr, *error set) on corruption, a
+  // Opens or creates the store in `dir`. Refuses (a Status saying why) on corruption, a
   // schema version it does not know, or a folder holding other files than a store, never
   // silently rewriting.
-  static std::unique_ptr<StateStore> Open(const std::string& dir, const StoreOptions& options,
-                                          std::string* error);
+  static Result<std::unique_ptr<StateStore>> Open(const std::string& dir,
+                                                  const StoreOptions& options);
   ~StateStore();
 
   // Decides the outcome from the stored record, then writes the check record and the
   // updated document record in one atomic WriteBatch. Callers must not record two
   // observations of the same document concurrently (their order would be arbitrary);
-  // different documents are fine.
-  RecordResult Record(const DocumentKey& key, const Observation& observation);
+  // different documents are fine. Fails (writing nothing) when the stored record cannot
+  // be read; a corrupt one is reported and the document starts afresh.
+  Result<RecordResult> Record(const DocumentKey& key, const Observation& observation);
 
-  // The same, and `also(decided, writes)` is called once the outcome is decided, before the
-  // batch is written: what it adds to `writes` is applied in the same atomic batch as the
-  // check (a change and the index operations it causes are never apart), and it may set
-  // decided.document.indexed, which is stored with the document. It may read the store.
-  using AlsoWrite = std::function<void(RecordResult& decided, WriteSet& writes)>;
-  RecordResult Record(const DocumentKey& key, const Observation& observation,
-                      const AlsoWrite& also);
+  // A check with writes of its own, in three steps: Begin reads the stored record and
+  // decides the outcome; the caller adds its writes to the transaction (and may set
+  // decided().document.indexed); Commit writes the check, the document record and those
+  // writes in one atomic WriteBatch, so that a change and the index operations it causes are
+  // never apart. The document's lock is held from Begin to Commit (or the transaction's
+  // end): between them, do not begin another transaction on the same thread. The caller may
+  // read the store meanwhile. A transaction dropped without Commit writes nothing.
+  Result<DocumentTransaction> Begin(const DocumentKey& key, const Observation& observation);
+  // Commits a transaction this store began. Says what it queued
+  // (RecordResult::operations_queued); on failure nothing is written.
+  Result<RecordResult> Commit(DocumentTransaction transaction);
 
   // Applies writes to the tables alone, atomically.
-  bool Apply(WriteSet& writes, std::string* error);
+  Status Apply(WriteSet& writes);
 
-  std::optional<std::string> Get(Table table, std::string_view key) const;
+  // NotFound when the key is not there.
+  Result<std::string> Get(Table table, std::string_view key) const;
   // Whether the key is there, without copying its value.
-  bool Has(Table table, std::string_view key) const;
+  Result<bool> Has(Table table, std::string_view key) const;
 
   // Visits the table's entries whose key starts with `prefix`, in key order, from the first
-  // key after `after` (all when empty), until `visit` returns false.
-  void Scan(Table table, std::string_view prefix, std::string_view after,
-            const std::function<bool(std::string_view key, std::string_view value)>& visit) const;
+  // key after `after` (all when empty), until `visit` returns false. Not OK when the scan
+  // was cut short by a failed read: then the visits seen so far are not the whole table.
+  Status Scan(Table table, std::string_view prefix, std::string_view after,
+              const std::function<bool(std::string_view key, std::string_view value)>& visit) const;
 
   // The oldest operations of the outbox from sequence `from` on, at most `limit`. Appends
   // become visible in the order of their sequences, so a single reader that removed
   // everything before `from` may start there (and skip the tombstones of what it removed).
-  std::vector<OutboxEntry> ReadOutbox(std::size_t limit, std::uint64_t from = 0) const;
+  Result<std::vector<OutboxEntry>> ReadOutbox(std::size_t limit, std::uint64_t from = 0) const;
   std::uint64_t OutboxSize() const;
 
-  // nullopt when there is none, or when it cannot be decoded (then reported).
-  std::optional<DocumentRecord> Get(const DocumentKey& key) const;
+  // NotFound when there is none; Corruption when it cannot be decoded (then reported too).
+  Result<DocumentRecord> Get(const DocumentKey& key) const;
 
   // Stores masks learned for a present document. When its content hash is still
   // `expected_hash` (nothing was recorded since the text the masks were learned on), the
   // hash becomes `masked_hash`, that text's hash under the masks; otherwise only the masks
-  // are stored. Not a check: no history entry, no change. False when the document is gone.
-  bool SetVolatileMasks(const DocumentKey& key, const std::vector<std::string>& masks,
-                        const std::string& expected_hash, const std::string& masked_hash,
-                        std::string* error);
+  // are stored. Not a check: no history entry, no change. NotFound when the document is gone.
+  Status SetVolatileMasks(const DocumentKey& key, const std::vector<std::string>& masks,
+                          const std::string& expected_hash, const std::string& masked_hash);
 
-  // Newest first, at most `limit`.
-  std::vector<CheckRecord> History(const DocumentKey& key, std::size_t limit) const;
+  // Newest first, at most `limit`. Corrupt entries are reported and skipped.
+  Result<std::vector<CheckRecord>> History(const DocumentKey& key, std::size_t limit) const;
 
   // Visits every document of `source` (all sources when empty) in key order until `visit`
-  // returns false.
-  void ForEachDocument(
+  // returns false. Corrupt records are reported and skipped; not OK when a failed read cut
+  // the scan short.
+  Status ForEachDocument(
       std::string_view source,
       const std::function<bool(const DocumentKey&, const DocumentRecord&)>& visit) const;
 
   // The same for one source's documents whose URI sorts after `after_uri`: a page of a
   // large source costs a seek, not a scan from its start.
-  void ForEachDocumentAfter(
+  Status ForEachDocumentAfter(
       std::string_view source, std::string_view after_uri,
       const std::function<bool(const DocumentKey&, const DocumentRecord&)>& visit) const;
 
   // Marks every document of a source not indexed (its chunks left the RAG side).
-  bool MarkUnindexed(std::string_view source, std::string* error);
+  Status MarkUnindexed(std::string_view source);
 
   // Deletes history entries older than the configured age. Returns how many.
-  std::size_t PruneHistory(std::int64_t now_ms);
+  Result<std::size_t> PruneHistory(std::int64_t now_ms);
 
-  bool SyncWal(std::string* error);
+  Status SyncWal();
+
+  // For clients that find a value of their own tables undecodable: reported like the
+  // store's own corrupt records (StoreOptions::on_corrupt_record), so that it is counted.
+  void ReportCorrupt(const std::string& message) const;
 
   // Small named values that must survive restarts (the advisor's hysteresis, for one),
-  // kept beside the schema version. Keys starting with "schema" are reserved.
-  bool PutValue(const std::string& key, const std::string& value, std::string* error);
-  std::optional<std::string> GetValue(const std::string& key) const;
+  // kept beside the schema version. Keys starting with "schema" are reserved. GetValue says
+  // NotFound when the value was never put.
+  Status PutValue(const std::string& key, const std::string& value);
+  Result<std::string> GetValue(const std::string& key) const;
 
  private:
   struct Impl;

@@ -27,9 +27,9 @@ EngineFixture::EngineFixture(const std::string& workloads_yaml, daemon::EngineOp
       clock_(Start()),
       fetcher_(io_, clock_),
       scheduler_(clock_, Seeded()) {
-  std::string error;
-  store_ = store::StateStore::Open(dir_ / "state", store::StoreOptions{}, &error);
-  if (!store_) throw std::runtime_error(error);
+  auto opened = store::StateStore::Open(dir_ / "state", store::StoreOptions{});
+  if (!opened.ok()) throw std::runtime_error(opened.status().ToString());
+  store_ = std::move(opened).value();
   engine_ =
       std::make_unique<daemon::Engine>(io_, workers_, *store_, metrics_, clock_, fetcher_, options);
   schedule_ = std::make_unique<daemon::EngineSchedule>(io_, clock_, scheduler_, *engine_);

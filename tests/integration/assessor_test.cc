@@ -17,10 +17,9 @@ constexpr double kDay = 86400;
 constexpr double kStart = 1.7e9;  // Unix seconds, late 2023
 
 std::unique_ptr<StateStore> Open(const TempDir& dir) {
-  std::string error;
-  auto store = StateStore::Open(dir / "state", {}, &error);
-  if (!store) throw std::runtime_error(error);
-  return store;
+  auto store = StateStore::Open(dir / "state", {});
+  if (!store.ok()) throw std::runtime_error(store.status().ToString());
+  return std::move(store).value();
 }
 
 // `per_day` checks a day for `days` from day `first_day`; the content changes every
@@ -34,7 +33,7 @@ void Record(StateStore& store, const std::string& source, const std::string& uri
     observation.time_ms = static_cast<std::int64_t>((kStart + day * kDay) * 1000);
     const int version = change_every == 0 ? 0 : static_cast<int>(day) / change_every;
     observation.content_hash = std::string(31, '0') + std::to_string(version % 10);
-    REQUIRE(store.Record({source, uri}, observation).ok);
+    REQUIRE(store.Record({source, uri}, observation).ok());
   }
 }
 

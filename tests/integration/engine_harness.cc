@@ -16,9 +16,9 @@ EngineHarness::EngineHarness(const std::string& workloads_yaml, const std::strin
     for (const auto& error : loaded.errors) errors += error.ToString() + "\n";
     throw std::runtime_error("test configuration invalid:\n" + errors);
   }
-  std::string error;
-  store_ = store::StateStore::Open(loaded.config->state_dir, store::StoreOptions{}, &error);
-  if (!store_) throw std::runtime_error(error);
+  auto opened = store::StateStore::Open(loaded.config->state_dir, store::StoreOptions{});
+  if (!opened.ok()) throw std::runtime_error(opened.status().ToString());
+  store_ = std::move(opened).value();
   engine_ = std::make_unique<daemon::Engine>(io_, workers_, *store_, metrics_, clock_, *fetcher_,
                                              options);
   if (const Status status = engine_->Configure(*loaded.config, [this] { io_.stop(); });

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "tests/integration/engine_harness.h"
+#include "tests/store/status_testing.h"
 #include "tests/support/fault_server.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
@@ -54,7 +55,9 @@ double Checks(const EngineHarness& harness, const std::string& source, const std
 
 std::vector<CheckOutcome> Outcomes(EngineHarness& harness, const DocumentKey& key) {
   std::vector<CheckOutcome> outcomes;
-  for (const auto& check : harness.store().History(key, 100)) outcomes.push_back(check.outcome);
+  for (const auto& check : freshd::testing::Ok(harness.store().History(key, 100))) {
+    outcomes.push_back(check.outcome);
+  }
   std::reverse(outcomes.begin(), outcomes.end());
   return outcomes;
 }
@@ -137,14 +140,14 @@ TEST_CASE("a sitemap expands to its documents, filters them, and marks dropped o
   CHECK(first.documents_checked == 3);
   CHECK(first.changed == 3);
   CHECK(harness.State("pages").documents == 3);
-  CHECK_FALSE(harness.store().Get({"pages", nginx.Url("/blog/x.html")}).has_value());
+  CHECK_FALSE(harness.store().Get({"pages", nginx.Url("/blog/x.html")}).ok());
 
   sitemap({"/policies/a.html", "/policies/c.html"});
   auto second = harness.Check("pages");
   CHECK(second.changed == 0);  // b missing once: kept, in case the sitemap glitched
   CHECK(harness.State("pages").documents == 3);
   auto missing = harness.store().Get({"pages", nginx.Url("/policies/b.html")});
-  REQUIRE(missing.has_value());
+  REQUIRE(missing.ok());
   CHECK_FALSE(missing->removed);
   CHECK(missing->consecutive_misses == 1);
   CHECK(Checks(harness, "pages", "not_modified") == 2);
@@ -214,10 +217,10 @@ TEST_CASE("a sitemap index and an Atom feed are followed to their documents") {
                Source("feed", "feed: { url: \"" + nginx.Url("/feed.xml") + "\" }")));
 
   CHECK(harness.Check("index").changed == 2);
-  CHECK(harness.store().Get({"index", nginx.Url("/one.html")}).has_value());
-  CHECK(harness.store().Get({"index", nginx.Url("/two.html")}).has_value());
+  CHECK(harness.store().Get({"index", nginx.Url("/one.html")}).ok());
+  CHECK(harness.store().Get({"index", nginx.Url("/two.html")}).ok());
   CHECK(harness.Check("feed").changed == 1);
-  CHECK(harness.store().Get({"feed", nginx.Url("/two.html")}).has_value());
+  CHECK(harness.store().Get({"feed", nginx.Url("/two.html")}).ok());
 }
 
 TEST_CASE("a sitemap index is read up to the source's max_child_sitemaps") {
@@ -236,8 +239,8 @@ TEST_CASE("a sitemap index is read up to the source's max_child_sitemaps") {
       "index", "sitemap: { url: \"" + nginx.Url("/index.xml") + "\", max_child_sitemaps: 2 }")));
 
   CHECK(harness.Check("index").changed == 2);
-  CHECK(harness.store().Get({"index", nginx.Url("/two.html")}).has_value());
-  CHECK_FALSE(harness.store().Get({"index", nginx.Url("/three.html")}).has_value());
+  CHECK(harness.store().Get({"index", nginx.Url("/two.html")}).ok());
+  CHECK_FALSE(harness.store().Get({"index", nginx.Url("/three.html")}).ok());
 }
 
 TEST_CASE("a directory: files created, edited, deleted: untouched files cost no read") {
@@ -376,10 +379,11 @@ TEST_CASE("listed entries of other schemes are skipped and counted at each run, 
   CHECK(harness.State("links").documents_failing == 0);
   CHECK(Checks(harness, "links", "error") == 0);
   std::vector<std::string> uris;
-  harness.store().ForEachDocument("links", [&](const DocumentKey& key, const auto&) {
-    uris.push_back(key.uri);
-    return true;
-  });
+  freshd::testing::Ok(
+      harness.store().ForEachDocument("links", [&](const DocumentKey& key, const auto&) {
+        uris.push_back(key.uri);
+        return true;
+      }));
   CHECK(uris == std::vector<std::string>{server.Url("/a"), server.Url("/b")});
   CHECK(MetricValue(harness.MetricsText(), "freshd_source_listing_entries_skipped_total",
                     {"source=\"links\"", "reason=\"scheme\""}) == 8);
@@ -429,9 +433,9 @@ TEST_CASE("a URL's password goes to its own origin only, and into no URI, log or
 
   CHECK(harness.State("page").documents == 1);
   CHECK(harness.State("pages").documents == 2);
-  CHECK(harness.store().Get({"page", site.Url("/page")}).has_value());
-  CHECK(harness.store().Get({"pages", site.Url("/page")}).has_value());
-  CHECK(harness.store().Get({"pages", other.Url("/public")}).has_value());
+  CHECK(harness.store().Get({"page", site.Url("/page")}).ok());
+  CHECK(harness.store().Get({"pages", site.Url("/page")}).ok());
+  CHECK(harness.store().Get({"pages", other.Url("/public")}).ok());
   for (const auto& request : site.Requests("/page")) {
     CHECK(request.Header("authorization") == "Basic dXNlcjpTRUNSRVQ=");
   }
@@ -441,10 +445,11 @@ TEST_CASE("a URL's password goes to its own origin only, and into no URI, log or
   CHECK(log.Count("SECRET") == 0);
   CHECK(harness.MetricsText().find("SECRET") == std::string::npos);
   for (const char* source : {"page", "pages"}) {
-    harness.store().ForEachDocument(source, [](const DocumentKey& key, const auto&) {
-      CHECK(key.uri.find("SECRET") == std::string::npos);
-      return true;
-    });
+    freshd::testing::Ok(
+        harness.store().ForEachDocument(source, [](const DocumentKey& key, const auto&) {
+          CHECK(key.uri.find("SECRET") == std::string::npos);
+          return true;
+        }));
   }
 }
 

@@ -21,6 +21,7 @@
 #include "store/state_store.h"
 #include "tests/integration/daemon_under_test.h"
 #include "tests/integration/http_get.h"
+#include "tests/store/status_testing.h"
 #include "tests/store/store_test_util.h"
 #include "tests/support/temp_dir.h"
 #include "watchers/http_client.h"
@@ -196,15 +197,13 @@ TEST_CASE("SIGKILL while recording changes loses none of the changes recorded be
   }
   REQUIRE(logged.size() > 10);
 
-  std::string error;
-  auto store = freshd::store::StateStore::Open(dir / "state", {}, &error);
-  REQUIRE(store);
+  auto store = freshd::testing::Ok(freshd::store::StateStore::Open(dir / "state", {}));
   std::uint64_t logged_total = 0;
   for (const auto& [uri, count] : logged) {
     auto record = store->Get({"handbook", uri});
-    REQUIRE(record.has_value());
+    REQUIRE(record.ok());
     CHECK(record->changes >= count);
-    CHECK(store->History({"handbook", uri}, 100000).size() == record->checks);
+    CHECK(freshd::testing::Ok(store->History({"handbook", uri}, 100000)).size() == record->checks);
     logged_total += count;
   }
   store.reset();

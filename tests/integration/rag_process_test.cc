@@ -20,6 +20,7 @@
 #include "tests/integration/daemon_under_test.h"
 #include "tests/integration/engine_harness.h"
 #include "tests/rag/rag_test_util.h"
+#include "tests/store/status_testing.h"
 #include "tests/support/chroma_server.h"
 #include "tests/support/postgres_server.h"
 #include "watchers/normalize.h"
@@ -44,10 +45,7 @@ class EmbeddedFixture : public SinkFixture {
   std::string Name() const override { return "embedded"; }
   std::string Yaml() const override { return "rag_store: { kind: embedded }\n"; }
   std::vector<std::string> HeldIds(const TempDir& dir) override {
-    std::string error;
-    auto store = store::StateStore::Open(dir / "state", {}, &error);
-    INFO(error);
-    REQUIRE(store != nullptr);
+    auto store = freshd::testing::Ok(store::StateStore::Open(dir / "state", {}));
     rag::EmbeddedIndex index(*store);
     Result<std::vector<std::string>> list = index.ListChunkIds();
     REQUIRE(list.ok());
@@ -268,16 +266,15 @@ void IndexesDocumentsWithoutManifest() {
     REQUIRE(Settled(freshd, "embedded", expected.size()));
   }
   {
-    std::string error;
-    auto store = store::StateStore::Open(dir / "state", {}, &error);
-    REQUIRE(store != nullptr);
+    auto store = freshd::testing::Ok(store::StateStore::Open(dir / "state", {}));
     store::WriteSet forget;
-    store->Scan(store::Table::kChunkManifests, "", "", [&](std::string_view key, auto) {
-      forget.Delete(store::Table::kChunkManifests, std::string(key));
-      return true;
-    });
-    REQUIRE(store->Apply(forget, &error));
-    REQUIRE(store->MarkUnindexed("handbook", &error));  // as a store from before indexing
+    freshd::testing::Ok(
+        store->Scan(store::Table::kChunkManifests, "", "", [&](std::string_view key, auto) {
+          forget.Delete(store::Table::kChunkManifests, std::string(key));
+          return true;
+        }));
+    freshd::testing::Ok(store->Apply(forget));
+    freshd::testing::Ok(store->MarkUnindexed("handbook"));  // as a store from before indexing
   }
   DaemonUnderTest freshd(dir, "1s", EmbeddedFixture().Yaml());
   REQUIRE(freshd.Ready());

@@ -12,6 +12,7 @@
 #include "store/state_store.h"
 #include "tests/integration/daemon_under_test.h"
 #include "tests/integration/engine_harness.h"
+#include "tests/store/status_testing.h"
 #include "tests/support/fault_server.h"
 
 namespace freshd::testing {
@@ -111,17 +112,15 @@ TEST_CASE("a password in a source URL authenticates the fetch and is shown or st
   CHECK(log.find("new " + page) != std::string::npos);  // debug lines were written
   CHECK(log.find(kPassword) == std::string::npos);
 
-  std::string error;
-  auto store = store::StateStore::Open(dir / "state", {}, &error);
-  INFO(error);
-  REQUIRE(store != nullptr);
+  auto store = freshd::testing::Ok(store::StateStore::Open(dir / "state", {}));
   std::vector<std::string> uris;
-  store->ForEachDocument("private", [&](const store::DocumentKey& key, const auto&) {
-    uris.push_back(key.uri);
-    return true;
-  });
+  freshd::testing::Ok(
+      store->ForEachDocument("private", [&](const store::DocumentKey& key, const auto&) {
+        uris.push_back(key.uri);
+        return true;
+      }));
   CHECK(uris == std::vector<std::string>{page});
-  const auto hits = rag::EmbeddedIndex(*store).Search("quokka", {}, 3);
+  const auto hits = freshd::testing::Ok(rag::EmbeddedIndex(*store).Search("quokka", {}, 3));
   REQUIRE(hits.size() == 1);
   CHECK(hits[0].metadata.uri == page);
   store.reset();

@@ -60,7 +60,7 @@ TEST_CASE("the delivery backs off exponentially in the clock's time up to its ca
   auto embedder = MakeHashingEmbedder(64);
   const store::DocumentKey key{"s", "https://example.com/a"};
   const std::string text = testing::Document(2, 1);
-  REQUIRE(store->Record(key, testing::Fetched(1000, text), indexer.ForCheck(key, "w", text)).ok);
+  REQUIRE(indexer.Record(key, "w", testing::Fetched(1000, text), text).ok());
 
   ManualClock clock(scheduler::TimePoint(std::chrono::hours(24 * 20000)));
   DownSink sink(clock);

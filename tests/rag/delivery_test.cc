@@ -14,10 +14,13 @@
 #include "rag/embedder.h"
 #include "rag/indexer.h"
 #include "tests/rag/rag_test_util.h"
+#include "tests/store/status_testing.h"
 #include "tests/support/fault_server.h"
 
 namespace freshd::rag {
 namespace {
+
+using freshd::testing::Ok;
 
 using testing::Document;
 using testing::Fetched;
@@ -52,7 +55,7 @@ struct Harness {
 
   void Check(const store::DocumentKey& key, const store::Observation& seen,
              const std::string& text) {
-    REQUIRE(store->Record(key, seen, indexer.ForCheck(key, "w", text)).ok);
+    REQUIRE(indexer.Record(key, "w", seen, text).ok());
   }
 };
 
@@ -82,7 +85,7 @@ TEST_CASE("delivered to the embedded index: it holds exactly the current chunks"
   REQUIRE(delivery.DeliverAll().ok);
   CHECK(index.ListChunkIds().value() == ExpectedIds({{a, Document(20, 1, 4)}}));
   CHECK(delivery.ChunksHeld() == index.ChunkCount());
-  CHECK(index.Search("reworded", {}, 1).size() == 1);
+  CHECK(Ok(index.Search("reworded", {}, 1)).size() == 1);
 }
 
 // Keeps what it was sent; answers 503 while `down`.
@@ -143,7 +146,7 @@ TEST_CASE("while the sink is down nothing is lost, nothing embedded twice: then 
   CHECK(operations["upsert error"] == queued);
   // The vectors were made once and kept: a retry reuses them.
   std::size_t vectors = 0;
-  h.store->Scan(store::Table::kVectors, "", "", [&](auto, auto) { return ++vectors, true; });
+  Ok(h.store->Scan(store::Table::kVectors, "", "", [&](auto, auto) { return ++vectors, true; }));
   CHECK(vectors == queued);
 
   h.Check(key, Fetched(2000, Document(20, 3, 11)), Document(20, 3, 11));  // more while down
@@ -279,7 +282,7 @@ TEST_CASE("an operation its document no longer wants is dropped, whatever its pl
   late.metadata = {"w", key.source, key.uri, 1000, ""};
   store::WriteSet writes;
   writes.AppendToOutbox(EncodeOperation(late));
-  REQUIRE(h.store->Apply(writes, nullptr));
+  REQUIRE(h.store->Apply(writes).ok());
 
   REQUIRE(delivery.DeliverAll().ok);
   CHECK(index.ListChunkIds().value() == ExpectedIds({{key, two}}));
@@ -326,10 +329,10 @@ TEST_CASE("a chunk the sink refuses for good is set aside, and the others are de
   CHECK(result.ok);
   CHECK(h.store->OutboxSize() == 0);
   std::vector<std::string> dead;
-  h.store->Scan(store::Table::kDeadLetters, "", "", [&](auto, std::string_view value) {
+  Ok(h.store->Scan(store::Table::kDeadLetters, "", "", [&](auto, std::string_view value) {
     dead.emplace_back(value);
     return true;
-  });
+  }));
   REQUIRE(dead.size() == 1);
   CHECK(dead[0].find("POISON") != std::string::npos);
   CHECK(refused > 0);
@@ -354,7 +357,7 @@ TEST_CASE("a sink that refuses everything (a wrong token) gets nothing set aside
   CHECK_FALSE(result.ok);
   CHECK_THAT(result.error, Catch::Contains("401"));
   std::size_t dead = 0;
-  h.store->Scan(store::Table::kDeadLetters, "", "", [&](auto, auto) { return ++dead, true; });
+  Ok(h.store->Scan(store::Table::kDeadLetters, "", "", [&](auto, auto) { return ++dead, true; }));
   CHECK(dead == 3);
   CHECK(h.store->OutboxSize() == queued - 3);  // the rest waits for the token to be fixed
 }

@@ -14,11 +14,13 @@
 #include "rag/embedded_records.h"
 #include "rag/embedder.h"
 #include "store/state_store.h"
+#include "tests/store/status_testing.h"
 #include "tests/support/temp_dir.h"
 
 namespace freshd::rag {
 namespace {
 
+using freshd::testing::Ok;
 using store::StateStore;
 using store::Table;
 
@@ -66,22 +68,22 @@ std::vector<std::string> IdsOf(const std::vector<SearchHit>& hits) {
 // The terms the chunk has postings under, read from the table itself.
 std::vector<std::string> PostingTermsOf(const StateStore& store, const std::string& chunk_id) {
   std::vector<std::string> terms;
-  store.Scan(Table::kSearchTerms, "", "", [&](std::string_view key, std::string_view) {
+  Ok(store.Scan(Table::kSearchTerms, "", "", [&](std::string_view key, std::string_view) {
     const std::size_t separator = key.find('\0');
     if (separator != std::string_view::npos && key.substr(separator + 1) == chunk_id) {
       terms.emplace_back(key.substr(0, separator));
     }
     return true;
-  });
+  }));
   return terms;
 }
 
 std::size_t EntriesIn(const StateStore& store, Table table) {
   std::size_t entries = 0;
-  store.Scan(table, "", "", [&](std::string_view, std::string_view) {
+  Ok(store.Scan(table, "", "", [&](std::string_view, std::string_view) {
     ++entries;
     return true;
-  });
+  }));
   return entries;
 }
 
@@ -103,13 +105,13 @@ class IndexFixture {
 
   StateStore& store() { return *store_; }
   EmbeddedIndex& index() { return *index_; }
+  std::vector<SearchHit> Search(std::string_view query, const Vector& vector, std::size_t k) {
+    return Ok(index_->Search(query, vector, k));
+  }
 
  private:
   void Open() {
-    std::string error;
-    store_ = StateStore::Open(dir_ / "state", {}, &error);
-    INFO(error);
-    REQUIRE(store_);
+    store_ = Ok(StateStore::Open(dir_ / "state", {}));
     index_ = std::make_unique<EmbeddedIndex>(*store_, options_);
   }
 
@@ -124,7 +126,7 @@ TEST_CASE("the chunk that matches a query best comes first, with its text and me
   fixture.Apply(Corpus());
   CHECK(fixture.index().ChunkCount() == 6);
 
-  const auto hits = fixture.index().Search("compaction of sorted tables", {}, 3);
+  const auto hits = fixture.Search("compaction of sorted tables", {}, 3);
   REQUIRE(hits.size() == 1);
   CHECK(hits[0].chunk_id == "rocksdb-1");
   CHECK(hits[0].text == "RocksDB compaction merges sorted string tables in the background.");
@@ -138,13 +140,13 @@ TEST_CASE("the chunk that matches a query best comes first, with its text and me
   // The best BM25, but the words not as written: half the score.
   CHECK_FALSE(hits[0].phrase);
   CHECK(hits[0].score == Approx(0.5));
-  const auto as_written = fixture.index().Search("Sorted string tables", {}, 3);
+  const auto as_written = fixture.Search("Sorted string tables", {}, 3);
   REQUIRE(as_written.size() == 1);
   CHECK(as_written[0].phrase);
   CHECK(as_written[0].score == Approx(1.0));
 
   // Both Kubernetes chunks mention pods; only the first also has containers.
-  CHECK(IdsOf(fixture.index().Search("Pod containers", {}, 5)) ==
+  CHECK(IdsOf(fixture.Search("Pod containers", {}, 5)) ==
         std::vector<std::string>{"k8s-1", "k8s-2"});
 }
 
@@ -152,26 +154,26 @@ TEST_CASE("BM25 weighs rare terms above common ones, and short chunks above long
   IndexFixture fixture;
   fixture.Apply({Upsert("c1", "apple banana"), Upsert("c2", "apple cherry"),
                  Upsert("c3", "apple date"), Upsert("c4", "apple elderberry")});
-  const auto rare = fixture.index().Search("apple cherry", {}, 4);
+  const auto rare = fixture.Search("apple cherry", {}, 4);
   REQUIRE(rare.size() == 4);
   CHECK(rare[0].chunk_id == "c2");
   CHECK(rare[0].lexical > 2 * rare[1].lexical);
 
   fixture.Apply({Upsert("long", "kiwi grows on vines in warm climates with long summers"),
                  Upsert("short", "kiwi fruit")});
-  CHECK(IdsOf(fixture.index().Search("kiwi", {}, 2)) == std::vector<std::string>{"short", "long"});
+  CHECK(IdsOf(fixture.Search("kiwi", {}, 2)) == std::vector<std::string>{"short", "long"});
 }
 
 TEST_CASE("applying the same batch again changes nothing") {
   IndexFixture fixture;
   fixture.Apply(Corpus());
-  const auto before = fixture.index().Search("pod write bread", {}, 10);
+  const auto before = fixture.Search("pod write bread", {}, 10);
   const std::size_t postings_before = EntriesIn(fixture.store(), Table::kSearchTerms);
 
   fixture.Apply(Corpus());
   CHECK(fixture.index().ChunkCount() == 6);
   CHECK(EntriesIn(fixture.store(), Table::kSearchTerms) == postings_before);
-  const auto after = fixture.index().Search("pod write bread", {}, 10);
+  const auto after = fixture.Search("pod write bread", {}, 10);
   REQUIRE(IdsOf(after) == IdsOf(before));
   for (std::size_t i = 0; i < after.size(); ++i) CHECK(after[i].score == before[i].score);
 }
@@ -183,11 +185,11 @@ TEST_CASE("a deleted chunk is never found again, and its postings are gone") {
 
   fixture.Apply({Delete("k8s-1")});
   CHECK(fixture.index().ChunkCount() == 5);
-  CHECK(IdsOf(fixture.index().Search("kubernetes pod containers node", {}, 10)) ==
+  CHECK(IdsOf(fixture.Search("kubernetes pod containers node", {}, 10)) ==
         std::vector<std::string>{"k8s-2"});
-  CHECK(fixture.index().Search("kubernetes containers", {}, 10).empty());
+  CHECK(fixture.Search("kubernetes containers", {}, 10).empty());
   CHECK(PostingTermsOf(fixture.store(), "k8s-1").empty());
-  CHECK_FALSE(fixture.store().Get(Table::kSearchChunks, "k8s-1").has_value());
+  CHECK(fixture.store().Get(Table::kSearchChunks, "k8s-1").status().IsNotFound());
 
   // Deleting it again, or an id never stored, is fine and changes nothing.
   fixture.Apply({Delete("k8s-1"), Delete("never-stored")});
@@ -200,8 +202,8 @@ TEST_CASE("new text under the same id replaces the old words") {
   fixture.Apply({Upsert("bread-1", "Rye bread needs a long proof.")});
 
   CHECK(fixture.index().ChunkCount() == 6);
-  CHECK(fixture.index().Search("sourdough yeast starter", {}, 5).empty());
-  const auto hits = fixture.index().Search("rye proof", {}, 5);
+  CHECK(fixture.Search("sourdough yeast starter", {}, 5).empty());
+  const auto hits = fixture.Search("rye proof", {}, 5);
   REQUIRE(hits.size() == 1);
   CHECK(hits[0].chunk_id == "bread-1");
   CHECK(hits[0].text == "Rye bread needs a long proof.");
@@ -216,11 +218,11 @@ TEST_CASE("vectors re-rank chunks that tie lexically") {
                  Upsert("b", "tide tables for the harbour", {1.0f, 0.0f}),
                  Upsert("c", "opening hours of the museum", {1.0f, 0.0f})});
 
-  const auto lexical = fixture.index().Search("harbour tide", {}, 5);
+  const auto lexical = fixture.Search("harbour tide", {}, 5);
   REQUIRE(IdsOf(lexical) == std::vector<std::string>{"a", "b"});
   CHECK(lexical[0].lexical == lexical[1].lexical);
 
-  const auto towards_b = fixture.index().Search("harbour tide", {2.0f, 0.0f}, 5);
+  const auto towards_b = fixture.Search("harbour tide", {2.0f, 0.0f}, 5);
   REQUIRE(IdsOf(towards_b) == std::vector<std::string>{"b", "a"});
   CHECK(towards_b[0].vector == Approx(1.0));
   CHECK(towards_b[0].score == Approx(0.5));  // (0 for the phrase + (1 + 1) / 2) / 2
@@ -228,7 +230,7 @@ TEST_CASE("vectors re-rank chunks that tie lexically") {
   CHECK(towards_b[1].score == Approx(0.25));
 
   // A vector only re-ranks: "c" matches the query vector but none of its words.
-  CHECK(IdsOf(fixture.index().Search("harbour tide", {0.0f, 3.0f}, 5)) ==
+  CHECK(IdsOf(fixture.Search("harbour tide", {0.0f, 3.0f}, 5)) ==
         std::vector<std::string>{"a", "b"});
 }
 
@@ -236,7 +238,7 @@ TEST_CASE("a negative cosine counts as none") {
   IndexFixture fixture;
   fixture.Apply({Upsert("against", "lighthouse keeper", {-1.0f, 0.0f}),
                  Upsert("without", "lighthouse keeper")});
-  const auto hits = fixture.index().Search("lighthouse", {1.0f, 0.0f}, 5);
+  const auto hits = fixture.Search("lighthouse", {1.0f, 0.0f}, 5);
   REQUIRE(hits.size() == 2);
   for (const SearchHit& hit : hits) CHECK(hit.score == Approx(0.75));  // (1 + (1 + 0) / 2) / 2
   CHECK(hits[0].chunk_id == "against");  // the tie falls to the chunk id
@@ -248,12 +250,12 @@ TEST_CASE("the index survives reopening the store") {
   IndexFixture fixture;
   fixture.Apply(Corpus());
   fixture.Apply({Delete("rocksdb-2")});
-  const auto before = fixture.index().Search("pod compaction bread", {}, 10);
+  const auto before = fixture.Search("pod compaction bread", {}, 10);
   REQUIRE(before.size() == 4);
 
   fixture.Reopen();
   CHECK(fixture.index().ChunkCount() == 5);
-  const auto after = fixture.index().Search("pod compaction bread", {}, 10);
+  const auto after = fixture.Search("pod compaction bread", {}, 10);
   REQUIRE(IdsOf(after) == IdsOf(before));
   for (std::size_t i = 0; i < after.size(); ++i) CHECK(after[i].score == before[i].score);
 }
@@ -279,12 +281,12 @@ TEST_CASE("no more than k hits are returned") {
     batch.push_back(Upsert("chunk-" + std::to_string(i), "alpha chunk " + std::to_string(i)));
   }
   fixture.Apply(batch);
-  CHECK(fixture.index().Search("alpha", {}, 3).size() == 3);
-  CHECK(fixture.index().Search("alpha", {}, 1).size() == 1);
-  CHECK(fixture.index().Search("alpha", {}, 0).empty());
-  CHECK(fixture.index().Search("alpha", {}, 200).size() == 80);
+  CHECK(fixture.Search("alpha", {}, 3).size() == 3);
+  CHECK(fixture.Search("alpha", {}, 1).size() == 1);
+  CHECK(fixture.Search("alpha", {}, 0).empty());
+  CHECK(fixture.Search("alpha", {}, 200).size() == 80);
   // One chunk's own number ranks it first among the 80.
-  const auto hits = fixture.index().Search("alpha 42", {}, 3);
+  const auto hits = fixture.Search("alpha 42", {}, 3);
   REQUIRE(hits.size() == 3);
   CHECK(hits[0].chunk_id == "chunk-42");
 }
@@ -310,14 +312,14 @@ TEST_CASE("the first n hits are the same for every k from n up to the candidate 
   fixture.Apply(batch);
   const Vector query_vector = {1.0f, 0.0f};
   const std::size_t candidates = EmbeddedIndexOptions{}.candidates;
-  const auto all = fixture.index().Search("alpha", query_vector, candidates);
+  const auto all = fixture.Search("alpha", query_vector, candidates);
   REQUIRE(all.size() == candidates);
   // More than 50 chunks have a better BM25 than the first hit.
   CHECK(std::ranges::count_if(
             all, [&](const SearchHit& hit) { return hit.lexical > all[0].lexical; }) > 50);
   for (const std::size_t k : {1, 5, 20, 50, 100, 199}) {
     INFO("k = " << k);
-    const auto hits = fixture.index().Search("alpha", query_vector, k);
+    const auto hits = fixture.Search("alpha", query_vector, k);
     CHECK(IdsOf(hits) == FirstIds(all, k));
     for (std::size_t i = 0; i < hits.size(); ++i) CHECK(hits[i].score == all[i].score);
   }
@@ -328,9 +330,9 @@ TEST_CASE("past the candidate count, k candidates are ranked") {
   std::vector<SinkOperation> batch;
   for (int i = 0; i < 10; ++i) batch.push_back(Upsert("c" + std::to_string(i), "gamma delta"));
   fixture.Apply(batch);
-  CHECK(fixture.index().Search("gamma", {}, 2).size() == 2);
-  CHECK(fixture.index().Search("gamma", {}, 5).size() == 5);
-  CHECK(fixture.index().Search("gamma", {}, 20).size() == 10);
+  CHECK(fixture.Search("gamma", {}, 2).size() == 2);
+  CHECK(fixture.Search("gamma", {}, 5).size() == 5);
+  CHECK(fixture.Search("gamma", {}, 20).size() == 10);
 }
 
 // Chunks "c00" to "c39" all say "common"; "c10" and "c30" also say "zebra", "c30" twice.
@@ -361,8 +363,8 @@ TEST_CASE("a term in more chunks than the cap does not choose the candidates, an
       {"common 12", {"c12"}}};
   for (const auto& [query, expected] : queries) {
     INFO(query);
-    const auto capped_hits = fixture.index().Search(query, {}, 10);
-    const auto exact_hits = uncapped.Search(query, {}, 10);
+    const auto capped_hits = fixture.Search(query, {}, 10);
+    const auto exact_hits = Ok(uncapped.Search(query, {}, 10));
     REQUIRE(IdsOf(capped_hits) == expected);
     REQUIRE(FirstIds(exact_hits, expected.size()) == expected);
     for (std::size_t i = 0; i < capped_hits.size(); ++i) {
@@ -401,8 +403,8 @@ TEST_CASE("how many chunks a common term is in is estimated from where its readi
 
   for (const std::string query : {"marker frequent", "marker half", "marker third"}) {
     INFO(query);
-    const auto estimated = fixture.index().Search(query, {}, 20);
-    const auto exact = uncapped.Search(query, {}, 20);
+    const auto estimated = fixture.Search(query, {}, 20);
+    const auto exact = Ok(uncapped.Search(query, {}, 20));
     REQUIRE(estimated.size() == 15);  // the chunks with "marker" (see the test before)
     REQUIRE(IdsOf(estimated) == FirstIds(exact, 15));
     for (std::size_t i = 0; i < estimated.size(); ++i) {
@@ -411,24 +413,24 @@ TEST_CASE("how many chunks a common term is in is estimated from where its readi
   }
   // Alone, a common term is searched in the chunks before where its reading stopped: at the
   // cap, or, for a term in far more chunks than the cap, sooner.
-  CHECK(fixture.index().Search("third", {}, 6000).size() == kCap);
-  CHECK(fixture.index().Search("half", {}, 6000).size() < kCap);
-  CHECK(fixture.index().Search("frequent", {}, 6000).size() < kCap);
+  CHECK(fixture.Search("third", {}, 6000).size() == kCap);
+  CHECK(fixture.Search("half", {}, 6000).size() < kCap);
+  CHECK(fixture.Search("frequent", {}, 6000).size() < kCap);
 }
 
 TEST_CASE("when every term is common, the hits come from a sample of the store, whatever k") {
   IndexFixture fixture({.max_postings_per_term = 4});
   fixture.Apply(CommonAndRare());
   // The sample: the chunks before the fifth id of the term's postings, "c00" to "c03".
-  const auto all = fixture.index().Search("common", {}, 40);
+  const auto all = fixture.Search("common", {}, 40);
   CHECK(IdsOf(all) == std::vector<std::string>{"c00", "c01", "c02", "c03"});
   for (const std::size_t k : {1, 2, 3}) {
-    CHECK(IdsOf(fixture.index().Search("common", {}, k)) == FirstIds(all, k));
+    CHECK(IdsOf(fixture.Search("common", {}, k)) == FirstIds(all, k));
   }
-  const auto two_terms = fixture.index().Search("common words", {}, 40);
+  const auto two_terms = fixture.Search("common words", {}, 40);
   CHECK(IdsOf(two_terms) == std::vector<std::string>{"c00", "c01", "c02", "c03"});
   // A word in no chunk changes nothing.
-  CHECK(IdsOf(fixture.index().Search("common zyzzyva", {}, 40)) == IdsOf(all));
+  CHECK(IdsOf(fixture.Search("common zyzzyva", {}, 40)) == IdsOf(all));
 }
 
 TEST_CASE("a chunk holding the query as written comes before a shorter near-copy") {
@@ -445,7 +447,7 @@ TEST_CASE("a chunk holding the query as written comes before a shorter near-copy
                  Upsert("other", "Shipping takes 5 days.", {})});
 
   const std::string query = "Refunds are paid within 30 days of purchase.";
-  const auto hits = fixture.index().Search(query, embedder->Embed({query}).value()[0], 5);
+  const auto hits = fixture.Search(query, embedder->Embed({query}).value()[0], 5);
   REQUIRE(IdsOf(hits) == std::vector<std::string>{"holds-it", "near-copy", "other"});
   CHECK(hits[0].phrase);
   CHECK_FALSE(hits[1].phrase);
@@ -455,16 +457,16 @@ TEST_CASE("a chunk holding the query as written comes before a shorter near-copy
 TEST_CASE("stop words, unknown words and empty queries find nothing") {
   IndexFixture fixture;
   fixture.Apply(Corpus());
-  CHECK(fixture.index().Search("the and of it", {}, 5).empty());
-  CHECK(fixture.index().Search("zyzzyva", {}, 5).empty());
-  CHECK(fixture.index().Search("", {}, 5).empty());
-  CHECK(fixture.index().Search(" ,.!? ", {1.0f}, 5).empty());
+  CHECK(fixture.Search("the and of it", {}, 5).empty());
+  CHECK(fixture.Search("zyzzyva", {}, 5).empty());
+  CHECK(fixture.Search("", {}, 5).empty());
+  CHECK(fixture.Search(" ,.!? ", {1.0f}, 5).empty());
 }
 
 TEST_CASE("an empty index finds nothing and counts nothing") {
   IndexFixture fixture;
   CHECK(fixture.index().ChunkCount() == 0);
-  CHECK(fixture.index().Search("anything", {}, 5).empty());
+  CHECK(fixture.Search("anything", {}, 5).empty());
   fixture.Apply({});
   CHECK(fixture.index().ChunkCount() == 0);
 }
@@ -473,7 +475,7 @@ TEST_CASE("an id repeated in a batch counts once, its last operation winning") {
   IndexFixture fixture;
   fixture.Apply({Upsert("x", "first words"), Upsert("x", "second words")});
   CHECK(fixture.index().ChunkCount() == 1);
-  CHECK(fixture.index().Search("first", {}, 5).empty());
+  CHECK(fixture.Search("first", {}, 5).empty());
   CHECK(PostingTermsOf(fixture.store(), "x") == std::vector<std::string>{"second", "words"});
 
   fixture.Apply({Upsert("y", "third words"), Delete("y")});
@@ -487,9 +489,12 @@ TEST_CASE("searching while batches are applied is safe") {
   std::atomic<bool> done{false};
   std::atomic<int> searches{0};
   std::atomic<int> hits_without_text{0};  // Catch2 assertions are for the main thread only
+  std::atomic<int> failed_searches{0};
   std::thread searcher([&] {
     while (!done.load()) {
-      for (const SearchHit& hit : fixture.index().Search("pod churn", {1.0f, 0.0f}, 5)) {
+      Result<std::vector<SearchHit>> hits = fixture.index().Search("pod churn", {1.0f, 0.0f}, 5);
+      if (!hits.ok()) failed_searches.fetch_add(1);
+      for (const SearchHit& hit : hits.value_or({})) {
         if (hit.text.empty()) hits_without_text.fetch_add(1);
       }
       searches.fetch_add(1);
@@ -505,6 +510,7 @@ TEST_CASE("searching while batches are applied is safe") {
   searcher.join();
   CHECK(searches.load() > 1);
   CHECK(hits_without_text.load() == 0);
+  CHECK(failed_searches.load() == 0);
   CHECK(fixture.index().ChunkCount() == fixture.index().ListChunkIds().value().size());
 }
 

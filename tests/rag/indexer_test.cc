@@ -9,11 +9,13 @@
 #include "rag/operations.h"
 #include "store/state_store.h"
 #include "tests/rag/rag_test_util.h"
+#include "tests/store/status_testing.h"
 #include "tests/support/temp_dir.h"
 
 namespace freshd::rag {
 namespace {
 
+using freshd::testing::Ok;
 using store::CheckOutcome;
 using testing::Document;
 using testing::Fetched;
@@ -27,8 +29,8 @@ TEST_CASE("a new document queues an upsert per chunk, and nothing else") {
   const store::DocumentKey key{"handbook", "file:///srv/handbook/leave.md"};
   const std::string text = Document(12, 0);
 
-  auto recorded = store->Record(key, Fetched(1000, text), indexer.ForCheck(key, "hr", text));
-  REQUIRE(recorded.ok);
+  auto recorded = indexer.Record(key, "hr", Fetched(1000, text), text);
+  REQUIRE(recorded.ok());
   const std::vector<IndexOperation> queued = Queued(*store);
   const std::vector<Chunk> chunks =
       ChunkText(DocumentChunksKey(key.source, key.uri), text, {.max_chars = 400});
@@ -51,10 +53,10 @@ TEST_CASE("an edit of one paragraph queues its chunks' upserts before their dele
   const store::DocumentKey key{"handbook", "file:///srv/handbook/leave.md"};
   const std::string before = Document(20, 0);
   const std::string after = Document(20, 0, /*edited_paragraph=*/7);
-  REQUIRE(store->Record(key, Fetched(1000, before), indexer.ForCheck(key, "hr", before)).ok);
+  REQUIRE(indexer.Record(key, "hr", Fetched(1000, before), before).ok());
   const std::size_t first = Queued(*store).size();
 
-  REQUIRE(store->Record(key, Fetched(2000, after), indexer.ForCheck(key, "hr", after)).ok);
+  REQUIRE(indexer.Record(key, "hr", Fetched(2000, after), after).ok());
   std::vector<IndexOperation> edit = Queued(*store);
   edit.erase(edit.begin(), edit.begin() + static_cast<std::ptrdiff_t>(first));
 
@@ -91,8 +93,7 @@ TEST_CASE("unchanged and not-modified checks queue nothing: a miss neither, a re
   const store::DocumentKey key{"pages", "https://example.com/a"};
   const std::string text = Document(5, 0);
   auto record = [&](const store::Observation& seen, std::string_view body) {
-    auto result = store->Record(key, seen, indexer.ForCheck(key, "w", body));
-    REQUIRE(result.ok);
+    auto result = Ok(indexer.Record(key, "w", seen, body));
     return result.outcome;
   };
   record(Fetched(1000, text), text);
@@ -112,8 +113,9 @@ TEST_CASE("unchanged and not-modified checks queue nothing: a miss neither, a re
     CHECK(all[i].kind == IndexOperation::Kind::kDelete);
     CHECK(all[i].chunk_id == all[i - chunks].chunk_id);
   }
-  CHECK(store->Get(store::Table::kChunkManifests, DocumentChunksKey(key.source, key.uri)) ==
-        std::nullopt);
+  CHECK(store->Get(store::Table::kChunkManifests, DocumentChunksKey(key.source, key.uri))
+            .status()
+            .IsNotFound());
   CHECK(record(Gone(6000), "") == CheckOutcome::kRemoved);  // still gone: nothing more
   CHECK(Queued(*store).size() == 2 * chunks);
 }
@@ -123,9 +125,9 @@ TEST_CASE("a document recorded before indexing existed is indexed on its next fu
   auto store = testing::OpenStore(dir);
   const store::DocumentKey key{"pages", "https://example.com/a"};
   const std::string text = Document(3, 0);
-  REQUIRE(store->Record(key, Fetched(1000, text)).ok);  // no indexer then
+  REQUIRE(store->Record(key, Fetched(1000, text)).ok());  // no indexer then
   Indexer indexer(*store, {});
-  auto result = store->Record(key, Fetched(2000, text), indexer.ForCheck(key, "w", text));
+  auto result = Ok(indexer.Record(key, "w", Fetched(2000, text), text));
   CHECK(result.outcome == CheckOutcome::kUnchanged);
   CHECK_FALSE(Queued(*store).empty());
 }
@@ -138,12 +140,10 @@ TEST_CASE("a source that left the configuration has all its chunks deleted, and 
   const store::DocumentKey kept{"other", "https://example.com/b"};
   for (const auto& key : {gone, kept}) {
     const std::string text = Document(6, static_cast<int>(key.source.size()));
-    REQUIRE(store->Record(key, Fetched(1000, text), indexer.ForCheck(key, "w", text)).ok);
+    REQUIRE(indexer.Record(key, "w", Fetched(1000, text), text).ok());
   }
   const std::size_t before = Queued(*store).size();
-  std::string error;
-  const std::uint64_t deletes = indexer.ForgetSource("old-source", 2000, &error);
-  CHECK(error.empty());
+  const std::uint64_t deletes = Ok(indexer.ForgetSource("old-source", 2000));
   const std::vector<IndexOperation> all = Queued(*store);
   REQUIRE(all.size() == before + deletes);
   CHECK(deletes > 0);
@@ -151,10 +151,11 @@ TEST_CASE("a source that left the configuration has all its chunks deleted, and 
     CHECK(all[i].kind == IndexOperation::Kind::kDelete);
     CHECK(all[i].metadata.source == "old-source");
   }
-  CHECK_FALSE(store->Has(store::Table::kChunkManifests, DocumentChunksKey(gone.source, gone.uri)));
-  CHECK(store->Has(store::Table::kChunkManifests, DocumentChunksKey(kept.source, kept.uri)));
-  CHECK_FALSE(store->Get(gone)->indexed);  // re-added, its documents are fetched in full
-  CHECK(store->Get(kept)->indexed);
+  CHECK_FALSE(
+      Ok(store->Has(store::Table::kChunkManifests, DocumentChunksKey(gone.source, gone.uri))));
+  CHECK(Ok(store->Has(store::Table::kChunkManifests, DocumentChunksKey(kept.source, kept.uri))));
+  CHECK_FALSE(Ok(store->Get(gone)).indexed);  // re-added, its documents are fetched in full
+  CHECK(Ok(store->Get(kept)).indexed);
 }
 
 TEST_CASE("a new embedder gets every chunk again") {
@@ -165,11 +166,10 @@ TEST_CASE("a new embedder gets every chunk again") {
   for (int i = 0; i < 3; ++i) {
     const store::DocumentKey key{"s", "https://example.com/" + std::to_string(i)};
     const std::string text = Document(5, i);
-    REQUIRE(store->Record(key, Fetched(1000, text), indexer.ForCheck(key, "w", text)).ok);
+    REQUIRE(indexer.Record(key, "w", Fetched(1000, text), text).ok());
     chunks += ChunkText(DocumentChunksKey(key.source, key.uri), text, {}).size();
   }
-  std::string error;
-  CHECK(indexer.QueueReembedAll(2000, &error) == chunks);
+  CHECK(Ok(indexer.QueueReembedAll(2000)) == chunks);
   const std::vector<IndexOperation> all = Queued(*store);
   REQUIRE(all.size() == 2 * chunks);
   for (std::size_t i = chunks; i < all.size(); ++i) {
@@ -184,12 +184,12 @@ TEST_CASE("reconciliation waits while operations are pending") {
   Indexer indexer(*store, {});
   const store::DocumentKey key{"s", "https://example.com/a"};
   const std::string text = Document(5, 1);
-  REQUIRE(store->Record(key, Fetched(1000, text), indexer.ForCheck(key, "w", text)).ok);
-  Indexer::ReconcilePlan plan;
-  std::string error;
-  CHECK_FALSE(indexer.PlanReconcile({}, 2000, &plan, &error));
-  CHECK_THAT(error, Catch::Contains("pending"));
-  CHECK(plan.missing == 0);
+  REQUIRE(indexer.Record(key, "w", Fetched(1000, text), text).ok());
+  Result<Indexer::ReconcilePlan> plan = indexer.PlanReconcile({}, 2000);
+  CHECK(plan.status().IsUnavailable());
+  CHECK_THAT(plan.status().message(), Catch::Contains("pending"));
+  CHECK(Queued(*store).size() ==
+        ChunkText(DocumentChunksKey(key.source, key.uri), text, {}).size());
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 #include <functional>
 
+#include "tests/store/status_testing.h"
+
 namespace freshd::rag::testing {
 namespace {
 
@@ -26,11 +28,7 @@ std::string Paragraph(int seed, int index, bool edited) {
 }  // namespace
 
 std::unique_ptr<store::StateStore> OpenStore(const freshd::testing::TempDir& dir) {
-  std::string error;
-  auto store = store::StateStore::Open(dir / "state", {}, &error);
-  INFO(error);
-  REQUIRE(store != nullptr);
-  return store;
+  return freshd::testing::Ok(store::StateStore::Open(dir / "state", {}));
 }
 
 std::string Document(int paragraphs, int seed, int edited_paragraph) {
@@ -59,7 +57,7 @@ store::Observation Gone(std::int64_t time_ms) {
 
 std::vector<IndexOperation> Queued(const store::StateStore& store) {
   std::vector<IndexOperation> operations;
-  for (const store::OutboxEntry& entry : store.ReadOutbox(1u << 20)) {
+  for (const store::OutboxEntry& entry : freshd::testing::Ok(store.ReadOutbox(1u << 20))) {
     std::optional<IndexOperation> operation = DecodeOperation(entry.operation);
     REQUIRE(operation.has_value());
     operations.push_back(std::move(*operation));

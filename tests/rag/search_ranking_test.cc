@@ -24,6 +24,7 @@
 #include "rag/operations.h"
 #include "rag/words.h"
 #include "store/state_store.h"
+#include "tests/store/status_testing.h"
 #include "tests/support/temp_dir.h"
 #include "watchers/normalize.h"
 
@@ -61,10 +62,7 @@ std::vector<Page> ExampleCorpus() {
 class SearchedCorpus {
  public:
   SearchedCorpus(const std::vector<Page>& pages, EmbeddedIndexOptions options) {
-    std::string error;
-    store_ = store::StateStore::Open(dir_ / "state", {}, &error);
-    INFO(error);
-    REQUIRE(store_);
+    store_ = freshd::testing::Ok(store::StateStore::Open(dir_ / "state", {}));
     index_ = std::make_unique<EmbeddedIndex>(*store_, options);
     for (const Page& page : pages) Index(page);
   }
@@ -78,7 +76,7 @@ class SearchedCorpus {
   }
 
   std::vector<SearchHit> Search(const std::string& query, const Vector& vector, std::size_t k) {
-    return index_->Search(query, vector, k);
+    return freshd::testing::Ok(index_->Search(query, vector, k));
   }
 
   bool Held(const std::string& paragraph) const {
@@ -90,11 +88,13 @@ class SearchedCorpus {
   // How many chunks each term has postings in, read from the index itself.
   std::map<std::string, std::size_t> ChunksPerTerm() const {
     std::map<std::string, std::size_t> chunks;
-    store_->Scan(store::Table::kSearchTerms, "", "", [&](std::string_view key, std::string_view) {
-      const std::size_t separator = key.find('\0');
-      if (separator != std::string_view::npos) ++chunks[std::string(key.substr(0, separator))];
-      return true;
-    });
+    freshd::testing::Ok(store_->Scan(store::Table::kSearchTerms, "", "",
+                                     [&](std::string_view key, std::string_view) {
+                                       const std::size_t separator = key.find('\0');
+                                       if (separator != std::string_view::npos)
+                                         ++chunks[std::string(key.substr(0, separator))];
+                                       return true;
+                                     }));
     return chunks;
   }
 

@@ -14,15 +14,15 @@ int main(int argc, char** argv) {
   if (argc != 2) return 2;
   freshd::store::StoreOptions options;
   options.history_max_checks = freshd::store::crash::kHistoryBound;
-  std::string error;
-  auto store = freshd::store::StateStore::Open(argv[1], options, &error);
-  if (!store) return 2;
+  auto opened = freshd::store::StateStore::Open(argv[1], options);
+  if (!opened.ok()) return 2;
+  auto store = std::move(opened).value();
   for (std::uint32_t i = 0; i < freshd::store::crash::kMaxRecords; ++i) {
     Observation seen;
     seen.kind = Observation::Kind::kFetched;
     seen.time_ms = freshd::store::crash::TimeOf(i);
     seen.content_hash = freshd::store::crash::HashOf(i);
-    if (!store->Record(freshd::store::crash::KeyOf(i), seen).ok) return 2;
+    if (!store->Record(freshd::store::crash::KeyOf(i), seen).ok()) return 2;
     if (write(STDOUT_FILENO, &i, sizeof(i)) != sizeof(i)) return 2;
   }
   for (;;) pause();  // waits for its SIGKILL

@@ -16,11 +16,14 @@
 
 #include "store/state_store.h"
 #include "tests/store/crash_protocol.h"
+#include "tests/store/status_testing.h"
 #include "tests/store/store_test_util.h"
 #include "tests/support/temp_dir.h"
 
 namespace freshd::store {
 namespace {
+
+using freshd::testing::Ok;
 
 using Clock = std::chrono::steady_clock;
 
@@ -86,21 +89,19 @@ void CheckSurvivors(const std::string& dir, const std::vector<std::uint32_t>& re
   std::vector<std::uint32_t> in_order(count);
   std::iota(in_order.begin(), in_order.end(), 0u);
   REQUIRE(reported == in_order);
-  std::string error;
-  auto store = StateStore::Open(dir, {}, &error);
-  INFO(error);
-  REQUIRE(store != nullptr);
+  auto store = Ok(StateStore::Open(dir, {}));
 
   std::uint64_t stored = 0;
   for (std::uint32_t doc = 0; doc < crash::kDocuments; ++doc) {
     const DocumentKey key = crash::KeyOf(doc);
     INFO("document " << doc << ", " << count << " checks reported");
-    std::optional<DocumentRecord> record = store->Get(key);
-    if (!record) {
+    Result<DocumentRecord> record = store->Get(key);
+    if (record.status().IsNotFound()) {
       CHECK(count <= doc);  // none of its checks was reported
       continue;
     }
-    std::vector<CheckRecord> history = store->History(key, crash::kHistoryBound);
+    REQUIRE(record.ok());
+    std::vector<CheckRecord> history = Ok(store->History(key, crash::kHistoryBound));
     REQUIRE(history.size() == record->checks);
     REQUIRE(record->history_next_seq - record->history_oldest_seq == record->checks);
     CHECK(record->changes == record->checks - 1);  // the first one was new

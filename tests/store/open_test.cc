@@ -4,30 +4,28 @@
 #include <vector>
 
 #include "store/state_store.h"
+#include "tests/store/status_testing.h"
 #include "tests/store/store_test_util.h"
 #include "tests/support/temp_dir.h"
 
 namespace freshd::store {
 namespace {
 
+using freshd::testing::Ok;
+
 using freshd::testing::WriteFile;
 using testing::Failed;
 using testing::Fetched;
 
 std::unique_ptr<StateStore> OpenStore(const std::string& dir, const StoreOptions& options = {}) {
-  std::string error;
-  std::unique_ptr<StateStore> store = StateStore::Open(dir, options, &error);
-  INFO(error);
-  REQUIRE(store != nullptr);
-  return store;
+  return freshd::testing::Ok(StateStore::Open(dir, options));
 }
 
 std::string RefusalOf(const std::string& dir) {
-  std::string error;
-  std::unique_ptr<StateStore> store = StateStore::Open(dir, {}, &error);
-  CHECK(store == nullptr);
-  CHECK_FALSE(error.empty());
-  return error;
+  Result<std::unique_ptr<StateStore>> store = StateStore::Open(dir, {});
+  CHECK_FALSE(store.ok());
+  CHECK_FALSE(store.status().message().empty());
+  return store.status().message();
 }
 
 void SetSchemaVersion(const std::string& dir, const std::string& value) {
@@ -42,15 +40,14 @@ TEST_CASE("everything recorded is there after reopening") {
   const DocumentKey key{"s", "https://example.org/a"};
   {
     auto store = OpenStore(path);
-    store->Record(key, Fetched(100, "h1", "\"e\"", 50));
-    store->Record(key, Failed(200, "timeout", "slow"));
-    store->Record({"t", "file:///x"}, Fetched(300, "h2"));
-    std::string error;
-    CHECK(store->SyncWal(&error));
+    Ok(store->Record(key, Fetched(100, "h1", "\"e\"", 50)));
+    Ok(store->Record(key, Failed(200, "timeout", "slow")));
+    Ok(store->Record({"t", "file:///x"}, Fetched(300, "h2")));
+    CHECK(store->SyncWal().ok());
   }
   auto store = OpenStore(path);
-  std::optional<DocumentRecord> doc = store->Get(key);
-  REQUIRE(doc.has_value());
+  Result<DocumentRecord> doc = store->Get(key);
+  REQUIRE(doc.ok());
   CHECK(doc->content_hash == "h1");
   CHECK(doc->etag == "\"e\"");
   CHECK(doc->modified_ms == 50);
@@ -60,20 +57,20 @@ TEST_CASE("everything recorded is there after reopening") {
   CHECK(doc->last_error == "timeout: slow");
   CHECK(doc->first_seen_ms == 100);
   CHECK(doc->last_check_ms == 200);
-  std::vector<CheckRecord> history = store->History(key, 10);
+  std::vector<CheckRecord> history = Ok(store->History(key, 10));
   REQUIRE(history.size() == 2);
   CHECK(history[0].outcome == CheckOutcome::kError);
   CHECK(history[0].error_reason == "timeout");
   CHECK(history[1].outcome == CheckOutcome::kNew);
   CHECK(history[1].content_hash == "h1");
   CHECK(store->Get({"t", "file:///x"})->content_hash == "h2");
-  CHECK(store->Record(key, Fetched(400, "h1")).outcome == CheckOutcome::kUnchanged);
+  CHECK(Ok(store->Record(key, Fetched(400, "h1"))).outcome == CheckOutcome::kUnchanged);
 }
 
 TEST_CASE("a store of another schema version is refused") {
   freshd::testing::TempDir dir;
   const std::string path = dir / "state";
-  OpenStore(path)->Record({"s", "u"}, Fetched(1, "h"));
+  Ok(OpenStore(path)->Record({"s", "u"}, Fetched(1, "h")));
 
   SECTION("a newer version") {
     SetSchemaVersion(path, "2");
@@ -141,7 +138,7 @@ TEST_CASE("folders that are not freshd stores are refused with a clear error") {
     CHECK_THAT(error, Catch::Contains(path));
   }
   SECTION("a corrupt MANIFEST") {
-    OpenStore(path)->Record({"s", "u"}, Fetched(1, "h"));
+    Ok(OpenStore(path)->Record({"s", "u"}, Fetched(1, "h")));
     for (const auto& entry : std::filesystem::directory_iterator(path)) {
       if (entry.path().filename().string().starts_with("MANIFEST-")) {
         WriteFile(entry.path(), std::string(200, '\x5a'));
@@ -181,8 +178,8 @@ TEST_CASE("a corrupt record is skipped or started afresh, never fatal") {
   const DocumentKey good{"s", "good"};
   {
     auto store = OpenStore(path);
-    for (int i = 0; i < 3; ++i) store->Record(bad, Fetched(i, "h" + std::to_string(i)));
-    store->Record(good, Fetched(1, "h"));
+    for (int i = 0; i < 3; ++i) Ok(store->Record(bad, Fetched(i, "h" + std::to_string(i))));
+    Ok(store->Record(good, Fetched(1, "h")));
   }
   testing::WithRawDb(path, [&](rocksdb::DB& db, testing::Families& families) {
     std::string key = bad.source + '\0' + bad.uri;
@@ -193,27 +190,26 @@ TEST_CASE("a corrupt record is skipped or started afresh, never fatal") {
   options.on_corrupt_record = [&](const std::string& message) { reports.push_back(message); };
   auto store = OpenStore(path, options);
 
-  CHECK(store->Get(bad) == std::nullopt);
+  CHECK(store->Get(bad).status().IsCorruption());  // not NotFound: it is there
   REQUIRE(reports.size() == 1);
   CHECK_THAT(reports[0], Catch::Contains("bad"));
   std::vector<std::string> visited;
-  store->ForEachDocument("s", [&](const DocumentKey& key, const DocumentRecord&) {
+  Ok(store->ForEachDocument("s", [&](const DocumentKey& key, const DocumentRecord&) {
     visited.push_back(key.uri);
     return true;
-  });
+  }));
   CHECK(visited == std::vector<std::string>{"good"});
   CHECK(reports.size() == 2);
 
-  RecordResult result = store->Record(bad, Fetched(10, "h2"));
-  REQUIRE(result.ok);
+  RecordResult result = Ok(store->Record(bad, Fetched(10, "h2")));
   REQUIRE(reports.size() == 3);  // the corrupt record, started afresh, is reported
   CHECK_THAT(reports[2], Catch::Contains("started afresh"));
   CHECK(result.outcome == CheckOutcome::kNew);
   CHECK(result.document.checks == 1);
   CHECK(result.document.history_oldest_seq == 0);  // the old checks are still counted
   CHECK(result.document.history_next_seq == 4);
-  CHECK(store->History(bad, 10).size() == 4);
-  CHECK(store->Record(bad, Fetched(11, "h2")).ok);
+  CHECK(Ok(store->History(bad, 10)).size() == 4);
+  CHECK(store->Record(bad, Fetched(11, "h2")).ok());
   CHECK(reports.size() == 3);
 }
 

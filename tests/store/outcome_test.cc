@@ -1,14 +1,18 @@
 // What each observation means given the stored record, and the counts it leaves.
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <thread>
 #include <vector>
 
 #include "store/state_store.h"
+#include "tests/store/status_testing.h"
 #include "tests/store/store_test_util.h"
 #include "tests/support/temp_dir.h"
 
 namespace freshd::store {
 namespace {
+
+using freshd::testing::Ok;
 
 using testing::Failed;
 using testing::Fetched;
@@ -17,17 +21,11 @@ using testing::NotModified;
 
 std::unique_ptr<StateStore> OpenStore(const freshd::testing::TempDir& dir,
                                       const StoreOptions& options = {}) {
-  std::string error;
-  std::unique_ptr<StateStore> store = StateStore::Open(dir / "state", options, &error);
-  INFO(error);
-  REQUIRE(store != nullptr);
-  return store;
+  return freshd::testing::Ok(StateStore::Open(dir / "state", options));
 }
 
 CheckOutcome Record(StateStore& store, const DocumentKey& key, const Observation& seen) {
-  RecordResult result = store.Record(key, seen);
-  INFO(result.error);
-  REQUIRE(result.ok);
+  RecordResult result = Ok(store.Record(key, seen));
   return result.outcome;
 }
 
@@ -36,9 +34,8 @@ TEST_CASE("a document's life: new, unchanged, changed, errors, gone and back") {
   auto store = OpenStore(dir);
   const DocumentKey key{"policies", "https://example.org/leave"};
 
-  CHECK(store->Get(key) == std::nullopt);
-  RecordResult first = store->Record(key, Fetched(1000, "h1", "\"e1\"", 900));
-  REQUIRE(first.ok);
+  CHECK(store->Get(key).status().IsNotFound());
+  RecordResult first = Ok(store->Record(key, Fetched(1000, "h1", "\"e1\"", 900)));
   CHECK(first.outcome == CheckOutcome::kNew);
   CHECK_FALSE(first.previous.has_value());
   CHECK(first.document.checks == 1);
@@ -51,7 +48,7 @@ TEST_CASE("a document's life: new, unchanged, changed, errors, gone and back") {
   CHECK(first.document.modified_ms == 900);
 
   CHECK(Record(*store, key, Fetched(2000, "h1", "\"e1\"", 900)) == CheckOutcome::kUnchanged);
-  RecordResult changed = store->Record(key, Fetched(3000, "h2", "\"e2\"", 2500));
+  RecordResult changed = Ok(store->Record(key, Fetched(3000, "h2", "\"e2\"", 2500)));
   CHECK(changed.outcome == CheckOutcome::kChanged);
   REQUIRE(changed.previous.has_value());
   CHECK(changed.previous->content_hash == "h1");
@@ -60,7 +57,7 @@ TEST_CASE("a document's life: new, unchanged, changed, errors, gone and back") {
 
   CHECK(Record(*store, key, NotModified(4000)) == CheckOutcome::kNotModified);
   CHECK(Record(*store, key, Failed(5000, "timeout", "no answer in 30s")) == CheckOutcome::kError);
-  RecordResult second_error = store->Record(key, Failed(6000, "http_status", "503"));
+  RecordResult second_error = Ok(store->Record(key, Failed(6000, "http_status", "503")));
   CHECK(second_error.outcome == CheckOutcome::kError);
   const DocumentRecord& failing = second_error.document;
   CHECK(failing.errors == 2);
@@ -71,7 +68,7 @@ TEST_CASE("a document's life: new, unchanged, changed, errors, gone and back") {
   CHECK(failing.modified_ms == 2500);
   CHECK(failing.last_change_ms == 3000);
 
-  RecordResult recovered = store->Record(key, Fetched(7000, "h3", "\"e3\""));
+  RecordResult recovered = Ok(store->Record(key, Fetched(7000, "h3", "\"e3\"")));
   CHECK(recovered.outcome == CheckOutcome::kChanged);
   CHECK(recovered.document.consecutive_errors == 0);
   CHECK(recovered.document.last_error.empty());
@@ -79,21 +76,21 @@ TEST_CASE("a document's life: new, unchanged, changed, errors, gone and back") {
   CHECK(recovered.document.changes == 2);
 
   // Gone once is only missing: a glitch of the server must not delete the document.
-  RecordResult missing = store->Record(key, Gone(8000));
+  RecordResult missing = Ok(store->Record(key, Gone(8000)));
   CHECK(missing.outcome == CheckOutcome::kMissing);
   CHECK_FALSE(missing.document.removed);
   CHECK(missing.document.consecutive_misses == 1);
   CHECK(missing.document.changes == 2);
   CHECK(missing.document.content_hash == "h3");
 
-  RecordResult gone = store->Record(key, Gone(9000));
+  RecordResult gone = Ok(store->Record(key, Gone(9000)));
   CHECK(gone.outcome == CheckOutcome::kRemoved);
   CHECK(gone.document.removed);
   CHECK(gone.document.changes == 3);
   CHECK(gone.document.last_change_ms == 9000);
   CHECK(gone.document.etag.empty());  // so that its return is fetched in full
 
-  RecordResult back = store->Record(key, Fetched(10000, "h3", "\"e4\""));
+  RecordResult back = Ok(store->Record(key, Fetched(10000, "h3", "\"e4\"")));
   CHECK(back.outcome == CheckOutcome::kNew);  // same content, but it had gone
   const DocumentRecord& doc = back.document;
   CHECK_FALSE(doc.removed);
@@ -105,12 +102,12 @@ TEST_CASE("a document's life: new, unchanged, changed, errors, gone and back") {
   CHECK(doc.last_change_ms == 10000);
   CHECK(doc.modified_ms == 0);  // this fetch reported none
 
-  std::optional<DocumentRecord> stored = store->Get(key);
-  REQUIRE(stored.has_value());
+  Result<DocumentRecord> stored = store->Get(key);
+  REQUIRE(stored.ok());
   CHECK(stored->checks == 10);
   CHECK(stored->etag == "\"e4\"");
 
-  std::vector<CheckRecord> history = store->History(key, 100);
+  std::vector<CheckRecord> history = Ok(store->History(key, 100));
   REQUIRE(history.size() == 10);
   const std::vector<CheckOutcome> expected = {CheckOutcome::kNew,         CheckOutcome::kRemoved,
                                               CheckOutcome::kMissing,     CheckOutcome::kChanged,
@@ -137,7 +134,7 @@ TEST_CASE("first observations other than a fetch") {
 
   SECTION("an error first, then a fetch: new") {
     const DocumentKey key{"s", "u"};
-    RecordResult error = store->Record(key, Failed(100, "dns", ""));
+    RecordResult error = Ok(store->Record(key, Failed(100, "dns", "")));
     CHECK(error.outcome == CheckOutcome::kError);
     CHECK(error.document.first_seen_ms == 100);
     CHECK(error.document.last_error == "dns");
@@ -155,7 +152,7 @@ TEST_CASE("first observations other than a fetch") {
     const DocumentKey key{"s", "u"};
     Record(*store, key, Fetched(100, "h"));
     CHECK(Record(*store, key, Gone(200)) == CheckOutcome::kMissing);
-    RecordResult back = store->Record(key, Fetched(300, "h"));
+    RecordResult back = Ok(store->Record(key, Fetched(300, "h")));
     CHECK(back.outcome == CheckOutcome::kUnchanged);
     CHECK(back.document.consecutive_misses == 0);
     CHECK(back.document.changes == 0);
@@ -163,7 +160,7 @@ TEST_CASE("first observations other than a fetch") {
   }
   SECTION("gone before ever seen: removed, but no change") {
     const DocumentKey key{"s", "u"};
-    RecordResult gone = store->Record(key, Gone(100));
+    RecordResult gone = Ok(store->Record(key, Gone(100)));
     CHECK(gone.outcome == CheckOutcome::kRemoved);
     CHECK(gone.document.removed);
     CHECK(gone.document.changes == 0);
@@ -183,13 +180,13 @@ TEST_CASE("first observations other than a fetch") {
 TEST_CASE("observations the store refuses") {
   freshd::testing::TempDir dir;
   auto store = OpenStore(dir);
-  CHECK_FALSE(store->Record({"", "u"}, Fetched(1, "h")).ok);
-  CHECK_FALSE(store->Record({"s", ""}, Fetched(1, "h")).ok);
-  CHECK_FALSE(store->Record({std::string("a\0b", 3), "u"}, Fetched(1, "h")).ok);
-  RecordResult no_hash = store->Record({"s", "u"}, Fetched(1, ""));
-  CHECK_FALSE(no_hash.ok);
-  CHECK_THAT(no_hash.error, Catch::Contains("content hash"));
-  CHECK(store->Get({"s", "u"}) == std::nullopt);
+  CHECK_FALSE(store->Record({"", "u"}, Fetched(1, "h")).ok());
+  CHECK_FALSE(store->Record({"s", ""}, Fetched(1, "h")).ok());
+  CHECK_FALSE(store->Record({std::string("a\0b", 3), "u"}, Fetched(1, "h")).ok());
+  Result<RecordResult> no_hash = store->Record({"s", "u"}, Fetched(1, ""));
+  CHECK(no_hash.status().IsInvalidArgument());
+  CHECK_THAT(no_hash.status().message(), Catch::Contains("content hash"));
+  CHECK(store->Get({"s", "u"}).status().IsNotFound());
 }
 
 TEST_CASE("documents recorded from several threads at once") {
@@ -198,22 +195,24 @@ TEST_CASE("documents recorded from several threads at once") {
   constexpr int kThreads = 4;
   constexpr int kChecks = 200;
   std::vector<std::thread> threads;
+  std::atomic<int> failed{0};  // counted here: Catch's assertions are for the test's thread
   for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&store, t] {
+    threads.emplace_back([&store, &failed, t] {
       for (int i = 0; i < kChecks; ++i) {
         DocumentKey key{"s", "doc" + std::to_string(t) + "-" + std::to_string(i % 10)};
-        store->Record(key, Fetched(i, "h" + std::to_string(i)));
+        if (!store->Record(key, Fetched(i, "h" + std::to_string(i))).ok()) ++failed;
       }
     });
   }
   for (std::thread& thread : threads) thread.join();
+  CHECK(failed == 0);
   std::uint64_t checks = 0;
   std::uint64_t changes = 0;
-  store->ForEachDocument("", [&](const DocumentKey&, const DocumentRecord& doc) {
+  Ok(store->ForEachDocument("", [&](const DocumentKey&, const DocumentRecord& doc) {
     checks += doc.checks;
     changes += doc.changes;
     return true;
-  });
+  }));
   CHECK(checks == kThreads * kChecks);
   CHECK(changes == kThreads * (kChecks - 10));  // the first check of each is new
 }

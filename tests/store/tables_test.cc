@@ -2,21 +2,20 @@
 #include <catch2/catch.hpp>
 
 #include "store/state_store.h"
+#include "tests/store/status_testing.h"
 #include "tests/store/store_test_util.h"
 #include "tests/support/temp_dir.h"
 
 namespace freshd::store {
 namespace {
 
+using freshd::testing::Ok;
+
 using testing::Fetched;
 using testing::NotModified;
 
 std::unique_ptr<StateStore> OpenStore(const freshd::testing::TempDir& dir) {
-  std::string error;
-  std::unique_ptr<StateStore> store = StateStore::Open(dir / "state", {}, &error);
-  INFO(error);
-  REQUIRE(store != nullptr);
-  return store;
+  return freshd::testing::Ok(StateStore::Open(dir / "state", {}));
 }
 
 std::string Key(std::string_view term, std::string_view id) {
@@ -25,7 +24,7 @@ std::string Key(std::string_view term, std::string_view id) {
 
 std::vector<std::string> Operations(const StateStore& store) {
   std::vector<std::string> operations;
-  for (const OutboxEntry& entry : store.ReadOutbox(1000)) operations.push_back(entry.operation);
+  for (const OutboxEntry& entry : Ok(store.ReadOutbox(1000))) operations.push_back(entry.operation);
   return operations;
 }
 
@@ -34,16 +33,20 @@ TEST_CASE("writes added to a check are stored with it, after the outcome is deci
   auto store = OpenStore(dir);
   const DocumentKey key{"s", "https://example.org/a"};
   std::vector<CheckOutcome> seen_outcomes;
-  auto also = [&](const RecordResult& decided, WriteSet& writes) {
+  auto record = [&](const Observation& seen) {
+    DocumentTransaction transaction = Ok(store->Begin(key, seen));
+    const RecordResult& decided = transaction.decided();
     seen_outcomes.push_back(decided.outcome);
-    if (decided.outcome == CheckOutcome::kNotModified) return;
-    writes.Put(Table::kChunkManifests, Key("s", "a"), "manifest-" + decided.document.content_hash);
-    writes.AppendToOutbox("upsert " + decided.document.content_hash);
+    if (decided.outcome != CheckOutcome::kNotModified) {
+      transaction.writes().Put(Table::kChunkManifests, Key("s", "a"),
+                               "manifest-" + decided.document.content_hash);
+      transaction.writes().AppendToOutbox("upsert " + decided.document.content_hash);
+    }
+    return Ok(store->Commit(std::move(transaction)));
   };
-  const RecordResult first = store->Record(key, Fetched(1000, "h1"), also);
-  const RecordResult not_modified = store->Record(key, NotModified(2000), also);
-  REQUIRE((first.ok && not_modified.ok));
-  REQUIRE(store->Record(key, Fetched(3000, "h2"), also).ok);
+  const RecordResult first = record(Fetched(1000, "h1"));
+  const RecordResult not_modified = record(NotModified(2000));
+  record(Fetched(3000, "h2"));
   // The commit says what it queued: a reader of OutboxSize() could miss it when a
   // delivery removes operations at the same time.
   CHECK(first.operations_queued == 1);
@@ -51,9 +54,25 @@ TEST_CASE("writes added to a check are stored with it, after the outcome is deci
 
   CHECK(seen_outcomes ==
         std::vector{CheckOutcome::kNew, CheckOutcome::kNotModified, CheckOutcome::kChanged});
-  CHECK(store->Get(Table::kChunkManifests, Key("s", "a")) == "manifest-h2");
+  CHECK(Ok(store->Get(Table::kChunkManifests, Key("s", "a"))) == "manifest-h2");
   CHECK(Operations(*store) == std::vector<std::string>{"upsert h1", "upsert h2"});
   CHECK(store->OutboxSize() == 2);
+}
+
+TEST_CASE("a transaction dropped without its commit writes nothing and frees the document") {
+  freshd::testing::TempDir dir;
+  auto store = OpenStore(dir);
+  const DocumentKey key{"s", "https://example.org/a"};
+  {
+    DocumentTransaction abandoned = Ok(store->Begin(key, Fetched(1000, "h1")));
+    CHECK(abandoned.decided().outcome == CheckOutcome::kNew);
+    abandoned.writes().AppendToOutbox("upsert h1");
+  }
+  CHECK(store->Get(key).status().IsNotFound());
+  CHECK(Ok(store->History(key, 10)).empty());
+  CHECK(store->OutboxSize() == 0);
+  // The document's lock was released: the next check of it goes through.
+  CHECK(Ok(store->Record(key, Fetched(2000, "h1"))).outcome == CheckOutcome::kNew);
 }
 
 TEST_CASE("the outbox keeps its order and its size across a reopen: removals acknowledge") {
@@ -62,27 +81,27 @@ TEST_CASE("the outbox keeps its order and its size across a reopen: removals ack
     auto store = OpenStore(dir);
     WriteSet writes;
     for (int i = 0; i < 300; ++i) writes.AppendToOutbox("op" + std::to_string(i));
-    REQUIRE(store->Apply(writes, nullptr));
+    REQUIRE(store->Apply(writes).ok());
     CHECK(store->OutboxSize() == 300);
-    std::vector<OutboxEntry> first = store->ReadOutbox(2);
+    std::vector<OutboxEntry> first = Ok(store->ReadOutbox(2));
     REQUIRE(first.size() == 2);
     CHECK(first[0].operation == "op0");
     CHECK(first[0].sequence < first[1].sequence);
     WriteSet acknowledged;
     acknowledged.RemoveFromOutbox(first[0].sequence);
     acknowledged.RemoveFromOutbox(first[1].sequence);
-    REQUIRE(store->Apply(acknowledged, nullptr));
+    REQUIRE(store->Apply(acknowledged).ok());
   }
   auto store = OpenStore(dir);
   CHECK(store->OutboxSize() == 298);
-  std::vector<OutboxEntry> rest = store->ReadOutbox(1000);
+  std::vector<OutboxEntry> rest = Ok(store->ReadOutbox(1000));
   REQUIRE(rest.size() == 298);
   CHECK(rest.front().operation == "op2");
   CHECK(rest.back().operation == "op299");
   WriteSet more;
   more.AppendToOutbox("after reopen");
-  REQUIRE(store->Apply(more, nullptr));
-  std::vector<OutboxEntry> all = store->ReadOutbox(1000);
+  REQUIRE(store->Apply(more).ok());
+  std::vector<OutboxEntry> all = Ok(store->ReadOutbox(1000));
   CHECK(all.back().operation == "after reopen");
   CHECK(all.back().sequence > rest.back().sequence);  // never reuses a number
 }
@@ -96,14 +115,14 @@ TEST_CASE("tables: get, delete and scans by prefix, resumed after a key") {
     writes.Put(Table::kSearchTerms, key, "v:" + key);
   }
   writes.Put(Table::kVectors, Key("apple", "1"), "other table");
-  REQUIRE(store->Apply(writes, nullptr));
+  REQUIRE(store->Apply(writes).ok());
 
   auto scan = [&](std::string_view prefix, std::string_view after) {
     std::vector<std::string> keys;
-    store->Scan(Table::kSearchTerms, prefix, after, [&](std::string_view key, std::string_view) {
+    Ok(store->Scan(Table::kSearchTerms, prefix, after, [&](std::string_view key, std::string_view) {
       keys.emplace_back(key);
       return true;
-    });
+    }));
     return keys;
   };
   CHECK(scan("ap", "").size() == 3);
@@ -112,12 +131,12 @@ TEST_CASE("tables: get, delete and scans by prefix, resumed after a key") {
   CHECK(scan("ap", Key("apple", "1")) ==
         std::vector<std::string>{Key("apple", "2"), Key("apricot", "1")});
   CHECK(scan("", "").size() == 4);
-  CHECK(store->Get(Table::kVectors, Key("apple", "1")) == "other table");
+  CHECK(Ok(store->Get(Table::kVectors, Key("apple", "1"))) == "other table");
 
   WriteSet removal;
   removal.Delete(Table::kSearchTerms, Key("apple", "1"));
-  REQUIRE(store->Apply(removal, nullptr));
-  CHECK(store->Get(Table::kSearchTerms, Key("apple", "1")) == std::nullopt);
+  REQUIRE(store->Apply(removal).ok());
+  CHECK(store->Get(Table::kSearchTerms, Key("apple", "1")).status().IsNotFound());
   CHECK(scan("ap", "").size() == 2);
 }
 
