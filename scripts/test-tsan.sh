@@ -16,7 +16,8 @@ source scripts/ccache-env.sh
 cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug \
   -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g -Wno-maybe-uninitialized -Wno-tsan" \
   -DFRESHD_SANITIZE=thread -DFRESHD_WERROR=ON "${launcher[@]}" >/dev/null
-targets=(store_test rag_core_test rag_indexer_test rag_embedded_test daemon_test http_client_test)
+targets=(store_test store_fault_test rag_core_test rag_indexer_test rag_embedded_test daemon_test
+         engine_test http_client_test)
 cmake --build build-tsan --parallel "$(nproc)" --target "${targets[@]}"
 export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:history_size=4:suppressions=$PWD/scripts/tsan.supp"
 cd build-tsan

@@ -12,6 +12,8 @@
 #include <filesystem>
 #include <string_view>
 
+#include "store/db_write.h"
+
 namespace freshd::store {
 namespace {
 
@@ -169,7 +171,7 @@ Status CheckSchema(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* meta,
     }
     rocksdb::WriteOptions sync;
     sync.sync = true;
-    status = db.Put(sync, meta, kSchemaKey, std::to_string(version));
+    status = PutToDb(db, sync, meta, kSchemaKey, std::to_string(version));
   }
   if (!status.ok()) return OpenFailure(dir, status);
   if (fresh) return Status::OK();

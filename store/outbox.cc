@@ -4,6 +4,7 @@
 #include <memory>
 #include <utility>
 
+#include "store/db_write.h"
 #include "store/keys.h"
 #include "store/open.h"
 
@@ -48,7 +49,7 @@ Status Outbox::Commit(rocksdb::WriteBatch& batch, WriteSet& writes, const Family
     }
   }
   // A failed write leaves holes in the numbering, which readers skip like removals.
-  Status written = FromRocks(db_.Write(options, &batch), "cannot write to", dir_);
+  Status written = FromRocks(WriteToDb(db_, options, batch), "cannot write to", dir_);
   if (written.ok()) size_ += growth;
   return written;
 }

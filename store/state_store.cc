@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "store/codecs.h"
+#include "store/db_write.h"
 #include "store/decide.h"
 #include "store/keys.h"
 #include "store/open.h"
@@ -292,7 +293,8 @@ Result<std::size_t> StateStore::Impl::PruneDocument(const std::string& document_
   if (!it->status().ok()) return Reading(it->status());
   if (pruned == 0) return std::size_t{0};
   batch.Put(documents, document_key, EncodeDocument(*record));
-  if (Status written = Writing(db->Write(WriteOptions(), &batch)); !written.ok()) return written;
+  if (Status written = Writing(WriteToDb(*db, WriteOptions(), batch)); !written.ok())
+    return written;
   return pruned;
 }
 
@@ -310,7 +312,7 @@ Status StateStore::Impl::SetVolatileMasks(const DocumentKey& key,
   if (!IsPresent(&*record)) return Status::NotFound("no present document " + Printable(key));
   record->volatile_masks = masks;
   if (record->content_hash == expected_hash) record->content_hash = masked_hash;
-  return Writing(db->Put(WriteOptions(), documents, document_key, EncodeDocument(*record)));
+  return Writing(PutToDb(*db, WriteOptions(), documents, document_key, EncodeDocument(*record)));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -454,8 +456,8 @@ Status StateStore::MarkUnindexed(std::string_view source) {
     if (record.status().IsNotFound() || undecodable) continue;
     if (!record.ok()) return record.status();
     record->indexed = false;
-    Status written = impl_->Writing(impl_->db->Put(Impl::WriteOptions(), impl_->documents,
-                                                   document_key, EncodeDocument(*record)));
+    Status written = impl_->Writing(PutToDb(*impl_->db, Impl::WriteOptions(), impl_->documents,
+                                            document_key, EncodeDocument(*record)));
     if (!written.ok()) return written;
   }
   return Status::OK();
@@ -503,7 +505,7 @@ Status StateStore::PutValue(const std::string& key, const std::string& value) {
   if (key.rfind("schema", 0) == 0) {
     return Status::InvalidArgument("the key '" + key + "' is reserved");
   }
-  return impl_->Writing(impl_->db->Put(rocksdb::WriteOptions(), impl_->meta, key, value));
+  return impl_->Writing(PutToDb(*impl_->db, rocksdb::WriteOptions(), impl_->meta, key, value));
 }
 
 Result<std::string> StateStore::GetValue(const std::string& key) const {
