@@ -11,21 +11,9 @@
 #include <string>
 #include <string_view>
 
+#include "fuzz/round_trip.h"
 #include "rag/embedded_records.h"
 #include "rag/operations.h"
-
-namespace {
-
-template <typename Decode, typename Encode>
-void CheckRoundTrip(std::string_view bytes, Decode decode, Encode encode) {
-  const auto decoded = decode(bytes);
-  if (!decoded) return;
-  const std::string encoded = encode(*decoded);
-  const auto again = decode(encoded);
-  if (!again || encode(*again) != encoded) std::abort();
-}
-
-}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
