@@ -146,7 +146,8 @@ int CheckConfig(const Arguments& arguments) {
   return 0;
 }
 
-std::optional<nlohmann::json> GetJson(const std::string& url, std::string* error) {
+// The JSON a running freshd answers at `url`, or why there is none (Unavailable).
+Result<nlohmann::json> GetJson(const std::string& url) {
   boost::asio::io_context io;
   watchers::HttpClient client(io);
   watchers::HttpRequest request;
@@ -157,13 +158,12 @@ std::optional<nlohmann::json> GetJson(const std::string& url, std::string* error
   client.Fetch(request, [&](watchers::HttpResponse r) { response = std::move(r); });
   io.run();
   if (!response || response->error != watchers::FetchError::kNone) {
-    *error = "cannot reach freshd at " + url + ": " + (response ? response->message : "no answer");
-    return std::nullopt;
+    return freshd::Status::Unavailable("cannot reach freshd at " + url + ": " +
+                                       (response ? response->message : "no answer"));
   }
   auto parsed = nlohmann::json::parse(response->body, nullptr, /*allow_exceptions=*/false);
   if (parsed.is_discarded()) {
-    *error = url + " did not answer with JSON";
-    return std::nullopt;
+    return freshd::Status::Unavailable(url + " did not answer with JSON");
   }
   return parsed;
 }
@@ -203,14 +203,13 @@ std::string SourcesTable(const nlohmann::json& sources, bool colour) {
 }
 
 int Status(const Arguments& arguments) {
-  std::string error;
-  auto sources = GetJson(arguments.url + "/api/v1/sources", &error);
-  if (!sources) {
-    std::cerr << "freshd: " << error << "\n";
+  Result<nlohmann::json> sources = GetJson(arguments.url + "/api/v1/sources");
+  if (!sources.ok()) {
+    std::cerr << "freshd: " << sources.status().message() << "\n";
     return 1;
   }
   const bool colour = IsColourTerminal(STDOUT_FILENO);
-  if (auto index = GetJson(arguments.url + "/api/v1/index", &error)) PrintIndex(*index, colour);
+  if (auto index = GetJson(arguments.url + "/api/v1/index"); index.ok()) PrintIndex(*index, colour);
   std::cout << SourcesTable((*sources)["sources"], colour);
   return 0;
 }
@@ -285,10 +284,11 @@ int Explain(const Arguments& arguments) {
     std::cerr << "freshd: explain needs one WORKLOAD\n" << CommandHelp().at("explain");
     return 2;
   }
-  std::string error;
-  auto view = GetJson(arguments.url + "/api/v1/workloads/" + arguments.operands[0], &error);
-  if (!view || view->contains("error")) {
-    std::cerr << "freshd: " << (view ? Text((*view)["error"]) : error) << "\n";
+  Result<nlohmann::json> view =
+      GetJson(arguments.url + "/api/v1/workloads/" + arguments.operands[0]);
+  if (!view.ok() || view->contains("error")) {
+    std::cerr << "freshd: " << (view.ok() ? Text((*view)["error"]) : view.status().message())
+              << "\n";
     return 1;
   }
   const auto& v = *view;
