@@ -2,8 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <queue>
-
 #include "daemon/engine_impl.h"
 #include "watchers/listing_guard.h"
 #include "watchers/observe.h"
@@ -30,10 +28,6 @@ metrics::CheckResult ToCheckResult(CheckOutcome outcome) {
       break;
   }
   return metrics::CheckResult::kError;
-}
-
-bool IsPresent(const store::DocumentRecord& record) {
-  return !record.removed && !record.content_hash.empty();
 }
 
 // A new failure, or a failure for another reason than the last one: worth a log line.
@@ -82,37 +76,24 @@ watchers::SelectorSpec ToSelectorSpec(const config::Selector& select) {
 
 std::string LastRunKey(const std::string& source) { return "runs/" + source; }
 
-// Counts present documents and changes of a source from the store. The status page's
-// chart of recent changes starts from each document's last change (its history holds the
-// older ones, too costly to read at start-up).
+// Sums a source's stored documents into its counters (see SourceTotals).
 SourceState LoadState(const store::StateStore& store, const std::string& source) {
-  SourceState state;
-  std::priority_queue<std::int64_t, std::vector<std::int64_t>, std::greater<>> newest;
+  SourceTotals totals;
   Status scanned =
       store.ForEachDocument(source, [&](const store::DocumentKey&, const store::DocumentRecord& r) {
-        if (r.changes > 0) {
-          newest.push(r.last_change_ms);
-          if (newest.size() > kRecentChangesKept) newest.pop();
-        }
-        if (IsPresent(r)) ++state.documents;
-        state.checks += r.checks;
-        state.changes += r.changes;
-        state.errors += r.errors;
-        state.last_check_ms = std::max(state.last_check_ms, r.last_check_ms);
-        state.last_change_ms = std::max(state.last_change_ms, r.last_change_ms);
-        if (r.consecutive_errors > 0) ++state.documents_failing;
+        totals.Add(r);
         return true;
       });
   // The counts are for display: a failed read leaves them short, and says so.
   if (!scanned.ok()) spdlog::error("source {}: {}", source, scanned.ToString());
+  std::int64_t last_run_ms = 0;
   Result<std::string> finished = store.GetValue(LastRunKey(source));
   if (finished.ok()) {
-    state.last_run_ms = std::strtoll(finished->c_str(), nullptr, 10);
+    last_run_ms = std::strtoll(finished->c_str(), nullptr, 10);
   } else if (!finished.status().IsNotFound()) {
     spdlog::error("source {}: {}", source, finished.status().ToString());
   }
-  for (; !newest.empty(); newest.pop()) state.recent_changes_ms.push_back(newest.top());
-  return state;
+  return totals.Finish(last_run_ms);
 }
 
 // What a source needs besides its configuration; compiled before anything is changed.
@@ -253,18 +234,11 @@ void Engine::Impl::Account(WatchedSource& source, const Recorded& recorded,
   ++result->documents_checked;
   if (source.removed) return;
   SourceState& state = source.state;
-  const auto& previous = outcome.previous;
-  const bool was_present = previous && IsPresent(*previous);
-  const bool was_failing = previous && previous->consecutive_errors > 0;
-  const bool is_failing = outcome.document.consecutive_errors > 0;
-  state.documents += static_cast<int>(IsPresent(outcome.document)) - static_cast<int>(was_present);
-  state.documents_failing += static_cast<int>(is_failing) - static_cast<int>(was_failing);
-  ++state.checks;
-  state.last_check_ms = observation.time_ms;
-
   // A 404/410 is recorded as the document's removal and counted as a failed fetch.
-  if (!observation.error_reason.empty()) {
-    ++state.errors;
+  const bool fetch_failed = !observation.error_reason.empty();
+  const CheckCounted counted = CountCheck(state, outcome, observation.time_ms, fetch_failed);
+
+  if (fetch_failed) {
     ++result->errors;
     if (source.config.kind == config::SourceKind::kHttp) {
       result->failed = true;
@@ -288,21 +262,15 @@ void Engine::Impl::Account(WatchedSource& source, const Recorded& recorded,
       spdlog::debug("source {}: {} ill-formed UTF-8 sequences in {} replaced by U+FFFD", key.source,
                     recorded.invalid_utf8, key.uri);
     }
-    if (was_failing && !is_failing && outcome.outcome != CheckOutcome::kRemoved) {
+    if (counted.was_failing && !counted.is_failing && outcome.outcome != CheckOutcome::kRemoved) {
       spdlog::info("source {}: {} recovered", key.source, key.uri);
     }
   }
-  const bool changed = outcome.outcome == CheckOutcome::kNew ||
-                       outcome.outcome == CheckOutcome::kChanged ||
-                       (outcome.outcome == CheckOutcome::kRemoved && was_present);
-  if (changed) {
+  if (counted.changed) {
     ++result->changed;
-    state.last_change_ms = observation.time_ms;
     if (outcome.outcome == CheckOutcome::kNew) {
       spdlog::debug("source {}: new {}", key.source, key.uri);
     } else {
-      ++state.changes;
-      RecordChange(state, observation.time_ms);
       spdlog::info("source {}: {} {}", key.source, store::ToString(outcome.outcome), key.uri);
     }
   }
