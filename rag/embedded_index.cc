@@ -14,25 +14,27 @@
 namespace freshd::rag {
 namespace {
 
+// The search scoring (embedded_ranking.h).
 using embedded::AnyRare;
 using embedded::AverageWords;
 using embedded::Best;
 using embedded::BetterHit;
-using embedded::ChunkRecord;
 using embedded::Cosine;
 using embedded::FirstPassScores;
 using embedded::Idf;
 using embedded::IdPosition;
-using embedded::IndexStats;
 using embedded::IsIndexed;
 using embedded::MatchText;
 using embedded::ParseQuery;
-using embedded::Posting;
 using embedded::Query;
 using embedded::Scored;
 using embedded::ScoreHits;
 using embedded::TermPostings;
 using embedded::TextMatch;
+
+using embedded::ChunkRecord;
+using embedded::IndexStats;
+using embedded::Posting;
 using store::Table;
 
 struct IndexedText {
