@@ -14,24 +14,6 @@
 namespace freshd::rag {
 namespace {
 
-// The search scoring (embedded_ranking.h).
-using embedded::AnyRare;
-using embedded::AverageWords;
-using embedded::Best;
-using embedded::BetterHit;
-using embedded::Cosine;
-using embedded::FirstPassScores;
-using embedded::Idf;
-using embedded::IdPosition;
-using embedded::IsIndexed;
-using embedded::MatchText;
-using embedded::ParseQuery;
-using embedded::Query;
-using embedded::Scored;
-using embedded::ScoreHits;
-using embedded::TermPostings;
-using embedded::TextMatch;
-
 using embedded::ChunkRecord;
 using embedded::IndexStats;
 using embedded::Posting;
@@ -45,7 +27,7 @@ struct IndexedText {
 IndexedText IndexText(std::string_view text) {
   IndexedText indexed;
   for (std::string& word : Words(text)) {
-    if (!IsIndexed(word)) continue;
+    if (!embedded::IsIndexed(word)) continue;
     ++indexed.term_frequencies[std::move(word)];
     ++indexed.words;
   }
@@ -124,6 +106,23 @@ void UpdateStats(const std::optional<ChunkRecord>& old, const std::optional<Chun
 }
 
 // ---- searching ----
+
+// The search scoring (embedded_ranking.h).
+using embedded::AnyRare;
+using embedded::AverageWords;
+using embedded::Best;
+using embedded::BetterHit;
+using embedded::Cosine;
+using embedded::FirstPassScores;
+using embedded::Idf;
+using embedded::IdPosition;
+using embedded::MatchText;
+using embedded::ParseQuery;
+using embedded::Query;
+using embedded::Scored;
+using embedded::ScoreHits;
+using embedded::TermPostings;
+using embedded::TextMatch;
 
 Result<std::uint64_t> CountPostings(const store::StateStore& store, std::string_view prefix) {
   std::uint64_t count = 0;
