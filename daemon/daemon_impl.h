@@ -1,5 +1,5 @@
-// The daemon's private state, shared by daemon.cc (run: the event loop, timers, endpoints,
-// reload) and once.cc (the `once` command).
+// The daemon's private state, shared by daemon.cc (run: the event loop, timers, reload),
+// daemon_routes.cc (the HTTP endpoints) and once.cc (the `once` command).
 #pragma once
 
 #include <boost/asio/io_context.hpp>

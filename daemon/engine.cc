@@ -2,8 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <queue>
-
 #include "daemon/engine_impl.h"
 #include "watchers/listing_guard.h"
 #include "watchers/observe.h"
@@ -32,10 +30,6 @@ metrics::CheckResult ToCheckResult(CheckOutcome outcome) {
   return metrics::CheckResult::kError;
 }
 
-bool IsPresent(const store::DocumentRecord& record) {
-  return !record.removed && !record.content_hash.empty();
-}
-
 // A new failure, or a failure for another reason than the last one: worth a log line.
 bool FailureIsNews(const Recorded& recorded) {
   const auto& previous = recorded.result->previous;
@@ -43,111 +37,6 @@ bool FailureIsNews(const Recorded& recorded) {
   if (observation.kind == Observation::Kind::kGone) return !previous || !previous->removed;
   return !previous || previous->consecutive_errors == 0 ||
          previous->last_error.rfind(observation.error_reason, 0) != 0;
-}
-
-bool SameHeaders(const std::vector<config::Header>& a, const std::vector<config::Header>& b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (a[i].name != b[i].name || a[i].value != b[i].value) return false;
-  }
-  return true;
-}
-
-bool SameSource(const config::Source& a, const config::Source& b) {
-  return a.workload == b.workload && a.kind == b.kind && a.url == b.url &&
-         a.credentials == b.credentials && a.include == b.include &&
-         a.max_child_sitemaps == b.max_child_sitemaps && a.path == b.path && a.glob == b.glob &&
-         a.select.kind == b.select.kind && a.select.expression == b.select.expression &&
-         a.ignore == b.ignore && a.fetch.interval == b.fetch.interval &&
-         a.fetch.timeout == b.fetch.timeout && a.fetch.max_bytes == b.fetch.max_bytes &&
-         a.fetch.user_agent == b.fetch.user_agent && SameHeaders(a.fetch.headers, b.fetch.headers);
-}
-
-watchers::SelectorSpec ToSelectorSpec(const config::Selector& select) {
-  watchers::SelectorSpec spec;
-  spec.expression = select.expression;
-  switch (select.kind) {
-    case config::Selector::Kind::kNone:
-      spec.kind = watchers::SelectorSpec::Kind::kNone;
-      break;
-    case config::Selector::Kind::kXPath:
-      spec.kind = watchers::SelectorSpec::Kind::kXPath;
-      break;
-    case config::Selector::Kind::kCss:
-      spec.kind = watchers::SelectorSpec::Kind::kCss;
-      break;
-  }
-  return spec;
-}
-
-std::string LastRunKey(const std::string& source) { return "runs/" + source; }
-
-// Counts present documents and changes of a source from the store. The status page's
-// chart of recent changes starts from each document's last change (its history holds the
-// older ones, too costly to read at start-up).
-SourceState LoadState(const store::StateStore& store, const std::string& source) {
-  SourceState state;
-  std::priority_queue<std::int64_t, std::vector<std::int64_t>, std::greater<>> newest;
-  Status scanned =
-      store.ForEachDocument(source, [&](const store::DocumentKey&, const store::DocumentRecord& r) {
-        if (r.changes > 0) {
-          newest.push(r.last_change_ms);
-          if (newest.size() > kRecentChangesKept) newest.pop();
-        }
-        if (IsPresent(r)) ++state.documents;
-        state.checks += r.checks;
-        state.changes += r.changes;
-        state.errors += r.errors;
-        state.last_check_ms = std::max(state.last_check_ms, r.last_check_ms);
-        state.last_change_ms = std::max(state.last_change_ms, r.last_change_ms);
-        if (r.consecutive_errors > 0) ++state.documents_failing;
-        return true;
-      });
-  // The counts are for display: a failed read leaves them short, and says so.
-  if (!scanned.ok()) spdlog::error("source {}: {}", source, scanned.ToString());
-  Result<std::string> finished = store.GetValue(LastRunKey(source));
-  if (finished.ok()) {
-    state.last_run_ms = std::strtoll(finished->c_str(), nullptr, 10);
-  } else if (!finished.status().IsNotFound()) {
-    spdlog::error("source {}: {}", source, finished.status().ToString());
-  }
-  for (; !newest.empty(); newest.pop()) state.recent_changes_ms.push_back(newest.top());
-  return state;
-}
-
-// What a source needs besides its configuration; compiled before anything is changed.
-struct Compiled {
-  const config::Source* config;
-  std::shared_ptr<const watchers::Normalizer> normalizer;
-  std::shared_ptr<const watchers::UrlFilter> include;
-};
-
-// Why a source's selector or patterns do not compile, and where the file says them.
-struct CompileError {
-  config::Location where;
-  std::string message;
-};
-
-std::optional<Compiled> Compile(const config::Source& source, CompileError* error) {
-  Compiled compiled{&source, nullptr, nullptr};
-  auto normalizer = watchers::Normalizer::Create(ToSelectorSpec(source.select), source.ignore);
-  if (!normalizer.ok()) {
-    // The ignore patterns were compiled by the config library already: it is the selector.
-    const bool has_selector = source.select.kind != config::Selector::Kind::kNone;
-    *error = {has_selector ? source.select.where : source.where,
-              "source " + source.name + ": " + normalizer.status().message()};
-    return std::nullopt;
-  }
-  compiled.normalizer = std::move(normalizer).value();
-  if (!source.include.empty()) {
-    auto include = watchers::UrlFilter::Create(source.include);
-    if (!include.ok()) {
-      *error = {source.where, "source " + source.name + ": include: " + include.status().message()};
-      return std::nullopt;
-    }
-    compiled.include = std::move(include).value();
-  }
-  return compiled;
 }
 
 }  // namespace
@@ -253,18 +142,11 @@ void Engine::Impl::Account(WatchedSource& source, const Recorded& recorded,
   ++result->documents_checked;
   if (source.removed) return;
   SourceState& state = source.state;
-  const auto& previous = outcome.previous;
-  const bool was_present = previous && IsPresent(*previous);
-  const bool was_failing = previous && previous->consecutive_errors > 0;
-  const bool is_failing = outcome.document.consecutive_errors > 0;
-  state.documents += static_cast<int>(IsPresent(outcome.document)) - static_cast<int>(was_present);
-  state.documents_failing += static_cast<int>(is_failing) - static_cast<int>(was_failing);
-  ++state.checks;
-  state.last_check_ms = observation.time_ms;
-
   // A 404/410 is recorded as the document's removal and counted as a failed fetch.
-  if (!observation.error_reason.empty()) {
-    ++state.errors;
+  const bool fetch_failed = !observation.error_reason.empty();
+  const CheckCounted counted = CountCheck(state, outcome, observation.time_ms, fetch_failed);
+
+  if (fetch_failed) {
     ++result->errors;
     if (source.config.kind == config::SourceKind::kHttp) {
       result->failed = true;
@@ -288,21 +170,15 @@ void Engine::Impl::Account(WatchedSource& source, const Recorded& recorded,
       spdlog::debug("source {}: {} ill-formed UTF-8 sequences in {} replaced by U+FFFD", key.source,
                     recorded.invalid_utf8, key.uri);
     }
-    if (was_failing && !is_failing && outcome.outcome != CheckOutcome::kRemoved) {
+    if (counted.was_failing && !counted.is_failing && outcome.outcome != CheckOutcome::kRemoved) {
       spdlog::info("source {}: {} recovered", key.source, key.uri);
     }
   }
-  const bool changed = outcome.outcome == CheckOutcome::kNew ||
-                       outcome.outcome == CheckOutcome::kChanged ||
-                       (outcome.outcome == CheckOutcome::kRemoved && was_present);
-  if (changed) {
+  if (counted.changed) {
     ++result->changed;
-    state.last_change_ms = observation.time_ms;
     if (outcome.outcome == CheckOutcome::kNew) {
       spdlog::debug("source {}: new {}", key.source, key.uri);
     } else {
-      ++state.changes;
-      RecordChange(state, observation.time_ms);
       spdlog::info("source {}: {} {}", key.source, store::ToString(outcome.outcome), key.uri);
     }
   }
@@ -404,83 +280,6 @@ void Engine::Stop() {
   impl_->fetcher.CancelAll();
 }
 
-Status Engine::Configure(const config::Config& config, std::function<void()> done) {
-  Impl& impl = *impl_;
-  // Compile everything first: a reload that fails here changes nothing.
-  std::vector<Compiled> compiled;
-  for (const auto& workload : config.workloads) {
-    for (const auto& source : workload.sources) {
-      auto existing = impl.sources.find(source.name);
-      if (existing != impl.sources.end() && SameSource(existing->second->config, source)) {
-        compiled.push_back({&source, existing->second->normalizer, existing->second->include});
-        continue;
-      }
-      CompileError problem;
-      auto one = Compile(source, &problem);
-      if (!one) {
-        return Status::InvalidArgument(
-            config::ConfigError{config.file, problem.where, problem.message}.ToString());
-      }
-      compiled.push_back(std::move(*one));
-    }
-  }
-
-  std::map<std::string, std::shared_ptr<WatchedSource>> next;
-  std::vector<std::shared_ptr<WatchedSource>> added;
-  for (auto& one : compiled) {
-    const config::Source& source = *one.config;
-    auto existing = impl.sources.find(source.name);
-    std::shared_ptr<WatchedSource> watched;
-    if (existing == impl.sources.end()) {
-      watched = std::make_shared<WatchedSource>();
-      added.push_back(watched);
-    } else {
-      watched = existing->second;
-      if (watched->config.workload != source.workload) {
-        impl.metrics.RemoveSource(watched->labels);
-        added.push_back(watched);
-      }
-    }
-    watched->config = source;
-    watched->normalizer = std::move(one.normalizer);
-    watched->include = std::move(one.include);
-    watched->labels = {source.workload, source.name};
-    next[source.name] = watched;
-  }
-  for (auto& [name, watched] : impl.sources) {
-    if (next.contains(name)) continue;
-    watched->removed = true;
-    impl.metrics.RemoveSource(watched->labels);
-  }
-  impl.sources = std::move(next);
-  impl.fetch_queue.SetPerHostLimit(config.defaults.host_concurrency);
-  for (const auto& watched : added) impl.metrics.AddSource(watched->labels);
-
-  if (added.empty()) {
-    asio::post(impl.io, std::move(done));
-    return Status::OK();
-  }
-  auto remaining = std::make_shared<std::size_t>(added.size());
-  for (const auto& watched : added) {
-    impl.OnWorker(
-        [&store = impl.store, name = watched->config.name] { return LoadState(store, name); },
-        [&impl, watched, remaining, done](const SourceState& state) {
-          if (!watched->removed) {
-            watched->state = state;
-            impl.metrics.SetDocuments(watched->labels, static_cast<double>(state.documents));
-            if (state.last_check_ms > 0) {
-              impl.metrics.SetLastCheck(watched->labels, state.last_check_ms / 1000.0);
-            }
-            if (state.last_change_ms > 0) {
-              impl.metrics.SetLastChange(watched->labels, state.last_change_ms / 1000.0);
-            }
-          }
-          if (--*remaining == 0) done();
-        });
-  }
-  return Status::OK();
-}
-
 void Engine::CheckSource(const std::string& source, RunCallback done) {
   auto found = impl_->sources.find(source);
   // A source removed and added again while its old run still goes waits for that run, so
@@ -513,26 +312,6 @@ const config::Source* Engine::FindSource(const std::string& name) const {
 const SourceState* Engine::State(const std::string& name) const {
   auto found = impl_->sources.find(name);
   return found == impl_->sources.end() ? nullptr : &found->second->state;
-}
-
-std::vector<config::ConfigError> Engine::CheckSources(const config::Config& config) {
-  std::vector<config::ConfigError> errors;
-  for (const auto& workload : config.workloads) {
-    for (const auto& source : workload.sources) {
-      CompileError problem;
-      if (!Compile(source, &problem))
-        errors.push_back({config.file, problem.where, problem.message});
-    }
-  }
-  return errors;
-}
-
-config::LoadResult LoadConfigForEngine(const std::string& file) {
-  config::LoadResult loaded = config::Load(file);
-  if (!loaded.config) return loaded;
-  std::vector<config::ConfigError> errors = Engine::CheckSources(*loaded.config);
-  if (errors.empty()) return loaded;
-  return {std::nullopt, std::move(errors)};
 }
 
 }  // namespace freshd::daemon

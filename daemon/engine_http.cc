@@ -150,73 +150,70 @@ void Engine::Impl::PumpDocuments(const RunPtr& run) {
 // worker, account on the loop.
 void Engine::Impl::CheckHttpDocument(const RunPtr& run, const std::string& uri) {
   store::DocumentKey key{run->name, uri};
-  OnWorker([this, key] { return store.Get(key); },
-           [this, run, key](Result<store::DocumentRecord> stored) {
-             if (!stored.ok() && !stored.status().IsNotFound() && !stored.status().IsCorruption()) {
-               // Unreadable: not fetched, accounted as a store error.
-               Account(*run->source, Recorded{key, stored.status(), {}, "", 0, 0}, &run->result);
-               --run->active;
-               PumpDocuments(run);
-               return;
-             }
-             // A corrupt record (reported) is fetched in full, and recorded afresh.
-             std::optional<store::DocumentRecord> previous =
-                 stored.ok() ? std::optional(std::move(stored).value()) : std::nullopt;
-             const bool indexed = Indexed(previous);
-             watchers::HttpRequest request = RequestFor(run->source->config, key.uri);
-             std::vector<std::string> masks;
-             if (previous && !previous->removed) {
-               if (indexed) {
-                 request.if_none_match = previous->etag;
-                 request.if_modified_since = previous->last_modified;
-               }
-               masks = std::move(previous->volatile_masks);
-             }
-             const std::string host = HostOf(key.uri);
-             fetch_queue.Submit(host, [this, run, key, host, request = std::move(request),
-                                       masks = std::move(masks)] {
-               if (stopped) return;
-               fetcher.Fetch(
-                   request, [this, run, key, host, masks](watchers::HttpResponse response) {
-                     fetch_queue.Done(host);
-                     if (!run->source->removed) {
-                       metrics.ObserveFetchSeconds(run->source->labels, response.duration_seconds);
-                     }
-                     OnWorker(
-                         [this, key, masks, normalizer = run->source->normalizer,
-                          workload = run->source->config.workload, response = std::move(response)] {
-                           watchers::Normalized normalized;
-                           store::Observation observation = watchers::HttpObservation(
-                               NowMs(), *normalizer, response, key.uri, masks, &normalized);
-                           auto result = RecordCheck(key, workload, observation, normalized.text);
-                           return Recorded{key,
-                                           std::move(result),
-                                           std::move(observation),
-                                           std::move(normalized.text),
-                                           normalized.masked,
-                                           normalized.invalid_utf8};
-                         },
-                         [this, run](Recorded recorded) {
-                           Account(*run->source, recorded, &run->result);
-                           const auto outcome = recorded.result.ok()
-                                                    ? recorded.result->outcome
-                                                    : store::CheckOutcome::kError;
-                           if (recorded.result.ok() && ShouldProbe(*run, outcome)) {
-                             if (outcome == store::CheckOutcome::kNew) ++run->new_documents_probed;
-                             ProbeVolatility(run->source, std::move(recorded.key),
-                                             {std::move(recorded.text)}, options.probe_delay);
-                           }
-                           --run->active;
-                           PumpDocuments(run);
-                         });
-                   });
-             });
-           });
+  OnWorker(
+      [this, key] { return store.Get(key); },
+      [this, run, key](Result<store::DocumentRecord> stored) {
+        if (!stored.ok() && !stored.status().IsNotFound() && !stored.status().IsCorruption()) {
+          // Unreadable: not fetched, accounted as a store error.
+          Account(*run->source, Recorded{key, stored.status(), {}, "", 0, 0}, &run->result);
+          --run->active;
+          PumpDocuments(run);
+          return;
+        }
+        // A corrupt record (reported) is fetched in full, and recorded afresh.
+        std::optional<store::DocumentRecord> previous =
+            stored.ok() ? std::optional(std::move(stored).value()) : std::nullopt;
+        const bool indexed = Indexed(previous);
+        watchers::HttpRequest request = RequestFor(run->source->config, key.uri);
+        std::vector<std::string> masks;
+        if (previous && !previous->removed) {
+          if (indexed) {
+            request.if_none_match = previous->etag;
+            request.if_modified_since = previous->last_modified;
+          }
+          masks = std::move(previous->volatile_masks);
+        }
+        const std::string host = HostOf(key.uri);
+        fetch_queue.Submit(host, [this, run, key, host, request = std::move(request),
+                                  masks = std::move(masks)] {
+          if (stopped) return;
+          fetcher.Fetch(request, [this, run, key, host, masks](watchers::HttpResponse response) {
+            fetch_queue.Done(host);
+            if (!run->source->removed) {
+              metrics.ObserveFetchSeconds(run->source->labels, response.duration_seconds);
+            }
+            OnWorker(
+                [this, key, masks, normalizer = run->source->normalizer,
+                 workload = run->source->config.workload, response = std::move(response)] {
+                  watchers::Normalized normalized;
+                  store::Observation observation = watchers::HttpObservation(
+                      NowMs(), *normalizer, response, key.uri, masks, &normalized);
+                  auto result = RecordCheck(key, workload, observation, normalized.text);
+                  return Recorded{key,
+                                  std::move(result),
+                                  std::move(observation),
+                                  std::move(normalized.text),
+                                  normalized.masked,
+                                  normalized.invalid_utf8};
+                },
+                [this, run](Recorded recorded) {
+                  Account(*run->source, recorded, &run->result);
+                  const auto outcome =
+                      recorded.result.ok() ? recorded.result->outcome : store::CheckOutcome::kError;
+                  if (recorded.result.ok() && ShouldProbe(*run, outcome)) {
+                    if (outcome == store::CheckOutcome::kNew) ++run->new_documents_probed;
+                    ProbeVolatility(run->source, std::move(recorded.key),
+                                    {std::move(recorded.text)}, options.probe_delay);
+                  }
+                  --run->active;
+                  PumpDocuments(run);
+                });
+          });
+        });
+      });
 }
 
 namespace {
-
-constexpr std::size_t kProbeTexts = 3;  // the checked text and two probes
 
 // The probe's fetch, normalized under the document's current masks; nullopt when the
 // document is gone or the body does not normalize.
@@ -282,37 +279,38 @@ void Engine::Impl::ProbeVolatility(const std::shared_ptr<WatchedSource>& source,
       if (stopped) return;
       // Built before `key` is moved into the callback (argument order is unspecified).
       watchers::HttpRequest request = RequestFor(source->config, key.uri);
-      fetcher.Fetch(std::move(request), [this, source, host, delay, key = std::move(key),
-                                         texts =
-                                             std::move(texts)](watchers::HttpResponse response) {
-        fetch_queue.Done(host);
-        if (response.error != watchers::FetchError::kNone) return;
-        OnWorker(
-            [this, key, normalizer = source->normalizer, response = std::move(response)] {
-              return NormalizeProbe(store, *normalizer, key, response);
-            },
-            [this, source, key, texts, delay](std::optional<std::string> text) mutable {
-              if (!text) return;
-              texts.push_back(std::move(*text));
-              if (texts.size() == 2 && texts[0] == texts[1] && delay < options.slow_probe_delay) {
-                // Nothing moved in seconds: try again at a pace that catches a clock that
-                // shows minutes.
-                texts.pop_back();
-                ProbeVolatility(source, key, std::move(texts), options.slow_probe_delay);
-                return;
-              }
-              if (texts.size() < kProbeTexts) {
-                ProbeVolatility(source, key, std::move(texts), delay);
-                return;
-              }
-              OnWorker([this, key, texts] { return LearnFromProbes(store, key, texts); },
-                       [key](std::size_t learned) {
-                         if (learned == 0) return;
-                         spdlog::info("source {}: {} volatile parts of {} masked from now on",
-                                      key.source, learned, key.uri);
-                       });
-            });
-      });
+      fetcher.Fetch(
+          std::move(request), [this, source, host, delay, key = std::move(key),
+                               texts = std::move(texts)](watchers::HttpResponse response) {
+            fetch_queue.Done(host);
+            if (response.error != watchers::FetchError::kNone) return;
+            OnWorker(
+                [this, key, normalizer = source->normalizer, response = std::move(response)] {
+                  return NormalizeProbe(store, *normalizer, key, response);
+                },
+                [this, source, key, texts, delay](std::optional<std::string> text) mutable {
+                  if (!text) return;
+                  texts.push_back(std::move(*text));
+                  const watchers::NextProbe next = watchers::PlanNextProbe(
+                      texts, delay, {options.probe_delay, options.slow_probe_delay});
+                  switch (next.step) {
+                    case watchers::NextProbe::Step::kRetrySlower:
+                      texts.pop_back();
+                      [[fallthrough]];
+                    case watchers::NextProbe::Step::kFetch:
+                      ProbeVolatility(source, key, std::move(texts), next.delay);
+                      return;
+                    case watchers::NextProbe::Step::kDone:
+                      break;
+                  }
+                  OnWorker([this, key, texts] { return LearnFromProbes(store, key, texts); },
+                           [key](std::size_t learned) {
+                             if (learned == 0) return;
+                             spdlog::info("source {}: {} volatile parts of {} masked from now on",
+                                          key.source, learned, key.uri);
+                           });
+                });
+          });
     });
   });
 }

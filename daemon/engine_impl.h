@@ -1,5 +1,5 @@
-// The engine's private state, shared by engine.cc (configuration, accounting),
-// engine_http.cc (pages, sitemaps, feeds) and engine_directory.cc (folders).
+// The engine's private state, shared by engine.cc (runs, accounting), engine_configure.cc
+// (configuration), engine_http.cc (pages, sitemaps, feeds) and engine_directory.cc (folders).
 #pragma once
 
 #include <atomic>
@@ -19,6 +19,9 @@
 #include "watchers/url_filter.h"
 
 namespace freshd::daemon {
+
+// The store's key for the time of a source's last completed run (SourceState::last_run_ms).
+inline std::string LastRunKey(const std::string& source) { return "runs/" + source; }
 
 struct WatchedSource {
   config::Source config;

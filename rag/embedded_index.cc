@@ -1,15 +1,13 @@
 #include "rag/embedded_index.h"
 
 #include <algorithm>
-#include <array>
-#include <charconv>
-#include <cmath>
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <unordered_map>
 #include <utility>
 
+#include "rag/embedded_ranking.h"
 #include "rag/embedded_records.h"
 #include "rag/words.h"
 
@@ -21,24 +19,6 @@ using embedded::IndexStats;
 using embedded::Posting;
 using store::Table;
 
-// BM25's usual parameters.
-constexpr double kK1 = 1.2;
-constexpr double kB = 0.75;
-// Longer "words" (base64, unbroken runs of CJK text) are not indexed: they would never match
-// a query, and only bloat the keys.
-constexpr std::size_t kMaxTermBytes = 64;
-
-// Lucene's English stop words, sorted.
-constexpr std::array<std::string_view, 33> kStopWords = {
-    "a",   "an",    "and",  "are",   "as",    "at",   "be",   "but", "by",  "for",  "if",
-    "in",  "into",  "is",   "it",    "no",    "not",  "of",   "on",  "or",  "such", "that",
-    "the", "their", "then", "there", "these", "they", "this", "to",  "was", "will", "with"};
-static_assert(std::ranges::is_sorted(kStopWords));
-
-bool IsIndexed(std::string_view word) {
-  return word.size() <= kMaxTermBytes && !std::ranges::binary_search(kStopWords, word);
-}
-
 struct IndexedText {
   std::map<std::string, std::uint64_t> term_frequencies;
   std::uint64_t words = 0;
@@ -47,7 +27,7 @@ struct IndexedText {
 IndexedText IndexText(std::string_view text) {
   IndexedText indexed;
   for (std::string& word : Words(text)) {
-    if (!IsIndexed(word)) continue;
+    if (!embedded::IsIndexed(word)) continue;
     ++indexed.term_frequencies[std::move(word)];
     ++indexed.words;
   }
@@ -127,51 +107,22 @@ void UpdateStats(const std::optional<ChunkRecord>& old, const std::optional<Chun
 
 // ---- searching ----
 
-// What a query asks for.
-struct Query {
-  std::vector<std::string> terms;  // its indexed words, distinct and sorted
-  std::string phrase;              // all its words in order, as SpacedWords() writes them
-};
-
-Query ParseQuery(std::string_view text) {
-  Query query{.terms = Words(text), .phrase = SpacedWords(text)};
-  std::erase_if(query.terms, [](const std::string& word) { return !IsIndexed(word); });
-  std::ranges::sort(query.terms);
-  query.terms.erase(std::unique(query.terms.begin(), query.terms.end()), query.terms.end());
-  return query;
-}
-
-double Bm25(const Posting& posting, double idf, double average_words) {
-  const auto frequency = static_cast<double>(posting.term_frequency);
-  const double length_ratio = static_cast<double>(posting.chunk_words) / average_words;
-  return idf * frequency * (kK1 + 1) / (frequency + kK1 * (1 - kB + kB * length_ratio));
-}
-
-double Idf(double chunks_with_term, const IndexStats& stats) {
-  // The stats may lag the postings while a batch is being applied.
-  const double chunks = std::max(static_cast<double>(stats.chunks), chunks_with_term);
-  return std::log(1 + (chunks - chunks_with_term + 0.5) / (chunks_with_term + 0.5));
-}
-
-double AverageWords(const IndexStats& stats) {
-  return stats.chunks == 0 || stats.words == 0
-             ? 1.0
-             : static_cast<double>(stats.words) / static_cast<double>(stats.chunks);
-}
-
-// Where an id the chunker made (32 hex digits of a hash) falls in the space of ids, in
-// (0, 1); nullopt for an id of another shape.
-std::optional<double> IdPosition(std::string_view chunk_id) {
-  constexpr std::size_t kChunkerIdDigits = 32;
-  constexpr std::size_t kDigitsRead = 16;  // 64 bits are plenty
-  const auto is_hex_digit = [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); };
-  if (chunk_id.size() != kChunkerIdDigits || !std::ranges::all_of(chunk_id, is_hex_digit)) {
-    return std::nullopt;
-  }
-  std::uint64_t value = 0;
-  std::from_chars(chunk_id.data(), chunk_id.data() + kDigitsRead, value, 16);
-  return (static_cast<double>(value) + 0.5) / 0x1p64;
-}
+// The search scoring (embedded_ranking.h).
+using embedded::AnyRare;
+using embedded::AverageWords;
+using embedded::Best;
+using embedded::BetterHit;
+using embedded::Cosine;
+using embedded::FirstPassScores;
+using embedded::Idf;
+using embedded::IdPosition;
+using embedded::MatchText;
+using embedded::ParseQuery;
+using embedded::Query;
+using embedded::Scored;
+using embedded::ScoreHits;
+using embedded::TermPostings;
+using embedded::TextMatch;
 
 Result<std::uint64_t> CountPostings(const store::StateStore& store, std::string_view prefix) {
   std::uint64_t count = 0;
@@ -199,16 +150,6 @@ Result<double> CommonTermChunks(const store::StateStore& store, std::string_view
   if (!counted.ok()) return counted.status();
   return static_cast<double>(*counted);
 }
-
-// A term's postings as a query reads them: all of them, or, for a common term (in more chunks
-// than the cap), the first in chunk-id order, those of the ids before `read_until`.
-struct TermPostings {
-  std::string term;
-  std::vector<std::pair<std::string, Posting>> postings;
-  bool common = false;
-  std::string read_until;  // common terms only
-  double idf = 0;
-};
 
 // A term whose first postings already show it in far more chunks than the cap is common
 // without reading up to the cap: its first kProbePostings estimate its chunks to within a few
@@ -251,109 +192,6 @@ Result<TermPostings> ReadPostings(const store::StateStore& store, const std::str
   return read;
 }
 
-bool AnyRare(const std::vector<TermPostings>& terms) {
-  return std::ranges::any_of(terms, [](const TermPostings& term) { return !term.common; });
-}
-
-// BM25 over the terms' postings read, which chooses the candidates: those of the rare terms,
-// read whole. A common term's postings read are only its first in chunk-id order, which must
-// not decide which chunks are candidates; its BM25 comes later, from each candidate's text.
-//
-// When every term is common, there is no whole list to start from, and reading one would
-// cost time in proportion to the store (a term in every chunk). Then the candidates are the
-// best of the chunks whose ids come before every term's `read_until`: for those, each term's
-// postings were all read, so their BM25 is exact; and as chunk ids are hashes, they are a
-// uniform sample of the store, of at least cap / (chunks with the most common term) of it.
-// The best chunk of the whole store may be missed, in a bounded time.
-//
-// The scores are keyed by views of the chunk ids in `terms`.
-std::unordered_map<std::string_view, double> FirstPassScores(const std::vector<TermPostings>& terms,
-                                                             double average_words) {
-  const bool any_rare = AnyRare(terms);
-  const std::string_view sampled_until =
-      any_rare ? std::string_view()
-               : std::ranges::min_element(terms, {}, &TermPostings::read_until)->read_until;
-  std::unordered_map<std::string_view, double> scores;
-  for (const TermPostings& term : terms) {
-    if (term.common && any_rare) continue;
-    for (const auto& [chunk_id, posting] : term.postings) {
-      if (!any_rare && chunk_id >= sampled_until) break;
-      scores[chunk_id] += Bm25(posting, term.idf, average_words);
-    }
-  }
-  return scores;
-}
-
-using Scored = std::pair<std::string_view, double>;
-
-// Higher score first, then chunk id, so that ties are ordered the same on every call.
-bool Better(const Scored& a, const Scored& b) {
-  return a.second != b.second ? a.second > b.second : a.first < b.first;
-}
-
-bool BetterHit(const SearchHit& a, const SearchHit& b) {
-  return a.score != b.score ? a.score > b.score : a.chunk_id < b.chunk_id;
-}
-
-std::vector<Scored> Best(const std::unordered_map<std::string_view, double>& scores,
-                         std::size_t count) {
-  std::vector<Scored> best(scores.begin(), scores.end());
-  count = std::min(count, best.size());
-  std::partial_sort(best.begin(), best.begin() + static_cast<std::ptrdiff_t>(count), best.end(),
-                    Better);
-  best.resize(count);
-  return best;
-}
-
-// 0 when either vector is empty or zero, or their sizes differ.
-double Cosine(const Vector& a, const Vector& b) {
-  if (a.empty() || a.size() != b.size()) return 0;
-  double dot = 0;
-  double norm_a = 0;
-  double norm_b = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    dot += static_cast<double>(a[i]) * b[i];
-    norm_a += static_cast<double>(a[i]) * a[i];
-    norm_b += static_cast<double>(b[i]) * b[i];
-  }
-  if (norm_a == 0 || norm_b == 0) return 0;
-  return dot / std::sqrt(norm_a * norm_b);
-}
-
-// What a candidate's own text says about the query: whether it holds the query's phrase, and
-// the BM25 of the common terms, from their counts in the text (the words the postings were
-// made from), which saves a lookup per candidate and common term.
-struct TextMatch {
-  bool phrase = false;
-  double common_bm25 = 0;
-};
-
-// How often `word` is in `spaced` (a SpacedWords() text).
-std::uint64_t Occurrences(std::string_view spaced, const std::string& word) {
-  const std::string needle = ' ' + word + ' ';
-  std::uint64_t count = 0;
-  // Neighbours share the space between them.
-  for (std::size_t at = spaced.find(needle); at != std::string_view::npos;
-       at = spaced.find(needle, at + needle.size() - 1)) {
-    ++count;
-  }
-  return count;
-}
-
-TextMatch MatchText(const ChunkRecord& chunk, const Query& query,
-                    const std::vector<TermPostings>& terms, double average_words) {
-  const std::string spaced = SpacedWords(chunk.text);
-  TextMatch match;
-  match.phrase = spaced.find(query.phrase) != std::string::npos;
-  for (const TermPostings& term : terms) {
-    if (!term.common) continue;
-    match.common_bm25 +=
-        Bm25({.term_frequency = Occurrences(spaced, term.term), .chunk_words = chunk.words},
-             term.idf, average_words);
-  }
-  return match;
-}
-
 // Loads the candidates (skipping any deleted meanwhile) with their BM25 over every term,
 // cosine and phrase; the score comes once the best BM25 is known.
 Result<std::vector<SearchHit>> LoadCandidates(const store::StateStore& store,
@@ -386,18 +224,6 @@ Result<std::vector<SearchHit>> LoadCandidates(const store::StateStore& store,
     hits.push_back(std::move(hit));
   }
   return hits;
-}
-
-// BM25 is normalised by the best of the candidates, which do not depend on k.
-void ScoreHits(std::vector<SearchHit>& hits, bool with_vector) {
-  double best_lexical = 0;
-  for (const SearchHit& hit : hits) best_lexical = std::max(best_lexical, hit.lexical);
-  for (SearchHit& hit : hits) {
-    const double lexical_share = best_lexical > 0 ? hit.lexical / best_lexical : 0;
-    const double relevance =
-        with_vector ? (lexical_share + std::max(0.0, hit.vector)) / 2 : lexical_share;
-    hit.score = ((hit.phrase ? 1.0 : 0.0) + relevance) / 2;
-  }
 }
 
 }  // namespace

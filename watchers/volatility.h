@@ -3,6 +3,7 @@
 // as masks, stored per document, and masked out of the normalized text before hashing.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -71,6 +72,29 @@ struct ProbeBudget {
 };
 bool ShouldProbe(bool changed, bool is_new, int new_probed_this_run, std::size_t waiting,
                  const ProbeBudget& budget);
+
+// When the probes of one document are fetched. The checked text is probed `quick` later,
+// and again `quick` after that; when the first probe saw nothing move, it is dropped and
+// made again `slow` later instead, for clocks that show minutes (at most once: a slow probe
+// is never retried).
+struct ProbeDelays {
+  std::chrono::milliseconds quick{3000};
+  std::chrono::milliseconds slow{61000};
+};
+inline constexpr std::size_t kProbeTexts = 3;  // the checked text and two probes
+struct NextProbe {
+  enum class Step {
+    kFetch,        // fetch another probe after `delay`
+    kRetrySlower,  // drop the last text (equal to the first) and fetch it again after `delay`
+    kDone,         // kProbeTexts texts are in: confirm the masks (ConfirmVolatileMasks)
+  };
+  Step step = Step::kDone;
+  std::chrono::milliseconds delay{0};
+};
+// `texts`: the checked text, then the probes fetched so far (at least one text);
+// `used`: the delay the last probe waited.
+NextProbe PlanNextProbe(const std::vector<std::string>& texts, std::chrono::milliseconds used,
+                        const ProbeDelays& delays);
 
 // A document's masks after its probes: `texts` holds the checked text and the two probes'
 // (normalized under `current`). A part is volatile when it differs between the first and

@@ -333,3 +333,30 @@ TEST_CASE("a mask is confirmed only when both probes saw the part move") {
   // Masks already known are not added twice.
   CHECK(ConfirmVolatileMasks(clock, masks) == masks);
 }
+
+TEST_CASE("the probes come quick and a still page is probed again slowly once") {
+  using freshd::watchers::NextProbe;
+  using freshd::watchers::PlanNextProbe;
+  using std::chrono::milliseconds;
+  const freshd::watchers::ProbeDelays delays{milliseconds(3000), milliseconds(61000)};
+  const milliseconds quick = delays.quick;
+  const milliseconds slow = delays.slow;
+
+  // The first probe differs from the checked text: the second follows as quickly.
+  NextProbe next = PlanNextProbe({"a 1", "a 2"}, quick, delays);
+  CHECK(next.step == NextProbe::Step::kFetch);
+  CHECK(next.delay == quick);
+  // Nothing moved in seconds: the probe is made again at the slow pace.
+  next = PlanNextProbe({"a", "a"}, quick, delays);
+  CHECK(next.step == NextProbe::Step::kRetrySlower);
+  CHECK(next.delay == slow);
+  // A slow probe that saw nothing move is not retried: the second probe follows it.
+  next = PlanNextProbe({"a", "a"}, slow, delays);
+  CHECK(next.step == NextProbe::Step::kFetch);
+  CHECK(next.delay == slow);
+  // Three texts: done, whatever they hold.
+  next = PlanNextProbe({"a", "a", "a"}, slow, delays);
+  CHECK(next.step == NextProbe::Step::kDone);
+  next = PlanNextProbe({"a 1", "a 2", "a 3"}, quick, delays);
+  CHECK(next.step == NextProbe::Step::kDone);
+}
