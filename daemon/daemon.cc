@@ -27,6 +27,7 @@
 #include "daemon/status_page.h"
 #include "daemon/terminal.h"
 #include "metrics/metrics.h"
+#include "rag/tables.h"
 #include "scheduler/scheduler.h"
 #include "store/state_store.h"
 #include "version.h"
@@ -112,6 +113,7 @@ std::string ToText(const nlohmann::json& value) {
 
 bool Daemon::Impl::OpenStore() {
   store::StoreOptions options;
+  rag::DeclareTables(options);
   // Called under the store's locks: logs and counts, never calls back into the store.
   options.on_corrupt_record = [this](const std::string& message) {
     spdlog::error("state store: {}", message);
