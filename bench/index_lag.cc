@@ -27,6 +27,7 @@
 #include "rag/indexer.h"
 #include "rag/operations.h"
 #include "rag/sink.h"
+#include "rag/tables.h"
 #include "store/state_store.h"
 
 namespace {
@@ -147,7 +148,9 @@ int main(int argc, char** argv) {
 
   const auto dir =
       std::filesystem::temp_directory_path() / ("freshd-bench-index-" + std::to_string(getpid()));
-  auto store = bench::Must(store::StateStore::Open(dir.string(), {}));
+  store::StoreOptions store_options;
+  rag::DeclareTables(store_options);
+  auto store = bench::Must(store::StateStore::Open(dir.string(), store_options));
   auto sink = MakeSink(kind, where, *store);
   CountingEmbedder embedder;
   rag::Indexer indexer(*store, {});

@@ -35,6 +35,7 @@
 #include "rag/embedded_index.h"
 #include "rag/embedder.h"
 #include "rag/operations.h"
+#include "rag/tables.h"
 #include "rag/words.h"
 #include "store/state_store.h"
 
@@ -201,7 +202,9 @@ int main(int argc, char** argv) {
   const bool reused = kept && std::filesystem::exists(dir);
 
   const std::vector<bench::Page> site = bench::PolicySite(pages, 7);
-  auto store = bench::Must(store::StateStore::Open(dir.string(), {}));
+  store::StoreOptions options;
+  rag::DeclareTables(options);
+  auto store = bench::Must(store::StateStore::Open(dir.string(), options));
   auto index = std::make_unique<rag::EmbeddedIndex>(*store);
   if (!reused) {
     const auto start = Clock::now();
@@ -212,7 +215,7 @@ int main(int argc, char** argv) {
     // Searched as after a restart: from the tables on disk, not the memtables.
     index.reset();
     store.reset();
-    store = bench::Must(store::StateStore::Open(dir.string(), {}));
+    store = bench::Must(store::StateStore::Open(dir.string(), options));
     index = std::make_unique<rag::EmbeddedIndex>(*store);
   }
   std::printf("store: %llu chunks in %s\n", static_cast<unsigned long long>(index->ChunkCount()),

@@ -11,6 +11,7 @@
 
 #include "bench/must.h"
 #include "rag/embedded_records.h"
+#include "rag/tables.h"
 #include "rag/words.h"
 
 namespace freshd::bench {
@@ -24,7 +25,9 @@ namespace {
 using rag::embedded::ChunkRecord;
 using rag::embedded::IndexStats;
 using rag::embedded::Posting;
-using store::Table;
+
+// The embedded index's tables (a lookup of a few names: the old code had them at hand).
+rag::Tables TablesIn(const store::StateStore& store) { return bench::Must(rag::FindTables(store)); }
 
 // BM25's usual parameters.
 constexpr double kK1 = 1.2;
@@ -63,17 +66,18 @@ std::vector<std::string> QueryTerms(std::string_view query) {
 // Only when the stats record is corrupt: counts what the chunk records say.
 IndexStats RecountStats(const store::StateStore& store) {
   IndexStats stats;
-  bench::Must(
-      store.Scan(Table::kSearchChunks, "", "", [&](std::string_view, std::string_view value) {
-        ++stats.chunks;
-        if (auto chunk = rag::embedded::DecodeChunk(value)) stats.words += chunk->words;
-        return true;
-      }));
+  bench::Must(store.Scan(TablesIn(store).search_chunks, "", "",
+                         [&](std::string_view, std::string_view value) {
+                           ++stats.chunks;
+                           if (auto chunk = rag::embedded::DecodeChunk(value))
+                             stats.words += chunk->words;
+                           return true;
+                         }));
   return stats;
 }
 
 IndexStats LoadStats(const store::StateStore& store) {
-  Result<std::string> bytes = store.Get(Table::kSearchTerms, rag::embedded::kStatsKey);
+  Result<std::string> bytes = store.Get(TablesIn(store).search_terms, rag::embedded::kStatsKey);
   if (bytes.status().IsNotFound()) return {};
   bench::Must(bytes.status());
   if (auto stats = rag::embedded::DecodeStats(*bytes)) return *stats;
@@ -92,7 +96,7 @@ void ScoreTerm(const store::StateStore& store, const std::string& term, const In
   const std::string prefix = rag::embedded::PostingPrefix(term);
   std::vector<std::pair<std::string, Posting>> postings;
   bench::Must(store.Scan(
-      Table::kSearchTerms, prefix, "", [&](std::string_view key, std::string_view value) {
+      TablesIn(store).search_terms, prefix, "", [&](std::string_view key, std::string_view value) {
         if (auto posting = rag::embedded::DecodePosting(value)) {
           postings.emplace_back(std::string(key.substr(prefix.size())), *posting);
         }
@@ -162,8 +166,9 @@ std::vector<SearchHit> ScoreCandidates(const store::StateStore& store,
   for (const auto& [chunk_id, lexical] : candidates) max_lexical = std::max(max_lexical, lexical);
   std::vector<SearchHit> hits;
   hits.reserve(candidates.size());
+  const store::TableId chunks = TablesIn(store).search_chunks;
   for (const auto& [chunk_id, lexical] : candidates) {
-    Result<std::string> bytes = store.Get(Table::kSearchChunks, chunk_id);
+    Result<std::string> bytes = store.Get(chunks, chunk_id);
     if (bytes.status().IsNotFound()) continue;
     bench::Must(bytes.status());
     std::optional<ChunkRecord> chunk = rag::embedded::DecodeChunk(*bytes);

@@ -23,6 +23,7 @@
 #include "daemon/rag_service.h"
 #include "daemon/source_removal.h"
 #include "metrics/metrics.h"
+#include "rag/tables.h"
 #include "scheduler/scheduler.h"
 #include "store/state_store.h"
 #include "version.h"
@@ -57,6 +58,7 @@ bool SameRagSettings(const config::Config& a, const config::Config& b) {
 
 bool Daemon::Impl::OpenStore() {
   store::StoreOptions options;
+  rag::DeclareTables(options);
   // Called under the store's locks: logs and counts, never calls back into the store.
   options.on_corrupt_record = [this](const std::string& message) {
     spdlog::error("state store: {}", message);

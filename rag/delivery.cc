@@ -19,8 +19,6 @@ const scheduler::Clock& SystemClock() {
   return clock;
 }
 
-using store::Table;
-
 constexpr int kMostSetAsideInARow = 3;
 
 // One batch as the sink will see it, and the outbox entries it acknowledges.
@@ -39,7 +37,8 @@ std::string SequenceKey(std::uint64_t sequence) {
 // The chunk ids of documents' manifests as they are now, read once per batch.
 class ManifestView {
  public:
-  explicit ManifestView(const store::StateStore& store) : store_(store) {}
+  ManifestView(const store::StateStore& store, store::TableId manifests)
+      : store_(store), manifests_(manifests) {}
 
   // Whether the document of `operation` holds its chunk now. Operations without a
   // document (deletes queued by reconciliation) are taken as they are, and so are those of
@@ -63,7 +62,7 @@ class ManifestView {
 
   Result<Ids> Load(const std::string& key) const {
     std::unordered_set<std::string> ids;
-    Result<std::string> bytes = store_.Get(Table::kChunkManifests, key);
+    Result<std::string> bytes = store_.Get(manifests_, key);
     if (bytes.status().IsNotFound()) return Ids(std::move(ids));
     if (!bytes.ok()) return bytes.status();
     std::optional<DocumentChunks> manifest = DecodeDocumentChunks(*bytes);
@@ -76,6 +75,7 @@ class ManifestView {
   }
 
   const store::StateStore& store_;
+  store::TableId manifests_;
   std::map<std::string, Ids> ids_;
 };
 
@@ -135,6 +135,7 @@ Delivery::Delivery(store::StateStore& store, Sink& sink, Embedder& embedder, con
                    std::function<std::int64_t()> now_ms, DeliveryOptions options,
                    DeliveryEvents events)
     : store_(store),
+      tables_(TablesOf(store)),
       sink_(sink),
       embedder_(embedder),
       indexer_(indexer),
@@ -144,10 +145,11 @@ Delivery::Delivery(store::StateStore& store, Sink& sink, Embedder& embedder, con
       events_(std::move(events)),
       batch_limit_(std::max<std::size_t>(1, options_.batch_size)) {
   std::uint64_t held = 0;
-  Status counted = store_.Scan(Table::kSinkChunks, "", "", [&](std::string_view, std::string_view) {
-    ++held;
-    return true;
-  });
+  Status counted =
+      store_.Scan(tables_.sink_chunks, "", "", [&](std::string_view, std::string_view) {
+        ++held;
+        return true;
+      });
   // Only a gauge: it is counted again at the next reconcile.
   if (!counted.ok()) spdlog::error("cannot count the chunks held: {}", counted.ToString());
   chunks_held_ = held;
@@ -235,7 +237,7 @@ BatchResult Delivery::DeliverBatch() {
     result.ok = true;
     return result;
   }
-  ManifestView manifests(store_);
+  ManifestView manifests(store_, tables_.chunk_manifests);
   Result<PreparedBatch> prepared = Prepare(entries, manifests);
   if (!prepared.ok()) {  // the operations stay queued, and are tried again after a backoff
     result.error = prepared.status().ToString();
@@ -256,7 +258,7 @@ BatchResult Delivery::DeliverBatch() {
     std::vector<std::size_t> positions;
     for (std::size_t i = 0; i < batch.upserts; ++i) {
       SinkOperation& upsert = batch.operations[i];
-      Result<std::string> kept = store_.Get(Table::kVectors, VectorKey(upsert.operation.chunk_id));
+      Result<std::string> kept = store_.Get(tables_.vectors, VectorKey(upsert.operation.chunk_id));
       if (kept.ok()) {
         upsert.vector = DecodeVector(*kept);
       } else if (!kept.status().IsNotFound()) {
@@ -283,7 +285,7 @@ BatchResult Delivery::DeliverBatch() {
       for (std::size_t j = 0; j < positions.size(); ++j) {
         SinkOperation& upsert = batch.operations[positions[j]];
         upsert.vector = std::move((*embedded)[j]);
-        kept.Put(Table::kVectors, VectorKey(upsert.operation.chunk_id),
+        kept.Put(tables_.vectors, VectorKey(upsert.operation.chunk_id),
                  EncodeVector(upsert.vector));
       }
       // A lost cache entry only costs a second embedding: logged, not fatal to the batch.
@@ -312,20 +314,20 @@ BatchResult Delivery::DeliverBatch() {
   for (std::uint64_t sequence : batch.sequences) acknowledged.RemoveFromOutbox(sequence);
   for (const SinkOperation& sent : batch.operations) {
     const std::string& id = sent.operation.chunk_id;
-    Result<bool> held = store_.Has(Table::kSinkChunks, id);
+    Result<bool> held = store_.Has(tables_.sink_chunks, id);
     if (!held.ok()) {  // not acknowledged: sent again later, which is harmless
       result.error = held.status().ToString();
       return result;
     }
     const bool was_held = *held;
     if (sent.operation.kind == IndexOperation::Kind::kUpsert && !was_held) {
-      acknowledged.Put(Table::kSinkChunks, id, "");
+      acknowledged.Put(tables_.sink_chunks, id, "");
       ++held_change;
     }
     if (sent.operation.kind == IndexOperation::Kind::kDelete) {
-      acknowledged.Delete(Table::kVectors, VectorKey(id));
+      acknowledged.Delete(tables_.vectors, VectorKey(id));
       if (was_held) {
-        acknowledged.Delete(Table::kSinkChunks, id);
+        acknowledged.Delete(tables_.sink_chunks, id);
         --held_change;
       }
     }
@@ -373,7 +375,7 @@ bool Delivery::SetAside(const store::OutboxEntry& entry, const std::string& erro
   ++set_aside_in_a_row_;
   store::WriteSet writes;
   writes.RemoveFromOutbox(entry.sequence);
-  writes.Put(Table::kDeadLetters, SequenceKey(entry.sequence), error + '\0' + entry.operation);
+  writes.Put(tables_.dead_letters, SequenceKey(entry.sequence), error + '\0' + entry.operation);
   if (Status applied = store_.Apply(writes); !applied.ok()) {
     spdlog::error("cannot set an operation aside: {}", applied.ToString());
     return false;

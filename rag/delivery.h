@@ -7,13 +7,13 @@
 // before deletes, and each operation is checked against its document's manifest as it is
 // now: an upsert of a chunk the document no longer has, or a delete of one it has again,
 // is dropped (so that operations queued by reconciliation in between can never undo a
-// newer change). Vectors are looked up in Table::kVectors and only missing ones are
+// newer change). Vectors are looked up in Tables::vectors and only missing ones are
 // embedded (then kept, so a retry never embeds twice); the acknowledgement removes the
 // operations and updates the ledger of held chunks in one atomic write.
 //
 // A batch that keeps failing is narrowed (halved after each failure) down to one
 // operation; an operation the sink refuses for good (IsRefusal, rag/embedder.h) is then moved
-// to Table::kDeadLetters, logged and counted, so that one poison chunk cannot stop the rest.
+// to Tables::dead_letters, logged and counted, so that one poison chunk cannot stop the rest.
 // When three operations in a row are refused so, the sink refuses everything (a wrong key,
 // token or table: a configuration problem), and nothing more is set aside: the loop backs
 // off and retries until it is fixed.
@@ -103,6 +103,7 @@ class Delivery {
   void ReportState(const std::string& error);
 
   store::StateStore& store_;
+  Tables tables_;
   Sink& sink_;
   Embedder& embedder_;
   const Indexer& indexer_;

@@ -17,7 +17,6 @@ namespace {
 using embedded::ChunkRecord;
 using embedded::IndexStats;
 using embedded::Posting;
-using store::Table;
 
 struct IndexedText {
   std::map<std::string, std::uint64_t> term_frequencies;
@@ -35,10 +34,10 @@ IndexedText IndexText(std::string_view text) {
 }
 
 // Only when the stats record is corrupt: counts what the chunk records say.
-Result<IndexStats> RecountStats(const store::StateStore& store) {
+Result<IndexStats> RecountStats(const store::StateStore& store, const Tables& tables) {
   IndexStats stats;
   Status scanned =
-      store.Scan(Table::kSearchChunks, "", "", [&](std::string_view, std::string_view value) {
+      store.Scan(tables.search_chunks, "", "", [&](std::string_view, std::string_view value) {
         ++stats.chunks;
         if (auto chunk = embedded::DecodeChunk(value)) stats.words += chunk->words;
         return true;
@@ -47,21 +46,22 @@ Result<IndexStats> RecountStats(const store::StateStore& store) {
   return stats;
 }
 
-Result<IndexStats> LoadStats(const store::StateStore& store) {
-  Result<std::string> bytes = store.Get(Table::kSearchTerms, embedded::kStatsKey);
+Result<IndexStats> LoadStats(const store::StateStore& store, const Tables& tables) {
+  Result<std::string> bytes = store.Get(tables.search_terms, embedded::kStatsKey);
   if (bytes.status().IsNotFound()) return IndexStats{};
   if (!bytes.ok()) return bytes.status();
   if (auto stats = embedded::DecodeStats(*bytes)) return *stats;
   store.ReportCorrupt("the embedded index's stats are corrupt; recounted");
-  return RecountStats(store);
+  return RecountStats(store, tables);
 }
 
 // The chunk as stored: nullopt when absent. A corrupt record (reported) counts as a chunk
 // without terms, so that replacing or deleting it keeps the stats right (its postings,
 // unknown, stay).
 Result<std::optional<ChunkRecord>> LoadChunkForUpdate(const store::StateStore& store,
+                                                      const Tables& tables,
                                                       const std::string& chunk_id) {
-  Result<std::string> bytes = store.Get(Table::kSearchChunks, chunk_id);
+  Result<std::string> bytes = store.Get(tables.search_chunks, chunk_id);
   if (bytes.status().IsNotFound()) return std::optional<ChunkRecord>();
   if (!bytes.ok()) return bytes.status();
   if (auto chunk = embedded::DecodeChunk(*bytes)) return chunk;
@@ -77,18 +77,19 @@ std::vector<std::string> TermsOf(const IndexedText& indexed) {
 }
 
 // Removes the postings of `old` that `next` does not have, and writes those of `next`.
-void WritePostings(const std::string& chunk_id, const std::optional<ChunkRecord>& old,
-                   const IndexedText* next, store::WriteSet& writes) {
+void WritePostings(store::TableId postings, const std::string& chunk_id,
+                   const std::optional<ChunkRecord>& old, const IndexedText* next,
+                   store::WriteSet& writes) {
   if (old) {
     for (const std::string& term : old->terms) {
       if (next == nullptr || !next->term_frequencies.contains(term)) {
-        writes.Delete(Table::kSearchTerms, embedded::PostingKey(term, chunk_id));
+        writes.Delete(postings, embedded::PostingKey(term, chunk_id));
       }
     }
   }
   if (next == nullptr) return;
   for (const auto& [term, frequency] : next->term_frequencies) {
-    writes.Put(Table::kSearchTerms, embedded::PostingKey(term, chunk_id),
+    writes.Put(postings, embedded::PostingKey(term, chunk_id),
                embedded::EncodePosting({.term_frequency = frequency, .chunk_words = next->words}));
   }
 }
@@ -124,10 +125,11 @@ using embedded::ScoreHits;
 using embedded::TermPostings;
 using embedded::TextMatch;
 
-Result<std::uint64_t> CountPostings(const store::StateStore& store, std::string_view prefix) {
+Result<std::uint64_t> CountPostings(const store::StateStore& store, const Tables& tables,
+                                    std::string_view prefix) {
   std::uint64_t count = 0;
   Status scanned =
-      store.Scan(Table::kSearchTerms, prefix, "", [&](std::string_view, std::string_view) {
+      store.Scan(tables.search_terms, prefix, "", [&](std::string_view, std::string_view) {
         ++count;
         return true;
       });
@@ -141,12 +143,13 @@ Result<std::uint64_t> CountPostings(const store::StateStore& store, std::string_
 // position of the (read + 1)-th smallest of n uniform values, read / U estimates n without
 // bias (1 / sqrt(read) relative error). Ids of another shape, which the daemon never
 // writes, are counted instead, in time proportional to the term's chunks.
-Result<double> CommonTermChunks(const store::StateStore& store, std::string_view prefix,
-                                std::size_t read, std::string_view next_id) {
+Result<double> CommonTermChunks(const store::StateStore& store, const Tables& tables,
+                                std::string_view prefix, std::size_t read,
+                                std::string_view next_id) {
   if (const std::optional<double> position = IdPosition(next_id)) {
     return std::max(static_cast<double>(read + 1), static_cast<double>(read) / *position);
   }
-  Result<std::uint64_t> counted = CountPostings(store, prefix);
+  Result<std::uint64_t> counted = CountPostings(store, tables, prefix);
   if (!counted.ok()) return counted.status();
   return static_cast<double>(*counted);
 }
@@ -164,13 +167,14 @@ bool SurelyCommon(std::size_t read, std::string_view next_id, std::size_t cap) {
          static_cast<double>(read) / *position > kSurelyCommon * static_cast<double>(cap);
 }
 
-Result<TermPostings> ReadPostings(const store::StateStore& store, const std::string& term,
-                                  std::size_t cap, const IndexStats& stats) {
+Result<TermPostings> ReadPostings(const store::StateStore& store, const Tables& tables,
+                                  const std::string& term, std::size_t cap,
+                                  const IndexStats& stats) {
   TermPostings read{.term = term, .postings = {}, .common = false, .read_until = {}, .idf = 0};
   const std::string prefix = embedded::PostingPrefix(term);
   std::size_t keys = 0;
   Status scanned = store.Scan(
-      Table::kSearchTerms, prefix, "", [&](std::string_view key, std::string_view value) {
+      tables.search_terms, prefix, "", [&](std::string_view key, std::string_view value) {
         const std::string_view chunk_id = key.substr(prefix.size());
         if (keys == cap || (keys == kProbePostings && SurelyCommon(keys, chunk_id, cap))) {
           read.common = true;
@@ -184,9 +188,9 @@ Result<TermPostings> ReadPostings(const store::StateStore& store, const std::str
         return true;
       });
   if (!scanned.ok()) return scanned;
-  Result<double> chunks_with_term = read.common
-                                        ? CommonTermChunks(store, prefix, keys, read.read_until)
-                                        : Result<double>(static_cast<double>(keys));
+  Result<double> chunks_with_term =
+      read.common ? CommonTermChunks(store, tables, prefix, keys, read.read_until)
+                  : Result<double>(static_cast<double>(keys));
   if (!chunks_with_term.ok()) return chunks_with_term.status();
   read.idf = Idf(*chunks_with_term, stats);
   return read;
@@ -194,7 +198,7 @@ Result<TermPostings> ReadPostings(const store::StateStore& store, const std::str
 
 // Loads the candidates (skipping any deleted meanwhile) with their BM25 over every term,
 // cosine and phrase; the score comes once the best BM25 is known.
-Result<std::vector<SearchHit>> LoadCandidates(const store::StateStore& store,
+Result<std::vector<SearchHit>> LoadCandidates(const store::StateStore& store, const Tables& tables,
                                               const std::vector<Scored>& candidates,
                                               const Query& query,
                                               const std::vector<TermPostings>& terms,
@@ -205,7 +209,7 @@ Result<std::vector<SearchHit>> LoadCandidates(const store::StateStore& store,
   std::vector<SearchHit> hits;
   hits.reserve(candidates.size());
   for (const auto& [chunk_id, first_pass] : candidates) {
-    Result<std::string> bytes = store.Get(Table::kSearchChunks, chunk_id);
+    Result<std::string> bytes = store.Get(tables.search_chunks, chunk_id);
     if (bytes.status().IsNotFound()) continue;
     if (!bytes.ok()) return bytes.status();
     std::optional<ChunkRecord> chunk = embedded::DecodeChunk(*bytes, /*with_terms=*/false);
@@ -229,8 +233,8 @@ Result<std::vector<SearchHit>> LoadCandidates(const store::StateStore& store,
 }  // namespace
 
 EmbeddedIndex::EmbeddedIndex(store::StateStore& store, EmbeddedIndexOptions options)
-    : store_(store), options_(options) {
-  Result<IndexStats> stats = LoadStats(store_);
+    : store_(store), tables_(TablesOf(store)), options_(options) {
+  Result<IndexStats> stats = LoadStats(store_, tables_);
   // Only a gauge until the first batch: its Apply reads the stats again, and fails then.
   if (stats.ok()) chunk_count_.store(stats->chunks);
 }
@@ -238,7 +242,7 @@ EmbeddedIndex::EmbeddedIndex(store::StateStore& store, EmbeddedIndexOptions opti
 // Reads the stats and old chunks, then writes: one writer at a time (the delivery thread).
 Status EmbeddedIndex::Apply(const std::vector<SinkOperation>& batch) {
   if (batch.empty()) return Status::OK();
-  Result<IndexStats> loaded = LoadStats(store_);
+  Result<IndexStats> loaded = LoadStats(store_, tables_);
   if (!loaded.ok()) return loaded.status();
   IndexStats stats = *loaded;
   store::WriteSet writes;
@@ -253,7 +257,7 @@ Status EmbeddedIndex::Apply(const std::vector<SinkOperation>& batch) {
     if (earlier != written.end()) {
       old = earlier->second;
     } else {
-      Result<std::optional<ChunkRecord>> stored = LoadChunkForUpdate(store_, chunk_id);
+      Result<std::optional<ChunkRecord>> stored = LoadChunkForUpdate(store_, tables_, chunk_id);
       if (!stored.ok()) return stored.status();
       old = std::move(stored).value();
     }
@@ -267,16 +271,16 @@ Status EmbeddedIndex::Apply(const std::vector<SinkOperation>& batch) {
                          .terms = TermsOf(*indexed),
                          .vector = sink_operation.vector};
     }
-    WritePostings(chunk_id, old, indexed ? &*indexed : nullptr, writes);
+    WritePostings(tables_.search_terms, chunk_id, old, indexed ? &*indexed : nullptr, writes);
     if (next) {
-      writes.Put(Table::kSearchChunks, chunk_id, embedded::EncodeChunk(*next));
+      writes.Put(tables_.search_chunks, chunk_id, embedded::EncodeChunk(*next));
     } else if (old) {
-      writes.Delete(Table::kSearchChunks, chunk_id);
+      writes.Delete(tables_.search_chunks, chunk_id);
     }
     UpdateStats(old, next, stats);
     written[chunk_id] = std::move(next);
   }
-  writes.Put(Table::kSearchTerms, std::string(embedded::kStatsKey), embedded::EncodeStats(stats));
+  writes.Put(tables_.search_terms, std::string(embedded::kStatsKey), embedded::EncodeStats(stats));
   if (Status applied = store_.Apply(writes); !applied.ok()) return applied;
   chunk_count_.store(stats.chunks);
   return Status::OK();
@@ -285,7 +289,7 @@ Status EmbeddedIndex::Apply(const std::vector<SinkOperation>& batch) {
 Result<std::vector<std::string>> EmbeddedIndex::ListChunkIds() {
   std::vector<std::string> ids;
   Status scanned =
-      store_.Scan(Table::kSearchChunks, "", "", [&](std::string_view key, std::string_view) {
+      store_.Scan(tables_.search_chunks, "", "", [&](std::string_view key, std::string_view) {
         ids.emplace_back(key);
         return true;
       });
@@ -302,14 +306,14 @@ Result<std::vector<SearchHit>> EmbeddedIndex::Search(std::string_view query,
   if (k == 0) return std::vector<SearchHit>();
   const Query parsed = ParseQuery(query);
   if (parsed.terms.empty()) return std::vector<SearchHit>();
-  Result<IndexStats> loaded = LoadStats(store_);
+  Result<IndexStats> loaded = LoadStats(store_, tables_);
   if (!loaded.ok()) return loaded.status();
   const IndexStats& stats = *loaded;
   const double average_words = AverageWords(stats);
   const std::size_t cap = std::max<std::size_t>(1, options_.max_postings_per_term);
   std::vector<TermPostings> terms;
   for (const std::string& term : parsed.terms) {
-    Result<TermPostings> postings = ReadPostings(store_, term, cap, stats);
+    Result<TermPostings> postings = ReadPostings(store_, tables_, term, cap, stats);
     if (!postings.ok()) return postings.status();
     TermPostings& read = *postings;
     // A word in no chunk (a typo) must not count as a rare term that no chunk has.
@@ -319,7 +323,7 @@ Result<std::vector<SearchHit>> EmbeddedIndex::Search(std::string_view query,
   const std::vector<Scored> candidates =
       Best(FirstPassScores(terms, average_words), std::max(options_.candidates, k));
   Result<std::vector<SearchHit>> loaded_hits =
-      LoadCandidates(store_, candidates, parsed, terms, average_words, query_vector);
+      LoadCandidates(store_, tables_, candidates, parsed, terms, average_words, query_vector);
   if (!loaded_hits.ok()) return loaded_hits.status();
   std::vector<SearchHit>& hits = *loaded_hits;
   ScoreHits(hits, !query_vector.empty());

@@ -1,5 +1,6 @@
 // The embedded sink (the default): chunks, their vectors and a lexical index kept in
-// freshd's own RocksDB (store tables kSearchChunks and kSearchTerms), searchable with a
+// freshd's own RocksDB (the tables Tables::search_chunks and
+// Tables::search_terms, rag/tables.h), searchable with a
 // hybrid of BM25, vector similarity and phrase matching. Needs no other service.
 //
 // Threads: Apply runs on the delivery thread; Search and ChunkCount may run on any thread
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "rag/sink.h"
+#include "rag/tables.h"
 #include "store/state_store.h"
 
 namespace freshd::rag {
@@ -41,6 +43,8 @@ struct EmbeddedIndexOptions {
 
 class EmbeddedIndex : public Sink {
  public:
+  // `store` was opened with the RAG side's tables (DeclareTables); otherwise every method
+  // fails with InvalidArgument.
   explicit EmbeddedIndex(store::StateStore& store, EmbeddedIndexOptions options = {});
 
   std::string_view kind() const override { return "embedded"; }
@@ -67,6 +71,7 @@ class EmbeddedIndex : public Sink {
 
  private:
   store::StateStore& store_;
+  Tables tables_;
   EmbeddedIndexOptions options_;
   std::atomic<std::uint64_t> chunk_count_{0};
 };

@@ -10,13 +10,13 @@ namespace freshd::rag {
 namespace {
 
 using store::CheckOutcome;
-using store::Table;
 
 // The document's manifest: nullopt when it has none, or when it is corrupt (reported: the
 // new manifest replaces it). Fails when it cannot be read.
 Result<std::optional<DocumentChunks>> LoadManifest(const store::StateStore& store,
+                                                   store::TableId manifests,
                                                    const std::string& manifest_key) {
-  Result<std::string> bytes = store.Get(Table::kChunkManifests, manifest_key);
+  Result<std::string> bytes = store.Get(manifests, manifest_key);
   if (bytes.status().IsNotFound()) return std::optional<DocumentChunks>();
   if (!bytes.ok()) return bytes.status();
   std::optional<DocumentChunks> manifest = DecodeDocumentChunks(*bytes);
@@ -38,7 +38,7 @@ bool IsFetchedContent(CheckOutcome outcome) {
 }  // namespace
 
 Indexer::Indexer(store::StateStore& store, ChunkingOptions options)
-    : store_(store), options_(options) {}
+    : store_(store), tables_(TablesOf(store)), options_(options) {}
 
 Status Indexer::Plan(const store::DocumentKey& key, const std::string& workload,
                      std::string_view text, store::DocumentTransaction& transaction) const {
@@ -49,7 +49,8 @@ Status Indexer::Plan(const store::DocumentKey& key, const std::string& workload,
   const std::string manifest_key = DocumentChunksKey(key.source, key.uri);
   // Unchanged text needs no work, unless the document was never indexed.
   if (outcome == CheckOutcome::kUnchanged && decided.document.indexed) return Status::OK();
-  Result<std::optional<DocumentChunks>> loaded = LoadManifest(store_, manifest_key);
+  Result<std::optional<DocumentChunks>> loaded =
+      LoadManifest(store_, tables_.chunk_manifests, manifest_key);
   if (!loaded.ok()) return loaded.status();
   const std::optional<DocumentChunks>& before = *loaded;
   if (outcome == CheckOutcome::kUnchanged && before) {
@@ -62,7 +63,7 @@ Status Indexer::Plan(const store::DocumentKey& key, const std::string& workload,
     decided.document.indexed = false;
     if (!before) return Status::OK();  // never indexed, or already removed
     Queue(DiffChunks(&*before, nullptr, now_ms), writes);
-    writes.Delete(Table::kChunkManifests, manifest_key);
+    writes.Delete(tables_.chunk_manifests, manifest_key);
     return Status::OK();
   }
 
@@ -70,7 +71,7 @@ Status Indexer::Plan(const store::DocumentKey& key, const std::string& workload,
   after.metadata = {workload, key.source, key.uri, now_ms, decided.document.content_hash};
   after.chunks = ChunkText(manifest_key, text, options_);
   Queue(DiffChunks(before ? &*before : nullptr, &after, now_ms), writes);
-  writes.Put(Table::kChunkManifests, manifest_key, EncodeDocumentChunks(after));
+  writes.Put(tables_.chunk_manifests, manifest_key, EncodeDocumentChunks(after));
   decided.document.indexed = true;
   return Status::OK();
 }
@@ -108,24 +109,23 @@ IndexOperation UpsertOf(const Chunk& chunk, const ChunkMetadata& metadata, std::
   return upsert;
 }
 
-// Makes the ledger of held chunks (Table::kSinkChunks) what the sink said it holds.
-Status RewriteLedger(store::StateStore& store, const std::vector<std::string>& held_ids,
-                     store::WriteSet& writes) {
+// Makes the ledger of held chunks (`ledger`, Tables::sink_chunks) what the sink said it holds.
+Status RewriteLedger(store::StateStore& store, store::TableId ledger,
+                     const std::vector<std::string>& held_ids, store::WriteSet& writes) {
   Status status = Status::OK();
-  Status scanned =
-      store.Scan(Table::kSinkChunks, "", "", [&](std::string_view id, std::string_view) {
-        if (!std::binary_search(held_ids.begin(), held_ids.end(), id)) {
-          writes.Delete(Table::kSinkChunks, std::string(id));
-        }
-        status = Flush(store, writes, false);
-        return status.ok();
-      });
+  Status scanned = store.Scan(ledger, "", "", [&](std::string_view id, std::string_view) {
+    if (!std::binary_search(held_ids.begin(), held_ids.end(), id)) {
+      writes.Delete(ledger, std::string(id));
+    }
+    status = Flush(store, writes, false);
+    return status.ok();
+  });
   if (!status.ok()) return status;
   if (!scanned.ok()) return scanned;
   for (const std::string& id : held_ids) {
-    Result<bool> has = store.Has(Table::kSinkChunks, id);
+    Result<bool> has = store.Has(ledger, id);
     if (!has.ok()) return has.status();
-    if (!*has) writes.Put(Table::kSinkChunks, id, "");
+    if (!*has) writes.Put(ledger, id, "");
     if (Status flushed = Flush(store, writes, false); !flushed.ok()) return flushed;
   }
   return Flush(store, writes, true);
@@ -149,7 +149,7 @@ Result<Indexer::ReconcilePlan> Indexer::PlanReconcile(const std::vector<std::str
   Status status = Status::OK();
   bool decoded_all = true;
   Status scanned =
-      store_.Scan(Table::kChunkManifests, "", "", [&](std::string_view, std::string_view bytes) {
+      store_.Scan(tables_.chunk_manifests, "", "", [&](std::string_view, std::string_view bytes) {
         std::optional<DocumentChunks> manifest = DecodeDocumentChunks(bytes);
         if (!manifest) {
           store_.ReportCorrupt("a chunk manifest is corrupt; reconcile deletes nothing");
@@ -188,7 +188,10 @@ Result<Indexer::ReconcilePlan> Indexer::PlanReconcile(const std::vector<std::str
     ++plan.extra;
     if (Status flushed = Flush(store_, writes, false); !flushed.ok()) return flushed;
   }
-  if (Status ledger = RewriteLedger(store_, held_ids, writes); !ledger.ok()) return ledger;
+  if (Status rewritten = RewriteLedger(store_, tables_.sink_chunks, held_ids, writes);
+      !rewritten.ok()) {
+    return rewritten;
+  }
   return plan;
 }
 
@@ -198,7 +201,7 @@ Result<std::uint64_t> Indexer::ForgetSource(std::string_view source, std::int64_
   std::uint64_t deletes = 0;
   Status status = Status::OK();
   Status scanned = store_.Scan(
-      Table::kChunkManifests, prefix, "", [&](std::string_view key, std::string_view bytes) {
+      tables_.chunk_manifests, prefix, "", [&](std::string_view key, std::string_view bytes) {
         if (std::optional<DocumentChunks> manifest = DecodeDocumentChunks(bytes)) {
           for (const IndexOperation& removal : DiffChunks(&*manifest, nullptr, now_ms)) {
             writes.AppendToOutbox(EncodeOperation(removal));
@@ -207,7 +210,7 @@ Result<std::uint64_t> Indexer::ForgetSource(std::string_view source, std::int64_
         } else {
           store_.ReportCorrupt("a chunk manifest of a removed source is corrupt; dropped");
         }
-        writes.Delete(Table::kChunkManifests, std::string(key));
+        writes.Delete(tables_.chunk_manifests, std::string(key));
         status = Flush(store_, writes, false);
         return status.ok();
       });
@@ -225,7 +228,7 @@ Result<std::uint64_t> Indexer::QueueReembedAll(std::int64_t now_ms) const {
   std::uint64_t upserts = 0;
   Status status = Status::OK();
   Status scanned =
-      store_.Scan(Table::kChunkManifests, "", "", [&](std::string_view, std::string_view bytes) {
+      store_.Scan(tables_.chunk_manifests, "", "", [&](std::string_view, std::string_view bytes) {
         if (std::optional<DocumentChunks> manifest = DecodeDocumentChunks(bytes)) {
           for (const Chunk& chunk : manifest->chunks) {
             writes.AppendToOutbox(EncodeOperation(UpsertOf(chunk, manifest->metadata, now_ms)));

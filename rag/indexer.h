@@ -14,12 +14,15 @@
 
 #include "common/status.h"
 #include "rag/chunking.h"
+#include "rag/tables.h"
 #include "store/state_store.h"
 
 namespace freshd::rag {
 
 class Indexer {
  public:
+  // `store` was opened with the RAG side's tables (DeclareTables); otherwise every method
+  // fails with InvalidArgument.
   Indexer(store::StateStore& store, ChunkingOptions options);
 
   // Plans the writes of a check of `key` (a source of `workload`) whose normalized text is
@@ -55,7 +58,7 @@ class Indexer {
   };
   // Queues, in the outbox, the operations that make a sink holding `held_ids` (sorted)
   // hold exactly what the manifests say, and makes the ledger of held chunks
-  // (Table::kSinkChunks) equal to `held_ids`. Refuses while operations are pending (the sink
+  // (Tables::sink_chunks) equal to `held_ids`. Refuses while operations are pending (the sink
   // is behind by design then), and queues no delete when a manifest cannot be read or
   // decoded, or when the scan of the manifests was cut short. Holds every desired id in
   // memory once; writes in pages.
@@ -64,6 +67,7 @@ class Indexer {
 
  private:
   store::StateStore& store_;
+  Tables tables_;
   ChunkingOptions options_;
 };
 

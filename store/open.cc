@@ -136,18 +136,17 @@ Status OpenFailure(const std::string& dir, const rocksdb::Status& status) {
 }
 
 Status OpenDb(const std::string& dir, rocksdb::Env* env,
-              const std::shared_ptr<rocksdb::Cache>& cache, std::vector<std::string> names,
+              const std::shared_ptr<rocksdb::Cache>& cache, std::vector<Family> families,
               const std::vector<std::string>& existing, std::unique_ptr<rocksdb::DB>* db,
               std::vector<rocksdb::ColumnFamilyHandle*>* handles) {
   for (const std::string& name : existing) {
-    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+    auto same = [&](const Family& family) { return family.name == name; };
+    if (std::none_of(families.begin(), families.end(), same)) families.push_back({name});
   }
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  for (const std::string& name : names) {
-    const bool is_documents = name == "documents";
-    const bool is_busy = is_documents || name == "history" || name == "search_terms";
-    const std::size_t write_buffer = is_busy ? 16u << 20 : 4u << 20;
-    descriptors.emplace_back(name, MakeFamilyOptions(cache, write_buffer, is_documents));
+  for (const Family& family : families) {
+    const std::size_t write_buffer = family.busy ? 16u << 20 : 4u << 20;
+    descriptors.emplace_back(family.name, MakeFamilyOptions(cache, write_buffer, family.bloom));
   }
   rocksdb::DB* raw = nullptr;
   rocksdb::Status status = rocksdb::DB::Open(MakeDbOptions(env), dir, descriptors, handles, &raw);

@@ -32,10 +32,17 @@ Status FromRocks(const rocksdb::Status& status, std::string_view what, const std
 // The database's options (modest: the daemon runs for months on small machines).
 rocksdb::DBOptions MakeDbOptions(rocksdb::Env* env);
 
-// Opens the database with the families `names` first, in that order, then any other that
-// `existing` lists; *handles follows the same order (the caller destroys them).
+// A column family to open, and how it is tuned.
+struct Family {
+  std::string name;
+  bool busy = false;   // frequently written: a larger write buffer
+  bool bloom = false;  // point lookups dominate: a bloom filter
+};
+
+// Opens the database with `families` first, in that order, then any other that `existing`
+// lists (with the default tuning); *handles follows the same order (the caller destroys them).
 Status OpenDb(const std::string& dir, rocksdb::Env* env,
-              const std::shared_ptr<rocksdb::Cache>& cache, std::vector<std::string> names,
+              const std::shared_ptr<rocksdb::Cache>& cache, std::vector<Family> families,
               const std::vector<std::string>& existing, std::unique_ptr<rocksdb::DB>* db,
               std::vector<rocksdb::ColumnFamilyHandle*>* handles);
 

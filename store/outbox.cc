@@ -27,6 +27,15 @@ Status Outbox::Load() {
 
 Status Outbox::Commit(rocksdb::WriteBatch& batch, WriteSet& writes, const FamilyOf& family_of,
                       const rocksdb::WriteOptions& options) {
+  // Checked before any append is numbered, so that a refused set leaves no hole.
+  for (const WriteSet::Write& write : writes.writes_) {
+    const bool to_table =
+        write.kind == WriteSet::Write::Kind::kPut || write.kind == WriteSet::Write::Kind::kDelete;
+    if (to_table && family_of(write.table) == nullptr) {
+      return Status::InvalidArgument("a write to a table handle the store " + dir_ +
+                                     " did not give (see FindTable); nothing written");
+    }
+  }
   std::unique_lock<std::mutex> appending;
   if (writes.appends()) appending = std::unique_lock(append_mutex_);
   std::int64_t growth = 0;

@@ -29,10 +29,11 @@ class Outbox {
   // Counts the stored entries and continues the numbering after the last one. Once, at open.
   Status Load();
 
-  using FamilyOf = std::function<rocksdb::ColumnFamilyHandle*(Table)>;
+  // A table's column family; null for a TableId the store did not give.
+  using FamilyOf = std::function<rocksdb::ColumnFamilyHandle*(TableId)>;
   // Adds `writes` to `batch` (appends numbered here, other tables' writes through
   // `family_of`) and writes it, atomically. Takes the appending lock only when `writes`
-  // appends.
+  // appends. InvalidArgument, writing nothing, when a write names an unknown table.
   Status Commit(rocksdb::WriteBatch& batch, WriteSet& writes, const FamilyOf& family_of,
                 const rocksdb::WriteOptions& options);
 

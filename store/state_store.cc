@@ -22,11 +22,26 @@ namespace {
 
 constexpr char kDocumentsFamily[] = "documents";
 constexpr char kHistoryFamily[] = "history";
-// The tables' families, in the order of the Table enum.
-constexpr std::array<const char*, 7> kTableFamilies = {
-    "rag_manifests", "rag_outbox",   "rag_vectors",     "rag_sink_chunks",
-    "search_chunks", "search_terms", "rag_dead_letters"};
+// The outbox kept the name it had when the RAG side's tables were the store's.
+constexpr char kOutboxFamily[] = "rag_outbox";
+constexpr std::size_t kOwnFamilies = 4;  // default (values), documents, history, outbox
 constexpr std::size_t kLockStripes = 64;
+
+// A declared table must be named, and neither one of the store's families nor declared twice.
+Status ValidateTable(const std::vector<Family>& families, const TableSpec& table) {
+  if (table.name.empty()) return Status::InvalidArgument("a declared table has no name");
+  for (const Family& family : families) {
+    if (family.name == table.name) {
+      return Status::InvalidArgument("the table '" + table.name +
+                                     "' is declared twice or is one of the store's own");
+    }
+  }
+  return Status::OK();
+}
+
+Status UnknownTable() {
+  return Status::InvalidArgument("a table handle this store did not give (see FindTable)");
+}
 
 }  // namespace
 
@@ -47,7 +62,8 @@ struct StateStore::Impl {
   rocksdb::ColumnFamilyHandle* meta = nullptr;
   rocksdb::ColumnFamilyHandle* documents = nullptr;
   rocksdb::ColumnFamilyHandle* history = nullptr;
-  std::array<rocksdb::ColumnFamilyHandle*, kTableFamilies.size()> tables{};
+  std::vector<std::string> table_names;              // declared, in TableId order
+  std::vector<rocksdb::ColumnFamilyHandle*> tables;  // the same order; owned by handles
   std::unique_ptr<Outbox> outbox;
   // Serializes read-modify-write of one document between Record and PruneHistory.
   mutable std::array<std::mutex, kLockStripes> stripes;
@@ -92,12 +108,13 @@ struct StateStore::Impl {
   Result<DocumentRecord> RecoverBounds(const std::string& document_key) const;
   Result<DocumentTransaction> Begin(const DocumentKey& key, const Observation& seen);
   Result<RecordResult> Commit(DocumentTransaction::State& state);
-  rocksdb::ColumnFamilyHandle* Family(Table table) const {
-    return tables[static_cast<std::size_t>(table)];
+  // Null for a TableId this store did not give.
+  rocksdb::ColumnFamilyHandle* Family(TableId table) const {
+    return table.index_ < tables.size() ? tables[table.index_] : nullptr;
   }
   Status Commit(rocksdb::WriteBatch& batch, WriteSet& writes) {
     return outbox->Commit(
-        batch, writes, [this](Table table) { return Family(table); }, WriteOptions());
+        batch, writes, [this](TableId table) { return Family(table); }, WriteOptions());
   }
   Result<std::vector<CheckRecord>> History(const DocumentKey& key, std::size_t limit) const;
   Status ForEachDocument(
@@ -334,18 +351,26 @@ Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& dir,
   impl->dir = dir;
   impl->options = options;
   impl->cache = rocksdb::NewLRUCache(options.block_cache_bytes);
-  std::vector<std::string> names = {rocksdb::kDefaultColumnFamilyName, kDocumentsFamily,
-                                    kHistoryFamily};
-  names.insert(names.end(), kTableFamilies.begin(), kTableFamilies.end());
-  Status opened = OpenDb(dir, options.env, impl->cache, names, existing, &impl->db, &impl->handles);
+  std::vector<Family> families = {{rocksdb::kDefaultColumnFamilyName},
+                                  {kDocumentsFamily, /*busy=*/true, /*bloom=*/true},
+                                  {kHistoryFamily, /*busy=*/true},
+                                  {kOutboxFamily}};
+  for (const TableSpec& table : options.tables) {
+    if (Status valid = ValidateTable(families, table); !valid.ok()) return valid;
+    families.push_back({table.name, table.frequently_written});
+    impl->table_names.push_back(table.name);
+  }
+  Status opened =
+      OpenDb(dir, options.env, impl->cache, families, existing, &impl->db, &impl->handles);
   if (!opened.ok()) return opened;
   impl->meta = impl->handles[0];
   impl->documents = impl->handles[1];
   impl->history = impl->handles[2];
-  for (std::size_t i = 0; i < impl->tables.size(); ++i) impl->tables[i] = impl->handles[3 + i];
+  impl->tables.assign(impl->handles.begin() + kOwnFamilies,
+                      impl->handles.begin() + kOwnFamilies + options.tables.size());
   Status schema = CheckSchema(*impl->db, impl->meta, impl->handles, dir, kSchemaVersion);
   if (!schema.ok()) return schema;
-  impl->outbox = std::make_unique<Outbox>(*impl->db, impl->Family(Table::kOutbox), dir);
+  impl->outbox = std::make_unique<Outbox>(*impl->db, impl->handles[3], dir);
   if (Status loaded = impl->outbox->Load(); !loaded.ok()) return loaded;
   return std::unique_ptr<StateStore>(new StateStore(std::move(impl)));
 }
@@ -377,28 +402,43 @@ Status StateStore::Apply(WriteSet& writes) {
   return impl_->Commit(batch, writes);
 }
 
-Result<std::string> StateStore::Get(Table table, std::string_view key) const {
+Result<TableId> StateStore::FindTable(std::string_view name) const {
+  const std::vector<std::string>& names = impl_->table_names;
+  auto found = std::find(names.begin(), names.end(), name);
+  if (found == names.end()) {
+    return Status::NotFound("no table '" + std::string(name) + "' was declared in the store " +
+                            impl_->dir);
+  }
+  return TableId(static_cast<std::uint32_t>(found - names.begin()));
+}
+
+Result<std::string> StateStore::Get(TableId table, std::string_view key) const {
+  rocksdb::ColumnFamilyHandle* family = impl_->Family(table);
+  if (family == nullptr) return UnknownTable();
   std::string value;
   rocksdb::Status status =
-      impl_->db->Get(rocksdb::ReadOptions(), impl_->Family(table), rocksdb::Slice(key), &value);
+      impl_->db->Get(rocksdb::ReadOptions(), family, rocksdb::Slice(key), &value);
   if (!status.ok()) return impl_->Reading(status);
   return value;
 }
 
-Result<bool> StateStore::Has(Table table, std::string_view key) const {
+Result<bool> StateStore::Has(TableId table, std::string_view key) const {
+  rocksdb::ColumnFamilyHandle* family = impl_->Family(table);
+  if (family == nullptr) return UnknownTable();
   rocksdb::PinnableSlice value;
   rocksdb::Status status =
-      impl_->db->Get(rocksdb::ReadOptions(), impl_->Family(table), rocksdb::Slice(key), &value);
+      impl_->db->Get(rocksdb::ReadOptions(), family, rocksdb::Slice(key), &value);
   if (status.IsNotFound()) return false;
   if (!status.ok()) return impl_->Reading(status);
   return true;
 }
 
 Status StateStore::Scan(
-    Table table, std::string_view prefix, std::string_view after,
+    TableId table, std::string_view prefix, std::string_view after,
     const std::function<bool(std::string_view key, std::string_view value)>& visit) const {
-  std::unique_ptr<rocksdb::Iterator> it(
-      impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->Family(table)));
+  rocksdb::ColumnFamilyHandle* family = impl_->Family(table);
+  if (family == nullptr) return UnknownTable();
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions(), family));
   if (after.empty() || after < prefix) {
     it->Seek(rocksdb::Slice(prefix));
   } else {
@@ -422,21 +462,21 @@ Result<std::vector<OutboxEntry>> StateStore::ReadOutbox(std::size_t limit,
 
 std::uint64_t StateStore::OutboxSize() const { return impl_->outbox->Size(); }
 
-void WriteSet::Put(Table table, std::string key, std::string value) {
+void WriteSet::Put(TableId table, std::string key, std::string value) {
   writes_.push_back({Write::Kind::kPut, table, std::move(key), std::move(value)});
 }
 
-void WriteSet::Delete(Table table, std::string key) {
+void WriteSet::Delete(TableId table, std::string key) {
   writes_.push_back({Write::Kind::kDelete, table, std::move(key), ""});
 }
 
 void WriteSet::AppendToOutbox(std::string operation) {
   ++appends_;
-  writes_.push_back({Write::Kind::kAppend, Table::kOutbox, "", std::move(operation)});
+  writes_.push_back({Write::Kind::kAppend, TableId(), "", std::move(operation)});
 }
 
 void WriteSet::RemoveFromOutbox(std::uint64_t sequence) {
-  writes_.push_back({Write::Kind::kRemoveFromOutbox, Table::kOutbox, "", "", sequence});
+  writes_.push_back({Write::Kind::kRemoveFromOutbox, TableId(), "", "", sequence});
 }
 
 Status StateStore::MarkUnindexed(std::string_view source) {

@@ -1,6 +1,8 @@
 // freshd's durable state in RocksDB under state_dir: one record per document, a bounded
-// history of checks per document, and a schema version. The store knows nothing of HTTP:
-// it is told what a check observed and decides whether that is a change.
+// history of checks per document, small named values with the schema version, and an outbox
+// of operations in order. The store knows nothing of HTTP: it is told what a check observed
+// and decides whether that is a change. Nor does it know its clients' tables: they declare
+// them when opening (StoreOptions::tables) and give them their meaning.
 //
 // Errors: NotFound means known to be absent. A read that failed says IOError (the disk)
 // or Corruption (bytes that do not decode), never NotFound, so that no caller takes a
@@ -102,24 +104,36 @@ struct DocumentRecord {
   std::uint64_t history_oldest_seq = 0;
 };
 
-// Tables beside the documents, for the RAG side; rag/ defines what their values mean. Each
-// is a column family of its own.
-enum class Table : std::uint8_t {
-  kChunkManifests,  // document -> the chunks the RAG store should hold for it
-  kOutbox,          // sequence -> an index operation the sink has not acknowledged yet
-  kVectors,         // chunk id -> its vector, computed once
-  kSinkChunks,      // chunk id -> document: what freshd believes the sink holds
-  kSearchChunks,    // embedded sink: chunk id -> chunk with metadata and vector
-  kSearchTerms,     // embedded sink: term and chunk id -> term frequency
-  kDeadLetters,     // sequence -> an operation the sink refused for good, with why
+// A client's table: a column family of its own beside the store's (documents, history,
+// values, outbox). The store gives its entries no meaning; clients declare their tables in
+// StoreOptions::tables and find their handles with StateStore::FindTable.
+struct TableSpec {
+  std::string name;  // the column family's name; stable: renaming it loses the table's data
+  bool frequently_written = false;  // gets a larger write buffer (fewer, larger flushes)
+};
+
+// A handle to a declared table, from StateStore::FindTable: valid for the store that gave it.
+// A default-constructed one names no table: using it fails with InvalidArgument.
+class TableId {
+ public:
+  TableId() = default;
+  bool valid() const { return index_ != kNone; }
+  friend bool operator==(TableId, TableId) = default;
+
+ private:
+  friend class StateStore;
+  static constexpr std::uint32_t kNone = 0xffffffff;
+  explicit TableId(std::uint32_t index) : index_(index) {}
+  std::uint32_t index_ = kNone;
 };
 
 // Writes to the tables, collected, then applied in one atomic WriteBatch: alone with
 // StateStore::Apply, or together with a check through a DocumentTransaction.
 class WriteSet {
  public:
-  void Put(Table table, std::string key, std::string value);
-  void Delete(Table table, std::string key);
+  // Writes to a table; an invalid or unknown TableId fails the whole set when it is applied.
+  void Put(TableId table, std::string key, std::string value);
+  void Delete(TableId table, std::string key);
   // Appends to the outbox: the store gives it the next sequence number when it is applied.
   void AppendToOutbox(std::string operation);
   // Removes an acknowledged operation.
@@ -134,7 +148,7 @@ class WriteSet {
   friend class Outbox;
   struct Write {
     enum class Kind { kPut, kDelete, kAppend, kRemoveFromOutbox } kind;
-    Table table;
+    TableId table;
     std::string key;
     std::string value;
     std::uint64_t sequence = 0;
@@ -159,6 +173,10 @@ struct StoreOptions {
   // May be called from any thread that uses the store, under its locks: it must not call
   // back into the store. May be empty.
   std::function<void(const std::string& message)> on_corrupt_record;
+  // The clients' tables, opened (created when missing) with the store. A table on disk but
+  // not declared is kept and opened, but FindTable does not give it. The store's own
+  // families ("default", "documents", "history", "rag_outbox") cannot be declared.
+  std::vector<TableSpec> tables;
   // Tests only: the RocksDB environment to run on (a fault-injecting one); null for the
   // default. Must outlive the store.
   rocksdb::Env* env = nullptr;
@@ -224,15 +242,19 @@ class StateStore {
   // Applies writes to the tables alone, atomically.
   Status Apply(WriteSet& writes);
 
+  // The handle of a table declared in StoreOptions::tables; NotFound for any other name.
+  Result<TableId> FindTable(std::string_view name) const;
+
+  // Reads of a table: InvalidArgument for a TableId this store did not give.
   // NotFound when the key is not there.
-  Result<std::string> Get(Table table, std::string_view key) const;
+  Result<std::string> Get(TableId table, std::string_view key) const;
   // Whether the key is there, without copying its value.
-  Result<bool> Has(Table table, std::string_view key) const;
+  Result<bool> Has(TableId table, std::string_view key) const;
 
   // Visits the table's entries whose key starts with `prefix`, in key order, from the first
   // key after `after` (all when empty), until `visit` returns false. Not OK when the scan
   // was cut short by a failed read: then the visits seen so far are not the whole table.
-  Status Scan(Table table, std::string_view prefix, std::string_view after,
+  Status Scan(TableId table, std::string_view prefix, std::string_view after,
               const std::function<bool(std::string_view key, std::string_view value)>& visit) const;
 
   // The oldest operations of the outbox from sequence `from` on, at most `limit`. Appends

@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "rag/tables.h"
+
 namespace freshd::testing {
 namespace {
 
@@ -27,7 +29,9 @@ EngineFixture::EngineFixture(const std::string& workloads_yaml, daemon::EngineOp
       clock_(Start()),
       fetcher_(io_, clock_),
       scheduler_(clock_, Seeded()) {
-  auto opened = store::StateStore::Open(dir_ / "state", store::StoreOptions{});
+  store::StoreOptions store_options;
+  rag::DeclareTables(store_options);
+  auto opened = store::StateStore::Open(dir_ / "state", store_options);
   if (!opened.ok()) throw std::runtime_error(opened.status().ToString());
   store_ = std::move(opened).value();
   engine_ =

@@ -3,6 +3,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "rag/tables.h"
+
 namespace freshd::testing {
 
 EngineHarness::EngineHarness(const std::string& workloads_yaml, const std::string& defaults_yaml,
@@ -16,7 +18,9 @@ EngineHarness::EngineHarness(const std::string& workloads_yaml, const std::strin
     for (const auto& error : loaded.errors) errors += error.ToString() + "\n";
     throw std::runtime_error("test configuration invalid:\n" + errors);
   }
-  auto opened = store::StateStore::Open(loaded.config->state_dir, store::StoreOptions{});
+  store::StoreOptions store_options;
+  rag::DeclareTables(store_options);
+  auto opened = store::StateStore::Open(loaded.config->state_dir, store_options);
   if (!opened.ok()) throw std::runtime_error(opened.status().ToString());
   store_ = std::move(opened).value();
   engine_ = std::make_unique<daemon::Engine>(io_, workers_, *store_, metrics_, clock_, *fetcher_,

@@ -16,6 +16,7 @@
 #include "rag/http_call.h"
 #include "rag/operations.h"
 #include "rag/sink.h"
+#include "rag/tables.h"
 #include "store/state_store.h"
 #include "tests/integration/daemon_under_test.h"
 #include "tests/integration/engine_harness.h"
@@ -45,7 +46,7 @@ class EmbeddedFixture : public SinkFixture {
   std::string Name() const override { return "embedded"; }
   std::string Yaml() const override { return "rag_store: { kind: embedded }\n"; }
   std::vector<std::string> HeldIds(const TempDir& dir) override {
-    auto store = freshd::testing::Ok(store::StateStore::Open(dir / "state", {}));
+    auto store = rag::testing::OpenStore(dir);
     rag::EmbeddedIndex index(*store);
     Result<std::vector<std::string>> list = index.ListChunkIds();
     REQUIRE(list.ok());
@@ -266,13 +267,13 @@ void IndexesDocumentsWithoutManifest() {
     REQUIRE(Settled(freshd, "embedded", expected.size()));
   }
   {
-    auto store = freshd::testing::Ok(store::StateStore::Open(dir / "state", {}));
+    auto store = rag::testing::OpenStore(dir);
+    const store::TableId manifests = freshd::testing::Ok(rag::FindTables(*store)).chunk_manifests;
     store::WriteSet forget;
-    freshd::testing::Ok(
-        store->Scan(store::Table::kChunkManifests, "", "", [&](std::string_view key, auto) {
-          forget.Delete(store::Table::kChunkManifests, std::string(key));
-          return true;
-        }));
+    freshd::testing::Ok(store->Scan(manifests, "", "", [&](std::string_view key, auto) {
+      forget.Delete(manifests, std::string(key));
+      return true;
+    }));
     freshd::testing::Ok(store->Apply(forget));
     freshd::testing::Ok(store->MarkUnindexed("handbook"));  // as a store from before indexing
   }

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "rag/embedded_index.h"
+#include "rag/tables.h"
 #include "store/state_store.h"
 #include "tests/integration/daemon_under_test.h"
 #include "tests/integration/engine_harness.h"
@@ -112,7 +113,9 @@ TEST_CASE("a password in a source URL authenticates the fetch and is shown or st
   CHECK(log.find("new " + page) != std::string::npos);  // debug lines were written
   CHECK(log.find(kPassword) == std::string::npos);
 
-  auto store = freshd::testing::Ok(store::StateStore::Open(dir / "state", {}));
+  store::StoreOptions options;
+  rag::DeclareTables(options);
+  auto store = freshd::testing::Ok(store::StateStore::Open(dir / "state", options));
   std::vector<std::string> uris;
   freshd::testing::Ok(
       store->ForEachDocument("private", [&](const store::DocumentKey& key, const auto&) {

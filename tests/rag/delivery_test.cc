@@ -13,6 +13,7 @@
 #include "rag/embedded_index.h"
 #include "rag/embedder.h"
 #include "rag/indexer.h"
+#include "rag/tables.h"
 #include "tests/rag/rag_test_util.h"
 #include "tests/store/status_testing.h"
 #include "tests/support/fault_server.h"
@@ -146,7 +147,8 @@ TEST_CASE("while the sink is down nothing is lost, nothing embedded twice: then 
   CHECK(operations["upsert error"] == queued);
   // The vectors were made once and kept: a retry reuses them.
   std::size_t vectors = 0;
-  Ok(h.store->Scan(store::Table::kVectors, "", "", [&](auto, auto) { return ++vectors, true; }));
+  Ok(h.store->Scan(Ok(FindTables(*h.store)).vectors, "", "",
+                   [&](auto, auto) { return ++vectors, true; }));
   CHECK(vectors == queued);
 
   h.Check(key, Fetched(2000, Document(20, 3, 11)), Document(20, 3, 11));  // more while down
@@ -329,10 +331,11 @@ TEST_CASE("a chunk the sink refuses for good is set aside, and the others are de
   CHECK(result.ok);
   CHECK(h.store->OutboxSize() == 0);
   std::vector<std::string> dead;
-  Ok(h.store->Scan(store::Table::kDeadLetters, "", "", [&](auto, std::string_view value) {
-    dead.emplace_back(value);
-    return true;
-  }));
+  Ok(h.store->Scan(Ok(FindTables(*h.store)).dead_letters, "", "",
+                   [&](auto, std::string_view value) {
+                     dead.emplace_back(value);
+                     return true;
+                   }));
   REQUIRE(dead.size() == 1);
   CHECK(dead[0].find("POISON") != std::string::npos);
   CHECK(refused > 0);
@@ -357,7 +360,8 @@ TEST_CASE("a sink that refuses everything (a wrong token) gets nothing set aside
   CHECK_FALSE(result.ok);
   CHECK_THAT(result.error, Catch::Contains("401"));
   std::size_t dead = 0;
-  Ok(h.store->Scan(store::Table::kDeadLetters, "", "", [&](auto, auto) { return ++dead, true; }));
+  Ok(h.store->Scan(Ok(FindTables(*h.store)).dead_letters, "", "",
+                   [&](auto, auto) { return ++dead, true; }));
   CHECK(dead == 3);
   CHECK(h.store->OutboxSize() == queued - 3);  // the rest waits for the token to be fixed
 }

@@ -13,6 +13,7 @@
 
 #include "rag/embedded_records.h"
 #include "rag/embedder.h"
+#include "rag/tables.h"
 #include "store/state_store.h"
 #include "tests/store/status_testing.h"
 #include "tests/support/temp_dir.h"
@@ -22,7 +23,7 @@ namespace {
 
 using freshd::testing::Ok;
 using store::StateStore;
-using store::Table;
+using store::TableId;
 
 SinkOperation Upsert(const std::string& id, const std::string& text, Vector vector = {}) {
   SinkOperation upsert;
@@ -68,17 +69,18 @@ std::vector<std::string> IdsOf(const std::vector<SearchHit>& hits) {
 // The terms the chunk has postings under, read from the table itself.
 std::vector<std::string> PostingTermsOf(const StateStore& store, const std::string& chunk_id) {
   std::vector<std::string> terms;
-  Ok(store.Scan(Table::kSearchTerms, "", "", [&](std::string_view key, std::string_view) {
-    const std::size_t separator = key.find('\0');
-    if (separator != std::string_view::npos && key.substr(separator + 1) == chunk_id) {
-      terms.emplace_back(key.substr(0, separator));
-    }
-    return true;
-  }));
+  Ok(store.Scan(
+      Ok(FindTables(store)).search_terms, "", "", [&](std::string_view key, std::string_view) {
+        const std::size_t separator = key.find('\0');
+        if (separator != std::string_view::npos && key.substr(separator + 1) == chunk_id) {
+          terms.emplace_back(key.substr(0, separator));
+        }
+        return true;
+      }));
   return terms;
 }
 
-std::size_t EntriesIn(const StateStore& store, Table table) {
+std::size_t EntriesIn(const StateStore& store, TableId table) {
   std::size_t entries = 0;
   Ok(store.Scan(table, "", "", [&](std::string_view, std::string_view) {
     ++entries;
@@ -111,7 +113,9 @@ class IndexFixture {
 
  private:
   void Open() {
-    store_ = Ok(StateStore::Open(dir_ / "state", {}));
+    store::StoreOptions options;
+    DeclareTables(options);
+    store_ = Ok(StateStore::Open(dir_ / "state", options));
     index_ = std::make_unique<EmbeddedIndex>(*store_, options_);
   }
 
@@ -168,11 +172,13 @@ TEST_CASE("applying the same batch again changes nothing") {
   IndexFixture fixture;
   fixture.Apply(Corpus());
   const auto before = fixture.Search("pod write bread", {}, 10);
-  const std::size_t postings_before = EntriesIn(fixture.store(), Table::kSearchTerms);
+  const std::size_t postings_before =
+      EntriesIn(fixture.store(), Ok(FindTables(fixture.store())).search_terms);
 
   fixture.Apply(Corpus());
   CHECK(fixture.index().ChunkCount() == 6);
-  CHECK(EntriesIn(fixture.store(), Table::kSearchTerms) == postings_before);
+  CHECK(EntriesIn(fixture.store(), Ok(FindTables(fixture.store())).search_terms) ==
+        postings_before);
   const auto after = fixture.Search("pod write bread", {}, 10);
   REQUIRE(IdsOf(after) == IdsOf(before));
   for (std::size_t i = 0; i < after.size(); ++i) CHECK(after[i].score == before[i].score);
@@ -189,7 +195,10 @@ TEST_CASE("a deleted chunk is never found again, and its postings are gone") {
         std::vector<std::string>{"k8s-2"});
   CHECK(fixture.Search("kubernetes containers", {}, 10).empty());
   CHECK(PostingTermsOf(fixture.store(), "k8s-1").empty());
-  CHECK(fixture.store().Get(Table::kSearchChunks, "k8s-1").status().IsNotFound());
+  CHECK(fixture.store()
+            .Get(Ok(FindTables(fixture.store())).search_chunks, "k8s-1")
+            .status()
+            .IsNotFound());
 
   // Deleting it again, or an id never stored, is fine and changes nothing.
   fixture.Apply({Delete("k8s-1"), Delete("never-stored")});

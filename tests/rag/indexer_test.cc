@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "rag/operations.h"
+#include "rag/tables.h"
 #include "store/state_store.h"
 #include "tests/rag/rag_test_util.h"
 #include "tests/store/status_testing.h"
@@ -113,7 +114,7 @@ TEST_CASE("unchanged and not-modified checks queue nothing: a miss neither, a re
     CHECK(all[i].kind == IndexOperation::Kind::kDelete);
     CHECK(all[i].chunk_id == all[i - chunks].chunk_id);
   }
-  CHECK(store->Get(store::Table::kChunkManifests, DocumentChunksKey(key.source, key.uri))
+  CHECK(store->Get(Ok(FindTables(*store)).chunk_manifests, DocumentChunksKey(key.source, key.uri))
             .status()
             .IsNotFound());
   CHECK(record(Gone(6000), "") == CheckOutcome::kRemoved);  // still gone: nothing more
@@ -151,9 +152,10 @@ TEST_CASE("a source that left the configuration has all its chunks deleted, and 
     CHECK(all[i].kind == IndexOperation::Kind::kDelete);
     CHECK(all[i].metadata.source == "old-source");
   }
-  CHECK_FALSE(
-      Ok(store->Has(store::Table::kChunkManifests, DocumentChunksKey(gone.source, gone.uri))));
-  CHECK(Ok(store->Has(store::Table::kChunkManifests, DocumentChunksKey(kept.source, kept.uri))));
+  CHECK_FALSE(Ok(store->Has(Ok(FindTables(*store)).chunk_manifests,
+                            DocumentChunksKey(gone.source, gone.uri))));
+  CHECK(Ok(store->Has(Ok(FindTables(*store)).chunk_manifests,
+                      DocumentChunksKey(kept.source, kept.uri))));
   CHECK_FALSE(Ok(store->Get(gone)).indexed);  // re-added, its documents are fetched in full
   CHECK(Ok(store->Get(kept)).indexed);
 }

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <functional>
 
+#include "rag/tables.h"
 #include "tests/store/status_testing.h"
 
 namespace freshd::rag::testing {
@@ -28,7 +29,9 @@ std::string Paragraph(int seed, int index, bool edited) {
 }  // namespace
 
 std::unique_ptr<store::StateStore> OpenStore(const freshd::testing::TempDir& dir) {
-  return freshd::testing::Ok(store::StateStore::Open(dir / "state", {}));
+  store::StoreOptions options;
+  DeclareTables(options);
+  return freshd::testing::Ok(store::StateStore::Open(dir / "state", options));
 }
 
 std::string Document(int paragraphs, int seed, int edited_paragraph) {

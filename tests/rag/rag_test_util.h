@@ -12,6 +12,7 @@
 
 namespace freshd::rag::testing {
 
+// A store with the RAG side's tables declared.
 std::unique_ptr<store::StateStore> OpenStore(const freshd::testing::TempDir& dir);
 
 // `paragraphs` paragraphs of 300 to 600 bytes, different for each `seed`; when

@@ -22,6 +22,7 @@
 #include "rag/embedded_index.h"
 #include "rag/embedder.h"
 #include "rag/operations.h"
+#include "rag/tables.h"
 #include "rag/words.h"
 #include "store/state_store.h"
 #include "tests/store/status_testing.h"
@@ -62,7 +63,9 @@ std::vector<Page> ExampleCorpus() {
 class SearchedCorpus {
  public:
   SearchedCorpus(const std::vector<Page>& pages, EmbeddedIndexOptions options) {
-    store_ = freshd::testing::Ok(store::StateStore::Open(dir_ / "state", {}));
+    store::StoreOptions store_options;
+    DeclareTables(store_options);
+    store_ = freshd::testing::Ok(store::StateStore::Open(dir_ / "state", store_options));
     index_ = std::make_unique<EmbeddedIndex>(*store_, options);
     for (const Page& page : pages) Index(page);
   }
@@ -88,7 +91,7 @@ class SearchedCorpus {
   // How many chunks each term has postings in, read from the index itself.
   std::map<std::string, std::size_t> ChunksPerTerm() const {
     std::map<std::string, std::size_t> chunks;
-    freshd::testing::Ok(store_->Scan(store::Table::kSearchTerms, "", "",
+    freshd::testing::Ok(store_->Scan(freshd::testing::Ok(FindTables(*store_)).search_terms, "", "",
                                      [&](std::string_view key, std::string_view) {
                                        const std::size_t separator = key.find('\0');
                                        if (separator != std::string_view::npos)

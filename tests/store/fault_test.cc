@@ -11,6 +11,7 @@
 #include "rag/embedder.h"
 #include "rag/indexer.h"
 #include "rag/operations.h"
+#include "rag/tables.h"
 #include "store/state_store.h"
 #include "tests/rag/rag_test_util.h"
 #include "tests/store/fault_fs.h"
@@ -31,7 +32,9 @@ std::int64_t Now() { return 5000; }
 
 // A store in `dir` that holds two indexed documents, every operation delivered or not.
 void Populate(const std::string& dir, bool deliver) {
-  auto store = Ok(StateStore::Open(dir, {}));
+  StoreOptions options;
+  rag::DeclareTables(options);
+  auto store = Ok(StateStore::Open(dir, options));
   rag::Indexer indexer(*store, {});
   for (int i = 0; i < 2; ++i) {
     const DocumentKey key{"s", "https://example.com/" + std::to_string(i)};
@@ -52,6 +55,7 @@ struct Reopened {
 
   explicit Reopened(const std::string& dir) {
     StoreOptions options;
+    rag::DeclareTables(options);
     options.env = fault.env.get();
     options.block_cache_bytes = 0;  // every read goes to the (failing) disk
     options.on_corrupt_record = [this](const std::string& message) {
