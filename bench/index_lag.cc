@@ -174,8 +174,8 @@ int main(int argc, char** argv) {
   for (int d = 0; d < documents; ++d) record(d, Document(d, -1));
   const std::uint64_t chunks = store->OutboxSize();
   rag::BatchResult initial = delivery.DeliverAll();
-  if (!initial.ok) {
-    std::fprintf(stderr, "initial delivery failed: %s\n", initial.error.c_str());
+  if (!initial.ok()) {
+    std::fprintf(stderr, "initial delivery failed: %s\n", initial.status.ToString().c_str());
     return 1;
   }
   const double initial_seconds = std::chrono::duration<double>(Clock::now() - started).count();

@@ -124,8 +124,8 @@ int Daemon::Once(std::ostream& out) {
       << seconds << " s\n";
   out << "rag store (" << impl.rag->sink_kind() << "): " << delivered.delivered
       << " index operations delivered";
-  if (!delivered.ok) {
-    out << "; failing: " << delivered.error << "; " << impl.store->OutboxSize()
+  if (!delivered.ok()) {
+    out << "; failing: " << delivered.status.message() << "; " << impl.store->OutboxSize()
         << " kept for the next run";
   }
   out << "\n";
@@ -133,7 +133,7 @@ int Daemon::Once(std::ostream& out) {
   impl.engine.reset();
   impl.rag.reset();
   impl.store.reset();
-  return failed == 0 && delivered.ok ? 0 : 1;
+  return failed == 0 && delivered.ok() ? 0 : 1;
 }
 
 }  // namespace freshd::daemon

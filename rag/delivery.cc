@@ -229,18 +229,17 @@ BatchResult Delivery::DeliverBatch() {
   retry_now_ = false;
   Result<std::vector<store::OutboxEntry>> read = store_.ReadOutbox(batch_limit_, read_from_);
   if (!read.ok()) {
-    result.error = read.status().ToString();
+    result.status = read.status();
     return result;
   }
   const std::vector<store::OutboxEntry>& entries = *read;
   if (entries.empty()) {
-    result.ok = true;
     return result;
   }
   ManifestView manifests(store_, tables_.chunk_manifests);
   Result<PreparedBatch> prepared = Prepare(entries, manifests);
   if (!prepared.ok()) {  // the operations stay queued, and are tried again after a backoff
-    result.error = prepared.status().ToString();
+    result.status = prepared.status();
     return result;
   }
   PreparedBatch& batch = *prepared;
@@ -262,7 +261,7 @@ BatchResult Delivery::DeliverBatch() {
       if (kept.ok()) {
         upsert.vector = DecodeVector(*kept);
       } else if (!kept.status().IsNotFound()) {
-        result.error = kept.status().ToString();
+        result.status = kept.status();
         return result;
       } else {
         texts.push_back(upsert.operation.text);
@@ -272,11 +271,12 @@ BatchResult Delivery::DeliverBatch() {
     if (!texts.empty()) {
       Result<std::vector<Vector>> embedded = embedder_.Embed(texts);
       if (!embedded.ok() || embedded->size() != texts.size()) {
-        result.error = "embedding failed: " + embedded.status().message();
-        result.permanent = IsRefusal(embedded.status());
+        result.status = embedded.ok() ? Status::Unavailable("the embedder answered too few vectors")
+                                      : embedded.status().WithContext("embedding failed");
         count_failure();
         Narrow(result, entries.size());
-        if (result.permanent && entries.size() == 1 && SetAside(entries[0], result.error)) {
+        if (result.permanent() && entries.size() == 1 &&
+            SetAside(entries[0], result.status.message())) {
           result.delivered = 1;
         }
         return result;
@@ -298,11 +298,10 @@ BatchResult Delivery::DeliverBatch() {
   Status status;
   if (!batch.operations.empty()) status = sink_.Apply(batch.operations);
   if (!status.ok()) {
-    result.error = status.message();
-    result.permanent = IsRefusal(status);
+    result.status = status;
     count_failure();
     Narrow(result, entries.size());
-    if (result.permanent && entries.size() == 1 && SetAside(entries[0], result.error)) {
+    if (result.permanent() && entries.size() == 1 && SetAside(entries[0], status.message())) {
       result.delivered = 1;
     }
     return result;
@@ -316,7 +315,7 @@ BatchResult Delivery::DeliverBatch() {
     const std::string& id = sent.operation.chunk_id;
     Result<bool> held = store_.Has(tables_.sink_chunks, id);
     if (!held.ok()) {  // not acknowledged: sent again later, which is harmless
-      result.error = held.status().ToString();
+      result.status = held.status();
       return result;
     }
     const bool was_held = *held;
@@ -333,7 +332,7 @@ BatchResult Delivery::DeliverBatch() {
     }
   }
   if (Status applied = store_.Apply(acknowledged); !applied.ok()) {
-    result.error = applied.ToString();
+    result.status = applied;
     return result;
   }
   read_from_ = batch.sequences.back() + 1;
@@ -342,7 +341,6 @@ BatchResult Delivery::DeliverBatch() {
   failures_in_a_row_ = 0;
   set_aside_in_a_row_ = 0;
   batch_limit_ = std::min(options_.batch_size, batch_limit_ * 2);  // widen again after narrowing
-  result.ok = true;
   result.delivered = batch.sequences.size();
   if (events_.on_operations) {
     if (batch.upserts > 0)
@@ -362,8 +360,8 @@ BatchResult Delivery::DeliverBatch() {
 // after two failures in a row otherwise (a sink that is down fails whatever the size).
 void Delivery::Narrow(const BatchResult& failed, std::size_t attempted) {
   ++failures_in_a_row_;
-  retry_now_ = failed.permanent && attempted > 1;
-  if (failed.permanent || failures_in_a_row_ >= 2) {
+  retry_now_ = failed.permanent() && attempted > 1;
+  if (failed.permanent() || failures_in_a_row_ >= 2) {
     batch_limit_ = std::max<std::size_t>(1, std::min(batch_limit_, attempted) / 2);
   }
 }
@@ -394,16 +392,14 @@ bool Delivery::SetAside(const store::OutboxEntry& entry, const std::string& erro
 
 BatchResult Delivery::DeliverAll() {
   BatchResult total;
-  total.ok = true;
   for (;;) {
     BatchResult batch = DeliverBatch();
     total.delivered += batch.delivered;
-    if (!batch.ok && !retry_now_) {
-      total.ok = false;
-      total.error = batch.error;
+    if (!batch.ok() && !retry_now_) {
+      total.status = batch.status;
       break;
     }
-    if (batch.ok && batch.delivered == 0) break;
+    if (batch.ok() && batch.delivered == 0) break;
   }
   ReportTotals();
   return total;
@@ -433,10 +429,10 @@ void Delivery::Loop() {
     BatchResult batch = DeliverBatch();
     ReportTotals();
     std::chrono::milliseconds wait{0};
-    if (!batch.ok && !retry_now_) {
-      ReportState(batch.error);
+    if (!batch.ok() && !retry_now_) {
+      ReportState(batch.status.message());
       wait = ExponentialBackoff(options_.first_backoff, failures++, options_.max_backoff);
-    } else if (batch.ok) {
+    } else if (batch.ok()) {
       ReportState("");
       failures = 0;
       if (batch.delivered == 0) wait = options_.idle_poll;
@@ -445,7 +441,7 @@ void Delivery::Loop() {
     if (wait.count() == 0) continue;
     std::unique_lock lock(mutex_);
     // A notification cuts an idle wait short, never a backoff.
-    const bool idle = batch.ok;
+    const bool idle = batch.ok();
     clock_.WaitFor(lock, wake_, wait, [&] {
       return stopping_ || !reconcile_requests_.empty() || (idle && notified_);
     });

@@ -60,10 +60,11 @@ struct DeliveryEvents {
 };
 
 struct BatchResult {
-  bool ok = false;
-  std::string error;
-  bool permanent = false;     // the sink or embedder refused the batch for its content
+  Status status;              // OK once the batch was acknowledged (or there was none)
   std::size_t delivered = 0;  // outbox entries removed (acknowledged, dropped or set aside)
+  bool ok() const { return status.ok(); }
+  // The sink or embedder refused the batch for its content (see rag::IsRefusal).
+  bool permanent() const { return IsRefusal(status); }
 };
 
 class Delivery {

@@ -73,7 +73,7 @@ TEST_CASE("delivered to the embedded index: it holds exactly the current chunks"
   h.Check(a, Fetched(1000, Document(20, 1)), Document(20, 1));
   h.Check(b, Fetched(1000, Document(10, 2)), Document(10, 2));
   BatchResult first = delivery.DeliverAll();
-  REQUIRE(first.ok);
+  REQUIRE(first.ok());
   CHECK(h.store->OutboxSize() == 0);
   CHECK(index.ListChunkIds().value() == ExpectedIds({{a, Document(20, 1)}, {b, Document(10, 2)}}));
   CHECK(delivery.ChunksHeld() == index.ChunkCount());
@@ -83,7 +83,7 @@ TEST_CASE("delivered to the embedded index: it holds exactly the current chunks"
   h.Check(a, Fetched(2000, Document(20, 1, 4)), Document(20, 1, 4));  // one paragraph edited
   h.Check(b, Gone(2000), "");
   h.Check(b, Gone(3000), "");  // the second miss removes it
-  REQUIRE(delivery.DeliverAll().ok);
+  REQUIRE(delivery.DeliverAll().ok());
   CHECK(index.ListChunkIds().value() == ExpectedIds({{a, Document(20, 1, 4)}}));
   CHECK(delivery.ChunksHeld() == index.ChunkCount());
   CHECK(Ok(index.Search("reworded", {}, 1)).size() == 1);
@@ -141,8 +141,8 @@ TEST_CASE("while the sink is down nothing is lost, nothing embedded twice: then 
   const std::uint64_t queued = h.store->OutboxSize();
   receiver.down = true;
   BatchResult failed = delivery.DeliverBatch();
-  CHECK_FALSE(failed.ok);
-  CHECK_THAT(failed.error, Catch::Contains("503"));
+  CHECK_FALSE(failed.ok());
+  CHECK_THAT(failed.status.message(), Catch::Contains("503"));
   CHECK(h.store->OutboxSize() == queued);
   CHECK(operations["upsert error"] == queued);
   // The vectors were made once and kept: a retry reuses them.
@@ -153,7 +153,7 @@ TEST_CASE("while the sink is down nothing is lost, nothing embedded twice: then 
 
   h.Check(key, Fetched(2000, Document(20, 3, 11)), Document(20, 3, 11));  // more while down
   receiver.down = false;
-  REQUIRE(delivery.DeliverAll().ok);
+  REQUIRE(delivery.DeliverAll().ok());
   CHECK(h.store->OutboxSize() == 0);
   const auto expected = ExpectedIds({{key, Document(20, 3, 11)}});
   CHECK(receiver.Held() == std::set<std::string>(expected.begin(), expected.end()));
@@ -174,7 +174,7 @@ TEST_CASE("a batch sends each chunk once, its last operation winning, upserts fi
   h.Check(key, Fetched(1000, one), one);
   h.Check(key, Fetched(2000, two), two);
   h.Check(key, Fetched(3000, one), one);  // back to the first text before any delivery
-  REQUIRE(delivery.DeliverBatch().ok);
+  REQUIRE(delivery.DeliverBatch().ok());
 
   std::lock_guard lock(receiver.mutex);
   std::set<std::string> seen;
@@ -239,7 +239,7 @@ TEST_CASE("reconciliation repairs a sink that lost chunks or kept stale ones") {
   const store::DocumentKey key{"s", "https://example.com/a"};
   const std::string text = Document(12, 7);
   h.Check(key, Fetched(1000, text), text);
-  REQUIRE(delivery.DeliverAll().ok);
+  REQUIRE(delivery.DeliverAll().ok());
   const auto expected = ExpectedIds({{key, text}});
 
   // Behind freshd's back: one chunk lost, one stale chunk added.
@@ -262,7 +262,7 @@ TEST_CASE("reconciliation repairs a sink that lost chunks or kept stale ones") {
   CHECK(plan.held == expected.size());  // one lost, one added
   CHECK(plan.missing == 1);
   CHECK(plan.extra == 1);
-  REQUIRE(delivery.DeliverAll().ok);
+  REQUIRE(delivery.DeliverAll().ok());
   CHECK(index.ListChunkIds().value() == expected);
   CHECK(delivery.ChunksHeld() == expected.size());
 }
@@ -286,7 +286,7 @@ TEST_CASE("an operation its document no longer wants is dropped, whatever its pl
   writes.AppendToOutbox(EncodeOperation(late));
   REQUIRE(h.store->Apply(writes).ok());
 
-  REQUIRE(delivery.DeliverAll().ok);
+  REQUIRE(delivery.DeliverAll().ok());
   CHECK(index.ListChunkIds().value() == ExpectedIds({{key, two}}));
   CHECK(h.store->OutboxSize() == 0);
 }
@@ -328,7 +328,7 @@ TEST_CASE("a chunk the sink refuses for good is set aside, and the others are de
     documents.emplace_back(key, text);
   }
   const BatchResult result = delivery.DeliverAll();
-  CHECK(result.ok);
+  CHECK(result.ok());
   CHECK(h.store->OutboxSize() == 0);
   std::vector<std::string> dead;
   Ok(h.store->Scan(Ok(FindTables(*h.store)).dead_letters, "", "",
@@ -357,8 +357,8 @@ TEST_CASE("a sink that refuses everything (a wrong token) gets nothing set aside
   const std::uint64_t queued = h.store->OutboxSize();
 
   const BatchResult result = delivery.DeliverAll();
-  CHECK_FALSE(result.ok);
-  CHECK_THAT(result.error, Catch::Contains("401"));
+  CHECK_FALSE(result.ok());
+  CHECK_THAT(result.status.message(), Catch::Contains("401"));
   std::size_t dead = 0;
   Ok(h.store->Scan(Ok(FindTables(*h.store)).dead_letters, "", "",
                    [&](auto, auto) { return ++dead, true; }));

@@ -45,7 +45,7 @@ void Populate(const std::string& dir, bool deliver) {
   rag::EmbeddedIndex index(*store);
   auto embedder = rag::MakeHashingEmbedder(16);
   rag::Delivery delivery(*store, index, *embedder, indexer, Now);
-  REQUIRE(delivery.DeliverAll().ok);
+  REQUIRE(delivery.DeliverAll().ok());
 }
 
 struct Reopened {
@@ -118,15 +118,15 @@ TEST_CASE("a delivery whose manifest read fails keeps its operations queued") {
 
   reopened.fault.fs->Break(FaultFs::Mode::kFail, manifests);
   const rag::BatchResult failed = delivery.DeliverBatch();
-  CHECK_FALSE(failed.ok);
-  CHECK_THAT(failed.error, Catch::Contains("injected read failure"));
+  CHECK_FALSE(failed.ok());
+  CHECK_THAT(failed.status.message(), Catch::Contains("injected read failure"));
   CHECK(reopened.fault.fs->faults() > 0);
   CHECK(store.OutboxSize() == queued);
   CHECK(Queued(store).size() == queued);
   CHECK(index.ChunkCount() == 0);  // nothing was dropped as "no longer wanted" either
 
   reopened.fault.fs->Heal();
-  REQUIRE(delivery.DeliverAll().ok);
+  REQUIRE(delivery.DeliverAll().ok());
   CHECK(store.OutboxSize() == 0);
   CHECK(index.ChunkCount() == queued);  // every upsert arrived
 }
