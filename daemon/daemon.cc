@@ -158,12 +158,12 @@ void Daemon::Impl::ReconcilePeriodically() {
   if (every <= config::Duration::zero()) return;
   reconcile_timer->Schedule(std::chrono::duration_cast<scheduler::Duration>(every), [this] {
     if (stopping) return;
-    rag->Reconcile([](bool ok, const rag::Indexer::ReconcilePlan& plan, const std::string& why) {
-      if (!ok) {
-        spdlog::warn("reconcile failed: {}", why);
-      } else if (plan.missing + plan.extra > 0) {
+    rag->Reconcile([](const Result<rag::Indexer::ReconcilePlan>& plan) {
+      if (!plan.ok()) {
+        spdlog::warn("reconcile failed: {}", plan.status().ToString());
+      } else if (plan->missing + plan->extra > 0) {
         spdlog::warn("reconcile: the sink lacked {} chunks and held {} stale ones; repairs queued",
-                     plan.missing, plan.extra);
+                     plan->missing, plan->extra);
       }
     });
     ReconcilePeriodically();

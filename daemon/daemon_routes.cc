@@ -30,14 +30,14 @@ constexpr std::size_t kMaxDocumentPage = 10000;
 constexpr std::size_t kDefaultSearchResults = 5;
 constexpr std::size_t kMaxSearchResults = 100;
 
-nlohmann::json ReconcileJson(bool ok, const rag::Indexer::ReconcilePlan& plan,
-                             const std::string& error) {
-  nlohmann::json json = {{"ok", ok},
+nlohmann::json ReconcileJson(const Result<rag::Indexer::ReconcilePlan>& planned) {
+  const rag::Indexer::ReconcilePlan plan = planned.value_or({});
+  nlohmann::json json = {{"ok", planned.ok()},
                          {"desired_chunks", plan.desired},
                          {"held_chunks", plan.held},
                          {"upserts_queued", plan.missing},
                          {"deletes_queued", plan.extra}};
-  if (!error.empty()) json["error"] = error;
+  if (!planned.ok()) json["error"] = planned.status().ToString();
   return json;
 }
 
@@ -105,10 +105,9 @@ void Daemon::Impl::Search(const HttpRequest& request, Respond respond, std::stri
 }
 
 void Daemon::Impl::Reconcile(const HttpRequest& request, Respond respond) {
-  rag->Reconcile([this, request, respond](bool ok, const rag::Indexer::ReconcilePlan& plan,
-                                          const std::string& error) {
-    std::string body = ToText(ReconcileJson(ok, plan, error));
-    const auto status = ok ? http::status::ok : http::status::bad_gateway;
+  rag->Reconcile([this, request, respond](const Result<rag::Indexer::ReconcilePlan>& plan) {
+    std::string body = ToText(ReconcileJson(plan));
+    const auto status = plan.ok() ? http::status::ok : http::status::bad_gateway;
     asio::post(io, [request, respond, status, body = std::move(body)]() mutable {
       respond(MakeReply(request, status, "application/json", std::move(body)));
     });

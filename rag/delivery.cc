@@ -176,7 +176,7 @@ void Delivery::Stop() {
     std::lock_guard lock(mutex_);
     unanswered.swap(reconcile_requests_);
   }
-  for (const ReconcileDone& done : unanswered) done(false, {}, "freshd is stopping");
+  for (const ReconcileDone& done : unanswered) done(Status::Cancelled("freshd is stopping"));
 }
 
 void Delivery::Notify() {
@@ -203,21 +203,16 @@ void Delivery::Reconcile(ReconcileDone done) {
 }
 
 void Delivery::RunReconcile(const ReconcileDone& done) {
-  Indexer::ReconcilePlan plan;
   Result<std::vector<std::string>> held = sink_.ListChunkIds();
   if (!held.ok()) {
-    done(false, plan,
-         "cannot list the " + std::string(sink_.kind()) + " sink: " + held.status().message());
+    done(held.status().WithContext("cannot list the " + std::string(sink_.kind()) + " sink"));
     return;
   }
   std::sort(held->begin(), held->end());
   Result<Indexer::ReconcilePlan> planned = indexer_.PlanReconcile(*held, now_ms_());
-  if (planned.ok()) {
-    plan = *planned;
-    chunks_held_ = held->size();
-  }
+  if (planned.ok()) chunks_held_ = held->size();
   ReportTotals();
-  done(planned.ok(), plan, planned.ok() ? "" : planned.status().ToString());
+  done(planned);
 }
 
 std::string Delivery::VectorKey(const std::string& chunk_id) const {

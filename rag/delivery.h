@@ -87,9 +87,8 @@ class Delivery {
 
   // Compares the sink's chunks with the manifests and queues the repairs. Runs on the
   // delivery thread when started (between batches), else here; `done` gets the plan or
-  // the error.
-  using ReconcileDone =
-      std::function<void(bool ok, const Indexer::ReconcilePlan& plan, const std::string& error)>;
+  // why there is none.
+  using ReconcileDone = std::function<void(const Result<Indexer::ReconcilePlan>& plan)>;
   void Reconcile(ReconcileDone done);
 
   std::uint64_t ChunksHeld() const;

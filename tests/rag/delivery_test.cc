@@ -253,9 +253,9 @@ TEST_CASE("reconciliation repairs a sink that lost chunks or kept stale ones") {
 
   bool ok = false;
   Indexer::ReconcilePlan plan;
-  delivery.Reconcile([&](bool done_ok, const Indexer::ReconcilePlan& result, const std::string&) {
-    ok = done_ok;
-    plan = result;
+  delivery.Reconcile([&](const Result<Indexer::ReconcilePlan>& result) {
+    ok = result.ok();
+    if (ok) plan = *result;
   });
   REQUIRE(ok);
   CHECK(plan.desired == expected.size());
