@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "bench/must.h"
+#include "rag/embedded_ranking.h"
 #include "rag/embedded_records.h"
 #include "rag/tables.h"
 #include "rag/words.h"
@@ -27,11 +28,10 @@ using rag::embedded::IndexStats;
 using rag::embedded::Posting;
 
 // The embedded index's tables (a lookup of a few names: the old code had them at hand).
+// BM25 and the cosine are the index's own (rag/embedded_ranking.h): the two searches differ
+// in which candidates they read and re-rank, not in how they score them.
 rag::Tables TablesIn(const store::StateStore& store) { return bench::Must(rag::FindTables(store)); }
 
-// BM25's usual parameters.
-constexpr double kK1 = 1.2;
-constexpr double kB = 0.75;
 // A query reads at most this many postings per term, so that a term in most chunks costs a
 // bounded scan. Past the cap, the postings read are those of the lowest chunk ids (not the
 // best ones) and the term's document frequency is undercounted; with words that common
@@ -84,12 +84,6 @@ IndexStats LoadStats(const store::StateStore& store) {
   return RecountStats(store);
 }
 
-double Bm25(const Posting& posting, double idf, double average_words) {
-  const auto frequency = static_cast<double>(posting.term_frequency);
-  const double length_ratio = static_cast<double>(posting.chunk_words) / average_words;
-  return idf * frequency * (kK1 + 1) / (frequency + kK1 * (1 - kB + kB * length_ratio));
-}
-
 // Adds each chunk's BM25 for `term` to `scores`.
 void ScoreTerm(const store::StateStore& store, const std::string& term, const IndexStats& stats,
                std::unordered_map<std::string, double>& scores) {
@@ -112,7 +106,7 @@ void ScoreTerm(const store::StateStore& store, const std::string& term, const In
           ? 1.0
           : static_cast<double>(stats.words) / static_cast<double>(stats.chunks);
   for (const auto& [chunk_id, posting] : postings) {
-    scores[chunk_id] += Bm25(posting, idf, average_words);
+    scores[chunk_id] += rag::embedded::Bm25(posting, idf, average_words);
   }
 }
 
@@ -143,21 +137,6 @@ std::size_t CandidateCount(std::size_t k) {
   return std::max(kMinCandidates, per_result);
 }
 
-// 0 when either vector is empty or zero, or their sizes differ.
-double Cosine(const Vector& a, const Vector& b) {
-  if (a.empty() || a.size() != b.size()) return 0;
-  double dot = 0;
-  double norm_a = 0;
-  double norm_b = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    dot += static_cast<double>(a[i]) * b[i];
-    norm_a += static_cast<double>(a[i]) * a[i];
-    norm_b += static_cast<double>(b[i]) * b[i];
-  }
-  if (norm_a == 0 || norm_b == 0) return 0;
-  return dot / std::sqrt(norm_a * norm_b);
-}
-
 // Loads the candidates (skipping any deleted meanwhile) and gives each its hybrid score.
 std::vector<SearchHit> ScoreCandidates(const store::StateStore& store,
                                        const std::vector<Scored>& candidates,
@@ -180,7 +159,7 @@ std::vector<SearchHit> ScoreCandidates(const store::StateStore& store,
     if (query_vector.empty()) {
       hit.score = normalised;
     } else {
-      hit.vector = Cosine(query_vector, chunk->vector);
+      hit.vector = rag::embedded::Cosine(query_vector, chunk->vector);
       hit.score = 0.5 * normalised + 0.5 * std::max(0.0, hit.vector);
     }
     hit.text = std::move(chunk->text);

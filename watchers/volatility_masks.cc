@@ -75,6 +75,7 @@ bool ApplyOne(const pcre2_code* code, const std::string& text, std::string* out,
     const auto replace = [&](std::size_t from, std::size_t to) {
       if (from == PCRE2_UNSET || from < copied || from >= to) return;  // unset, nested, empty
       const std::string_view fragment = std::string_view(text).substr(from, to - from);
+      // Already masked (by an earlier mask): left as it is, and not counted again.
       if (fragment == kVolatilePlaceholder) return;
       out->append(text, copied, from - copied);
       out->append(kVolatilePlaceholder);
