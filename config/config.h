@@ -39,8 +39,24 @@ struct Header {
 };
 
 // Fetch settings: `defaults`, possibly overridden per source.
+// A request budget for `interval: adaptive`: at most `requests` in any window of `per`
+// (`400/m`), conditional requests included.
+struct RequestBudget {
+  std::uint64_t requests = 0;
+  Duration per = std::chrono::seconds(1);
+  bool operator==(const RequestBudget&) const = default;
+};
+
 struct FetchSettings {
-  Duration interval = std::chrono::minutes(15);
+  Duration interval = std::chrono::minutes(15);  // fixed interval; ignored when adaptive
+  // `interval: adaptive` (DESIGN.md 6.3): each document has its own schedule, the budget
+  // spread over them by their estimated change rates, within [min_interval, max_interval].
+  // Listings (sitemap, feed, folder scan) are then read every `listing_interval`.
+  bool adaptive = false;
+  std::optional<RequestBudget> budget;  // required when adaptive
+  Duration min_interval = std::chrono::minutes(1);
+  Duration max_interval = std::chrono::hours(24 * 7);
+  Duration listing_interval = std::chrono::minutes(15);
   Duration timeout = std::chrono::seconds(20);
   std::uint64_t max_bytes = 10 * 1024 * 1024;
   std::string user_agent;  // defaults to "freshd/<version>"; "<version>" in it is expanded

@@ -1,0 +1,45 @@
+// How often to check each document of a source under a request budget (DESIGN.md 6.3):
+// the allocation of Cho and Garcia-Molina, "Effective Page Refresh Policies for Web
+// Crawlers" (ACM TODS 2003), which maximises the documents' expected average freshness.
+//
+// A document changing as a Poisson process of rate r and checked every I seconds (at
+// frequency f = 1 / I) is fresh on average F(r, f) = (f / r) (1 - e^(-r / f)) of the time.
+// The optimum under sum f_i = budget makes dF/df equal for every document (the Lagrange
+// condition), found by bisection on the multiplier; intervals are kept within
+// [min_interval, max_interval], and a document that changes much faster than the budget
+// can follow gets the longest interval allowed, as the optimum says.
+//
+// Pure computation, thread-safe; O(documents log(1/tolerance)).
+#pragma once
+
+#include <vector>
+
+namespace freshd::scheduler {
+
+struct AllocationLimits {
+  double budget_per_second = 0;  // checks per second for all the documents together
+  double min_interval_seconds = 60;
+  double max_interval_seconds = 7 * 86400.0;
+};
+
+struct Allocation {
+  std::vector<double> intervals_seconds;  // one per rate, in the same order
+  double requests_per_second = 0;         // sum of 1 / interval: at most the budget
+  double expected_freshness = 0;          // mean of F(r_i, 1 / I_i) over the documents
+};
+
+// Fraction of time a document of change rate `rate` checked every `interval` seconds is
+// fresh: (1 - e^(-rate interval)) / (rate interval); 1 when the rate is 0.
+double ExpectedFreshness(double rate_per_second, double interval_seconds);
+
+// The optimal intervals for documents of the given rates (changes per second, >= 0).
+// When even max_interval for every document exceeds the budget, every document gets
+// max_interval (no document starves; the budget is then enforced by RequestBudget).
+Allocation AllocateChecks(const std::vector<double>& rates_per_second,
+                          const AllocationLimits& limits);
+
+// The same frequency for every document (the budget split evenly), for comparison.
+Allocation AllocateUniform(const std::vector<double>& rates_per_second,
+                           const AllocationLimits& limits);
+
+}  // namespace freshd::scheduler
