@@ -59,6 +59,7 @@ bool SameRagSettings(const config::Config& a, const config::Config& b) {
 bool Daemon::Impl::OpenStore() {
   store::StoreOptions options;
   rag::DeclareTables(options);
+  DeclareScheduleTable(options);
   // Called under the store's locks: logs and counts, never calls back into the store.
   options.on_corrupt_record = [this](const std::string& message) {
     spdlog::error("state store: {}", message);
@@ -78,6 +79,8 @@ bool Daemon::Impl::OpenStore() {
   fetcher = std::make_unique<watchers::HttpClient>(io);
   engine = std::make_unique<Engine>(io, workers, *store, metrics, clock, *fetcher, engine_options);
   schedule = std::make_unique<EngineSchedule>(io, clock, scheduler, *engine);
+  adaptive = std::make_unique<AdaptiveSchedule>(io, workers, clock, *store, *engine, metrics,
+                                                config.advisor.confidence);
   return true;
 }
 
@@ -147,6 +150,7 @@ void Daemon::Impl::AssessPeriodically(std::chrono::milliseconds delay) {
         if (stopping) return;
         for (const auto& [name, view] : workloads) views.try_emplace(name, view);  // not assessed
         Publish(std::move(views));
+        adaptive->Reallocate();
         AssessPeriodically(config.advisor.assess_every);
       });
     });
@@ -263,6 +267,7 @@ void Daemon::Impl::ApplyReload(config::LoadResult loaded) {
   }
   const Status configured = engine->Configure(*loaded.config, [this, settings = *loaded.config] {
     schedule->Update();
+    adaptive->Update(settings.advisor.confidence);
     SyncRagSources(settings);
   });
   if (!configured.ok()) return failed(configured.message());
@@ -297,6 +302,7 @@ void Daemon::Impl::Shutdown() {
   sd_notify(0, "STOPPING=1");
   spdlog::info("stopping");
   if (schedule) schedule->Stop();
+  if (adaptive) adaptive->Stop();
   wal_timer->Cancel();
   prune_timer->Cancel();
   assess_timer->Cancel();
@@ -338,6 +344,7 @@ int Daemon::Run() {
           impl.config,
           [&impl] {
             impl.schedule->Update();
+            impl.adaptive->Update(impl.config.advisor.confidence);
             impl.ready = true;
             impl.SyncRagSources(impl.config);
             impl.AssessPeriodically(std::min<std::chrono::milliseconds>(
@@ -384,6 +391,8 @@ int Daemon::Run() {
   if (Status synced = impl.store->SyncWal(); !synced.ok()) {
     spdlog::error("cannot sync the write-ahead log at exit: {}", synced.ToString());
   }
+  impl.adaptive.reset();
+  impl.schedule.reset();
   impl.engine.reset();
   impl.rag.reset();
   impl.store.reset();

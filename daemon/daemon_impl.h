@@ -13,6 +13,7 @@
 #include "daemon/assessor.h"
 #include "daemon/daemon.h"
 #include "daemon/engine.h"
+#include "daemon/adaptive_schedule.h"
 #include "daemon/engine_schedule.h"
 #include "daemon/http_server.h"
 #include "daemon/rag_service.h"
@@ -74,6 +75,7 @@ struct Daemon::Impl {
   std::unique_ptr<watchers::HttpClient> fetcher;  // the engine's; outlives it
   std::unique_ptr<Engine> engine;
   std::unique_ptr<EngineSchedule> schedule;  // runs the engine at the scheduler's times
+  std::unique_ptr<AdaptiveSchedule> adaptive;  // runs the adaptive sources, per document
   std::unique_ptr<HttpServer> server;
   // The address bound: a reload does not move it.
   std::string listen_host;

@@ -13,6 +13,10 @@ namespace asio = boost::asio;
 using store::CheckOutcome;
 using store::Observation;
 
+bool IsListing(config::SourceKind kind) {
+  return kind == config::SourceKind::kSitemap || kind == config::SourceKind::kFeed;
+}
+
 metrics::CheckResult ToCheckResult(CheckOutcome outcome) {
   switch (outcome) {
     case CheckOutcome::kNew:
@@ -55,13 +59,18 @@ Engine::Impl::Impl(asio::io_context& io_context, asio::thread_pool& worker_pool,
       fetch_queue(engine_options.max_in_flight, config::FetchSettings{}.host_concurrency,
                   [this](std::function<void()> start) { asio::post(io, std::move(start)); }) {}
 
-void Engine::Impl::StartRun(std::shared_ptr<WatchedSource> source, RunCallback done) {
+RunPtr Engine::Impl::NewRun(std::shared_ptr<WatchedSource> source, RunCallback done) {
   auto run = std::make_shared<SourceRun>();
   run->source = std::move(source);
   run->name = run->source->config.name;
   run->result.source = run->name;
   run->done = std::move(done);
   running.insert(run->name);
+  return run;
+}
+
+void Engine::Impl::StartRun(std::shared_ptr<WatchedSource> source, RunCallback done) {
+  RunPtr run = NewRun(std::move(source), std::move(done));
   switch (run->source->config.kind) {
     case config::SourceKind::kHttp:
       // A page is a listing of one: a changed URL marks the old document removed.
@@ -287,10 +296,42 @@ void Engine::CheckSource(const std::string& source, RunCallback done) {
   if (found == impl_->sources.end() || impl_->stopped || impl_->running.contains(source)) {
     SourceRunResult result;
     result.source = source;
+    result.skipped = true;
     asio::post(impl_->io, [done = std::move(done), result] { done(result); });
     return;
   }
   impl_->StartRun(found->second, std::move(done));
+}
+
+void Engine::ListSource(const std::string& source, RunCallback done) {
+  auto found = impl_->sources.find(source);
+  if (found == impl_->sources.end() || impl_->stopped || impl_->running.contains(source) ||
+      !IsListing(found->second->config.kind)) {
+    SourceRunResult result;
+    result.source = source;
+    result.skipped = true;
+    asio::post(impl_->io, [done = std::move(done), result] { done(result); });
+    return;
+  }
+  auto run = impl_->NewRun(found->second, std::move(done));
+  run->listing_only = true;
+  impl_->StartListingRun(run);
+}
+
+void Engine::CheckDocuments(const std::string& source, std::vector<std::string> uris,
+                            RunCallback done) {
+  auto found = impl_->sources.find(source);
+  if (found == impl_->sources.end() || impl_->stopped || impl_->running.contains(source) ||
+      found->second->config.kind == config::SourceKind::kDirectory) {
+    SourceRunResult result;
+    result.source = source;
+    result.skipped = true;
+    asio::post(impl_->io, [done = std::move(done), result] { done(result); });
+    return;
+  }
+  auto run = impl_->NewRun(found->second, std::move(done));
+  run->uris = std::move(uris);
+  impl_->PumpDocuments(run);
 }
 
 bool Engine::Idle() const {

@@ -27,6 +27,7 @@
 #include "scheduler/clock.h"
 #include "store/state_store.h"
 #include "watchers/fetcher.h"
+#include "watchers/listing.h"
 
 namespace freshd::daemon {
 
@@ -49,9 +50,12 @@ struct EngineOptions {
 struct SourceRunResult {
   std::string source;
   bool failed = false;  // the source-level fetch failed: the scheduler backs off
+  bool skipped = false;  // the run did not start (one of the source's runs was in flight)
   std::uint64_t documents_checked = 0;
   std::uint64_t changed = 0;  // kNew, kChanged and kRemoved
   std::uint64_t errors = 0;
+  // ListSource only: the listed documents that pass `include`, with their change hints.
+  std::vector<watchers::ListedDocument> listed;
 };
 
 class Engine {
@@ -72,6 +76,15 @@ class Engine {
   using RunCallback = std::function<void(SourceRunResult)>;
   // Checks every document of a source once. Never called twice concurrently for a source.
   void CheckSource(const std::string& source, RunCallback done);
+
+  // Adaptive sources (DESIGN.md 6.3) have their listing and their documents checked apart.
+  // ListSource reads a sitemap's or feed's listing, marks the documents it no longer lists
+  // as CheckSource does, and returns the listed ones in `listed`, checking none.
+  // CheckDocuments checks the given documents of an http, sitemap or feed source once.
+  // Neither runs while another run of the source is in flight (then `done` gets an empty
+  // result, as CheckSource's does).
+  void ListSource(const std::string& source, RunCallback done);
+  void CheckDocuments(const std::string& source, std::vector<std::string> uris, RunCallback done);
 
   // Compiles every source's selector and patterns as Configure would: the problems, each
   // at its place in the configuration file.

@@ -110,9 +110,14 @@ void Engine::Impl::CheckListed(const RunPtr& run, const Listed& found) {
   ReportSkipped(run);
   std::vector<std::string> uris;
   std::unordered_set<std::string> present;
-  for (const auto& document : *found) {
+  for (auto& document : *found) {
     if (run->source->include && !run->source->include->Matches(document.uri)) continue;
-    if (present.insert(document.uri).second) uris.push_back(document.uri);
+    if (!present.insert(document.uri).second) continue;
+    if (run->listing_only) {
+      run->result.listed.push_back(std::move(document));
+    } else {
+      uris.push_back(document.uri);
+    }
   }
   found->clear();
   MarkVanished(run, std::move(present), [this, run, uris = std::move(uris)]() mutable {

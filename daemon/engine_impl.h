@@ -41,6 +41,7 @@ struct SourceRun {
   std::size_t next = 0;
   std::size_t active = 0;
   int new_documents_probed = 0;
+  bool listing_only = false;  // Engine::ListSource: the listing is the result
   watchers::SkippedEntries skipped;  // by the listings of this run
   SourceRunResult result;
   Engine::RunCallback done;
@@ -100,6 +101,7 @@ struct Engine::Impl : std::enable_shared_from_this<Engine::Impl> {
   }
 
   // engine.cc
+  RunPtr NewRun(std::shared_ptr<WatchedSource> source, RunCallback done);  // marked running
   void StartRun(std::shared_ptr<WatchedSource> source, RunCallback done);
   void FinishRun(const RunPtr& run);
   void SourceFailed(const RunPtr& run, watchers::FetchError error, const std::string& message);

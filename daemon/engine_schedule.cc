@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "daemon/adaptive_schedule.h"
+
 namespace freshd::daemon {
 
 EngineSchedule::EngineSchedule(boost::asio::io_context& io, const scheduler::Clock& clock,
@@ -16,7 +18,15 @@ void EngineSchedule::Update() {
     if (state->last_run_ms > 0) {
       last_run = scheduler::TimePoint(std::chrono::milliseconds(state->last_run_ms));
     }
-    scheduler_.Add(name, source->fetch.interval, last_run);
+    if (IsAdaptive(*source)) {  // AdaptiveSchedule runs it
+      scheduler_.Remove(name);
+      continue;
+    }
+    // An adaptive folder is scanned every listing_interval: only files whose mtime moved
+    // are read, so the scan is what the per-document schedule would be.
+    scheduler_.Add(name, source->fetch.adaptive ? source->fetch.listing_interval
+                                                : source->fetch.interval,
+                   last_run);
   }
   Arm();
 }

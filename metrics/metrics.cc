@@ -59,6 +59,22 @@ Metrics::Metrics(std::string_view version)
       change_rate_(Build(prometheus::BuildGauge(), *registry_,
                          "freshd_source_change_rate_per_second",
                          "Estimated material changes per second, all documents of the source.")),
+      request_budget_(Build(prometheus::BuildGauge(), *registry_,
+                            "freshd_source_request_budget_per_second",
+                            "The adaptive source's request budget: at most this many requests "
+                            "per second, conditional ones included (listings apart).")),
+      planned_requests_(Build(prometheus::BuildGauge(), *registry_,
+                              "freshd_source_planned_requests_per_second",
+                              "Document checks per second the adaptive allocation plans.")),
+      expected_freshness_(Build(prometheus::BuildGauge(), *registry_,
+                                "freshd_source_expected_freshness",
+                                "Expected share of the source's documents up to date (0..1), "
+                                "by the adaptive scheduler's model of their change rates.")),
+      hint_precision_(Build(prometheus::BuildGauge(), *registry_, "freshd_source_hint_precision",
+                            "Share of checks made because a listing's change hint moved that "
+                            "found a change.")),
+      hint_recall_(Build(prometheus::BuildGauge(), *registry_, "freshd_source_hint_recall",
+                         "Share of the changes found that a listing's change hint announced.")),
       masked_(Build(prometheus::BuildCounter(), *registry_,
                     "freshd_source_volatile_fragments_masked_total",
                     "Volatile fragments (clocks, tokens) masked before comparing documents.")),
@@ -224,6 +240,10 @@ void Metrics::RemoveSource(const SourceLabels& labels) {
   }
   documents_.Remove(&documents_.Add(base));
   change_rate_.Remove(&change_rate_.Add(base));
+  for (auto* family : {&request_budget_, &planned_requests_, &expected_freshness_,
+                       &hint_precision_, &hint_recall_}) {
+    family->Remove(&family->Add(base));
+  }
   masked_.Remove(&masked_.Add(base));
   invalid_utf8_.Remove(&invalid_utf8_.Add(base));
   last_check_.Remove(&last_check_.Add(base));
@@ -291,6 +311,24 @@ void Metrics::CountListingSkipped(const SourceLabels& labels, std::string_view r
 void Metrics::SetChangeRate(const SourceLabels& labels, double per_second) {
   std::lock_guard lock(mutex_);
   change_rate_.Add(Labels(labels)).Set(per_second);
+}
+
+void Metrics::SetRequestBudget(const SourceLabels& labels, double per_second) {
+  std::lock_guard lock(mutex_);
+  request_budget_.Add(Labels(labels)).Set(per_second);
+}
+
+void Metrics::SetSchedule(const SourceLabels& labels, double expected_freshness,
+                          double planned_per_second) {
+  std::lock_guard lock(mutex_);
+  expected_freshness_.Add(Labels(labels)).Set(expected_freshness);
+  planned_requests_.Add(Labels(labels)).Set(planned_per_second);
+}
+
+void Metrics::SetHintQuality(const SourceLabels& labels, double precision, double recall) {
+  std::lock_guard lock(mutex_);
+  hint_precision_.Add(Labels(labels)).Set(precision);
+  hint_recall_.Add(Labels(labels)).Set(recall);
 }
 
 namespace {

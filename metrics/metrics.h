@@ -53,6 +53,13 @@ class Metrics {
 
   // The advisor's view of a source and of a workload (DESIGN.md 6.2, 6.4).
   void SetChangeRate(const SourceLabels& labels, double per_second);
+  // The adaptive scheduler's view of a source (DESIGN.md 6.3): its request budget (the cap),
+  // the requests per second its allocation plans and the expected freshness of that plan,
+  // and how well the listing's change hints predict changes. Set for adaptive sources only.
+  void SetRequestBudget(const SourceLabels& labels, double per_second);
+  void SetSchedule(const SourceLabels& labels, double expected_freshness,
+                   double planned_per_second);
+  void SetHintQuality(const SourceLabels& labels, double precision, double recall);
   struct WorkloadFigures {
     double interval_seconds = 0;  // estimate; +Inf when no change was seen
     double interval_lower_seconds = 0;
@@ -103,6 +110,11 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>& last_change_;
   prometheus::Family<prometheus::Histogram>& fetch_duration_;
   prometheus::Family<prometheus::Gauge>& change_rate_;
+  prometheus::Family<prometheus::Gauge>& request_budget_;
+  prometheus::Family<prometheus::Gauge>& planned_requests_;
+  prometheus::Family<prometheus::Gauge>& expected_freshness_;
+  prometheus::Family<prometheus::Gauge>& hint_precision_;
+  prometheus::Family<prometheus::Gauge>& hint_recall_;
   prometheus::Family<prometheus::Counter>& masked_;
   prometheus::Family<prometheus::Counter>& invalid_utf8_;
   prometheus::Family<prometheus::Counter>& listing_skipped_;

@@ -31,17 +31,21 @@ EngineFixture::EngineFixture(const std::string& workloads_yaml, daemon::EngineOp
       scheduler_(clock_, Seeded()) {
   store::StoreOptions store_options;
   rag::DeclareTables(store_options);
+  daemon::DeclareScheduleTable(store_options);
   auto opened = store::StateStore::Open(dir_ / "state", store_options);
   if (!opened.ok()) throw std::runtime_error(opened.status().ToString());
   store_ = std::move(opened).value();
   engine_ =
       std::make_unique<daemon::Engine>(io_, workers_, *store_, metrics_, clock_, fetcher_, options);
   schedule_ = std::make_unique<daemon::EngineSchedule>(io_, clock_, scheduler_, *engine_);
+  adaptive_ = std::make_unique<daemon::AdaptiveSchedule>(io_, workers_, clock_, *store_, *engine_,
+                                                         metrics_, 0.9);
   Install(defaults_yaml + "workloads:\n" + workloads_yaml);
 }
 
 EngineFixture::~EngineFixture() {
   schedule_->Stop();
+  adaptive_->Stop();
   engine_->Stop();
   workers_.join();
 }
@@ -79,6 +83,12 @@ daemon::SourceRunResult EngineFixture::Check(const std::string& source) {
 
 void EngineFixture::StartSchedule() {
   schedule_->Update();
+  adaptive_->Update(0.9);
+  Settle();
+}
+
+void EngineFixture::Reallocate() {
+  adaptive_->Reallocate();
   Settle();
 }
 
@@ -92,9 +102,9 @@ void EngineFixture::Settle() {
     io_.restart();
     while (io_.poll() > 0) {
     }
-    if (engine_->Idle()) {
+    if (engine_->Idle() && adaptive_->Idle()) {
       // The last worker result may have queued more (a run's end, a next fetch).
-      if (io_.poll() == 0 && engine_->Idle()) return;
+      if (io_.poll() == 0 && engine_->Idle() && adaptive_->Idle()) return;
       continue;
     }
     // A worker's result comes back through the loop: wait for it (no timing assumed).

@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "daemon/adaptive_schedule.h"
 #include "daemon/engine.h"
 #include "daemon/engine_schedule.h"
 #include "metrics/metrics.h"
@@ -40,8 +41,11 @@ class EngineFixture {
   // One run of a source, to completion.
   daemon::SourceRunResult Check(const std::string& source);
 
-  // Starts the daemon's schedule loop: every source is then checked when due.
+  // Starts the daemon's schedule loops: every source is then checked when due (adaptive
+  // sources per document, by the AdaptiveSchedule).
   void StartSchedule();
+  // Spreads the adaptive sources' budgets anew, as the daemon does after an assessment.
+  void Reallocate();
   // Moves simulated time forward, firing timers in order and settling after each one.
   void Advance(scheduler::Duration by);
   // Runs the loop until the engine is idle and nothing is queued on the loop.
@@ -51,6 +55,8 @@ class EngineFixture {
   daemon::Engine& engine() { return *engine_; }
   scheduler::Scheduler& scheduler() { return scheduler_; }
   scheduler::ManualClock& clock() { return clock_; }
+  daemon::AdaptiveSchedule& adaptive() { return *adaptive_; }
+  store::StateStore& store() { return *store_; }
   const daemon::SourceState& State(const std::string& source) const;
   std::string MetricsText() const { return metrics_.Render(); }
 
@@ -68,6 +74,7 @@ class EngineFixture {
   metrics::Metrics metrics_{"test"};
   std::unique_ptr<daemon::Engine> engine_;
   std::unique_ptr<daemon::EngineSchedule> schedule_;
+  std::unique_ptr<daemon::AdaptiveSchedule> adaptive_;
 };
 
 }  // namespace freshd::testing
