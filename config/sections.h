@@ -2,6 +2,7 @@
 #pragma once
 
 #include <optional>
+#include <string_view>
 #include <vector>
 
 #include "config/config.h"
@@ -13,6 +14,13 @@ extern const char kDefaultUserAgent[];
 
 // `headers`: names and values, each value a string or {file:} / {env:} (a secret).
 std::optional<std::vector<Header>> ReadHeaders(Reader& reader, const std::optional<Value>& value);
+
+// `interval` (a duration or `adaptive`), `budget`, `min_interval`, `max_interval` and
+// `listing_interval` of `map` (`defaults`, or a `source` named `context`) over `settings`,
+// checked: adaptive needs a budget, min_interval <= max_interval, and a source polled at a
+// fixed interval sets none of the adaptive keys.
+void ReadSchedule(Reader& reader, const Map& map, std::string_view context, bool source,
+                  FetchSettings* settings);
 
 // `defaults`: fetch settings that every source starts from.
 void ReadDefaults(Reader& reader, const std::optional<Value>& value, FetchSettings* defaults);

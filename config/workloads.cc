@@ -138,20 +138,8 @@ std::string ExpandVersion(std::string agent) {
   return agent;
 }
 
-void ReadInterval(Reader& reader, const std::optional<Value>& value, FetchSettings* settings) {
-  if (value && value->node.IsScalar() && value->node.Scalar() == "adaptive") {
-    // Accepting it and polling at the default interval would let an operator believe the
-    // request budget is honoured.
-    reader.Error(value->where,
-                 "'interval: adaptive' is not supported yet; give a fixed interval such as 15m");
-    return;
-  }
-  Assign(reader.ReadDuration(value), &settings->interval);
-}
-
-// The keys that both `defaults` and a source may set.
+// The keys that both `defaults` and a source may set, but for the schedule (ReadSchedule).
 void ReadFetchSettings(Reader& reader, const Map& map, FetchSettings* settings) {
-  ReadInterval(reader, map.Get("interval"), settings);
   Assign(reader.ReadDuration(map.Get("timeout")), &settings->timeout);
   Assign(reader.ReadSize(map.Get("max_bytes")), &settings->max_bytes);
   const std::optional<Value> agent_value = map.Get("user_agent");
@@ -287,14 +275,15 @@ std::optional<Source> ReadSource(Reader& reader, const Value& value, const Fetch
     reader.Error(misplaced->key_where,
                  "'host_concurrency' is allowed only in defaults, not in " + context);
   }
-  reader.CheckKeys(
-      *map,
-      {"name", "http", "sitemap", "feed", "directory", "select", "ignore", "interval", "timeout",
-       "max_bytes", "user_agent", "headers", "host_concurrency", "max_listing_drop"},
-      context);
+  reader.CheckKeys(*map,
+                   {"name", "http", "sitemap", "feed", "directory", "select", "ignore", "interval",
+                    "budget", "min_interval", "max_interval", "listing_interval", "timeout",
+                    "max_bytes", "user_agent", "headers", "host_concurrency", "max_listing_drop"},
+                   context);
   ReadSourceKind(reader, *map, context, &source);
   ReadSelect(reader, map->Get("select"), &source.select);
   ReadIgnore(reader, map->Get("ignore"), &source.ignore);
+  ReadSchedule(reader, *map, context, true, &source.fetch);
   ReadFetchSettings(reader, *map, &source.fetch);
   return source;
 }
@@ -377,10 +366,12 @@ std::optional<Workload> ReadWorkload(Reader& reader, const Value& value,
 void ReadDefaults(Reader& reader, const std::optional<Value>& value, FetchSettings* defaults) {
   const std::optional<Map> map = reader.ReadMap(value);
   if (!map) return;
-  reader.CheckKeys(*map,
-                   {"interval", "timeout", "max_bytes", "user_agent", "headers", "host_concurrency",
-                    "max_listing_drop"},
-                   "defaults");
+  reader.CheckKeys(
+      *map,
+      {"interval", "budget", "min_interval", "max_interval", "listing_interval", "timeout",
+       "max_bytes", "user_agent", "headers", "host_concurrency", "max_listing_drop"},
+      "defaults");
+  ReadSchedule(reader, *map, "defaults", false, defaults);
   ReadFetchSettings(reader, *map, defaults);
   Assign(reader.ReadInt(map->Get("host_concurrency"), 1, 64), &defaults->host_concurrency);
 }

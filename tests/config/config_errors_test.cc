@@ -460,14 +460,6 @@ TEST_CASE("a file without workloads is an error: a reload to it would empty the 
               "with its sources under 'workloads'"});
 }
 
-TEST_CASE("interval: adaptive is refused until adaptive polling exists", "[config][errors]") {
-  CHECK(Messages(ParseYaml(R"yaml(
-defaults: { interval: adaptive }
-workloads: [{ name: w, strategy: rag, sources: [{ name: s, http: { url: "https://a.example/" } }] }]
-)yaml")) == Lines{"test.yaml:1:23: 'interval: adaptive' is not supported yet; give a fixed "
-                  "interval such as 15m"});
-}
-
 TEST_CASE("rag_store.removed_source_grace and a sitemap's max_child_sitemaps are read",
           "[config]") {
   const std::string good = Yaml(R"yaml(

@@ -250,10 +250,12 @@ TEST_CASE("api.enable_lifecycle is on by default only when listen is a loopback 
 }
 
 TEST_CASE("api.enable_lifecycle when given wins over the default", "[config]") {
-  const LoadResult on = ParseWithWorkload("api: { enable_lifecycle: true }\nlisten: 0.0.0.0:9711\n");
+  const LoadResult on =
+      ParseWithWorkload("api: { enable_lifecycle: true }\nlisten: 0.0.0.0:9711\n");
   REQUIRE(Messages(on).empty());
   CHECK(on.config->api.enable_lifecycle);
-  const LoadResult off = ParseWithWorkload("listen: 127.0.0.1:9711\napi:\n  enable_lifecycle: false\n");
+  const LoadResult off =
+      ParseWithWorkload("listen: 127.0.0.1:9711\napi:\n  enable_lifecycle: false\n");
   REQUIRE(Messages(off).empty());
   CHECK_FALSE(off.config->api.enable_lifecycle);
 }
