@@ -136,8 +136,8 @@ void AdaptiveSchedule::Update(double confidence) {
       source->busy = true;
       OnWorker(
           [this, name = name, url = source->config.url, now = NowMs()] {
-            return MergeListing(schedule_, name, {watchers::ListedDocument{url, std::nullopt}},
-                                now, false);
+            return MergeListing(schedule_, name, {watchers::ListedDocument{url, std::nullopt}}, now,
+                                false);
           },
           [this, source](const Result<MergeSummary>& merged) {
             if (!merged.ok()) {
@@ -197,8 +197,7 @@ void AdaptiveSchedule::Arm(const SourcePtr& source) {
   }
   if (!wake) return;  // nothing to do until a reload or a reallocation
   const auto wait = std::chrono::duration_cast<scheduler::Duration>(*wake - now);
-  source->timer->Schedule(std::max(scheduler::Duration(0), wait),
-                          [this, source] { Wake(source); });
+  source->timer->Schedule(std::max(scheduler::Duration(0), wait), [this, source] { Wake(source); });
 }
 
 void AdaptiveSchedule::ReadNextDue(const SourcePtr& source) {
@@ -222,9 +221,8 @@ void AdaptiveSchedule::StartListing(const SourcePtr& source) {
   source->busy = true;
   engine_.ListSource(source->config.name, [this, source](SourceRunResult result) {
     if (*stopped_ || source->removed) return;
-    source->next_listing =
-        clock_.Now() + std::chrono::duration_cast<scheduler::Duration>(
-                           source->config.fetch.listing_interval);
+    source->next_listing = clock_.Now() + std::chrono::duration_cast<scheduler::Duration>(
+                                              source->config.fetch.listing_interval);
     if (result.skipped || result.failed) {  // a failed listing changes no schedule
       Done(source);
       return;
@@ -252,10 +250,10 @@ void AdaptiveSchedule::StartListing(const SourcePtr& source) {
 
 RescheduleSettings AdaptiveSchedule::SettingsOf(const Source& source) const {
   RescheduleSettings settings;
-  settings.min_interval_ms = Ms(std::chrono::duration_cast<scheduler::Duration>(
-      source.config.fetch.min_interval));
-  settings.max_interval_ms = Ms(std::chrono::duration_cast<scheduler::Duration>(
-      source.config.fetch.max_interval));
+  settings.min_interval_ms =
+      Ms(std::chrono::duration_cast<scheduler::Duration>(source.config.fetch.min_interval));
+  settings.max_interval_ms =
+      Ms(std::chrono::duration_cast<scheduler::Duration>(source.config.fetch.max_interval));
   // Until the first allocation: the planned budget split evenly.
   const SourceState* state = engine_.State(source.config.name);
   const double documents = state ? std::max<double>(1, static_cast<double>(state->documents)) : 1;
@@ -267,55 +265,53 @@ RescheduleSettings AdaptiveSchedule::SettingsOf(const Source& source) const {
 
 void AdaptiveSchedule::StartChecks(const SourcePtr& source, std::size_t limit) {
   source->busy = true;
-  OnWorker(
-      [this, name = source->config.name, now = NowMs(), limit] {
-        return schedule_.Due(name, now, limit);
-      },
-      [this, source](Result<std::vector<DueDocument>> due) {
-        if (!due.ok()) {
-          spdlog::error("source {}: cannot read its schedule: {}", source->config.name,
-                        due.status().ToString());
-          source->busy = false;
-          source->timer->Schedule(kRetryAfterStoreError, [this, source] { Wake(source); });
-          return;
-        }
-        if (due->empty()) {
-          source->next_due_known = false;
-          Done(source);
-          return;
-        }
-        std::vector<std::string> uris;
-        const scheduler::TimePoint now = clock_.Now();
-        for (DueDocument& document : *due) {
-          if (!source->budget->TryAcquire(now)) break;
-          uris.push_back(std::move(document.uri));
-        }
-        const std::int64_t started = NowMs();
-        auto checked = [this, source, uris, started](SourceRunResult) {
-          if (*stopped_ || source->removed) return;
-          OnWorker(
-              [this, name = source->config.name, uris, started, now = NowMs(),
-               settings = SettingsOf(*source)] {
-                return Reschedule(schedule_, store_, name, uris, started, now, settings);
-              },
-              [this, source](const Result<HintCounts>& counts) {
-                if (!counts.ok()) {
-                  spdlog::error("source {}: cannot reschedule its documents: {}",
-                                source->config.name, counts.status().ToString());
-                } else {
-                  source->hints += *counts;
-                  Publish(*source);
-                }
-                source->next_due_known = false;
-                Done(source);
-              });
-        };
-        if (source->config.kind == config::SourceKind::kHttp) {
-          engine_.CheckSource(source->config.name, std::move(checked));
-        } else {
-          engine_.CheckDocuments(source->config.name, uris, std::move(checked));
-        }
-      });
+  OnWorker([this, name = source->config.name, now = NowMs(),
+            limit] { return schedule_.Due(name, now, limit); },
+           [this, source](Result<std::vector<DueDocument>> due) {
+             if (!due.ok()) {
+               spdlog::error("source {}: cannot read its schedule: {}", source->config.name,
+                             due.status().ToString());
+               source->busy = false;
+               source->timer->Schedule(kRetryAfterStoreError, [this, source] { Wake(source); });
+               return;
+             }
+             if (due->empty()) {
+               source->next_due_known = false;
+               Done(source);
+               return;
+             }
+             std::vector<std::string> uris;
+             const scheduler::TimePoint now = clock_.Now();
+             for (DueDocument& document : *due) {
+               if (!source->budget->TryAcquire(now)) break;
+               uris.push_back(std::move(document.uri));
+             }
+             const std::int64_t started = NowMs();
+             auto checked = [this, source, uris, started](SourceRunResult) {
+               if (*stopped_ || source->removed) return;
+               OnWorker(
+                   [this, name = source->config.name, uris, started, now = NowMs(),
+                    settings = SettingsOf(*source)] {
+                     return Reschedule(schedule_, store_, name, uris, started, now, settings);
+                   },
+                   [this, source](const Result<HintCounts>& counts) {
+                     if (!counts.ok()) {
+                       spdlog::error("source {}: cannot reschedule its documents: {}",
+                                     source->config.name, counts.status().ToString());
+                     } else {
+                       source->hints += *counts;
+                       Publish(*source);
+                     }
+                     source->next_due_known = false;
+                     Done(source);
+                   });
+             };
+             if (source->config.kind == config::SourceKind::kHttp) {
+               engine_.CheckSource(source->config.name, std::move(checked));
+             } else {
+               engine_.CheckDocuments(source->config.name, uris, std::move(checked));
+             }
+           });
 }
 
 void AdaptiveSchedule::Reallocate() {
@@ -333,17 +329,18 @@ void AdaptiveSchedule::StartReallocation(const SourcePtr& source) {
   source->busy = true;
   source->reallocation_wanted = false;
   const config::FetchSettings& fetch = source->config.fetch;
+  // Hints followed: a moved hint makes its document due at once, so polling is planned only
+  // for the changes hints miss (1 - recall of the budget, and a tenth at least: the sample
+  // that verifies the hints); the rest of the budget waits for hinted checks.
+  const double polled_share =
+      source->has_hints && source->hints.trusted() ? std::max(0.1, 1 - source->hints.recall()) : 1;
   scheduler::AllocationLimits limits;
-  limits.budget_per_second = kPlannedShare * BudgetPerSecond(*fetch.budget);
+  limits.budget_per_second = kPlannedShare * polled_share * BudgetPerSecond(*fetch.budget);
   limits.min_interval_seconds = std::chrono::duration<double>(fetch.min_interval).count();
   limits.max_interval_seconds = std::chrono::duration<double>(fetch.max_interval).count();
-  // Hints followed: polling is left only the changes they miss (some always: the sample).
-  const double residual =
-      source->has_hints && source->hints.trusted() ? std::max(0.1, 1 - source->hints.recall()) : 1;
   OnWorker(
-      [this, name = source->config.name, limits, residual, confidence = confidence_,
-       now = NowMs()] {
-        return daemon::Reallocate(schedule_, store_, name, limits, confidence, residual, now);
+      [this, name = source->config.name, limits, confidence = confidence_, now = NowMs()] {
+        return daemon::Reallocate(schedule_, store_, name, limits, confidence, now);
       },
       [this, source](const Result<AllocationSummary>& summary) {
         if (!summary.ok()) {

@@ -25,7 +25,8 @@ std::int64_t Jittered(std::int64_t interval_ms, const std::string& uri, std::int
                       double fraction) {
   const std::size_t hash = std::hash<std::string>{}(uri) ^ static_cast<std::size_t>(now_ms);
   const double unit = static_cast<double>(hash % 2001) / 1000.0 - 1.0;  // [-1, 1]
-  return interval_ms + static_cast<std::int64_t>(unit * fraction * static_cast<double>(interval_ms));
+  return interval_ms +
+         static_cast<std::int64_t>(unit * fraction * static_cast<double>(interval_ms));
 }
 
 advisor::CheckKind ToAdvisor(store::CheckOutcome outcome) {
@@ -98,9 +99,9 @@ HintCounts& HintCounts::operator+=(const HintCounts& other) {
 }
 
 double HintCounts::precision() const {
-  return hinted_checks == 0 ? 1.0
-                            : static_cast<double>(hinted_changes) /
-                                  static_cast<double>(hinted_checks);
+  return hinted_checks == 0
+             ? 1.0
+             : static_cast<double>(hinted_changes) / static_cast<double>(hinted_checks);
 }
 
 double HintCounts::recall() const {
@@ -167,8 +168,8 @@ Result<HintCounts> Reschedule(const DocumentSchedule& schedule, const store::Sta
     }
     DocumentSlot slot = **old;
     const bool has_hints = slot.hint_ms > 0;
-    const bool changed = record.ok() && record->last_change_ms >= started_ms &&
-                         record->first_seen_ms < started_ms;
+    const bool changed =
+        record.ok() && record->last_change_ms >= started_ms && record->first_seen_ms < started_ms;
     if (has_hints && changed) ++counts.changes;
     if (slot.hinted) {
       ++counts.hinted_checks;
@@ -195,7 +196,7 @@ double AllocationRate(double estimated_rate, double observed_seconds, double mea
 Result<AllocationSummary> Reallocate(const DocumentSchedule& schedule,
                                      const store::StateStore& store, const std::string& source,
                                      const scheduler::AllocationLimits& limits, double confidence,
-                                     double residual_share, std::int64_t now_ms) {
+                                     std::int64_t now_ms) {
   // Two passes over the slots in URI order (the caller runs nothing else on the source
   // meanwhile): the estimates first, 24 bytes a document, then the intervals.
   std::vector<Estimated> estimates;
@@ -227,8 +228,7 @@ Result<AllocationSummary> Reallocate(const DocumentSchedule& schedule,
   std::vector<double> rates;
   rates.reserve(estimates.size());
   for (const Estimated& e : estimates) {
-    rates.push_back(residual_share *
-                    AllocationRate(e.rate, e.observed_seconds, summary.mean_rate_per_second));
+    rates.push_back(AllocationRate(e.rate, e.observed_seconds, summary.mean_rate_per_second));
   }
   const scheduler::Allocation allocation = scheduler::AllocateChecks(rates, limits);
   summary.planned_requests_per_second = allocation.requests_per_second;

@@ -78,11 +78,9 @@ double AllocationRate(double estimated_rate, double observed_seconds, double mea
 // Estimates every scheduled document's rate from its history (advisor), allocates the
 // budget (scheduler::AllocateChecks) and stores each document's interval, moving its next
 // check to last check + interval (never before now; a hinted document stays due).
-// `residual_share` scales the rates (1 - hint recall when hints are followed: the changes
-// left for polling to find).
 Result<AllocationSummary> Reallocate(const DocumentSchedule& schedule,
                                      const store::StateStore& store, const std::string& source,
                                      const scheduler::AllocationLimits& limits, double confidence,
-                                     double residual_share, std::int64_t now_ms);
+                                     std::int64_t now_ms);
 
 }  // namespace freshd::daemon

@@ -10,10 +10,10 @@
 #include <string>
 
 #include "config/config.h"
+#include "daemon/adaptive_schedule.h"
 #include "daemon/assessor.h"
 #include "daemon/daemon.h"
 #include "daemon/engine.h"
-#include "daemon/adaptive_schedule.h"
 #include "daemon/engine_schedule.h"
 #include "daemon/http_server.h"
 #include "daemon/rag_service.h"
@@ -74,7 +74,7 @@ struct Daemon::Impl {
   scheduler::Scheduler scheduler;
   std::unique_ptr<watchers::HttpClient> fetcher;  // the engine's; outlives it
   std::unique_ptr<Engine> engine;
-  std::unique_ptr<EngineSchedule> schedule;  // runs the engine at the scheduler's times
+  std::unique_ptr<EngineSchedule> schedule;    // runs the engine at the scheduler's times
   std::unique_ptr<AdaptiveSchedule> adaptive;  // runs the adaptive sources, per document
   std::unique_ptr<HttpServer> server;
   // The address bound: a reload does not move it.

@@ -89,21 +89,19 @@ Result<std::optional<DocumentSlot>> DocumentSchedule::Get(std::string_view sourc
 }
 
 void DocumentSchedule::Put(store::WriteSet& writes, std::string_view source, std::string_view uri,
-                           const std::optional<DocumentSlot>& old,
-                           const DocumentSlot& slot) const {
+                           const std::optional<DocumentSlot>& old, const DocumentSlot& slot) const {
   if (old && old->due_ms != slot.due_ms) writes.Delete(table_, DueKey(source, old->due_ms, uri));
   if (!old || old->due_ms != slot.due_ms) writes.Put(table_, DueKey(source, slot.due_ms, uri), "");
   writes.Put(table_, SlotKey(source, uri), EncodeSlot(slot));
 }
 
-void DocumentSchedule::Erase(store::WriteSet& writes, std::string_view source,
-                             std::string_view uri, const DocumentSlot& slot) const {
+void DocumentSchedule::Erase(store::WriteSet& writes, std::string_view source, std::string_view uri,
+                             const DocumentSlot& slot) const {
   writes.Delete(table_, DueKey(source, slot.due_ms, uri));
   writes.Delete(table_, SlotKey(source, uri));
 }
 
-Result<std::vector<DueDocument>> DocumentSchedule::Due(std::string_view source,
-                                                       std::int64_t now_ms,
+Result<std::vector<DueDocument>> DocumentSchedule::Due(std::string_view source, std::int64_t now_ms,
                                                        std::size_t limit) const {
   std::vector<std::pair<std::string, std::int64_t>> due;
   const std::string prefix = SourcePrefix('q', source);

@@ -49,7 +49,7 @@ struct EngineOptions {
 
 struct SourceRunResult {
   std::string source;
-  bool failed = false;  // the source-level fetch failed: the scheduler backs off
+  bool failed = false;   // the source-level fetch failed: the scheduler backs off
   bool skipped = false;  // the run did not start (one of the source's runs was in flight)
   std::uint64_t documents_checked = 0;
   std::uint64_t changed = 0;  // kNew, kChanged and kRemoved

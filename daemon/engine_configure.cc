@@ -32,9 +32,9 @@ bool SameSource(const config::Source& a, const config::Source& b) {
          a.select.kind == b.select.kind && a.select.expression == b.select.expression &&
          a.ignore == b.ignore && a.fetch.interval == b.fetch.interval &&
          a.fetch.timeout == b.fetch.timeout && a.fetch.max_bytes == b.fetch.max_bytes &&
-         a.fetch.user_agent == b.fetch.user_agent && SameHeaders(a.fetch.headers, b.fetch.headers) &&
-         a.fetch.adaptive == b.fetch.adaptive && a.fetch.budget == b.fetch.budget &&
-         a.fetch.min_interval == b.fetch.min_interval &&
+         a.fetch.user_agent == b.fetch.user_agent &&
+         SameHeaders(a.fetch.headers, b.fetch.headers) && a.fetch.adaptive == b.fetch.adaptive &&
+         a.fetch.budget == b.fetch.budget && a.fetch.min_interval == b.fetch.min_interval &&
          a.fetch.max_interval == b.fetch.max_interval &&
          a.fetch.listing_interval == b.fetch.listing_interval;
 }

@@ -41,7 +41,7 @@ struct SourceRun {
   std::size_t next = 0;
   std::size_t active = 0;
   int new_documents_probed = 0;
-  bool listing_only = false;  // Engine::ListSource: the listing is the result
+  bool listing_only = false;         // Engine::ListSource: the listing is the result
   watchers::SkippedEntries skipped;  // by the listings of this run
   SourceRunResult result;
   Engine::RunCallback done;

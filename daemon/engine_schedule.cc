@@ -24,8 +24,8 @@ void EngineSchedule::Update() {
     }
     // An adaptive folder is scanned every listing_interval: only files whose mtime moved
     // are read, so the scan is what the per-document schedule would be.
-    scheduler_.Add(name, source->fetch.adaptive ? source->fetch.listing_interval
-                                                : source->fetch.interval,
+    scheduler_.Add(name,
+                   source->fetch.adaptive ? source->fetch.listing_interval : source->fetch.interval,
                    last_run);
   }
   Arm();

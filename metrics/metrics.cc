@@ -240,8 +240,8 @@ void Metrics::RemoveSource(const SourceLabels& labels) {
   }
   documents_.Remove(&documents_.Add(base));
   change_rate_.Remove(&change_rate_.Add(base));
-  for (auto* family : {&request_budget_, &planned_requests_, &expected_freshness_,
-                       &hint_precision_, &hint_recall_}) {
+  for (auto* family : {&request_budget_, &planned_requests_, &expected_freshness_, &hint_precision_,
+                       &hint_recall_}) {
     family->Remove(&family->Add(base));
   }
   masked_.Remove(&masked_.Add(base));
