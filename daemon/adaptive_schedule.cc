@@ -362,7 +362,8 @@ void AdaptiveSchedule::Publish(const Source& source) {
     metrics_.SetSchedule(labels, source.allocation.expected_freshness,
                          source.allocation.planned_requests_per_second);
   }
-  if (source.has_hints) {
+  // No figure before there is evidence: a precision of 1 from no checks would be a claim.
+  if (source.has_hints && source.hints.hinted_checks + source.hints.changes > 0) {
     metrics_.SetHintQuality(labels, source.hints.precision(), source.hints.recall());
   }
 }

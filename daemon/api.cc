@@ -85,7 +85,39 @@ nlohmann::json WorkloadsJson(const std::map<std::string, WorkloadView>& views) {
   return {{"workloads", workloads}};
 }
 
-nlohmann::json SourcesJson(const Engine& engine, const scheduler::Scheduler& scheduler) {
+nlohmann::json AdaptiveJson(const AdaptiveView& view) {
+  nlohmann::json schedule = {
+      {"mode", "adaptive"},
+      {"budget", view.budget_text},
+      {"budget_per_second", view.budget_per_second},
+      {"requests_in_window", view.requests_in_window},
+  };
+  if (view.allocated) {
+    const AllocationSummary& a = view.allocation;
+    schedule["allocation"] = {{"documents", a.documents},
+                              {"planned_requests_per_second", a.planned_requests_per_second},
+                              {"expected_freshness", a.expected_freshness},
+                              {"shortest_interval_seconds", a.shortest_interval_seconds},
+                              {"median_interval_seconds", a.median_interval_seconds},
+                              {"longest_interval_seconds", a.longest_interval_seconds},
+                              {"mean_rate_per_second", a.mean_rate_per_second}};
+  } else {
+    schedule["allocation"] = nullptr;  // until the first assessment
+  }
+  if (view.has_hints) {
+    schedule["hints"] = {{"precision", view.hints.precision()},
+                         {"recall", view.hints.recall()},
+                         {"followed", view.hints.trusted()},
+                         {"hinted_checks", view.hints.hinted_checks},
+                         {"changes", view.hints.changes}};
+  } else {
+    schedule["hints"] = nullptr;
+  }
+  return schedule;
+}
+
+nlohmann::json SourcesJson(const Engine& engine, const scheduler::Scheduler& scheduler,
+                           const AdaptiveSchedule* adaptive) {
   nlohmann::json sources = nlohmann::json::array();
   for (const auto& name : engine.SourceNames()) {
     const config::Source* source = engine.FindSource(name);
@@ -110,12 +142,23 @@ nlohmann::json SourcesJson(const Engine& engine, const scheduler::Scheduler& sch
         {"next_check", due ? Timestamp(scheduler::ToUnixMillis(*due)) : nlohmann::json(nullptr)},
         {"consecutive_failures", scheduler.ConsecutiveFailures(name)},
     });
+    std::optional<AdaptiveView> view = adaptive ? adaptive->View(name) : std::nullopt;
+    sources.back()["schedule"] =
+        view ? AdaptiveJson(*view)
+             : nlohmann::json{{"mode", "fixed"},
+                              {"interval_seconds",
+                               std::chrono::duration<double>(source->fetch.adaptive
+                                                                 ? source->fetch.listing_interval
+                                                                 : source->fetch.interval)
+                                   .count()}};
   }
   return {{"sources", sources}};
 }
 
 Result<nlohmann::json> DocumentsJson(const store::StateStore& store, const std::string& source,
-                                     const std::string& after, std::size_t limit) {
+                                     const std::string& after, std::size_t limit,
+                                     const DocumentSchedule* schedule) {
+  Status failed = Status::OK();
   nlohmann::json documents = nlohmann::json::array();
   std::optional<std::string> next;
   Status scanned = store.ForEachDocumentAfter(
@@ -140,8 +183,29 @@ Result<nlohmann::json> DocumentsJson(const store::StateStore& store, const std::
                                                      : nlohmann::json(record.last_error)},
             {"content_hash", record.content_hash},
         });
+        if (schedule == nullptr) return true;
+        Result<std::optional<DocumentSlot>> slot = schedule->Get(source, key.uri);
+        if (!slot.ok()) {
+          failed = slot.status();
+          return false;
+        }
+        nlohmann::json& document = documents.back();
+        if (*slot) {
+          const DocumentSlot& s = **slot;
+          document["rate_per_second"] =
+              s.interval_ms > 0 ? nlohmann::json(s.rate_per_second) : nlohmann::json(nullptr);
+          document["interval_seconds"] =
+              s.interval_ms > 0 ? nlohmann::json(static_cast<double>(s.interval_ms) / 1000.0)
+                                : nlohmann::json(nullptr);
+          document["next_check"] = Timestamp(s.due_ms);
+        } else {
+          document["rate_per_second"] = nullptr;
+          document["interval_seconds"] = nullptr;
+          document["next_check"] = nullptr;
+        }
         return true;
       });
+  if (!failed.ok()) return failed;
   if (!scanned.ok()) return scanned;
   nlohmann::json page = {{"source", source}, {"documents", documents}};
   page["next"] = next ? nlohmann::json(*next) : nlohmann::json(nullptr);

@@ -7,7 +7,9 @@
 #include <optional>
 #include <string>
 
+#include "daemon/adaptive_schedule.h"
 #include "daemon/assessor.h"
+#include "daemon/document_schedule.h"
 #include "daemon/engine.h"
 #include "rag/embedded_index.h"
 #include "scheduler/scheduler.h"
@@ -15,14 +17,19 @@
 
 namespace freshd::daemon {
 
-// Every source with its summary and next due time. Event-loop only (reads no disk).
-nlohmann::json SourcesJson(const Engine& engine, const scheduler::Scheduler& scheduler);
+// Every source with its summary and its schedule: fixed (interval, next due time) or
+// adaptive (budget, allocation, hints; each document has its own next check). Event-loop
+// only (reads no disk). `adaptive` may be null.
+nlohmann::json SourcesJson(const Engine& engine, const scheduler::Scheduler& scheduler,
+                           const AdaptiveSchedule* adaptive = nullptr);
 
 // One source's documents in URI order, starting after `after`, at most `limit`, with
-// "next" set when there are more. Reads the store: call on a worker. Fails when the store
-// cannot be read (a short page would look like the end).
+// "next" set when there are more; for an adaptive source (`schedule` not null) each with
+// its estimated rate, allotted interval and next check. Reads the store: call on a worker.
+// Fails when the store cannot be read (a short page would look like the end).
 Result<nlohmann::json> DocumentsJson(const store::StateStore& store, const std::string& source,
-                                     const std::string& after, std::size_t limit);
+                                     const std::string& after, std::size_t limit,
+                                     const DocumentSchedule* schedule = nullptr);
 
 // One workload's assessment: rate estimate, change interval and bounds, frequency class,
 // published and current recommendation, reasons, what is missing, per-source split.

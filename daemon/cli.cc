@@ -5,10 +5,12 @@
 
 #include <boost/asio/io_context.hpp>
 #include <cstdio>
+#include <iomanip>
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -279,6 +281,51 @@ std::string SourceRatesTable(const nlohmann::json& sources) {
   return table.Render();
 }
 
+std::string Fixed(const nlohmann::json& value, int digits) {
+  if (!value.is_number()) return "-";
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(digits) << value.get<double>();
+  return out.str();
+}
+
+// How each of the workload's sources is polled: its interval, or for an adaptive one its
+// budget, the allocation's summary and what its hints are worth.
+void PrintPolling(const nlohmann::json& sources, const std::string& workload) {
+  std::cout << "\npolling:\n";
+  for (const auto& source : sources) {
+    if (Text(source["workload"]) != workload) continue;
+    const auto& schedule = source["schedule"];
+    std::cout << "  " << Text(source["source"]) << ": ";
+    if (Text(schedule["mode"]) != "adaptive") {
+      std::cout << "every " << HumanSeconds(schedule["interval_seconds"]) << "\n";
+      continue;
+    }
+    std::cout << "adaptive, budget " << Text(schedule["budget"]);
+    const auto& a = schedule["allocation"];
+    if (a.is_null() || a["documents"].get<double>() == 0) {
+      std::cout << "; not allocated yet (after an assessment that finds documents)\n";
+    } else {
+      std::cout << "; " << Text(a["documents"]) << " documents, "
+                << Fixed(a["planned_requests_per_second"], 3) << " checks/s planned, intervals "
+                << HumanSeconds(a["shortest_interval_seconds"]) << " / "
+                << HumanSeconds(a["median_interval_seconds"]) << " / "
+                << HumanSeconds(a["longest_interval_seconds"])
+                << " (shortest / median / longest), expected freshness "
+                << Fixed(a["expected_freshness"], 3) << "\n";
+    }
+    const auto& hints = schedule["hints"];
+    if (!hints.is_null() &&
+        hints["hinted_checks"].get<double>() + hints["changes"].get<double>() == 0) {
+      std::cout << "    change hints: followed; no evidence of their worth yet\n";
+    } else if (!hints.is_null()) {
+      std::cout << "    change hints: precision " << Fixed(hints["precision"], 2) << ", recall "
+                << Fixed(hints["recall"], 2) << ", "
+                << (hints["followed"].get<bool>() ? "followed" : "not followed (they mislead)")
+                << "\n";
+    }
+  }
+}
+
 int Explain(const Arguments& arguments) {
   if (arguments.operands.size() != 1) {
     std::cerr << "freshd: explain needs one WORKLOAD\n" << CommandHelp().at("explain");
@@ -296,6 +343,9 @@ int Explain(const Arguments& arguments) {
   PrintAssessment(v, colour);
   PrintDecisionPath(v);
   std::cout << "\n" << SourceRatesTable(v["sources"]);
+  if (Result<nlohmann::json> sources = GetJson(arguments.url + "/api/v1/sources"); sources.ok()) {
+    PrintPolling((*sources)["sources"], arguments.operands[0]);
+  }
   if (Text(v["recommendation"]) == "hybrid") {
     std::cout << "\nhybrid: RAG side " << v["hybrid_split"]["rag"].dump() << ", fine-tuning side "
               << v["hybrid_split"]["fine_tuning"].dump() << "\n";

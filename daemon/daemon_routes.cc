@@ -158,9 +158,10 @@ void Daemon::Impl::RouteRead(const HttpRequest& request, Respond respond, std::s
       if (state == nullptr) continue;
       change_times[name].assign(state->recent_changes_ms.begin(), state->recent_changes_ms.end());
     }
-    return reply(http::status::ok, "text/html; charset=utf-8",
-                 RenderStatusPage(WorkloadsJson(workloads), SourcesJson(*engine, scheduler),
-                                  change_times, scheduler::ToUnixMillis(clock.Now())));
+    return reply(
+        http::status::ok, "text/html; charset=utf-8",
+        RenderStatusPage(WorkloadsJson(workloads), SourcesJson(*engine, scheduler, adaptive.get()),
+                         change_times, scheduler::ToUnixMillis(clock.Now())));
   }
   if (path == "/metrics") {
     return reply(http::status::ok, "text/plain; version=0.0.4; charset=utf-8", metrics.Render());
@@ -173,7 +174,8 @@ void Daemon::Impl::RouteRead(const HttpRequest& request, Respond respond, std::s
   if (path == "/api/v1/sources") {
     const std::string source = QueryParameter(target, "source").value_or("");
     if (source.empty()) {
-      return reply(http::status::ok, "application/json", ToText(SourcesJson(*engine, scheduler)));
+      return reply(http::status::ok, "application/json",
+                   ToText(SourcesJson(*engine, scheduler, adaptive.get())));
     }
     if (engine->FindSource(source) == nullptr) {
       return reply(http::status::not_found, "application/json",
@@ -186,9 +188,12 @@ void Daemon::Impl::RouteRead(const HttpRequest& request, Respond respond, std::s
                    ToText({{"error", limit.status().message()}}));
     }
     // The documents are read on a worker; the reply is written back on the loop.
-    asio::post(workers, [this, request, respond, source, limit = *limit,
+    const bool per_document = IsAdaptive(*engine->FindSource(source));
+    asio::post(workers, [this, request, respond, source, limit = *limit, per_document,
                          after = QueryParameter(target, "after").value_or("")] {
-      Result<nlohmann::json> page = DocumentsJson(*store, source, after, limit);
+      const DocumentSchedule schedule(*store);
+      Result<nlohmann::json> page =
+          DocumentsJson(*store, source, after, limit, per_document ? &schedule : nullptr);
       const auto code = page.ok() ? http::status::ok : http::status::service_unavailable;
       std::string body =
           ToText(page.ok() ? *page : nlohmann::json{{"error", page.status().ToString()}});

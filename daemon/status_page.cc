@@ -300,6 +300,31 @@ std::string Documents(const json& source) {
   return html;
 }
 
+double Number(const json& object, const char* key) {
+  return object.is_object() && object.contains(key) && object[key].is_number()
+             ? object[key].get<double>()
+             : 0;
+}
+
+// "every 15 min", or for an adaptive source its budget, the allocation's intervals and
+// expected freshness, and a link to each document's rate, interval and next check.
+std::string Polling(const json& source) {
+  const json schedule = source.value("schedule", json::object());
+  if (Str(schedule, "mode") != "adaptive") {
+    return "every " + HumanDuration(Number(schedule, "interval_seconds"));
+  }
+  std::string html = "adaptive, " + Escape(Str(schedule, "budget"));
+  const json allocation = schedule.value("allocation", json());
+  if (allocation.is_object()) {
+    html += "<div class=\"sub\">" + HumanDuration(Number(allocation, "shortest_interval_seconds")) +
+            " &ndash; " + HumanDuration(Number(allocation, "longest_interval_seconds")) +
+            ", freshness " + Printf("%.3f", Number(allocation, "expected_freshness")) + "</div>";
+  }
+  return html +
+         "<div class=\"sub\"><a href=\"/api/v1/sources?source=" + Escape(Str(source, "source")) +
+         "\">per document</a></div>";
+}
+
 std::string SourceRow(const json& source,
                       const std::map<std::string, std::vector<std::int64_t>>& change_times,
                       std::int64_t now_ms) {
@@ -317,6 +342,7 @@ std::string SourceRow(const json& source,
   html += "<td class=\"when\">" + Age(Str(source, "last_check"), now_ms) + "</td>";
   html += "<td class=\"when\">" + Age(Str(source, "last_change"), now_ms) + "</td>";
   html += "<td class=\"num\">" + Escape(Str(source, "errors")) + "</td>";
+  html += "<td>" + Polling(source) + "</td>";
   html +=
       "<td>" + ChangeChart(times == change_times.end() ? kNone : times->second, now_ms) + "</td>";
   return html + "</tr>";
@@ -356,7 +382,7 @@ std::string SourceSection(const json& sources,
   if (sources.empty()) return html + "<p class=\"empty\">No sources configured.</p></section>";
   html +=
       "<table><thead><tr><th>Source</th><th>Kind</th><th>Target</th><th>State</th>"
-      "<th>Documents</th><th>Last check</th><th>Last change</th><th>Errors</th>"
+      "<th>Documents</th><th>Last check</th><th>Last change</th><th>Errors</th><th>Polling</th>"
       "<th>Changes per day (30 d)</th></tr></thead><tbody>";
   for (const json& source : sources) html += SourceRow(source, change_times, now_ms);
   return html + "</tbody></table></section>";
