@@ -96,6 +96,7 @@ void FetchQueue::Clear() {
   queues_.clear();
   hosts_waiting_.clear();
   waiting_ = 0;
+  pauses_.clear();
 }
 
 void FetchQueue::Pump() {

@@ -3,7 +3,8 @@
 // hosts, so that one large sitemap does not starve the other sources.
 //
 // A host that answers 429 or 503 is paused: no new transfer to it starts before the pause
-// ends, and its requests wait meanwhile (the per-host limit still holds once it resumes).
+// ends (those in flight go on), and its requests wait meanwhile; the per-host limit still
+// holds once it resumes.
 // The pause is the answer's Retry-After when it has one (watchers caps it at an hour), else
 // a backoff of 1 s, doubled for each further 429/503 in a row from that host, up to 60 s;
 // any other HTTP answer from the host ends the row. Each pause is logged once, at info.
@@ -52,6 +53,7 @@ class FetchQueue {
   void PauseHost(const std::string& host, scheduler::MonotonicTime until,
                  std::string_view why = "");
   void SetPerHostLimit(int per_host) { per_host_ = per_host; }
+  // Drops the queued requests and the pauses, with their timers (the engine stops).
   void Clear();
 
   int InFlight() const { return in_flight_; }

@@ -211,3 +211,15 @@ TEST_CASE("a failed transfer with no HTTP answer neither pauses the host nor end
   loop.Advance(1s);
   CHECK_FALSE(queue.Paused("h"));
 }
+
+TEST_CASE("Clear drops the pauses with what waits") {
+  Loop loop;
+  FetchQueue queue = loop.Queue(10, 1);
+  queue.PauseHost("h", loop.clock.MonotonicNow() + 60s);
+  queue.Submit("h", [] {});
+  CHECK(loop.clock.PendingTimers() == 1);
+  queue.Clear();
+  CHECK(loop.clock.PendingTimers() == 0);
+  CHECK_FALSE(queue.Paused("h"));
+  CHECK(queue.Waiting() == 0);
+}
