@@ -1,9 +1,13 @@
 #include "daemon/fetch_queue.h"
 
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
 #include <functional>
 #include <map>
+#include <sstream>
 #include <vector>
 
 using freshd::daemon::FetchQueue;
@@ -36,6 +40,31 @@ struct Loop {
     clock.Advance(by, [this] { RunAll(); });
     RunAll();
   }
+};
+
+// The log lines written while it lives.
+class LogCapture {
+ public:
+  LogCapture() : previous_(spdlog::default_logger()) {
+    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(stream_);
+    spdlog::set_default_logger(std::make_shared<spdlog::logger>("capture", sink));
+  }
+  ~LogCapture() { spdlog::set_default_logger(previous_); }
+  LogCapture(const LogCapture&) = delete;
+  LogCapture& operator=(const LogCapture&) = delete;
+
+  int Lines(const std::string& containing) const {
+    std::istringstream lines(stream_.str());
+    int count = 0;
+    for (std::string line; std::getline(lines, line);) {
+      if (line.find(containing) != std::string::npos) ++count;
+    }
+    return count;
+  }
+
+ private:
+  std::ostringstream stream_;
+  std::shared_ptr<spdlog::logger> previous_;
 };
 
 HttpResponse Answer(long status, std::optional<std::chrono::seconds> retry_after = {}) {
@@ -222,4 +251,24 @@ TEST_CASE("Clear drops the pauses with what waits") {
   CHECK(loop.clock.PendingTimers() == 0);
   CHECK_FALSE(queue.Paused("h"));
   CHECK(queue.Waiting() == 0);
+}
+
+TEST_CASE("a pause is logged once though every transfer in flight answers 429") {
+  Loop loop;
+  FetchQueue queue = loop.Queue(10, 4);
+  for (int i = 0; i < 4; ++i) queue.Submit("h", [] {});
+  loop.RunAll();
+  LogCapture log;
+  for (int i = 0; i < 4; ++i) queue.Done("h", Answer(429, std::chrono::seconds(60 + i)));
+  CHECK(log.Lines("host h: no new request for 60 s, after HTTP 429 and its Retry-After") == 1);
+  CHECK(log.Lines("host h") == 1);
+  loop.Advance(62s);
+  CHECK(queue.Paused("h"));  // the pause grew to the longest of them
+  loop.Advance(1s);
+  CHECK_FALSE(queue.Paused("h"));
+
+  queue.Submit("h", [] {});
+  loop.RunAll();
+  queue.Done("h", Answer(503));
+  CHECK(log.Lines("host h") == 2);  // a new pause, a new line
 }
