@@ -56,8 +56,10 @@ Engine::Impl::Impl(asio::io_context& io_context, asio::thread_pool& worker_pool,
       clock(time_source),
       options(engine_options),
       fetcher(url_fetcher),
-      fetch_queue(engine_options.max_in_flight, config::FetchSettings{}.host_concurrency,
-                  [this](std::function<void()> start) { asio::post(io, std::move(start)); }) {}
+      fetch_queue(
+          engine_options.max_in_flight, config::FetchSettings{}.host_concurrency,
+          [this](std::function<void()> start) { asio::post(io, std::move(start)); }, time_source,
+          io_context) {}
 
 RunPtr Engine::Impl::NewRun(std::shared_ptr<WatchedSource> source, RunCallback done) {
   auto run = std::make_shared<SourceRun>();
@@ -335,8 +337,10 @@ void Engine::CheckDocuments(const std::string& source, std::vector<std::string> 
 }
 
 bool Engine::Idle() const {
-  return impl_->on_workers == 0 && impl_->running.empty() && impl_->fetch_queue.InFlight() == 0 &&
-         impl_->fetch_queue.Waiting() == 0;
+  // A run whose requests wait for a paused host waits for a timer, as a probe does.
+  const std::size_t held = impl_->fetch_queue.Held();
+  return impl_->on_workers == 0 && (impl_->running.empty() || held > 0) &&
+         impl_->fetch_queue.InFlight() == 0 && impl_->fetch_queue.Waiting() == held;
 }
 
 std::vector<std::string> Engine::SourceNames() const {

@@ -96,7 +96,8 @@ class Engine {
 
   // Nothing started is still going: no run, no fetch waiting or in flight, no work on the
   // workers whose result has not come back. Volatility probes waiting for their delay do
-  // not count: they are timers (a test advances its clock to fire them). For tests.
+  // not count: they are timers (a test advances its clock to fire them); nor do requests,
+  // and the runs that wait for them, held by a host's pause (429/503). For tests.
   bool Idle() const;
 
   // Abandons transfers in flight; no callback runs afterwards.

@@ -49,6 +49,7 @@ void Engine::Impl::StartDirectoryRun(const RunPtr& run) {
   walk->root = run->source->config.path;
   walk->max_bytes = run->source->config.fetch.max_bytes;
   walk->normalizer = run->source->normalizer;
+  if (!run->source->removed) metrics.CountRequests(run->source->labels);  // the scan
   OnWorker([root = walk->root,
             glob = run->source->config.glob] { return watchers::ScanDirectory(root, glob); },
            [this, run, walk](watchers::DirectoryScan scan) {
@@ -98,6 +99,7 @@ void Engine::Impl::NextDirectoryBatch(const RunPtr& run, std::shared_ptr<Directo
         return recorded;
       },
       [this, run, walk](const std::vector<Recorded>& recorded) {
+        if (!run->source->removed) metrics.CountRequests(run->source->labels, recorded.size());
         AccountAll(run, recorded);
         NextDirectoryBatch(run, walk);
       });

@@ -56,9 +56,10 @@ void Engine::Impl::FetchListing(const RunPtr& run, const std::string& url, const
   const std::string host = HostOf(url);
   fetch_queue.Submit(host, [this, run, url, found, host, parsed = std::move(parsed)] {
     if (stopped) return;
+    if (!run->source->removed) metrics.CountRequests(run->source->labels);
     fetcher.Fetch(RequestFor(run->source->config, url), [this, run, url, found, host,
                                                          parsed](watchers::HttpResponse response) {
-      fetch_queue.Done(host);
+      fetch_queue.Done(host, response);
       if (!run->source->removed) {
         metrics.ObserveFetchSeconds(run->source->labels, response.duration_seconds);
       }
@@ -182,8 +183,9 @@ void Engine::Impl::CheckHttpDocument(const RunPtr& run, const std::string& uri) 
         fetch_queue.Submit(host, [this, run, key, host, request = std::move(request),
                                   masks = std::move(masks)] {
           if (stopped) return;
+          if (!run->source->removed) metrics.CountRequests(run->source->labels);
           fetcher.Fetch(request, [this, run, key, host, masks](watchers::HttpResponse response) {
-            fetch_queue.Done(host);
+            fetch_queue.Done(host, response);
             if (!run->source->removed) {
               metrics.ObserveFetchSeconds(run->source->labels, response.duration_seconds);
             }
@@ -284,10 +286,11 @@ void Engine::Impl::ProbeVolatility(const std::shared_ptr<WatchedSource>& source,
       if (stopped) return;
       // Built before `key` is moved into the callback (argument order is unspecified).
       watchers::HttpRequest request = RequestFor(source->config, key.uri);
+      if (!source->removed) metrics.CountRequests(source->labels);
       fetcher.Fetch(
           std::move(request), [this, source, host, delay, key = std::move(key),
                                texts = std::move(texts)](watchers::HttpResponse response) {
-            fetch_queue.Done(host);
+            fetch_queue.Done(host, response);
             if (response.error != watchers::FetchError::kNone) return;
             OnWorker(
                 [this, key, normalizer = source->normalizer, response = std::move(response)] {

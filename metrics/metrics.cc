@@ -45,6 +45,9 @@ Metrics::Metrics(std::string_view version)
                     "Document checks by result.")),
       errors_(Build(prometheus::BuildCounter(), *registry_, "freshd_source_errors_total",
                     "Failed document checks by reason.")),
+      requests_(Build(prometheus::BuildCounter(), *registry_, "freshd_source_requests_total",
+                      "Requests made for the source: document checks (conditional ones "
+                      "included), volatility probes and listings.")),
       documents_(Build(prometheus::BuildGauge(), *registry_, "freshd_source_documents",
                        "Documents currently watched in the source.")),
       last_check_(Build(prometheus::BuildGauge(), *registry_,
@@ -211,6 +214,7 @@ void Metrics::AddSource(const SourceLabels& labels) {
     with_reason["reason"] = std::string(reason);
     listing_skipped_.Add(with_reason);
   }
+  requests_.Add(base);
   documents_.Add(base);
   change_rate_.Add(base);
   masked_.Add(base);
@@ -238,6 +242,7 @@ void Metrics::RemoveSource(const SourceLabels& labels) {
     with_reason["reason"] = std::string(reason);
     listing_skipped_.Remove(&listing_skipped_.Add(with_reason));
   }
+  requests_.Remove(&requests_.Add(base));
   documents_.Remove(&documents_.Add(base));
   change_rate_.Remove(&change_rate_.Add(base));
   for (auto* family : {&request_budget_, &planned_requests_, &expected_freshness_, &hint_precision_,
@@ -263,6 +268,11 @@ void Metrics::CountError(const SourceLabels& labels, std::string_view reason) {
   with_reason["reason"] = std::string(reason);
   std::lock_guard lock(mutex_);
   errors_.Add(with_reason).Increment();
+}
+
+void Metrics::CountRequests(const SourceLabels& labels, std::size_t requests) {
+  std::lock_guard lock(mutex_);
+  requests_.Add(Labels(labels)).Increment(static_cast<double>(requests));
 }
 
 void Metrics::ObserveFetchSeconds(const SourceLabels& labels, double seconds) {

@@ -38,6 +38,9 @@ class Metrics {
   void CountCheck(const SourceLabels& labels, CheckResult result);
   void CountError(const SourceLabels& labels, std::string_view reason);
   void ObserveFetchSeconds(const SourceLabels& labels, double seconds);
+  // Requests made for the source, counted when sent: document checks (conditional ones
+  // included), volatility probes and listings.
+  void CountRequests(const SourceLabels& labels, std::size_t requests = 1);
   // Volatile fragments (a clock, a token) masked before comparing.
   void CountMasked(const SourceLabels& labels, std::size_t fragments);
   // Ill-formed UTF-8 sequences in fetched documents, replaced by U+FFFD.
@@ -105,6 +108,7 @@ class Metrics {
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>& checks_;
   prometheus::Family<prometheus::Counter>& errors_;
+  prometheus::Family<prometheus::Counter>& requests_;
   prometheus::Family<prometheus::Gauge>& documents_;
   prometheus::Family<prometheus::Gauge>& last_check_;
   prometheus::Family<prometheus::Gauge>& last_change_;

@@ -51,6 +51,10 @@ struct HttpResponse {
   std::string last_modified;
   std::string effective_url;  // after redirects
   double duration_seconds = 0;
+  // The delay a 429 or 503 answer asks for (Retry-After, in seconds or as a date), capped at
+  // an hour; nullopt for other answers and when the header is absent or unreadable. The
+  // error stays that of the status (http_4xx for a 429, http_5xx for a 503).
+  std::optional<std::chrono::seconds> retry_after;
 };
 
 class Fetcher {

@@ -71,6 +71,8 @@ struct Transfer {
   SlistPtr headers;
   EasyPtr easy;  // declared after `headers`, so it is cleaned up before them
   HttpResponse response;
+  std::string retry_after;  // the current hop's Retry-After and Date headers, as sent
+  std::string date;
   bool too_large = false;
   char error[CURL_ERROR_SIZE] = {};
 };

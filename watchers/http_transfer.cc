@@ -16,6 +16,7 @@
 
 #include "watchers/http_client.h"
 #include "watchers/http_client_impl.h"
+#include "watchers/retry_after.h"
 
 namespace freshd::watchers {
 namespace {
@@ -135,7 +136,8 @@ std::size_t OnBody(char* data, std::size_t size, std::size_t count, void* user) 
 }
 
 std::size_t OnHeader(char* data, std::size_t size, std::size_t count, void* user) {
-  auto& response = static_cast<Transfer*>(user)->response;
+  auto& transfer = *static_cast<Transfer*>(user);
+  auto& response = transfer.response;
   const std::size_t length = size * count;
   const std::string_view line(data, length);
   if (StartsWithNoCase(line, "http/")) {
@@ -144,6 +146,8 @@ std::size_t OnHeader(char* data, std::size_t size, std::size_t count, void* user
     response.charset.clear();
     response.etag.clear();
     response.last_modified.clear();
+    transfer.retry_after.clear();
+    transfer.date.clear();
     return length;
   }
   const auto colon = line.find(':');
@@ -156,6 +160,10 @@ std::size_t OnHeader(char* data, std::size_t size, std::size_t count, void* user
     response.etag = value;
   } else if (name == "last-modified") {
     response.last_modified = value;
+  } else if (name == "retry-after") {
+    transfer.retry_after = value;
+  } else if (name == "date") {
+    transfer.date = value;
   }
   return length;
 }
@@ -381,6 +389,10 @@ void HttpClient::Impl::Finish(CURL* easy, CURLcode code) {
     // e.g. a 3xx without Location: not a document.
     response.error = FetchError::kIo;
     response.message = "unexpected HTTP status " + std::to_string(response.status);
+  }
+  if (code == CURLE_OK && (response.status == 429 || response.status == 503)) {
+    response.retry_after =
+        ParseRetryAfter(transfer->retry_after, transfer->date, std::chrono::system_clock::now());
   }
   response.duration_seconds = transfer->seconds;
   Deliver(std::move(transfer->done), std::move(response));

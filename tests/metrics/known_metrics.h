@@ -18,6 +18,7 @@ inline const std::set<std::string>& KnownMetrics() {
         "freshd_build_info",
         "freshd_source_checks_total",
         "freshd_source_errors_total",
+        "freshd_source_requests_total",
         "freshd_source_documents",
         "freshd_source_last_check_timestamp_seconds",
         "freshd_source_last_change_timestamp_seconds",
