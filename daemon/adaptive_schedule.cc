@@ -40,14 +40,8 @@ bool IsListing(config::SourceKind kind) {
 
 }  // namespace
 
-bool IsAdaptive(const config::Source& source) {
-  return source.fetch.adaptive && source.fetch.budget &&
-         source.kind != config::SourceKind::kDirectory;
-}
-
 struct AdaptiveSchedule::Source {
   config::Source config;
-  std::unique_ptr<scheduler::RequestBudget> budget;
   std::unique_ptr<scheduler::Timer> timer;
   bool busy = false;  // a listing, a run or a reallocation is in flight
   bool reallocation_wanted = false;
@@ -103,18 +97,11 @@ void AdaptiveSchedule::Update(double confidence) {
     if (config == nullptr || !IsAdaptive(*config)) continue;
     auto found = sources_.find(name);
     SourcePtr source;
-    if (found != sources_.end() && found->second->config.fetch.budget == config->fetch.budget) {
+    if (found != sources_.end()) {
       source = found->second;
     } else {
       source = std::make_shared<Source>();
-      source->budget = std::make_unique<scheduler::RequestBudget>(
-          config->fetch.budget->requests,
-          std::chrono::duration_cast<scheduler::Duration>(config->fetch.budget->per));
       source->timer = clock_.CreateTimer(io_);
-      if (found != sources_.end()) {  // a new budget: the old entry stops
-        found->second->removed = true;
-        found->second->timer->Cancel();
-      }
     }
     source->config = *config;
     source->next_due_known = false;
@@ -176,10 +163,12 @@ void AdaptiveSchedule::Wake(const SourcePtr& source) {
     return;
   }
   if (source->next_due_ms && *source->next_due_ms <= scheduler::ToUnixMillis(now)) {
-    const std::uint64_t used = source->budget->InWindow(now);
-    const std::uint64_t cap = source->budget->requests();
-    if (used < cap && source->budget->NextAvailable(now) <= now) {
-      StartChecks(source, std::min<std::size_t>(kMaxRun, cap - used));
+    // As many documents as the budget lets start now: their requests (and the probes of
+    // their changes) pass the engine's gate, which holds what exceeds the cap.
+    const std::uint64_t available =
+        engine_.RequestsAvailable(source->config.name).value_or(kMaxRun);
+    if (available > 0) {
+      StartChecks(source, std::min<std::size_t>(kMaxRun, available));
       return;
     }
   }
@@ -192,7 +181,10 @@ void AdaptiveSchedule::Arm(const SourcePtr& source) {
   if (IsListing(source->config.kind)) wake = source->next_listing;
   if (source->next_due_ms) {
     scheduler::TimePoint due{std::chrono::milliseconds(*source->next_due_ms)};
-    due = std::max(due, source->budget->NextAvailable(std::max(now, due)));
+    due = std::max(due, engine_.NextRequestAllowed(source->config.name));
+    if (due <= now && engine_.RequestsAvailable(source->config.name).value_or(1) == 0) {
+      due = now + std::chrono::seconds(1);  // the budget's waiting requests go first
+    }
     wake = wake ? std::min(*wake, due) : due;
   }
   if (!wake) return;  // nothing to do until a reload or a reallocation
@@ -281,11 +273,7 @@ void AdaptiveSchedule::StartChecks(const SourcePtr& source, std::size_t limit) {
                return;
              }
              std::vector<std::string> uris;
-             const scheduler::TimePoint now = clock_.Now();
-             for (DueDocument& document : *due) {
-               if (!source->budget->TryAcquire(now)) break;
-               uris.push_back(std::move(document.uri));
-             }
+             for (DueDocument& document : *due) uris.push_back(std::move(document.uri));
              const std::int64_t started = NowMs();
              auto checked = [this, source, uris, started](SourceRunResult) {
                if (*stopped_ || source->removed) return;
@@ -375,7 +363,7 @@ std::optional<AdaptiveView> AdaptiveSchedule::View(const std::string& name) cons
   AdaptiveView view;
   view.budget_per_second = BudgetPerSecond(*source.config.fetch.budget);
   view.budget_text = BudgetText(*source.config.fetch.budget);
-  view.requests_in_window = source.budget->InWindow(clock_.Now());
+  view.requests_in_window = engine_.RequestsInWindow(name);
   view.allocated = source.allocated;
   view.allocation = source.allocation;
   view.has_hints = source.has_hints;

@@ -1,10 +1,11 @@
 // Runs the sources with `interval: adaptive` (DESIGN.md 6.3): each document has its own
 // next check (DocumentSchedule, in the store); a sitemap's or feed's listing is read every
-// `listing_interval` and a moved change hint makes its document due at once; the request
-// budget is a hard cap (RequestBudget: grants are taken before a run's checks start); and
-// after each assessment the budget is spread anew over the documents by their estimated
-// change rates (Reallocate). Folders are not run here: their scan already reads only the
-// files whose mtime moved, so EngineSchedule scans them every `listing_interval`.
+// `listing_interval` and a moved change hint makes its document due at once; and after
+// each assessment the budget is spread anew over the documents by their estimated change
+// rates (Reallocate). The budget itself is the engine's (Engine::RequestsAvailable): it
+// holds every request for the source's documents, probes included, so it is a hard cap.
+// Folders are not run here: their scan already reads only the files whose mtime moved, so
+// EngineSchedule scans them every `listing_interval`.
 //
 // One thing at a time per source (a listing, a run of due documents, or a reallocation),
 // so the schedule's store steps never race. Threads: every method on the event loop's
@@ -23,7 +24,6 @@
 #include "daemon/engine.h"
 #include "metrics/metrics.h"
 #include "scheduler/clock.h"
-#include "scheduler/request_budget.h"
 
 namespace freshd::daemon {
 
@@ -37,8 +37,6 @@ struct AdaptiveView {
   bool has_hints = false;  // the listing gives change hints
   HintCounts hints;
 };
-
-bool IsAdaptive(const config::Source& source);
 
 class AdaptiveSchedule {
  public:

@@ -59,7 +59,8 @@ Engine::Impl::Impl(asio::io_context& io_context, asio::thread_pool& worker_pool,
       fetch_queue(
           engine_options.max_in_flight, config::FetchSettings{}.host_concurrency,
           [this](std::function<void()> start) { asio::post(io, std::move(start)); }, time_source,
-          io_context) {}
+          io_context),
+      gate(io_context, time_source) {}
 
 RunPtr Engine::Impl::NewRun(std::shared_ptr<WatchedSource> source, RunCallback done) {
   auto run = std::make_shared<SourceRun>();
@@ -287,6 +288,7 @@ void Engine::Stop() {
   if (impl_->stopped) return;
   impl_->stopped = true;
   impl_->fetch_queue.Clear();
+  impl_->gate.Clear();
   impl_->probe_timers.clear();
   impl_->fetcher.CancelAll();
 }
@@ -338,9 +340,28 @@ void Engine::CheckDocuments(const std::string& source, std::vector<std::string> 
 
 bool Engine::Idle() const {
   // A run whose requests wait for a paused host waits for a timer, as a probe does.
+  // So does one whose requests wait for their budget.
   const std::size_t held = impl_->fetch_queue.Held();
-  return impl_->on_workers == 0 && (impl_->running.empty() || held > 0) &&
+  const std::size_t budgeted = impl_->gate.Waiting();
+  return impl_->on_workers == 0 && (impl_->running.empty() || held + budgeted > 0) &&
          impl_->fetch_queue.InFlight() == 0 && impl_->fetch_queue.Waiting() == held;
+}
+
+bool IsAdaptive(const config::Source& source) {
+  return source.fetch.adaptive && source.fetch.budget &&
+         source.kind != config::SourceKind::kDirectory;
+}
+
+std::optional<std::uint64_t> Engine::RequestsAvailable(const std::string& source) const {
+  return impl_->gate.Available(source);
+}
+
+scheduler::TimePoint Engine::NextRequestAllowed(const std::string& source) const {
+  return impl_->gate.NextAvailable(source);
+}
+
+std::uint64_t Engine::RequestsInWindow(const std::string& source) const {
+  return impl_->gate.InWindow(source);
 }
 
 std::vector<std::string> Engine::SourceNames() const {

@@ -86,6 +86,13 @@ class Engine {
   void ListSource(const std::string& source, RunCallback done);
   void CheckDocuments(const std::string& source, std::vector<std::string> uris, RunCallback done);
 
+  // The request budget of an adaptive source, which holds every request for its documents
+  // (checks and probes): how many would start now (nullopt: the source has no budget), when
+  // the next one could, and how many started in the budget's window.
+  std::optional<std::uint64_t> RequestsAvailable(const std::string& source) const;
+  scheduler::TimePoint NextRequestAllowed(const std::string& source) const;
+  std::uint64_t RequestsInWindow(const std::string& source) const;
+
   // Compiles every source's selector and patterns as Configure would: the problems, each
   // at its place in the configuration file.
   static std::vector<config::ConfigError> CheckSources(const config::Config& config);
@@ -107,6 +114,10 @@ class Engine {
   struct Impl;
   std::shared_ptr<Impl> impl_;  // shared with callbacks still queued on the loop
 };
+
+// A source polled per document under a request budget (`interval: adaptive`; a folder's
+// scan is not: it reads only the files whose mtime moved).
+bool IsAdaptive(const config::Source& source);
 
 // config::Load, then Engine::CheckSources: what `run`, `once`, `check-config` and a reload
 // read, so that each reports the same problems at the same places.

@@ -154,11 +154,13 @@ Status Engine::Configure(const config::Config& config, std::function<void()> don
     watched->normalizer = std::move(one.normalizer);
     watched->include = std::move(one.include);
     watched->labels = {source.workload, source.name};
+    impl.gate.SetBudget(source.name, IsAdaptive(source) ? source.fetch.budget : std::nullopt);
     next[source.name] = watched;
   }
   for (auto& [name, watched] : impl.sources) {
     if (next.contains(name)) continue;
     watched->removed = true;
+    impl.gate.Remove(name);
     impl.metrics.RemoveSource(watched->labels);
   }
   impl.sources = std::move(next);

@@ -156,68 +156,69 @@ void Engine::Impl::PumpDocuments(const RunPtr& run) {
 // worker, account on the loop.
 void Engine::Impl::CheckHttpDocument(const RunPtr& run, const std::string& uri) {
   store::DocumentKey key{run->name, uri};
-  OnWorker(
-      [this, key] { return store.Get(key); },
-      [this, run, key](Result<store::DocumentRecord> stored) {
-        if (!stored.ok() && !stored.status().IsNotFound() && !stored.status().IsCorruption()) {
-          // Unreadable: not fetched, accounted as a store error.
-          Account(*run->source, Recorded{key, stored.status(), {}, "", 0, 0}, &run->result);
-          --run->active;
-          PumpDocuments(run);
-          return;
-        }
-        // A corrupt record (reported) is fetched in full, and recorded afresh.
-        std::optional<store::DocumentRecord> previous =
-            stored.ok() ? std::optional(std::move(stored).value()) : std::nullopt;
-        const bool indexed = Indexed(previous);
-        watchers::HttpRequest request = RequestFor(run->source->config, key.uri);
-        std::vector<std::string> masks;
-        if (previous && !previous->removed) {
-          if (indexed) {
-            request.if_none_match = previous->etag;
-            request.if_modified_since = previous->last_modified;
-          }
-          masks = std::move(previous->volatile_masks);
-        }
-        const std::string host = HostOf(key.uri);
-        fetch_queue.Submit(host, [this, run, key, host, request = std::move(request),
-                                  masks = std::move(masks)] {
-          if (stopped) return;
-          if (!run->source->removed) metrics.CountRequests(run->source->labels);
-          fetcher.Fetch(request, [this, run, key, host, masks](watchers::HttpResponse response) {
-            fetch_queue.Done(host, response);
-            if (!run->source->removed) {
-              metrics.ObserveFetchSeconds(run->source->labels, response.duration_seconds);
-            }
-            OnWorker(
-                [this, key, masks, normalizer = run->source->normalizer,
-                 workload = run->source->config.workload, response = std::move(response)] {
-                  watchers::Normalized normalized;
-                  store::Observation observation = watchers::HttpObservation(
-                      NowMs(), *normalizer, response, key.uri, masks, &normalized);
-                  auto result = RecordCheck(key, workload, observation, normalized.text);
-                  return Recorded{key,
-                                  std::move(result),
-                                  std::move(observation),
-                                  std::move(normalized.text),
-                                  normalized.masked,
-                                  normalized.invalid_utf8};
-                },
-                [this, run](Recorded recorded) {
-                  Account(*run->source, recorded, &run->result);
-                  const auto outcome =
-                      recorded.result.ok() ? recorded.result->outcome : store::CheckOutcome::kError;
-                  if (recorded.result.ok() && ShouldProbe(*run, outcome)) {
-                    if (outcome == store::CheckOutcome::kNew) ++run->new_documents_probed;
-                    ProbeVolatility(run->source, std::move(recorded.key),
-                                    {std::move(recorded.text)}, options.probe_delay);
-                  }
-                  --run->active;
-                  PumpDocuments(run);
-                });
-          });
-        });
-      });
+  OnWorker([this, key] { return store.Get(key); },
+           [this, run, key](Result<store::DocumentRecord> stored) {
+             if (!stored.ok() && !stored.status().IsNotFound() && !stored.status().IsCorruption()) {
+               // Unreadable: not fetched, accounted as a store error.
+               Account(*run->source, Recorded{key, stored.status(), {}, "", 0, 0}, &run->result);
+               --run->active;
+               PumpDocuments(run);
+               return;
+             }
+             // A corrupt record (reported) is fetched in full, and recorded afresh.
+             std::optional<store::DocumentRecord> previous =
+                 stored.ok() ? std::optional(std::move(stored).value()) : std::nullopt;
+             const bool indexed = Indexed(previous);
+             watchers::HttpRequest request = RequestFor(run->source->config, key.uri);
+             std::vector<std::string> masks;
+             if (previous && !previous->removed) {
+               if (indexed) {
+                 request.if_none_match = previous->etag;
+                 request.if_modified_since = previous->last_modified;
+               }
+               masks = std::move(previous->volatile_masks);
+             }
+             const std::string host = HostOf(key.uri);
+             SubmitBudgeted(
+                 *run->source, host,
+                 [this, run, key, host, request = std::move(request), masks = std::move(masks)] {
+                   if (stopped) return;
+                   if (!run->source->removed) metrics.CountRequests(run->source->labels);
+                   fetcher.Fetch(request, [this, run, key, host,
+                                           masks](watchers::HttpResponse response) {
+                     fetch_queue.Done(host, response);
+                     if (!run->source->removed) {
+                       metrics.ObserveFetchSeconds(run->source->labels, response.duration_seconds);
+                     }
+                     OnWorker(
+                         [this, key, masks, normalizer = run->source->normalizer,
+                          workload = run->source->config.workload, response = std::move(response)] {
+                           watchers::Normalized normalized;
+                           store::Observation observation = watchers::HttpObservation(
+                               NowMs(), *normalizer, response, key.uri, masks, &normalized);
+                           auto result = RecordCheck(key, workload, observation, normalized.text);
+                           return Recorded{key,
+                                           std::move(result),
+                                           std::move(observation),
+                                           std::move(normalized.text),
+                                           normalized.masked,
+                                           normalized.invalid_utf8};
+                         },
+                         [this, run](Recorded recorded) {
+                           Account(*run->source, recorded, &run->result);
+                           const auto outcome = recorded.result.ok() ? recorded.result->outcome
+                                                                     : store::CheckOutcome::kError;
+                           if (recorded.result.ok() && ShouldProbe(*run, outcome)) {
+                             if (outcome == store::CheckOutcome::kNew) ++run->new_documents_probed;
+                             ProbeVolatility(run->source, std::move(recorded.key),
+                                             {std::move(recorded.text)}, options.probe_delay);
+                           }
+                           --run->active;
+                           PumpDocuments(run);
+                         });
+                   });
+                 });
+           });
 }
 
 namespace {
@@ -281,15 +282,16 @@ void Engine::Impl::ProbeVolatility(const std::shared_ptr<WatchedSource>& source,
     probe_timers.erase(id);  // the callback runs on: its captures are its own
     if (stopped || source->removed) return;
     const std::string host = HostOf(key.uri);
-    fetch_queue.Submit(host, [this, source, host, delay, key = std::move(key),
-                              texts = std::move(texts)]() mutable {
-      if (stopped) return;
-      // Built before `key` is moved into the callback (argument order is unspecified).
-      watchers::HttpRequest request = RequestFor(source->config, key.uri);
-      if (!source->removed) metrics.CountRequests(source->labels);
-      fetcher.Fetch(
-          std::move(request), [this, source, host, delay, key = std::move(key),
-                               texts = std::move(texts)](watchers::HttpResponse response) {
+    SubmitBudgeted(
+        *source, host,
+        [this, source, host, delay, key = std::move(key), texts = std::move(texts)]() mutable {
+          if (stopped) return;
+          // Built before `key` is moved into the callback (argument order is unspecified).
+          watchers::HttpRequest request = RequestFor(source->config, key.uri);
+          if (!source->removed) metrics.CountRequests(source->labels);
+          fetcher.Fetch(std::move(request), [this, source, host, delay, key = std::move(key),
+                                             texts = std::move(texts)](
+                                                watchers::HttpResponse response) {
             fetch_queue.Done(host, response);
             if (response.error != watchers::FetchError::kNone) return;
             OnWorker(
@@ -319,7 +321,7 @@ void Engine::Impl::ProbeVolatility(const std::shared_ptr<WatchedSource>& source,
                            });
                 });
           });
-    });
+        });
   });
 }
 

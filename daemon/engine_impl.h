@@ -12,6 +12,7 @@
 
 #include "daemon/engine.h"
 #include "daemon/fetch_queue.h"
+#include "daemon/request_gate.h"
 #include "watchers/fetcher.h"
 #include "watchers/listing.h"
 #include "watchers/normalize.h"
@@ -100,6 +101,15 @@ struct Engine::Impl : std::enable_shared_from_this<Engine::Impl> {
     });
   }
 
+  // A request for one of the source's documents (a check or a probe): through the source's
+  // request budget, then the host's queue. Listings go to the queue directly.
+  void SubmitBudgeted(const WatchedSource& source, const std::string& host,
+                      std::function<void()> start) {
+    gate.Submit(source.config.name, [this, host, start = std::move(start)]() mutable {
+      if (!stopped) fetch_queue.Submit(host, std::move(start));
+    });
+  }
+
   // engine.cc
   RunPtr NewRun(std::shared_ptr<WatchedSource> source, RunCallback done);  // marked running
   void StartRun(std::shared_ptr<WatchedSource> source, RunCallback done);
@@ -143,6 +153,7 @@ struct Engine::Impl : std::enable_shared_from_this<Engine::Impl> {
   EngineOptions options;
   watchers::Fetcher& fetcher;  // shared with no one else; Stop() cancels what it has
   FetchQueue fetch_queue;
+  RequestGate gate;  // the request budgets of adaptive sources
   std::map<std::string, std::shared_ptr<WatchedSource>> sources;
   std::unordered_set<std::string> running;  // sources with a run in flight
   // Volatility probes waiting for their delay; destroying a timer cancels its probe.
