@@ -1,0 +1,115 @@
+// The documents of a workload or a source as one Poisson process (or two: with and
+// without reported history), for the bounds of their change rate.
+#include <algorithm>
+#include <limits>
+#include <vector>
+
+#include "advisor/advisor.h"
+#include "advisor/internal.h"
+
+namespace freshd::advisor::internal {
+namespace {
+
+constexpr double kInfinity = std::numeric_limits<double>::infinity();
+
+}  // namespace
+
+bool Counted(const RateEstimate& estimate) {
+  return estimate.checks > 0 || estimate.reported_seconds > 0;
+}
+
+// The documents together as one Poisson process: their detected changes X over the mean
+// time each was observed, T (Garwood's interval on X over T). T is the mean rather than
+// the workload's whole window so that documents added late do not lend the others time
+// they were not watched; it equals the window when every document was watched through it.
+// Reported history adds its changes to X and its time to T.
+// Detected changes under-count (a poll sees at most one change per interval), so the
+// bounds are scaled by (sum of the documents' bias-corrected rates) / (X / T), keeping
+// the interval around the estimate (the factor also absorbs unequal observation times:
+// changes of a document watched for less than T are counted against T); it is near 1 when
+// changes are rare between polls, the only regime in which "stable" can be claimed.
+namespace {
+
+Pooled PoolOne(const std::vector<const RateEstimate*>& estimates,
+               const std::vector<const DocumentHistory*>& documents, double confidence) {
+  Pooled pooled;
+  double observed_sum = 0;
+  double reported_sum = 0;
+  double first = kInfinity;
+  double last = -kInfinity;
+  for (std::size_t i = 0; i < estimates.size(); ++i) {
+    const RateEstimate& estimate = *estimates[i];
+    if (!Counted(estimate)) continue;
+    ++pooled.documents;
+    if (estimate.reported_seconds > 0) ++pooled.reported_documents;
+    pooled.rate.rate += estimate.rate;
+    pooled.rate.checks += estimate.checks;
+    pooled.rate.changes += estimate.changes;
+    pooled.rate.reported_changes += estimate.reported_changes;
+    observed_sum += estimate.observed_seconds;
+    reported_sum += estimate.reported_seconds;
+    if (documents[i]->first_check > 0) first = std::min(first, documents[i]->first_check);
+    last = std::max(last, documents[i]->last_check);
+  }
+  if (pooled.documents == 0) {
+    pooled.rate.upper = kInfinity;
+    pooled.rate.method = "none";
+    return pooled;
+  }
+  pooled.rate.method = pooled.reported_documents > 0 ? "pooled+reported" : "pooled";
+  const double count = static_cast<double>(pooled.documents);
+  pooled.rate.observed_seconds = observed_sum / count;
+  pooled.rate.reported_seconds = reported_sum / count;
+  const double exposure = (observed_sum + reported_sum) / count;
+  const std::uint64_t changes = pooled.rate.changes + pooled.rate.reported_changes;
+  pooled.window_seconds = last > first ? last - first : pooled.rate.observed_seconds;
+  const internal::PoissonBounds bounds = internal::Garwood(changes, exposure, confidence);
+  if (changes > 0) {
+    const double naive = static_cast<double>(changes) / exposure;
+    pooled.scale = std::max(1.0, pooled.rate.rate / naive);
+  }
+  pooled.rate.lower = bounds.lower * pooled.scale;
+  pooled.rate.upper = bounds.upper * pooled.scale;
+  pooled.groups.push_back({changes, exposure, pooled.scale});
+  return pooled;
+}
+
+}  // namespace
+
+// Documents with reported history are pooled apart from those without, so that years of
+// reported time do not vouch for a document watched for a day; the bounds of the two pools
+// add up (each holds at the confidence level, so their sum errs on the wide side).
+Pooled Pool(const std::vector<const RateEstimate*>& estimates,
+            const std::vector<const DocumentHistory*>& documents, double confidence) {
+  std::vector<const RateEstimate*> with_estimates, without_estimates;
+  std::vector<const DocumentHistory*> with_documents, without_documents;
+  for (std::size_t i = 0; i < estimates.size(); ++i) {
+    const bool reported = estimates[i]->reported_seconds > 0;
+    (reported ? with_estimates : without_estimates).push_back(estimates[i]);
+    (reported ? with_documents : without_documents).push_back(documents[i]);
+  }
+  Pooled with = PoolOne(with_estimates, with_documents, confidence);
+  Pooled without = PoolOne(without_estimates, without_documents, confidence);
+  if (with.documents == 0) return without;
+  if (without.documents == 0) return with;
+  Pooled pooled;
+  pooled.documents = with.documents + without.documents;
+  pooled.reported_documents = with.reported_documents;
+  const double w = static_cast<double>(with.documents) / static_cast<double>(pooled.documents);
+  RateEstimate& rate = pooled.rate;
+  rate.method = "pooled+reported";
+  rate.rate = with.rate.rate + without.rate.rate;
+  rate.lower = with.rate.lower + without.rate.lower;
+  rate.upper = with.rate.upper + without.rate.upper;
+  rate.checks = with.rate.checks + without.rate.checks;
+  rate.changes = with.rate.changes + without.rate.changes;
+  rate.reported_changes = with.rate.reported_changes;
+  rate.observed_seconds = w * with.rate.observed_seconds + (1 - w) * without.rate.observed_seconds;
+  rate.reported_seconds = w * with.rate.reported_seconds;
+  pooled.scale = std::max(with.scale, without.scale);
+  pooled.window_seconds = std::max(with.window_seconds, without.window_seconds);
+  pooled.groups = {with.groups[0], without.groups[0]};
+  return pooled;
+}
+
+}  // namespace freshd::advisor::internal
