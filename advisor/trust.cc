@@ -48,20 +48,20 @@ void AddDateEvidence(const std::vector<CheckPoint>& newest_first, DateEvidence* 
 }
 
 Trust JudgeTrust(const DateEvidence& e) {
-  if (e.documents == 0) return {false, "reports no modification dates"};
+  if (e.documents == 0) return {false, false, "reports no modification dates"};
   if (TooMany(e.stale, e.stale + e.moved_with_text)) {
-    return {false, "dates stay old while the text changes (" + Counts(e) + ")"};
+    return {false, true, "dates stay old while the text changes (" + Counts(e) + ")"};
   }
   if (TooMany(e.stamped, e.stamped + e.still_with_text)) {
-    return {false,
+    return {false, true,
             "dates move while the text stays the same, as if stamped with the current "
             "time (" +
                 Counts(e) + ")"};
   }
   if (e.Agreements() == 0) {
-    return {false, "no evidence yet: a document with a date needs a second check"};
+    return {false, false, "no evidence yet: a document with a date needs a second check"};
   }
-  return {true, "dates agree with what freshd observed (" + Counts(e) + ")"};
+  return {true, false, "dates agree with what freshd observed (" + Counts(e) + ")"};
 }
 
 }  // namespace freshd::advisor

@@ -34,7 +34,8 @@ void AddDateEvidence(const std::vector<CheckPoint>& newest_first, DateEvidence* 
 
 struct Trust {
   bool trusted = false;
-  std::string why;  // one line, for the log and `freshd explain`
+  bool disagreed = false;  // untrusted because the dates contradicted observation
+  std::string why;         // one line, for the log and `freshd explain`
 };
 
 // Trusted when the dates agreed at least once and disagreed in at most 1 in 20 of the

@@ -59,6 +59,9 @@ Metrics::Metrics(std::string_view version)
       change_rate_(Build(prometheus::BuildGauge(), *registry_,
                          "freshd_source_change_rate_per_second",
                          "Estimated material changes per second, all documents of the source.")),
+      history_trusted_(Build(prometheus::BuildGauge(), *registry_, "freshd_source_history_trusted",
+                             "1 while the source's reported dates agree with observation and its "
+                             "reported history is used, else 0.")),
       masked_(Build(prometheus::BuildCounter(), *registry_,
                     "freshd_source_volatile_fragments_masked_total",
                     "Volatile fragments (clocks, tokens) masked before comparing documents.")),
@@ -197,6 +200,7 @@ void Metrics::AddSource(const SourceLabels& labels) {
   }
   documents_.Add(base);
   change_rate_.Add(base);
+  history_trusted_.Add(base);
   masked_.Add(base);
   invalid_utf8_.Add(base);
   last_check_.Add(base);
@@ -224,6 +228,7 @@ void Metrics::RemoveSource(const SourceLabels& labels) {
   }
   documents_.Remove(&documents_.Add(base));
   change_rate_.Remove(&change_rate_.Add(base));
+  history_trusted_.Remove(&history_trusted_.Add(base));
   masked_.Remove(&masked_.Add(base));
   invalid_utf8_.Remove(&invalid_utf8_.Add(base));
   last_check_.Remove(&last_check_.Add(base));
@@ -291,6 +296,10 @@ void Metrics::CountListingSkipped(const SourceLabels& labels, std::string_view r
 void Metrics::SetChangeRate(const SourceLabels& labels, double per_second) {
   std::lock_guard lock(mutex_);
   change_rate_.Add(Labels(labels)).Set(per_second);
+}
+
+void Metrics::SetHistoryTrusted(const SourceLabels& labels, bool trusted) {
+  history_trusted_.Add(Labels(labels)).Set(trusted ? 1 : 0);
 }
 
 namespace {

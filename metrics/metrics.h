@@ -53,6 +53,8 @@ class Metrics {
 
   // The advisor's view of a source and of a workload (DESIGN.md 6.2, 6.4).
   void SetChangeRate(const SourceLabels& labels, double per_second);
+  // freshd_source_history_trusted: the source's reported dates are used (advisor/trust.h).
+  void SetHistoryTrusted(const SourceLabels& labels, bool trusted);
   struct WorkloadFigures {
     double interval_seconds = 0;  // estimate; +Inf when no change was seen
     double interval_lower_seconds = 0;
@@ -103,6 +105,7 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>& last_change_;
   prometheus::Family<prometheus::Histogram>& fetch_duration_;
   prometheus::Family<prometheus::Gauge>& change_rate_;
+  prometheus::Family<prometheus::Gauge>& history_trusted_;
   prometheus::Family<prometheus::Counter>& masked_;
   prometheus::Family<prometheus::Counter>& invalid_utf8_;
   prometheus::Family<prometheus::Counter>& listing_skipped_;
