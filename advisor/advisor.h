@@ -44,8 +44,10 @@ struct DocumentHistory {
   // History the source reports from before the first check (DESIGN.md 6.2): the document
   // was unchanged from `reported_since` (the modification time it reported at its first
   // check, or a git file's first commit) to first_check, except for `reported_changes`
-  // (change times inside that window, oldest first). reported_since itself is not counted
-  // as a change: it is often a creation or a deployment that dated every file alike.
+  // (change times inside that window, oldest first). reported_since may be the creation
+  // (no change) or the last edit (a change): the estimate and its lower bound take it as
+  // the former, the upper bound as the latter, each the side least favourable to the
+  // claim it supports ("fast" needs the lower bound, "stable" the upper).
   // 0 and empty when the source reports nothing, or when its dates are not trusted.
   double reported_since = 0;
   std::vector<double> reported_changes;
@@ -84,7 +86,8 @@ bool ModificationTimesUsable(const DocumentHistory& history);
 // intervals as in EstimateIrregular, reported exposure (first_check - reported_since) as
 // time without a change (e^(-r E)), and each reported change time as an exact event (a
 // factor r). Without an observed change the interval is Garwood's on the reported changes
-// over all the exposure (exact); otherwise the likelihood ratio, as EstimateIrregular.
+// over all the exposure (exact); otherwise the likelihood ratio, as EstimateIrregular. The
+// upper bound counts reported_since as one more change (see DocumentHistory).
 // method "irregular+reported". Falls back to EstimateDocument when nothing is reported.
 RateEstimate EstimateWithReported(const DocumentHistory& history, double confidence);
 // The same for a document summarised by its lifetime totals (LifetimeEstimate): `checks`
@@ -147,7 +150,8 @@ struct Assessment {
   // scaled by estimate / naive for the changes polling misses. Documents with reported
   // history form a pool of their own (observed plus reported changes and time, in
   // reported_seconds/reported_changes), so that they lend no time to documents without it;
-  // the two pools' bounds add up. method "pooled", "pooled+reported" or "none".
+  // the two pools' bounds add up. The upper bound also counts the distinct days of the
+  // documents' reported_since as changes. method "pooled", "pooled+reported" or "none".
   RateEstimate rate;
   double interval_seconds = 0;        // 1 / rate (+inf when rate is 0)
   double interval_lower_seconds = 0;  // 1 / rate.upper

@@ -51,7 +51,8 @@ inline bool HasReportedHistory(const DocumentHistory& history) {
 
 // One pool's Garwood inputs: `changes` over `exposure` (mean per document), times `scale`.
 struct Group {
-  std::uint64_t changes = 0;
+  std::uint64_t changes = 0;        // for the lower bound
+  std::uint64_t upper_changes = 0;  // for the upper bound: also the reported dates
   double exposure = 0;
   double scale = 1;
 };
@@ -63,6 +64,7 @@ struct Pooled {
   double window_seconds = 0;
   std::size_t documents = 0;
   std::size_t reported_documents = 0;  // whose estimate holds reported history
+  std::uint64_t reported_dates = 0;    // distinct days of their reported_since
   std::vector<Group> groups;           // one, or two when only some documents have history
 };
 

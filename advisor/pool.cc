@@ -1,7 +1,9 @@
 // The documents of a workload or a source as one Poisson process (or two: with and
 // without reported history), for the bounds of their change rate.
 #include <algorithm>
+#include <cmath>
 #include <limits>
+#include <set>
 #include <vector>
 
 #include "advisor/advisor.h"
@@ -11,6 +13,7 @@ namespace freshd::advisor::internal {
 namespace {
 
 constexpr double kInfinity = std::numeric_limits<double>::infinity();
+constexpr double kDay = 86400;
 
 }  // namespace
 
@@ -22,7 +25,11 @@ bool Counted(const RateEstimate& estimate) {
 // time each was observed, T (Garwood's interval on X over T). T is the mean rather than
 // the workload's whole window so that documents added late do not lend the others time
 // they were not watched; it equals the window when every document was watched through it.
-// Reported history adds its changes to X and its time to T.
+// Reported history adds its changes to X and its time to T; for the upper bound only, the
+// reported dates at the first checks count as changes too (each may be the last edit
+// rather than the creation), one per distinct day, since a deployment or a copy dates many
+// files alike and is one change of the workload. Without them, documents edited now and
+// then, each once a year, would look stable for a quarter from the day-one dates alone.
 // Detected changes under-count (a poll sees at most one change per interval), so the
 // bounds are scaled by (sum of the documents' bias-corrected rates) / (X / T), keeping
 // the interval around the estimate (the factor also absorbs unequal observation times:
@@ -37,11 +44,15 @@ Pooled PoolOne(const std::vector<const RateEstimate*>& estimates,
   double reported_sum = 0;
   double first = kInfinity;
   double last = -kInfinity;
+  std::set<double> days;
   for (std::size_t i = 0; i < estimates.size(); ++i) {
     const RateEstimate& estimate = *estimates[i];
     if (!Counted(estimate)) continue;
     ++pooled.documents;
-    if (estimate.reported_seconds > 0) ++pooled.reported_documents;
+    if (estimate.reported_seconds > 0) {
+      ++pooled.reported_documents;
+      days.insert(std::floor(documents[i]->reported_since / kDay));
+    }
     pooled.rate.rate += estimate.rate;
     pooled.rate.checks += estimate.checks;
     pooled.rate.changes += estimate.changes;
@@ -63,14 +74,15 @@ Pooled PoolOne(const std::vector<const RateEstimate*>& estimates,
   const double exposure = (observed_sum + reported_sum) / count;
   const std::uint64_t changes = pooled.rate.changes + pooled.rate.reported_changes;
   pooled.window_seconds = last > first ? last - first : pooled.rate.observed_seconds;
-  const internal::PoissonBounds bounds = internal::Garwood(changes, exposure, confidence);
+  pooled.reported_dates = days.size();
+  const std::uint64_t upper_changes = changes + pooled.reported_dates;
   if (changes > 0) {
     const double naive = static_cast<double>(changes) / exposure;
     pooled.scale = std::max(1.0, pooled.rate.rate / naive);
   }
-  pooled.rate.lower = bounds.lower * pooled.scale;
-  pooled.rate.upper = bounds.upper * pooled.scale;
-  pooled.groups.push_back({changes, exposure, pooled.scale});
+  pooled.rate.lower = Garwood(changes, exposure, confidence).lower * pooled.scale;
+  pooled.rate.upper = Garwood(upper_changes, exposure, confidence).upper * pooled.scale;
+  pooled.groups.push_back({changes, upper_changes, exposure, pooled.scale});
   return pooled;
 }
 
@@ -95,6 +107,7 @@ Pooled Pool(const std::vector<const RateEstimate*>& estimates,
   Pooled pooled;
   pooled.documents = with.documents + without.documents;
   pooled.reported_documents = with.reported_documents;
+  pooled.reported_dates = with.reported_dates;
   const double w = static_cast<double>(with.documents) / static_cast<double>(pooled.documents);
   RateEstimate& rate = pooled.rate;
   rate.method = "pooled+reported";

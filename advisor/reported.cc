@@ -53,6 +53,23 @@ Evidence ReportedPart(const DocumentHistory& history) {
   return evidence;
 }
 
+double Naive(const Evidence& e) {
+  return (static_cast<double>(e.changes) + e.reported_changes) /
+         (e.observed_seconds + e.reported_seconds);
+}
+
+// The likelihood-ratio interval {r : 2 (l(r_mle) - l(r)) <= chi2_conf(1)}; the likelihood
+// is concave in r. Needs an observed interval that saw a change.
+internal::PoissonBounds LikelihoodInterval(const Evidence& e, double confidence) {
+  const double mle = internal::DecreasingRoot([&](double r) { return Score(e, r, 0); }, Naive(e));
+  const double cut = LogLikelihood(e, mle) - ChiSquareQuantile(confidence, 1) / 2;
+  return {internal::DecreasingRoot([&](double r) { return cut - LogLikelihood(e, r); }, mle),
+          internal::DecreasingRoot([&](double r) { return LogLikelihood(e, r) - cut; }, mle)};
+}
+
+// The point estimate and the lower bound take the reported date at the first check as the
+// start of unchanged time; the upper bound counts it as a change too (the last edit, if it
+// was not the creation), which only widens the interval on the side that "stable" needs.
 RateEstimate FromEvidence(const Evidence& e, double confidence, const char* method) {
   RateEstimate estimate;
   estimate.method = method;
@@ -61,29 +78,24 @@ RateEstimate FromEvidence(const Evidence& e, double confidence, const char* meth
   estimate.observed_seconds = e.observed_seconds;
   estimate.reported_seconds = e.reported_seconds;
   estimate.reported_changes = static_cast<std::uint64_t>(e.reported_changes);
+  Evidence with_date = e;
+  ++with_date.reported_changes;
   if (e.changed.empty()) {
     // A Poisson count over a known exposure: the MLE and Garwood's exact interval.
+    const auto k = static_cast<std::uint64_t>(e.Exact());
     estimate.rate = e.Exact() / e.Unchanged();
-    const internal::PoissonBounds bounds =
-        internal::Garwood(static_cast<std::uint64_t>(e.Exact()), e.Unchanged(), confidence);
-    estimate.lower = bounds.lower;
-    estimate.upper = bounds.upper;
+    estimate.lower = internal::Garwood(k, e.Unchanged(), confidence).lower;
+    estimate.upper = internal::Garwood(k + 1, e.Unchanged(), confidence).upper;
     return estimate;
   }
   // As EstimateIrregular: half a pseudo-unchanged observed interval of the mean length in
-  // the point estimate, the plain likelihood (concave in r) for the interval.
+  // the point estimate, the plain likelihood for the interval.
   const double mean =
       e.observed_seconds / static_cast<double>(std::max<std::uint64_t>(1, e.checks));
-  const double events = static_cast<double>(e.changes) + e.reported_changes;  // > 0
-  const double naive = events / (e.observed_seconds + e.reported_seconds);
   estimate.rate =
-      internal::DecreasingRoot([&](double r) { return Score(e, r, 0.5 * mean); }, naive);
-  const double mle = internal::DecreasingRoot([&](double r) { return Score(e, r, 0); }, naive);
-  const double cut = LogLikelihood(e, mle) - ChiSquareQuantile(confidence, 1) / 2;
-  estimate.lower =
-      internal::DecreasingRoot([&](double r) { return cut - LogLikelihood(e, r); }, mle);
-  estimate.upper =
-      internal::DecreasingRoot([&](double r) { return LogLikelihood(e, r) - cut; }, mle);
+      internal::DecreasingRoot([&](double r) { return Score(e, r, 0.5 * mean); }, Naive(e));
+  estimate.lower = LikelihoodInterval(e, confidence).lower;
+  estimate.upper = LikelihoodInterval(with_date, confidence).upper;
   return estimate;
 }
 

@@ -61,7 +61,7 @@ double MoreTimeNeeded(double rate, const std::vector<Group>& groups, double conf
   const auto upper = [&](double more) {
     double sum = 0;
     for (const Group& group : groups) {
-      const double k = static_cast<double>(group.changes);
+      const double k = static_cast<double>(group.upper_changes);
       sum += ChiSquareQuantile(1 - (1 - confidence) / 2, 2 * k + 2) * group.scale /
              (2 * (group.exposure + more));
     }
@@ -101,12 +101,14 @@ void AddReportedReasons(const WorkloadInput& workload, const std::vector<RateEst
     const double total = rate.observed_seconds + rate.reported_seconds;
     reasons->push_back(Format(
         "reported history used for %zu of %zu documents (%s): %s reported and %s observed per "
-        "document on average (%.1f%% of the exposure reported), %llu reported changes",
+        "document on average (%.1f%% of the exposure reported), %llu reported changes; the "
+        "upper bound also counts their %llu distinct dates (days) as changes",
         pooled.reported_documents, workload.documents.size(), origin_list.c_str(),
         internal::FormatDuration(rate.reported_seconds).c_str(),
         internal::FormatDuration(rate.observed_seconds).c_str(),
         total > 0 ? 100 * rate.reported_seconds / total : 0.0,
-        static_cast<unsigned long long>(rate.reported_changes)));
+        static_cast<unsigned long long>(rate.reported_changes),
+        static_cast<unsigned long long>(pooled.reported_dates)));
   }
   for (const SourceTrust& trust : workload.trust) {
     reasons->push_back(Format("source %s: reported dates %s: %s", trust.source.c_str(),
@@ -212,11 +214,17 @@ Assessment Assess(const WorkloadInput& workload, const Thresholds& thresholds) {
   const std::uint64_t pooled_changes = rate.changes + rate.reported_changes;
   const double exposure = rate.observed_seconds + rate.reported_seconds;
   reasons.push_back(Format(
-      "change interval %s, %s interval [%s, %s] from %llu pooled changes over %s (Garwood%s)%s",
+      "change interval %s, %s interval [%s, %s] from %llu pooled changes%s over %s (Garwood%s)%s",
       FormatDuration(assessment.interval_seconds).c_str(), level.c_str(),
       FormatDuration(assessment.interval_lower_seconds).c_str(),
       FormatDuration(assessment.interval_upper_seconds).c_str(),
-      static_cast<unsigned long long>(pooled_changes), FormatDuration(exposure).c_str(),
+      static_cast<unsigned long long>(pooled_changes),
+      pooled.reported_dates > 0
+          ? Format(" (%llu for the upper bound)",
+                   static_cast<unsigned long long>(pooled_changes + pooled.reported_dates))
+                .c_str()
+          : "",
+      FormatDuration(exposure).c_str(),
       pooled.groups.size() > 1 ? "; documents with and without reported history pooled apart, "
                                  "their bounds added"
                                : "",

@@ -52,8 +52,8 @@ TEST_CASE("reported exposure without a change bounds the rate like observed time
   CHECK(estimate.lower == 0);
   CHECK(estimate.reported_seconds == Approx(100 * kDay));
   CHECK(estimate.observed_seconds == Approx(kDay));
-  // Exact: P(no change in 101 days | r) = e^(-101 d r) = 0.05.
-  CHECK(estimate.upper == Approx(-std::log(0.05) / (101 * kDay)).epsilon(1e-9));
+  // Garwood's upper bound for one change (the reported date, if it was an edit) in 101 d.
+  CHECK(estimate.upper == Approx(4.743864518 / (101 * kDay)).epsilon(1e-9));
 }
 
 TEST_CASE("reported change times are exact events: Garwood over all the exposure", "[reported]") {
@@ -168,12 +168,13 @@ TEST_CASE("twenty pages unchanged since June 2024 are stable after two checks", 
 }
 
 TEST_CASE("the missing-data line counts the reported exposure", "[reported]") {
-  // 30 days reported and 1 day observed per page: 269.6 d are needed in all.
+  // 30 days reported and 1 day observed per page, one date for all: Garwood's upper bound
+  // for one change falls to 1 / 90 d after 4.744 * 90 d = 426.9 d.
   const adv::Assessment assessment = adv::Assess(
       Workload(std::vector<adv::DocumentHistory>(20, Doc(kStart - 30 * kDay, kDay))), {});
   CHECK(assessment.frequency == adv::Frequency::kUndecided);
-  CHECK(AnyContains(assessment.missing, "observe for at least 238.6 d more"));
-  CHECK(AnyContains(assessment.missing, "269.6 d in all, counting the reported history"));
+  CHECK(AnyContains(assessment.missing, "observe for at least 395.9 d more"));
+  CHECK(AnyContains(assessment.missing, "426.9 d in all, counting the reported history"));
 }
 
 TEST_CASE("reported history lends no time to a document watched for a day", "[reported]") {
@@ -188,4 +189,19 @@ TEST_CASE("reported history lends no time to a document watched for a day", "[re
   // Alone, the nineteen are stable.
   documents.pop_back();
   CHECK(adv::Assess(Workload(documents), {}).frequency == adv::Frequency::kStable);
+}
+
+TEST_CASE("pages edited now and then, each on its own day, are not stable from their dates",
+          "[reported]") {
+  // Twenty pages, each edited about once a year, all on different days: the workload
+  // changes every 18 days or so, although no page changed in the last few weeks.
+  std::vector<adv::DocumentHistory> pages;
+  for (int i = 0; i < 20; ++i) pages.push_back(Doc(kStart - (20 + 17 * i) * kDay));
+  const adv::Assessment assessment = adv::Assess(Workload(pages), {});
+  CHECK(assessment.frequency == adv::Frequency::kUndecided);
+  CHECK(assessment.interval_lower_seconds < 30 * kDay);
+  CHECK(AnyContains(assessment.reasons, "20 distinct dates"));
+  // All dated the same day (one deployment), they are one change of the workload.
+  for (auto& page : pages) page.reported_since = kStart - 600 * kDay;
+  CHECK(adv::Assess(Workload(pages), {}).frequency == adv::Frequency::kStable);
 }
