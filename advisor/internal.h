@@ -55,7 +55,16 @@ struct Group {
   std::uint64_t upper_changes = 0;  // for the upper bound: also the reported dates
   double exposure = 0;
   double scale = 1;
+  // With reported history, the upper bound is the smaller of two, each at half the error:
+  // with it (upper_changes over exposure) and without it (the observed changes over the
+  // observed time), so that dates that may be edits do not hold it up for ever.
+  bool reported = false;
+  std::uint64_t observed_changes = 0;
+  double observed_exposure = 0;
 };
+// The group's scaled upper bound after `more` seconds of further observation per document
+// without a change.
+double GroupUpper(const Group& group, double more, double confidence);
 
 // The documents of a workload or a source pooled (pool.cc).
 struct Pooled {

@@ -30,6 +30,8 @@ bool Counted(const RateEstimate& estimate) {
 // rather than the creation), one per distinct day, since a deployment or a copy dates many
 // files alike and is one change of the workload. Without them, documents edited now and
 // then, each once a year, would look stable for a quarter from the day-one dates alone.
+// That bound is then the smaller of two (see Group), so that dates which were creations
+// cost no more than half the error level once freshd has watched long enough itself.
 // Detected changes under-count (a poll sees at most one change per interval), so the
 // bounds are scaled by (sum of the documents' bias-corrected rates) / (X / T), keeping
 // the interval around the estimate (the factor also absorbs unequal observation times:
@@ -80,13 +82,31 @@ Pooled PoolOne(const std::vector<const RateEstimate*>& estimates,
     const double naive = static_cast<double>(changes) / exposure;
     pooled.scale = std::max(1.0, pooled.rate.rate / naive);
   }
+  const Group group{.changes = changes,
+                    .upper_changes = upper_changes,
+                    .exposure = exposure,
+                    .scale = pooled.scale,
+                    .reported = pooled.reported_documents > 0,
+                    .observed_changes = pooled.rate.changes,
+                    .observed_exposure = pooled.rate.observed_seconds};
   pooled.rate.lower = Garwood(changes, exposure, confidence).lower * pooled.scale;
-  pooled.rate.upper = Garwood(upper_changes, exposure, confidence).upper * pooled.scale;
-  pooled.groups.push_back({changes, upper_changes, exposure, pooled.scale});
+  pooled.rate.upper = GroupUpper(group, 0, confidence);
+  pooled.groups.push_back(group);
   return pooled;
 }
 
 }  // namespace
+
+double GroupUpper(const Group& group, double more, double confidence) {
+  if (!group.reported) {
+    return Garwood(group.upper_changes, group.exposure + more, confidence).upper * group.scale;
+  }
+  const double half = 1 - (1 - confidence) / 2;  // each of the two at half the error
+  const double with = Garwood(group.upper_changes, group.exposure + more, half).upper;
+  const double without =
+      Garwood(group.observed_changes, group.observed_exposure + more, half).upper;
+  return std::min(with, without) * group.scale;
+}
 
 // Documents with reported history are pooled apart from those without, so that years of
 // reported time do not vouch for a document watched for a day; the bounds of the two pools

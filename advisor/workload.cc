@@ -60,11 +60,7 @@ std::uint64_t ChangesNeeded(double rate, double exposure, double scale, double c
 double MoreTimeNeeded(double rate, const std::vector<Group>& groups, double confidence) {
   const auto upper = [&](double more) {
     double sum = 0;
-    for (const Group& group : groups) {
-      const double k = static_cast<double>(group.upper_changes);
-      sum += ChiSquareQuantile(1 - (1 - confidence) / 2, 2 * k + 2) * group.scale /
-             (2 * (group.exposure + more));
-    }
+    for (const Group& group : groups) sum += internal::GroupUpper(group, more, confidence);
     return sum;
   };
   if (upper(0) <= rate) return 0;
