@@ -1,6 +1,7 @@
 #include "advisor/trust.h"
 
 #include <cstdio>
+#include <string>
 
 namespace freshd::advisor {
 namespace {
@@ -9,6 +10,8 @@ namespace {
 bool TooMany(std::uint64_t disagreements, std::uint64_t comparisons) {
   return disagreements > comparisons / 20;
 }
+
+constexpr std::uint64_t kReearn = 20;
 
 bool Successful(CheckKind kind) {
   return kind == CheckKind::kNew || kind == CheckKind::kChanged || kind == CheckKind::kUnchanged;
@@ -47,7 +50,7 @@ void AddDateEvidence(const std::vector<CheckPoint>& newest_first, DateEvidence* 
   if (dated) ++evidence->documents;
 }
 
-Trust JudgeTrust(const DateEvidence& e) {
+Trust JudgeTrust(const DateEvidence& e, bool caught_before) {
   if (e.documents == 0) return {false, false, "reports no modification dates"};
   if (TooMany(e.stale, e.stale + e.moved_with_text)) {
     return {false, true, "dates stay old while the text changes (" + Counts(e) + ")"};
@@ -57,6 +60,11 @@ Trust JudgeTrust(const DateEvidence& e) {
             "dates move while the text stays the same, as if stamped with the current "
             "time (" +
                 Counts(e) + ")"};
+  }
+  if (caught_before && (e.moved_with_text < kReearn || e.Disagreements() > 0)) {
+    return {false, true,
+            "caught disagreeing before, and not yet " + std::to_string(kReearn) +
+                " changes whose dates moved with the text since (" + Counts(e) + ")"};
   }
   if (e.Agreements() == 0) {
     return {false, false, "no evidence yet: a document with a date needs a second check"};

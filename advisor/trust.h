@@ -44,6 +44,10 @@ struct Trust {
 // the first unchanged checks, is enough. On day one, the second check of an unchanged page
 // is the agreement; a now-stamping server disagrees at its second check; a date that stays
 // old is caught by the first change, which the recommendation's hold_for waits for.
-Trust JudgeTrust(const DateEvidence& evidence);
+// `caught_before`: the source was found disagreeing earlier (the caller keeps that), and the
+// disagreement may have left the checks it reads since. Trust then needs the dates to have
+// moved with the text at least 20 times, with no disagreement among them: a source whose
+// dates lie only when its text changes cannot earn it back with unchanged checks.
+Trust JudgeTrust(const DateEvidence& evidence, bool caught_before = false);
 
 }  // namespace freshd::advisor

@@ -122,15 +122,21 @@ std::string TrustKey(const std::string& workload, const std::string& source) {
   return "advisor/trust/" + workload + "/" + source;
 }
 
-// Logs a source's trust when it changes (kept in the store, so once, across restarts too).
+// The source's trust as last judged ("trusted", "untrusted", or "" when never judged).
+std::string StoredTrust(const store::StateStore& store, const std::string& workload,
+                        const std::string& source) {
+  Result<std::string> stored = store.GetValue(TrustKey(workload, source));
+  return stored.ok() ? *stored : std::string();
+}
+
+// Logs a source's trust when it changes, and keeps it in the store (so the log says it once,
+// across restarts too, and a source caught disagreeing stays caught: JudgeTrust).
 // "No evidence yet" is not a change: a source is judged once its dates could disagree.
-void LogTrust(store::StateStore& store, const std::string& workload, const std::string& source,
-              const advisor::Trust& trust) {
+void KeepTrust(store::StateStore& store, const std::string& workload, const std::string& source,
+               const std::string& before, const advisor::Trust& trust) {
   if (!trust.trusted && !trust.disagreed) return;
   const std::string state = trust.trusted ? "trusted" : "untrusted";
-  Result<std::string> stored = store.GetValue(TrustKey(workload, source));
-  if (stored.ok() && *stored == state) return;
-  if (!stored.ok() && !stored.status().IsNotFound()) return;  // unreadable: log next time
+  if (before == state) return;
   if (trust.trusted) {
     spdlog::info("workload {} source {}: reported dates trusted: {}", workload, source, trust.why);
   } else {
@@ -190,7 +196,8 @@ Result<WorkloadView> AssessWorkload(store::StateStore& store, const config::Work
         });
     if (!read.ok()) return read;
     if (!scanned.ok()) return scanned;
-    const advisor::Trust trust = advisor::JudgeTrust(dates);
+    const std::string before = StoredTrust(store, workload.name, source.name);
+    const advisor::Trust trust = advisor::JudgeTrust(dates, before == "untrusted");
     if (!trust.trusted) {
       for (std::size_t i = first_document; i < input.documents.size(); ++i) {
         advisor::DropReported(&input.documents[i]);
@@ -198,7 +205,7 @@ Result<WorkloadView> AssessWorkload(store::StateStore& store, const config::Work
     }
     if (dates.documents > 0) {
       input.trust.push_back({source.name, trust.trusted, trust.why});
-      LogTrust(store, workload.name, source.name, trust);
+      KeepTrust(store, workload.name, source.name, before, trust);
     }
   }
   view.assessment = advisor::Assess(input, ThresholdsOf(settings));

@@ -95,3 +95,26 @@ TEST_CASE("one stale date in twenty changes is tolerated and one in ten is not",
 
 }  // namespace
 }  // namespace freshd::advisor
+
+namespace freshd::advisor {
+namespace {
+
+TEST_CASE("a source caught before needs twenty dated changes to be trusted again", "[trust]") {
+  DateEvidence unchanged_only;
+  unchanged_only.documents = 1;
+  unchanged_only.still_with_text = 500;
+  CHECK(JudgeTrust(unchanged_only).trusted);
+  const Trust caught = JudgeTrust(unchanged_only, /*caught_before=*/true);
+  CHECK_FALSE(caught.trusted);
+  CHECK(caught.disagreed);
+
+  DateEvidence changes = unchanged_only;
+  changes.moved_with_text = 20;
+  CHECK(JudgeTrust(changes, true).trusted);
+  changes.stamped = 1;  // tolerated at first sight (1 in 521), not after being caught
+  CHECK(JudgeTrust(changes).trusted);
+  CHECK_FALSE(JudgeTrust(changes, true).trusted);
+}
+
+}  // namespace
+}  // namespace freshd::advisor

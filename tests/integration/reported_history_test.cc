@@ -126,3 +126,28 @@ TEST_CASE("dates stamped with the current time give no evidence") {
   CHECK_FALSE(assessment.sources.at(0).history_trusted);
   CHECK(AnyContains(assessment.reasons, "reported dates not used: dates move while the text"));
 }
+
+TEST_CASE(
+    "a source caught with a stale date stays untrusted after the evidence leaves the "
+    "checks read") {
+  TempDir dir;
+  auto store = Open(dir);
+  const auto config = Configured();
+  const auto check_all = [&](int minute) {
+    const double now = kStart + minute * 60;
+    for (int page = 0; page < kPages; ++page) {
+      Check(*store, page, now, minute >= 10 ? 1 : 0, kJune2024Ms);
+    }
+    return AssessWorkloads(*store, config, now);
+  };
+  for (int minute = 0; minute < 10; ++minute) check_all(minute);
+  CHECK(check_all(10).at("w").assessment.sources.at(0).history_trusted == false);
+  // 300 unchanged checks later, the stale comparison is beyond the newest 100 checks read.
+  for (int minute = 11; minute < 310; ++minute) check_all(minute);
+  auto views = check_all(310);
+  const auto& view = views.at("w");
+  CHECK_FALSE(view.assessment.sources.at(0).history_trusted);
+  CHECK(view.assessment.frequency != Frequency::kStable);
+  CHECK(view.hysteresis.published != Recommendation::kFineTuning);
+  CHECK(AnyContains(view.assessment.reasons, "caught disagreeing before"));
+}
