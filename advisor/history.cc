@@ -86,6 +86,10 @@ DocumentHistory SummarizeDocument(std::string source, const std::vector<CheckPoi
     history.estimate = EstimateDocument(history, confidence);
   }
   if (!internal::HasReportedHistory(history)) history.reported_since = 0;
+  // Nothing reported that DropReported could take away: one estimate is enough.
+  if (history.reported_since == 0 && history.modification_times.empty()) {
+    history.observed_estimate.reset();
+  }
   history.intervals = {};
   history.modification_times = {};
   return history;

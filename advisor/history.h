@@ -54,8 +54,9 @@ RateEstimate LifetimeEstimate(const DocumentTotals& totals, double confidence,
 // totals when the document had more checks than `newest_first` holds, `history_limit`) and
 // the intervals dropped, so that a workload of 100,000 documents takes a few MiB.
 // `estimate` uses the dates the checks carry (reported history, modification times);
-// `observed_estimate` does not, for DropReported. reported_since is the date reported at the
-// first check of the document's latest life (0 when none, or not before that check).
+// `observed_estimate` does not, for DropReported (kept only when the checks carried dates).
+// reported_since is the date reported at the first check of the document's latest life (0 when
+// none, or not before that check).
 DocumentHistory SummarizeDocument(std::string source, const std::vector<CheckPoint>& newest_first,
                                   const DocumentTotals& totals, std::size_t history_limit,
                                   double confidence);

@@ -154,7 +154,7 @@ Assessment Assess(const WorkloadInput& workload, const Thresholds& thresholds) {
     if (!by_source.count(source)) source_order.push_back(source);
     by_source[source].first.push_back(&estimates[i]);
     by_source[source].second.push_back(&workload.documents[i]);
-    if (estimates[i].checks > 0) ++methods[estimates[i].method];
+    if (Counted(estimates[i])) ++methods[estimates[i].method];
   }
 
   Assessment assessment;

@@ -198,8 +198,10 @@ Result<WorkloadView> AssessWorkload(store::StateStore& store, const config::Work
     if (!scanned.ok()) return scanned;
     const std::string before = StoredTrust(store, workload.name, source.name);
     const advisor::Trust trust = advisor::JudgeTrust(dates, before == "untrusted");
-    if (!trust.trusted) {
-      for (std::size_t i = first_document; i < input.documents.size(); ++i) {
+    for (std::size_t i = first_document; i < input.documents.size(); ++i) {
+      if (trust.trusted) {
+        input.documents[i].observed_estimate.reset();  // not needed: keep memory down
+      } else {
         advisor::DropReported(&input.documents[i]);
       }
     }
