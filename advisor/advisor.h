@@ -151,7 +151,10 @@ struct Assessment {
   // history form a pool of their own (observed plus reported changes and time, in
   // reported_seconds/reported_changes), so that they lend no time to documents without it;
   // the two pools' bounds add up. The upper bound also counts the distinct days of the
-  // documents' reported_since as changes. method "pooled", "pooled+reported" or "none".
+  // documents' reported_since as changes, and is the smallest of that, the bound without
+  // reported history, and (no change at all) the bound from the time since the last
+  // change anywhere; each at its share of the error. method "pooled", "pooled+reported"
+  // or "none".
   RateEstimate rate;
   double interval_seconds = 0;        // 1 / rate (+inf when rate is 0)
   double interval_lower_seconds = 0;  // 1 / rate.upper

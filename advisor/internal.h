@@ -55,12 +55,17 @@ struct Group {
   std::uint64_t upper_changes = 0;  // for the upper bound: also the reported dates
   double exposure = 0;
   double scale = 1;
-  // With reported history, the upper bound is the smaller of two, each at half the error:
-  // with it (upper_changes over exposure) and without it (the observed changes over the
-  // observed time), so that dates that may be edits do not hold it up for ever.
+  // With reported history, the upper bound is the smallest of two or three, each at its
+  // share of the error: with it (upper_changes over exposure); without it (the observed
+  // changes over the observed time), so that dates that may be edits do not hold it up for
+  // ever; and, when no document changed at all, the workload's quiet time (no change
+  // anywhere for the shortest of the documents' reported plus observed times, exposure of
+  // the workload as a whole), which tells pages written on many days long ago from pages
+  // edited now and then.
   bool reported = false;
   std::uint64_t observed_changes = 0;
   double observed_exposure = 0;
+  double quiet = 0;  // 0 when some document changed
 };
 // The group's scaled upper bound after `more` seconds of further observation per document
 // without a change.
@@ -74,6 +79,7 @@ struct Pooled {
   std::size_t documents = 0;
   std::size_t reported_documents = 0;  // whose estimate holds reported history
   std::uint64_t reported_dates = 0;    // distinct days of their reported_since
+  double quiet_seconds = 0;            // see Group::quiet
   std::vector<Group> groups;           // one, or two when only some documents have history
 };
 

@@ -30,8 +30,7 @@ bool Counted(const RateEstimate& estimate) {
 // rather than the creation), one per distinct day, since a deployment or a copy dates many
 // files alike and is one change of the workload. Without them, documents edited now and
 // then, each once a year, would look stable for a quarter from the day-one dates alone.
-// That bound is then the smaller of two (see Group), so that dates which were creations
-// cost no more than half the error level once freshd has watched long enough itself.
+// That bound is then the smallest of two or three views (see Group).
 // Detected changes under-count (a poll sees at most one change per interval), so the
 // bounds are scaled by (sum of the documents' bias-corrected rates) / (X / T), keeping
 // the interval around the estimate (the factor also absorbs unequal observation times:
@@ -46,6 +45,7 @@ Pooled PoolOne(const std::vector<const RateEstimate*>& estimates,
   double reported_sum = 0;
   double first = kInfinity;
   double last = -kInfinity;
+  double quiet = kInfinity;
   std::set<double> days;
   for (std::size_t i = 0; i < estimates.size(); ++i) {
     const RateEstimate& estimate = *estimates[i];
@@ -61,6 +61,7 @@ Pooled PoolOne(const std::vector<const RateEstimate*>& estimates,
     pooled.rate.reported_changes += estimate.reported_changes;
     observed_sum += estimate.observed_seconds;
     reported_sum += estimate.reported_seconds;
+    quiet = std::min(quiet, estimate.reported_seconds + estimate.observed_seconds);
     if (documents[i]->first_check > 0) first = std::min(first, documents[i]->first_check);
     last = std::max(last, documents[i]->last_check);
   }
@@ -88,7 +89,9 @@ Pooled PoolOne(const std::vector<const RateEstimate*>& estimates,
                     .scale = pooled.scale,
                     .reported = pooled.reported_documents > 0,
                     .observed_changes = pooled.rate.changes,
-                    .observed_exposure = pooled.rate.observed_seconds};
+                    .observed_exposure = pooled.rate.observed_seconds,
+                    .quiet = changes == 0 && pooled.reported_documents > 0 ? quiet : 0};
+  pooled.quiet_seconds = group.quiet;
   pooled.rate.lower = Garwood(changes, exposure, confidence).lower * pooled.scale;
   pooled.rate.upper = GroupUpper(group, 0, confidence);
   pooled.groups.push_back(group);
@@ -101,11 +104,14 @@ double GroupUpper(const Group& group, double more, double confidence) {
   if (!group.reported) {
     return Garwood(group.upper_changes, group.exposure + more, confidence).upper * group.scale;
   }
-  const double half = 1 - (1 - confidence) / 2;  // each of the two at half the error
-  const double with = Garwood(group.upper_changes, group.exposure + more, half).upper;
-  const double without =
-      Garwood(group.observed_changes, group.observed_exposure + more, half).upper;
-  return std::min(with, without) * group.scale;
+  // Each of the views at its share of the error (Bonferroni): two or three looks.
+  const double looks = group.quiet > 0 ? 3 : 2;
+  const double share = 1 - (1 - confidence) / looks;
+  double upper =
+      std::min(Garwood(group.upper_changes, group.exposure + more, share).upper,
+               Garwood(group.observed_changes, group.observed_exposure + more, share).upper);
+  if (group.quiet > 0) upper = std::min(upper, Garwood(0, group.quiet + more, share).upper);
+  return upper * group.scale;
 }
 
 // Documents with reported history are pooled apart from those without, so that years of
@@ -128,6 +134,7 @@ Pooled Pool(const std::vector<const RateEstimate*>& estimates,
   pooled.documents = with.documents + without.documents;
   pooled.reported_documents = with.reported_documents;
   pooled.reported_dates = with.reported_dates;
+  pooled.quiet_seconds = with.quiet_seconds;
   const double w = static_cast<double>(with.documents) / static_cast<double>(pooled.documents);
   RateEstimate& rate = pooled.rate;
   rate.method = "pooled+reported";

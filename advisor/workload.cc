@@ -106,6 +106,13 @@ void AddReportedReasons(const WorkloadInput& workload, const std::vector<RateEst
         static_cast<unsigned long long>(rate.reported_changes),
         static_cast<unsigned long long>(pooled.reported_dates)));
   }
+  if (pooled.quiet_seconds > 0) {
+    reasons->push_back(
+        Format("no document reported or showed a change for the last %s: "
+               "the upper bound is the smallest of the bounds with the "
+               "reported dates, without them, and from that quiet time",
+               internal::FormatDuration(pooled.quiet_seconds).c_str()));
+  }
   for (const SourceTrust& trust : workload.trust) {
     reasons->push_back(Format("source %s: reported dates %s: %s", trust.source.c_str(),
                               trust.trusted ? "trusted" : "not used", trust.why.c_str()));

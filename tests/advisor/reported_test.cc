@@ -168,14 +168,15 @@ TEST_CASE("twenty pages unchanged since June 2024 are stable after two checks", 
 }
 
 TEST_CASE("the missing-data line counts the reported exposure", "[reported]") {
-  // 30 days reported and 1 day observed per page, one date for all. The upper bound is the
-  // smaller of two at 97.5%: one change over 31 d + t (5.572 / (31 d + t)), and none over
-  // 1 d + t (3.689 / (1 d + t)); the second falls to 1 / 90 d first, at t = 331.0 d.
+  // 30 days reported and 1 day observed per page, one date for all, no change: the upper
+  // bound is the smallest of three at 1/60 each per tail. The quiet time of the workload,
+  // 31 d + t without a change anywhere, gives -ln(1/60) / (31 d + t), which falls to
+  // 1 / 90 d first, at t = 337.5 d (one change over 31 d + t, or none over 1 d + t, later).
   const adv::Assessment assessment = adv::Assess(
       Workload(std::vector<adv::DocumentHistory>(20, Doc(kStart - 30 * kDay, kDay))), {});
   CHECK(assessment.frequency == adv::Frequency::kUndecided);
-  CHECK(AnyContains(assessment.missing, "observe for at least 331.0 d more"));
-  CHECK(AnyContains(assessment.missing, "362.0 d in all, counting the reported history"));
+  CHECK(AnyContains(assessment.missing, "observe for at least 337.5 d more"));
+  CHECK(AnyContains(assessment.missing, "368.5 d in all, counting the reported history"));
 }
 
 TEST_CASE("reported history lends no time to a document watched for a day", "[reported]") {
@@ -205,4 +206,18 @@ TEST_CASE("pages edited now and then, each on its own day, are not stable from t
   // All dated the same day (one deployment), they are one change of the workload.
   for (auto& page : pages) page.reported_since = kStart - 600 * kDay;
   CHECK(adv::Assess(Workload(pages), {}).frequency == adv::Frequency::kStable);
+}
+
+TEST_CASE("a handbook written on many days two years ago is stable from its quiet time",
+          "[reported]") {
+  // Twenty files, each last written on its own day of a month two years ago: twenty dates
+  // that might be edits, but no change anywhere in the workload for 700 days.
+  std::vector<adv::DocumentHistory> files;
+  for (int i = 0; i < 20; ++i) files.push_back(Doc(kStart - (700 + 1.5 * i) * kDay));
+  const adv::Assessment assessment = adv::Assess(Workload(files), {});
+  CHECK(assessment.frequency == adv::Frequency::kStable);
+  CHECK(AnyContains(assessment.reasons, "no document reported or showed a change for the last"));
+  // One file edited yesterday ends the quiet time: the dates alone cannot say stable.
+  files[0].reported_since = kStart - kDay;
+  CHECK(adv::Assess(Workload(files), {}).frequency != adv::Frequency::kStable);
 }
