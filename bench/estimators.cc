@@ -257,7 +257,10 @@ void ReportedWorkloads(int trials) {
   std::printf(
       "\n3b. Reported history, per workload of 20 documents: share of workloads called "
       "stable / fast\n    (truth: fast < 30 d < moderate < 90 d < stable); %d workloads per "
-      "cell\n\n",
+      "cell\n    indep.: each document created at random up to 5 years ago, reporting its last "
+      "edit or\n    its creation; no count: those dates read as unchanged time only (a rule "
+      "not adopted);\n    deployed: all created together 2.5 years ago; day 1: two checks 15 "
+      "min apart\n\n",
       trials);
   std::printf("%9s | %15s | %15s | %15s | %15s | %15s\n", "interval", "day 1, no dates",
               "day 1, indep.", "indep., no count", "day 1, deployed", "365 d, indep.");
