@@ -40,7 +40,9 @@ struct DocumentTotals {
 // back), as back-to-back intervals that did or did not see a change, with the distinct
 // increasing modification times. Checks after a removal teach nothing until the document
 // returns; a miss is not a removal (if the document stays gone, the removal check dates it).
-// `newest_first` is the store's order.
+// reported_since is the date reported at the first of these checks, when before it. The
+// dates are taken as they come: a caller that has not found the source's dates trusted
+// (advisor/trust.h) must DropReported before estimating. `newest_first` is the store's order.
 DocumentHistory HistoryFromChecks(std::string source, const std::vector<CheckPoint>& newest_first);
 
 // A document checked more often than its history holds: its whole life from the totals, as
