@@ -28,7 +28,7 @@ struct RateEstimate {
   double reported_seconds = 0;
   std::uint64_t reported_changes = 0;
   // "regular", "irregular", "last_modified", "naive", "none"; with reported history mixed
-  // in, "irregular+reported" or "lifetime+reported".
+  // in, "irregular+reported", "last_modified+reported" or "lifetime+reported".
   std::string method;
 };
 
@@ -88,7 +88,9 @@ bool ModificationTimesUsable(const DocumentHistory& history);
 // factor r). Without an observed change the interval is Garwood's on the reported changes
 // over all the exposure (exact); otherwise the likelihood ratio, as EstimateIrregular. The
 // upper bound counts reported_since as one more change (see DocumentHistory).
-// method "irregular+reported". Falls back to EstimateDocument when nothing is reported.
+// method "irregular+reported" ("last_modified+reported" when the modification times seen
+// during observation are usable: they then give exact change times). Falls back to
+// EstimateDocument when nothing is reported.
 RateEstimate EstimateWithReported(const DocumentHistory& history, double confidence);
 // The same for a document summarised by its lifetime totals (LifetimeEstimate): `checks`
 // regular intervals of `interval_seconds`, `changes` of which saw a change, and the

@@ -2,7 +2,6 @@
 // reports about itself (DESIGN.md 6.2): one likelihood for both.
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <utility>
 #include <vector>
 
@@ -11,8 +10,6 @@
 
 namespace freshd::advisor {
 namespace {
-
-constexpr double kInfinity = std::numeric_limits<double>::infinity();
 
 // Everything the likelihood needs. A change seen by polling in an interval of length t has
 // probability 1 - e^(-r t); time without a change (observed or reported) E contributes
