@@ -23,7 +23,13 @@ struct RateEstimate {
   double observed_seconds = 0;  // time covered by the observations
   std::uint64_t checks = 0;
   std::uint64_t changes = 0;
-  std::string method;  // "regular", "irregular", "last_modified", "naive", "none"
+  // History the source reported from before the first check (DocumentHistory::reported_*),
+  // counted in the estimate and its interval; 0 when none was used.
+  double reported_seconds = 0;
+  std::uint64_t reported_changes = 0;
+  // "regular", "irregular", "last_modified", "naive", "none"; with reported history mixed
+  // in, "irregular+reported", "last_modified+reported" or "lifetime+reported".
+  std::string method;
 };
 
 // What is known of one document.
@@ -35,9 +41,24 @@ struct DocumentHistory {
   std::vector<double> modification_times;
   double first_check = 0;  // Unix seconds of the first successful check
   double last_check = 0;
+  // History the source reports from before the first check (DESIGN.md 6.2): the document
+  // was unchanged from `reported_since` (the modification time it reported at its first
+  // check, or a git file's first commit) to first_check, except for `reported_changes`
+  // (change times inside that window, oldest first). reported_since may be the creation
+  // (no change) or the last edit (a change): the estimate and its lower bound take it as
+  // the former, the upper bound as the latter, each the side least favourable to the
+  // claim it supports ("fast" needs the lower bound, "stable" the upper).
+  // 0 and empty when the source reports nothing, or when its dates are not trusted.
+  double reported_since = 0;
+  std::vector<double> reported_changes;
+  std::string reported_by;  // where it came from: "last_modified", "mtime", "lastmod", "git"
   // Set by a caller that estimates as it reads, to hold one estimate per document in memory
   // rather than all its intervals: Assess then uses it and ignores the intervals.
   std::optional<RateEstimate> estimate;
+  // The estimate from freshd's own observations only (no reported history, no modification
+  // times), kept beside `estimate` by SummarizeDocument for a caller that learns later that
+  // the source's dates are not to be trusted (DropReported in history.h).
+  std::optional<RateEstimate> observed_estimate;
 };
 
 // Cho and Garcia-Molina, "Estimating Frequency of Change" (ACM TOIT 2003).
@@ -61,8 +82,26 @@ RateEstimate EstimateNaive(const std::vector<Interval>& intervals, double confid
 // True when the modification times can be used: at least two intervals, every interval
 // whose content changed holds a modification time, and some unchanged time is known.
 bool ModificationTimesUsable(const DocumentHistory& history);
-// Picks the estimator that fits the history (modification times when usable, regular
-// when max - min interval <= 10% of the mean, else irregular).
+// Observed intervals and reported history together, in one likelihood: the observed
+// intervals as in EstimateIrregular, reported exposure (first_check - reported_since) as
+// time without a change (e^(-r E)), and each reported change time as an exact event (a
+// factor r). Without an observed change the interval is Garwood's on the reported changes
+// over all the exposure (exact); otherwise the likelihood ratio, as EstimateIrregular. The
+// upper bound counts reported_since as one more change (see DocumentHistory).
+// method "irregular+reported" ("last_modified+reported" when the modification times seen
+// during observation are usable: they then give exact change times). Falls back to
+// EstimateDocument when nothing is reported.
+RateEstimate EstimateWithReported(const DocumentHistory& history, double confidence);
+// The same for a document summarised by its lifetime totals (LifetimeEstimate): `checks`
+// regular intervals of `interval_seconds`, `changes` of which saw a change, and the
+// reported history of `history`. method "lifetime+reported"; EstimateRegular when nothing
+// is reported.
+RateEstimate EstimateLifetimeWithReported(std::uint64_t checks, std::uint64_t changes,
+                                          double interval_seconds, const DocumentHistory& history,
+                                          double confidence);
+// Picks the estimator that fits the history (reported history when given, then
+// modification times when usable, regular when max - min interval <= 10% of the mean,
+// else irregular).
 RateEstimate EstimateDocument(const DocumentHistory& history, double confidence);
 
 // Quantiles, accurate to 1e-9 relative (tested against known values).
@@ -83,25 +122,41 @@ struct Thresholds {
   double confidence = 0.9;
 };
 
+// Whether a source's reported dates are used (JudgeTrust in trust.h), for the reasons.
+struct SourceTrust {
+  std::string source;
+  bool trusted = false;
+  std::string why;  // one line: what the agreements and disagreements were
+};
+
 struct WorkloadInput {
   std::string name;
   Strategy strategy = Strategy::kRag;
   double latency_budget_seconds = 0;  // 0: no budget given
   bool explainability_required = false;
   std::vector<DocumentHistory> documents;
+  std::vector<SourceTrust> trust;  // per source with dates; said in the reasons
 };
 
 struct SourceSplit {
   std::string source;
   RateEstimate rate;                            // the source's documents together
   Frequency frequency = Frequency::kUndecided;  // classified like a workload
+  bool history_trusted = false;                 // its reported dates are used (trust.h)
 };
 
 // A workload's change interval (1 / rate) with bounds, and the path through the table.
 struct Assessment {
   // Sum of document rates. Bounds: the documents pooled as one Poisson process, Garwood
   // on their detected changes over the mean observed time per document (observed_seconds),
-  // scaled by estimate / naive for the changes polling misses. method "pooled" or "none".
+  // scaled by estimate / naive for the changes polling misses. Documents with reported
+  // history form a pool of their own (observed plus reported changes and time, in
+  // reported_seconds/reported_changes), so that they lend no time to documents without it;
+  // the two pools' bounds add up. The upper bound also counts the distinct days of the
+  // documents' reported_since as changes, and is the smallest of that, the bound without
+  // reported history, and (no change at all) the bound from the time since the last
+  // change anywhere; each at its share of the error. method "pooled", "pooled+reported"
+  // or "none".
   RateEstimate rate;
   double interval_seconds = 0;        // 1 / rate (+inf when rate is 0)
   double interval_lower_seconds = 0;  // 1 / rate.upper

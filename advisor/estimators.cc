@@ -10,6 +10,8 @@
 namespace freshd::advisor {
 namespace {
 
+using internal::DecreasingRoot;
+
 constexpr double kInfinity = std::numeric_limits<double>::infinity();
 
 bool Usable(const Interval& interval) {
@@ -21,21 +23,6 @@ RateEstimate Unobserved() {
   estimate.upper = kInfinity;
   estimate.method = "none";
   return estimate;
-}
-
-// Root of a decreasing function on (0, inf), found by bisection on log r from `start`.
-// The function must be positive near 0 and negative for large r.
-template <typename F>
-double DecreasingRoot(F f, double start) {
-  double lo = start;
-  double hi = start;
-  for (int i = 0; i < 2000 && f(lo) <= 0; ++i) lo /= 2;
-  for (int i = 0; i < 2000 && f(hi) >= 0; ++i) hi *= 2;
-  for (int i = 0; i < 200 && hi / lo - 1 > 1e-14; ++i) {
-    const double mid = std::sqrt(lo * hi);
-    (f(mid) > 0 ? lo : hi) = mid;
-  }
-  return std::sqrt(lo * hi);
 }
 
 struct IrregularData {
@@ -156,6 +143,37 @@ RateEstimate EstimateIrregular(const std::vector<Interval>& intervals, double co
   return estimate;
 }
 
+namespace internal {
+
+ModificationEvidence FromModifications(const DocumentHistory& history) {
+  std::vector<double> modifications = history.modification_times;
+  std::sort(modifications.begin(), modifications.end());
+  ModificationEvidence evidence;
+  for (const Interval& interval : history.intervals) {
+    if (Usable(interval)) evidence.total += interval.seconds;
+  }
+  double access =
+      history.first_check > 0 ? history.first_check : history.last_check - evidence.total;
+  for (const Interval& interval : history.intervals) {
+    if (!Usable(interval)) continue;
+    const double previous = access;
+    access += interval.seconds;
+    ++evidence.checks;
+    if (!interval.changed) {
+      evidence.exposure += interval.seconds;
+      continue;
+    }
+    ++evidence.changes;
+    auto after = std::upper_bound(modifications.begin(), modifications.end(), access);
+    if (after != modifications.begin() && *(after - 1) > previous) {
+      evidence.exposure += access - *(after - 1);
+    }
+  }
+  return evidence;
+}
+
+}  // namespace internal
+
 // Section "estimation with the last date of change". For each access i, if it detected a
 // change, T_i is the time from the last modification before the access to the access
 // (the page is known unchanged during it); otherwise T_i is the whole interval since the
@@ -170,31 +188,11 @@ RateEstimate EstimateIrregular(const std::vector<Interval>& intervals, double co
 // change with no modification time inside its interval is taken to have happened at the
 // access (T_i = 0), which errs towards a faster rate.
 RateEstimate EstimateFromModifications(const DocumentHistory& history, double confidence) {
-  std::vector<double> modifications = history.modification_times;
-  std::sort(modifications.begin(), modifications.end());
-  double total = 0;
-  for (const Interval& interval : history.intervals) {
-    if (Usable(interval)) total += interval.seconds;
-  }
-  double access = history.first_check > 0 ? history.first_check : history.last_check - total;
-  std::uint64_t n = 0;
-  std::uint64_t x = 0;
-  double exposure = 0;
-  for (const Interval& interval : history.intervals) {
-    if (!Usable(interval)) continue;
-    const double previous = access;
-    access += interval.seconds;
-    ++n;
-    if (!interval.changed) {
-      exposure += interval.seconds;
-      continue;
-    }
-    ++x;
-    auto after = std::upper_bound(modifications.begin(), modifications.end(), access);
-    if (after != modifications.begin() && *(after - 1) > previous) {
-      exposure += access - *(after - 1);
-    }
-  }
+  const internal::ModificationEvidence evidence = internal::FromModifications(history);
+  const std::uint64_t n = evidence.checks;
+  const std::uint64_t x = evidence.changes;
+  const double exposure = evidence.exposure;
+  const double total = evidence.total;
   if (n == 0) return Unobserved();
   if (x > 0 && !(exposure > 0)) return EstimateIrregular(history.intervals, confidence);
   RateEstimate estimate;
@@ -264,6 +262,7 @@ bool ModificationTimesUsable(const DocumentHistory& history) {
 }
 
 RateEstimate EstimateDocument(const DocumentHistory& history, double confidence) {
+  if (internal::HasReportedHistory(history)) return EstimateWithReported(history, confidence);
   if (ModificationTimesUsable(history)) return EstimateFromModifications(history, confidence);
   double shortest = kInfinity;
   double longest = 0;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "advisor/internal.h"
+
 namespace freshd::advisor {
 namespace {
 
@@ -31,6 +33,10 @@ DocumentHistory HistoryFromChecks(std::string source, const std::vector<CheckPoi
       history.intervals.clear();
       history.modification_times.clear();
       history.first_check = time;
+      // The date reported at the start of this life: unchanged since then.
+      history.reported_since = check->modified_ms > 0 && Seconds(check->modified_ms) < time
+                                   ? Seconds(check->modified_ms)
+                                   : 0;
       alive = true;
     } else {
       const bool changed = check->kind == CheckKind::kChanged || check->kind == CheckKind::kRemoved;
@@ -60,11 +66,44 @@ DocumentHistory SummarizeDocument(std::string source, const std::vector<CheckPoi
                                   const DocumentTotals& totals, std::size_t history_limit,
                                   double confidence) {
   DocumentHistory history = HistoryFromChecks(std::move(source), newest_first);
-  history.estimate = totals.checks > history_limit ? LifetimeEstimate(totals, confidence, &history)
-                                                   : EstimateDocument(history, confidence);
+  DocumentHistory observed = history;
+  DropReported(&observed);
+  const bool lifetime = totals.checks > history_limit;
+  history.observed_estimate = lifetime ? LifetimeEstimate(totals, confidence, &observed)
+                                       : EstimateDocument(observed, confidence);
+  if (lifetime) {
+    // The reported window must end where the lifetime's observation begins.
+    history.first_check = observed.first_check;
+    history.last_check = observed.last_check;
+    const RateEstimate& regular = *history.observed_estimate;
+    history.estimate = internal::HasReportedHistory(history) && regular.method == "regular"
+                           ? EstimateLifetimeWithReported(
+                                 regular.checks, regular.changes,
+                                 regular.observed_seconds / static_cast<double>(regular.checks),
+                                 history, confidence)
+                           : regular;
+  } else {
+    history.estimate = EstimateDocument(history, confidence);
+  }
+  if (!internal::HasReportedHistory(history)) history.reported_since = 0;
+  // Nothing reported that DropReported could take away: one estimate is enough.
+  if (history.reported_since == 0 && history.modification_times.empty()) {
+    history.observed_estimate.reset();
+  }
   history.intervals = {};
   history.modification_times = {};
   return history;
+}
+
+void DropReported(DocumentHistory* history) {
+  history->reported_since = 0;
+  history->reported_changes.clear();
+  history->reported_by.clear();
+  history->modification_times.clear();
+  if (history->observed_estimate) {
+    history->estimate = history->observed_estimate;
+    history->observed_estimate.reset();
+  }
 }
 
 }  // namespace freshd::advisor

@@ -40,7 +40,9 @@ struct DocumentTotals {
 // back), as back-to-back intervals that did or did not see a change, with the distinct
 // increasing modification times. Checks after a removal teach nothing until the document
 // returns; a miss is not a removal (if the document stays gone, the removal check dates it).
-// `newest_first` is the store's order.
+// reported_since is the date reported at the first of these checks, when before it. The
+// dates are taken as they come: a caller that has not found the source's dates trusted
+// (advisor/trust.h) must DropReported before estimating. `newest_first` is the store's order.
 DocumentHistory HistoryFromChecks(std::string source, const std::vector<CheckPoint>& newest_first);
 
 // A document checked more often than its history holds: its whole life from the totals, as
@@ -53,8 +55,16 @@ RateEstimate LifetimeEstimate(const DocumentTotals& totals, double confidence,
 // One document ready for WorkloadInput: its history, with the estimate made now (from the
 // totals when the document had more checks than `newest_first` holds, `history_limit`) and
 // the intervals dropped, so that a workload of 100,000 documents takes a few MiB.
+// `estimate` uses the dates the checks carry (reported history, modification times);
+// `observed_estimate` does not, for DropReported (kept only when the checks carried dates).
+// reported_since is the date reported at the first check of the document's latest life (0 when
+// none, or not before that check).
 DocumentHistory SummarizeDocument(std::string source, const std::vector<CheckPoint>& newest_first,
                                   const DocumentTotals& totals, std::size_t history_limit,
                                   double confidence);
+
+// Forgets what the source reported (its dates are not trusted): clears the reported history
+// and the modification times, and puts observed_estimate, when kept, in place of estimate.
+void DropReported(DocumentHistory* history);
 
 }  // namespace freshd::advisor

@@ -22,61 +22,13 @@ std::string Format(const char* format, auto... args) {
 
 double Inverse(double value) { return value > 0 ? 1 / value : kInfinity; }
 
-struct Pooled {
-  RateEstimate rate;
-  double scale = 1;  // estimate / naive, applied to the Garwood bounds
-  double window_seconds = 0;
-  std::size_t documents = 0;
-};
-
-// The documents together as one Poisson process: their detected changes X over the mean
-// time each was observed, T (Garwood's interval on X over T). T is the mean rather than
-// the workload's whole window so that documents added late do not lend the others time
-// they were not watched; it equals the window when every document was watched through it.
-// Detected changes under-count (a poll sees at most one change per interval), so the
-// bounds are scaled by (sum of the documents' bias-corrected rates) / (X / T), keeping
-// the interval around the estimate (the factor also absorbs unequal observation times:
-// changes of a document watched for less than T are counted against T); it is near 1 when
-// changes are rare between polls, the only regime in which "stable" can be claimed.
-Pooled Pool(const std::vector<const RateEstimate*>& estimates,
-            const std::vector<const DocumentHistory*>& documents, double confidence) {
-  Pooled pooled;
-  double exposure_sum = 0;
-  double first = kInfinity;
-  double last = -kInfinity;
-  for (std::size_t i = 0; i < estimates.size(); ++i) {
-    const RateEstimate& estimate = *estimates[i];
-    if (estimate.checks == 0) continue;
-    ++pooled.documents;
-    pooled.rate.rate += estimate.rate;
-    pooled.rate.checks += estimate.checks;
-    pooled.rate.changes += estimate.changes;
-    exposure_sum += estimate.observed_seconds;
-    if (documents[i]->first_check > 0) first = std::min(first, documents[i]->first_check);
-    last = std::max(last, documents[i]->last_check);
-  }
-  if (pooled.documents == 0) {
-    pooled.rate.upper = kInfinity;
-    pooled.rate.method = "none";
-    return pooled;
-  }
-  pooled.rate.method = "pooled";
-  const double exposure = exposure_sum / static_cast<double>(pooled.documents);
-  pooled.rate.observed_seconds = exposure;
-  pooled.window_seconds = last > first ? last - first : exposure;
-  const internal::PoissonBounds bounds =
-      internal::Garwood(pooled.rate.changes, exposure, confidence);
-  if (pooled.rate.changes > 0) {
-    const double naive = static_cast<double>(pooled.rate.changes) / exposure;
-    pooled.scale = std::max(1.0, pooled.rate.rate / naive);
-  }
-  pooled.rate.lower = bounds.lower * pooled.scale;
-  pooled.rate.upper = bounds.upper * pooled.scale;
-  return pooled;
-}
+using internal::Counted;
+using internal::Group;
+using internal::Pool;
+using internal::Pooled;
 
 Frequency Classify(const RateEstimate& rate, const Thresholds& thresholds) {
-  if (rate.checks == 0) return Frequency::kUndecided;
+  if (!Counted(rate)) return Frequency::kUndecided;
   const double interval_lower = Inverse(rate.upper);
   const double interval_upper = Inverse(rate.lower);
   if (interval_upper < thresholds.rag_if_changes_faster_than_seconds) return Frequency::kFast;
@@ -103,15 +55,68 @@ std::uint64_t ChangesNeeded(double rate, double exposure, double scale, double c
   return hi;
 }
 
-// Observation time after which, with no further change, the scaled Garwood upper bound
-// falls to `rate`.
-double TimeNeeded(double rate, std::uint64_t changes, double scale, double confidence) {
-  const double k = static_cast<double>(changes);
-  return ChiSquareQuantile(1 - (1 - confidence) / 2, 2 * k + 2) * scale / (2 * rate);
+// Further observation of every document after which, with no further change, the pools'
+// scaled Garwood upper bounds add up to `rate` (the upper bound falls as 1 / exposure).
+double MoreTimeNeeded(double rate, const std::vector<Group>& groups, double confidence) {
+  const auto upper = [&](double more) {
+    double sum = 0;
+    for (const Group& group : groups) sum += internal::GroupUpper(group, more, confidence);
+    return sum;
+  };
+  if (upper(0) <= rate) return 0;
+  double lo = 0;
+  double hi = 1;
+  while (upper(hi) > rate && hi < 1e15) hi *= 2;
+  for (int i = 0; i < 100 && hi - lo > 1e-6 * hi; ++i) {
+    const double mid = (lo + hi) / 2;
+    (upper(mid) > rate ? lo : hi) = mid;
+  }
+  return hi;
 }
 
 std::string Join(const std::vector<std::string>& names) {
   return names.empty() ? "none" : strings::Join(names, ", ");
+}
+
+// Where the reported history came from and how much of the exposure it is, then each
+// source's trust.
+void AddReportedReasons(const WorkloadInput& workload, const std::vector<RateEstimate>& estimates,
+                        const Pooled& pooled, std::vector<std::string>* reasons) {
+  if (pooled.reported_documents > 0) {
+    std::map<std::string, int> origins;
+    for (std::size_t i = 0; i < estimates.size(); ++i) {
+      if (estimates[i].reported_seconds <= 0) continue;
+      const std::string& origin = workload.documents[i].reported_by;
+      ++origins[origin.empty() ? std::string("reported") : origin];
+    }
+    std::string origin_list;
+    for (const auto& [origin, count] : origins) {
+      origin_list += Format("%s%s x%d", origin_list.empty() ? "" : ", ", origin.c_str(), count);
+    }
+    const RateEstimate& rate = pooled.rate;
+    const double total = rate.observed_seconds + rate.reported_seconds;
+    reasons->push_back(Format(
+        "reported history used for %zu of %zu documents (%s): %s reported and %s observed per "
+        "document on average (%.1f%% of the exposure reported), %llu reported changes; the "
+        "upper bound also counts their %llu distinct dates (days) as changes",
+        pooled.reported_documents, workload.documents.size(), origin_list.c_str(),
+        internal::FormatDuration(rate.reported_seconds).c_str(),
+        internal::FormatDuration(rate.observed_seconds).c_str(),
+        total > 0 ? 100 * rate.reported_seconds / total : 0.0,
+        static_cast<unsigned long long>(rate.reported_changes),
+        static_cast<unsigned long long>(pooled.reported_dates)));
+  }
+  if (pooled.quiet_seconds > 0) {
+    reasons->push_back(
+        Format("no document reported or showed a change for the last %s: "
+               "the upper bound is the smallest of the bounds with the "
+               "reported dates, without them, and from that quiet time",
+               internal::FormatDuration(pooled.quiet_seconds).c_str()));
+  }
+  for (const SourceTrust& trust : workload.trust) {
+    reasons->push_back(Format("source %s: reported dates %s: %s", trust.source.c_str(),
+                              trust.trusted ? "trusted" : "not used", trust.why.c_str()));
+  }
 }
 
 }  // namespace
@@ -156,7 +161,7 @@ Assessment Assess(const WorkloadInput& workload, const Thresholds& thresholds) {
     if (!by_source.count(source)) source_order.push_back(source);
     by_source[source].first.push_back(&estimates[i]);
     by_source[source].second.push_back(&workload.documents[i]);
-    if (estimates[i].checks > 0) ++methods[estimates[i].method];
+    if (Counted(estimates[i])) ++methods[estimates[i].method];
   }
 
   Assessment assessment;
@@ -172,6 +177,9 @@ Assessment Assess(const WorkloadInput& workload, const Thresholds& thresholds) {
     split.source = source;
     split.rate = Pool(source_estimates, source_documents, confidence).rate;
     split.frequency = Classify(split.rate, thresholds);
+    for (const SourceTrust& trust : workload.trust) {
+      if (trust.source == source) split.history_trusted = trust.trusted;
+    }
     assessment.sources.push_back(split);
   }
 
@@ -184,7 +192,7 @@ Assessment Assess(const WorkloadInput& workload, const Thresholds& thresholds) {
   auto& reasons = assessment.reasons;
   auto& missing = assessment.missing;
   const RateEstimate& rate = pooled.rate;
-  if (rate.checks == 0) {
+  if (pooled.documents == 0) {
     reasons.push_back(Format("%zu documents, none checked twice yet: no change interval",
                              workload.documents.size()));
     missing.push_back(workload.documents.empty()
@@ -203,14 +211,26 @@ Assessment Assess(const WorkloadInput& workload, const Thresholds& thresholds) {
       pooled.documents, workload.documents.size(), static_cast<unsigned long long>(rate.checks),
       static_cast<unsigned long long>(rate.changes), FormatDuration(rate.observed_seconds).c_str(),
       FormatDuration(pooled.window_seconds).c_str()));
+  AddReportedReasons(workload, estimates, pooled, &reasons);
   reasons.push_back(Format("change rate %.3g/s, the sum of the documents' estimates (%s)",
                            rate.rate, method_list.c_str()));
+  const std::uint64_t pooled_changes = rate.changes + rate.reported_changes;
+  const double exposure = rate.observed_seconds + rate.reported_seconds;
   reasons.push_back(Format(
-      "change interval %s, %s interval [%s, %s] from %llu pooled changes over %s (Garwood)%s",
+      "change interval %s, %s interval [%s, %s] from %llu pooled changes%s over %s (Garwood%s)%s",
       FormatDuration(assessment.interval_seconds).c_str(), level.c_str(),
       FormatDuration(assessment.interval_lower_seconds).c_str(),
       FormatDuration(assessment.interval_upper_seconds).c_str(),
-      static_cast<unsigned long long>(rate.changes), FormatDuration(rate.observed_seconds).c_str(),
+      static_cast<unsigned long long>(pooled_changes),
+      pooled.reported_dates > 0
+          ? Format(" (%llu for the upper bound)",
+                   static_cast<unsigned long long>(pooled_changes + pooled.reported_dates))
+                .c_str()
+          : "",
+      FormatDuration(exposure).c_str(),
+      pooled.groups.size() > 1 ? "; documents with and without reported history pooled apart, "
+                                 "their bounds added"
+                               : "",
       pooled.scale > 1 ? Format(", scaled x%.3f to the estimate (changes missed between checks, "
                                 "unequal observation times)",
                                 pooled.scale)
@@ -242,34 +262,34 @@ Assessment Assess(const WorkloadInput& workload, const Thresholds& thresholds) {
           Format("undecided: [%s, %s] straddles %s %s", lower.c_str(), upper.c_str(),
                  straddles_rag ? "rag_if_changes_faster_than" : "fine_tune_if_stable_for",
                  straddles_rag ? rag_text.c_str() : stable_text.c_str()));
-      const double exposure = rate.observed_seconds;
       if (straddles_rag) {
         const std::uint64_t needed = ChangesNeeded(1 / rag, exposure, pooled.scale, confidence);
         missing.push_back(Format(
             "'fast' needs the upper bound below %s: at least %llu changes detected over the "
             "current %s of observation (has %llu)",
             rag_text.c_str(), static_cast<unsigned long long>(needed),
-            FormatDuration(exposure).c_str(), static_cast<unsigned long long>(rate.changes)));
+            FormatDuration(exposure).c_str(), static_cast<unsigned long long>(pooled_changes)));
       } else {
         const std::uint64_t needed = ChangesNeeded(1 / stable, exposure, pooled.scale, confidence);
         missing.push_back(Format(
             "'moderate' needs the upper bound below %s: at least %llu changes detected over "
             "the current %s of observation (has %llu)",
             stable_text.c_str(), static_cast<unsigned long long>(needed),
-            FormatDuration(exposure).c_str(), static_cast<unsigned long long>(rate.changes)));
+            FormatDuration(exposure).c_str(), static_cast<unsigned long long>(pooled_changes)));
       }
-      const double for_stable = TimeNeeded(1 / stable, rate.changes, pooled.scale, confidence);
+      const double for_stable = MoreTimeNeeded(1 / stable, pooled.groups, confidence);
       missing.push_back(
           Format("'stable' needs the lower bound above %s: observe for at least %s more with no "
-                 "further change (%s in all)",
-                 stable_text.c_str(), FormatDuration(std::max(0.0, for_stable - exposure)).c_str(),
-                 FormatDuration(for_stable).c_str()));
+                 "further change (%s in all%s)",
+                 stable_text.c_str(), FormatDuration(for_stable).c_str(),
+                 FormatDuration(exposure + for_stable).c_str(),
+                 rate.reported_seconds > 0 ? ", counting the reported history" : ""));
       if (straddles_rag) {
-        const double for_moderate = TimeNeeded(1 / rag, rate.changes, pooled.scale, confidence);
+        const double for_moderate = MoreTimeNeeded(1 / rag, pooled.groups, confidence);
         missing.push_back(Format(
             "'moderate' needs the lower bound above %s: observe for at least %s more with no "
             "further change",
-            rag_text.c_str(), FormatDuration(std::max(0.0, for_moderate - exposure)).c_str()));
+            rag_text.c_str(), FormatDuration(for_moderate).c_str()));
       }
       break;
     }

@@ -73,8 +73,11 @@ Result<Estimated> EstimateOne(const store::StateStore& store, const store::Docum
                                        .changes = record->changes,
                                        .first_seen_ms = record->first_seen_ms,
                                        .last_check_ms = record->last_check_ms};
-  const advisor::DocumentHistory history =
+  // Observed checks only: the allocation learns from what polling sees, whether or not the
+  // source's dates have earned trust (the assessor judges that, for the recommendation).
+  advisor::DocumentHistory history =
       advisor::SummarizeDocument(key.source, points, totals, kChecksPerDocument, confidence);
+  advisor::DropReported(&history);
   if (history.estimate && history.estimate->checks > 0) {
     estimated.rate = history.estimate->rate;
     estimated.observed_seconds = history.estimate->observed_seconds;

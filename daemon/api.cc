@@ -33,7 +33,9 @@ nlohmann::json RateJson(const advisor::RateEstimate& rate) {
           {"method", rate.method},
           {"checks", rate.checks},
           {"changes", rate.changes},
-          {"observed_seconds", Finite(rate.observed_seconds)}};
+          {"observed_seconds", Finite(rate.observed_seconds)},
+          {"reported_seconds", Finite(rate.reported_seconds)},
+          {"reported_changes", rate.reported_changes}};
 }
 
 }  // namespace
@@ -46,6 +48,7 @@ nlohmann::json WorkloadJson(const std::string& name, const WorkloadView& view) {
   for (const auto& split : assessment.sources) {
     sources.push_back({{"source", split.source},
                        {"frequency", advisor::ToString(split.frequency)},
+                       {"history_trusted", split.history_trusted},
                        {"rate", RateJson(split.rate)}});
     if (split.frequency == advisor::Frequency::kFast) rag_side.push_back(split.source);
     if (split.frequency == advisor::Frequency::kStable) fine_tuning_side.push_back(split.source);

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "advisor/history.h"
+#include "advisor/trust.h"
 
 namespace freshd::daemon {
 namespace {
@@ -112,6 +113,43 @@ void SaveHysteresis(store::StateStore& store, const std::string& workload,
   }
 }
 
+// Where a source's dates come from, for the reasons.
+const char* DateOrigin(config::SourceKind kind) {
+  return kind == config::SourceKind::kDirectory ? "mtime" : "last_modified";
+}
+
+std::string TrustKey(const std::string& workload, const std::string& source) {
+  return "advisor/trust/" + workload + "/" + source;
+}
+
+// The source's trust as last judged ("trusted", "untrusted", or "" when never judged).
+std::string StoredTrust(const store::StateStore& store, const std::string& workload,
+                        const std::string& source) {
+  Result<std::string> stored = store.GetValue(TrustKey(workload, source));
+  return stored.ok() ? *stored : std::string();
+}
+
+// Logs a source's trust when it changes, and keeps it in the store (so the log says it once,
+// across restarts too, and a source caught disagreeing stays caught: JudgeTrust).
+// "No evidence yet" is not a change: a source is judged once its dates could disagree.
+void KeepTrust(store::StateStore& store, const std::string& workload, const std::string& source,
+               const std::string& before, const advisor::Trust& trust) {
+  if (!trust.trusted && !trust.disagreed) return;
+  const std::string state = trust.trusted ? "trusted" : "untrusted";
+  if (before == state) return;
+  if (trust.trusted) {
+    spdlog::info("workload {} source {}: reported dates trusted: {}", workload, source, trust.why);
+  } else {
+    spdlog::warn(
+        "workload {} source {}: reported dates not trusted, its reported history is dropped "
+        "and its documents are estimated from observation only: {}",
+        workload, source, trust.why);
+  }
+  if (Status saved = store.PutValue(TrustKey(workload, source), state); !saved.ok()) {
+    spdlog::error("cannot keep the trust state of {}/{}: {}", workload, source, saved.ToString());
+  }
+}
+
 // Fails when the store cannot be read: an assessment of part of the documents is not made.
 Result<WorkloadView> AssessWorkload(store::StateStore& store, const config::Workload& workload,
                                     const config::Advisor& settings, double now) {
@@ -129,6 +167,8 @@ Result<WorkloadView> AssessWorkload(store::StateStore& store, const config::Work
   input.explainability_required = workload.explainability_required;
   Status read = Status::OK();
   for (const auto& source : workload.sources) {
+    advisor::DateEvidence dates;
+    const std::size_t first_document = input.documents.size();
     Status scanned = store.ForEachDocument(
         source.name, [&](const store::DocumentKey& key, const store::DocumentRecord& record) {
           // Changed since training: a change seen after trained_at (not merely first seen
@@ -146,13 +186,29 @@ Result<WorkloadView> AssessWorkload(store::StateStore& store, const config::Work
             read = checks.status();
             return false;
           }
-          input.documents.push_back(advisor::SummarizeDocument(source.name, CheckPoints(*checks),
-                                                               TotalsOf(record), kChecksPerDocument,
-                                                               settings.confidence));
+          const std::vector<advisor::CheckPoint> points = CheckPoints(*checks);
+          advisor::AddDateEvidence(points, &dates);
+          advisor::DocumentHistory document = advisor::SummarizeDocument(
+              source.name, points, TotalsOf(record), kChecksPerDocument, settings.confidence);
+          if (document.reported_since > 0) document.reported_by = DateOrigin(source.kind);
+          input.documents.push_back(std::move(document));
           return true;
         });
     if (!read.ok()) return read;
     if (!scanned.ok()) return scanned;
+    const std::string before = StoredTrust(store, workload.name, source.name);
+    const advisor::Trust trust = advisor::JudgeTrust(dates, before == "untrusted");
+    for (std::size_t i = first_document; i < input.documents.size(); ++i) {
+      if (trust.trusted) {
+        input.documents[i].observed_estimate.reset();  // not needed: keep memory down
+      } else {
+        advisor::DropReported(&input.documents[i]);
+      }
+    }
+    if (dates.documents > 0) {
+      input.trust.push_back({source.name, trust.trusted, trust.why});
+      KeepTrust(store, workload.name, source.name, before, trust);
+    }
   }
   view.assessment = advisor::Assess(input, ThresholdsOf(settings));
   Result<advisor::Hysteresis> loaded = LoadHysteresis(store, workload.name);

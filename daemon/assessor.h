@@ -1,6 +1,9 @@
 // Turns the store's check histories into the advisor's assessments of each workload, keeps
 // the recommendation's hysteresis in the store (so that `hold_for` survives restarts), and
-// says what to publish. Reads the store: call it on a worker.
+// says what to publish. A source's reported history (Last-Modified, mtime) is used only
+// while its dates agree with the checks (advisor/trust.h); otherwise its documents are
+// estimated from observation alone, and the change of trust is logged once (the state is
+// kept in the store). Reads and writes the store: call it on a worker.
 #pragma once
 
 #include <map>

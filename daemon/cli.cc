@@ -253,6 +253,11 @@ void PrintAssessment(const nlohmann::json& v, bool colour) {
             << Text(v["rate"]["changes"]) << " changes over "
             << HumanSeconds(v["rate"]["observed_seconds"]) << " (" << Text(v["rate"]["method"])
             << ")\n";
+  const auto& reported = v["rate"]["reported_seconds"];
+  if (reported.is_number() && reported.get<double>() > 0) {
+    std::cout << "reported history: " << HumanSeconds(reported) << " per document, "
+              << Text(v["rate"]["reported_changes"]) << " reported changes\n";
+  }
 }
 
 void PrintDecisionPath(const nlohmann::json& v) {

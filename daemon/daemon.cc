@@ -214,6 +214,7 @@ void Daemon::Impl::Publish(std::map<std::string, WorkloadView> views) {
       const config::Source* source = engine->FindSource(split.source);
       if (source != nullptr && source->workload == name) {
         metrics.SetChangeRate({name, split.source}, split.rate.rate);
+        metrics.SetHistoryTrusted({name, split.source}, split.history_trusted);
       }
     }
   }

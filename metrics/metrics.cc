@@ -78,6 +78,9 @@ Metrics::Metrics(std::string_view version)
                             "found a change.")),
       hint_recall_(Build(prometheus::BuildGauge(), *registry_, "freshd_source_hint_recall",
                          "Share of the changes found that a listing's change hint announced.")),
+      history_trusted_(Build(prometheus::BuildGauge(), *registry_, "freshd_source_history_trusted",
+                             "1 while the source's reported dates agree with observation and its "
+                             "reported history is used, else 0.")),
       masked_(Build(prometheus::BuildCounter(), *registry_,
                     "freshd_source_volatile_fragments_masked_total",
                     "Volatile fragments (clocks, tokens) masked before comparing documents.")),
@@ -217,6 +220,7 @@ void Metrics::AddSource(const SourceLabels& labels) {
   requests_.Add(base);
   documents_.Add(base);
   change_rate_.Add(base);
+  history_trusted_.Add(base);
   masked_.Add(base);
   invalid_utf8_.Add(base);
   last_check_.Add(base);
@@ -249,6 +253,7 @@ void Metrics::RemoveSource(const SourceLabels& labels) {
                        &hint_recall_}) {
     family->Remove(&family->Add(base));
   }
+  history_trusted_.Remove(&history_trusted_.Add(base));
   masked_.Remove(&masked_.Add(base));
   invalid_utf8_.Remove(&invalid_utf8_.Add(base));
   last_check_.Remove(&last_check_.Add(base));
@@ -339,6 +344,11 @@ void Metrics::SetHintQuality(const SourceLabels& labels, double precision, doubl
   std::lock_guard lock(mutex_);
   hint_precision_.Add(Labels(labels)).Set(precision);
   hint_recall_.Add(Labels(labels)).Set(recall);
+}
+
+void Metrics::SetHistoryTrusted(const SourceLabels& labels, bool trusted) {
+  std::lock_guard lock(mutex_);
+  history_trusted_.Add(Labels(labels)).Set(trusted ? 1 : 0);
 }
 
 namespace {

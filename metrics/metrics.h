@@ -63,6 +63,8 @@ class Metrics {
   void SetSchedule(const SourceLabels& labels, double expected_freshness,
                    double planned_per_second);
   void SetHintQuality(const SourceLabels& labels, double precision, double recall);
+  // freshd_source_history_trusted: the source's reported dates are used (advisor/trust.h).
+  void SetHistoryTrusted(const SourceLabels& labels, bool trusted);
   struct WorkloadFigures {
     double interval_seconds = 0;  // estimate; +Inf when no change was seen
     double interval_lower_seconds = 0;
@@ -119,6 +121,7 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>& expected_freshness_;
   prometheus::Family<prometheus::Gauge>& hint_precision_;
   prometheus::Family<prometheus::Gauge>& hint_recall_;
+  prometheus::Family<prometheus::Gauge>& history_trusted_;
   prometheus::Family<prometheus::Counter>& masked_;
   prometheus::Family<prometheus::Counter>& invalid_utf8_;
   prometheus::Family<prometheus::Counter>& listing_skipped_;

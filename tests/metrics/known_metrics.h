@@ -23,6 +23,7 @@ inline const std::set<std::string>& KnownMetrics() {
         "freshd_source_last_check_timestamp_seconds",
         "freshd_source_last_change_timestamp_seconds",
         "freshd_source_change_rate_per_second",
+        "freshd_source_history_trusted",
         "freshd_source_volatile_fragments_masked_total",
         "freshd_source_invalid_utf8_sequences_total",
         "freshd_source_listing_entries_skipped_total",
