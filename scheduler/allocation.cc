@@ -113,7 +113,7 @@ Total TotalAt(double mu, const Range& range, std::vector<Document>& docs) {
 
 // The ln(mu) at which the documents' frequencies sum to `budget`, for a budget strictly
 // between the sums at the two ends: safeguarded Newton steps in ln(mu), bisection when a
-// step leaves the bracket or the bracket stops shrinking.
+// step would leave the bracket or the last step did not halve the excess.
 double SolveMultiplier(double budget, const Range& range, std::vector<Document>& docs) {
   double high_mu = 0;
   double low_mu = kInfinity;
