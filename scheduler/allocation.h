@@ -24,7 +24,8 @@ struct AllocationLimits {
 
 struct Allocation {
   std::vector<double> intervals_seconds;  // one per rate, in the same order
-  double requests_per_second = 0;         // sum of 1 / interval: at most the budget
+  double requests_per_second = 0;         // sum of 1 / interval: the budget, or less when
+                                          // min_interval caps it (more only as said below)
   double expected_freshness = 0;          // mean of F(r_i, 1 / I_i) over the documents
 };
 
