@@ -7,7 +7,7 @@
 // Policies: uniform; proportional (frequency ~ true rate); freshd adaptive (rates learned
 // from each document's own checks with advisor::EstimateIrregular, reallocated with
 // scheduler::AllocateChecks every simulated day, starting from the mean rate, see
-// LearnedRates and Explore); the optimum (AllocateChecks on the true rates); trusted hints
+// AdaptiveIntervals); the optimum (AllocateChecks on the true rates); trusted hints
 // (the listing, charged to the budget, shows which documents changed, and those are checked
 // at once within scheduler::RequestBudget, the slowest-changing first).
 //
@@ -163,40 +163,36 @@ void RunPeriodic(World& world, const std::vector<double>& intervals, double star
   }
 }
 
-// The rate freshd would believe for each document from its own checks: the
-// irregular-interval estimate; a document not seen to change yet is taken to change once
-// over the time observed (an estimate of 0 would starve it until max_interval), one never
-// checked the prior mean.
-std::vector<double> LearnedRates(const World& world, double prior_mean) {
-  std::vector<double> rates;
+// What freshd would know of each document from its own checks.
+std::vector<sch::ObservedRate> Observe(const World& world) {
+  std::vector<sch::ObservedRate> observed;
   for (const Doc& doc : world.docs()) {
     if (doc.history.empty()) {
-      rates.push_back(prior_mean);
+      observed.emplace_back();
       continue;
     }
     const adv::RateEstimate estimate = adv::EstimateIrregular(doc.history, 0.9);
-    rates.push_back(estimate.changes > 0 ? estimate.rate : 1 / estimate.observed_seconds);
+    observed.push_back(
+        {estimate.checks, estimate.changes, estimate.rate, estimate.observed_seconds});
   }
-  return rates;
+  return observed;
 }
 
-// A document whose every check saw a change only says that it changes faster than it was
-// checked; left at its allocation it would keep the checks of a moderate document. It is
-// checked next at a quarter of its last interval (not below min_interval) until a check sees
-// no change: a few checks that tell a fast document, which the optimum leaves at
-// max_interval, from a moderate one.
-void Explore(const World& world, const sch::AllocationLimits& limits,
-             std::vector<double>& intervals) {
+// freshd adaptive for one day: plan with the learned rates (sch::PlanningRate), allocate,
+// and explore the documents whose every check saw a change (sch::ExploringInterval).
+std::vector<double> AdaptiveIntervals(const World& world, double prior,
+                                      const sch::AllocationLimits& limits) {
+  const std::vector<sch::ObservedRate> observed = Observe(world);
+  std::vector<double> rates;
+  for (const sch::ObservedRate& one : observed) rates.push_back(sch::PlanningRate(one, prior));
+  std::vector<double> intervals = sch::AllocateChecks(rates, limits).intervals_seconds;
   for (std::size_t i = 0; i < intervals.size(); ++i) {
     const std::vector<adv::Interval>& history = world.docs()[i].history;
-    const bool censored = !history.empty() && std::all_of(history.begin(), history.end(),
-                                                          [](const adv::Interval& interval) {
-                                                            return interval.changed;
-                                                          });
-    if (!censored) continue;
+    if (history.empty()) continue;
     intervals[i] =
-        std::max(limits.min_interval_seconds, std::min(intervals[i], history.back().seconds / 4));
+        sch::ExploringInterval(observed[i], history.back().seconds, intervals[i], limits);
   }
+  return intervals;
 }
 
 // The mean expected freshness of documents of the true `rates` at `intervals`.
@@ -276,9 +272,7 @@ Outcome Run(Policy policy, const std::vector<double>& rates, double budget_per_d
     case Policy::kAdaptive: {
       const double prior = Mean(rates);
       for (double day = 0; day < end; day += kDay) {
-        const std::vector<double> learned = LearnedRates(world, prior);
-        std::vector<double> intervals = sch::AllocateChecks(learned, limits).intervals_seconds;
-        Explore(world, limits, intervals);
+        const std::vector<double> intervals = AdaptiveIntervals(world, prior, limits);
         RunPeriodic(world, intervals, day, day + kDay);
         outcome.model = ModelFreshness(rates, intervals);
       }

@@ -228,4 +228,17 @@ Allocation AllocateUniform(const std::vector<double>& rates_per_second,
   return Finish(rates_per_second, std::vector<double>(rates_per_second.size(), each));
 }
 
+double PlanningRate(const ObservedRate& observed, double prior_rate) {
+  if (observed.checks == 0 || !(observed.observed_seconds > 0)) return prior_rate;
+  if (observed.changes == 0) return 1 / observed.observed_seconds;
+  return observed.estimate;
+}
+
+double ExploringInterval(const ObservedRate& observed, double last_interval_seconds,
+                         double allocated_seconds, const AllocationLimits& limits) {
+  if (observed.checks == 0 || observed.changes < observed.checks) return allocated_seconds;
+  return std::max(limits.min_interval_seconds,
+                  std::min(allocated_seconds, last_interval_seconds / 4));
+}
+
 }  // namespace freshd::scheduler
