@@ -132,6 +132,7 @@ std::vector<double> ProportionalIntervals(const std::vector<double>& rates,
   const double high = 1 / limits.min_interval_seconds;
   const auto frequencies = [&](double factor) {
     std::vector<double> f;
+    f.reserve(rates.size());
     for (const double rate : rates) f.push_back(std::clamp(factor * rate, low, high));
     return f;
   };
@@ -184,6 +185,7 @@ std::vector<double> AdaptiveIntervals(const World& world, double prior,
                                       const sch::AllocationLimits& limits) {
   const std::vector<sch::ObservedRate> observed = Observe(world);
   std::vector<double> rates;
+  rates.reserve(observed.size());
   for (const sch::ObservedRate& one : observed) rates.push_back(sch::PlanningRate(one, prior));
   std::vector<double> intervals = sch::AllocateChecks(rates, limits).intervals_seconds;
   for (std::size_t i = 0; i < intervals.size(); ++i) {
@@ -228,7 +230,8 @@ std::uint64_t RunHints(World& world, double budget_per_hour, double end) {
   std::priority_queue<Entry, std::vector<Entry>, std::greater<>> due;
   std::vector<bool> queued(world.docs().size(), false);
   std::uint64_t listings = 0;
-  for (double listing = 0; listing < end; listing += listing_interval) {
+  for (std::uint64_t run = 0; static_cast<double>(run) * listing_interval < end; ++run) {
+    const double listing = static_cast<double>(run) * listing_interval;
     budget.Charge(at(listing));
     ++listings;
     for (std::size_t i = 0; i < world.docs().size(); ++i) {
@@ -271,7 +274,8 @@ Outcome Run(Policy policy, const std::vector<double>& rates, double budget_per_d
       break;
     case Policy::kAdaptive: {
       const double prior = Mean(rates);
-      for (double day = 0; day < end; day += kDay) {
+      for (int days = 0; days < weeks * 7; ++days) {
+        const double day = days * kDay;
         const std::vector<double> intervals = AdaptiveIntervals(world, prior, limits);
         RunPeriodic(world, intervals, day, day + kDay);
         outcome.model = ModelFreshness(rates, intervals);

@@ -123,6 +123,7 @@ TEST_CASE("the allocation is fresher than uniform and proportional ones") {
   const Allocation optimal = AllocateChecks(rates, limits);
   const double total_rate = std::accumulate(rates.begin(), rates.end(), 0.0);
   std::vector<double> proportional;
+  proportional.reserve(rates.size());
   for (const double rate : rates) {
     proportional.push_back(total_rate / (rate * limits.budget_per_second));
   }
