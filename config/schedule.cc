@@ -46,16 +46,18 @@ std::optional<RequestBudget> ParseBudget(std::string_view text) {
 }
 
 std::optional<RequestBudget> ReadBudget(Reader& reader, const std::optional<Value>& value) {
+  if (!value) return std::nullopt;
   const std::optional<std::string> text = reader.ReadString(value);
   if (!text) return std::nullopt;
+  const Location where = value->where;
   const std::optional<RequestBudget> budget = ParseBudget(*text);
   if (!budget) {
-    reader.Error(value->where,
+    reader.Error(where,
                  "'budget' must be a number of requests per s, m, h or d, such as 400/m, not " +
                      Quote(*text));
   } else if (budget->requests > kMaxBudgetRequests) {
-    reader.Error(value->where, "'budget' must be at most " + std::to_string(kMaxBudgetRequests) +
-                                   " requests per window, not " + Quote(*text));
+    reader.Error(where, "'budget' must be at most " + std::to_string(kMaxBudgetRequests) +
+                            " requests per window, not " + Quote(*text));
   } else {
     return budget;
   }

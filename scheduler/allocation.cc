@@ -113,7 +113,7 @@ Total TotalAt(double mu, const Range& range, std::vector<Document>& docs) {
 
 // The ln(mu) at which the documents' frequencies sum to `budget`, for a budget strictly
 // between the sums at the two ends: safeguarded Newton steps in ln(mu), bisection when a
-// step leaves the bracket or the bracket stops shrinking.
+// step would leave the bracket or the last step did not halve the excess.
 double SolveMultiplier(double budget, const Range& range, std::vector<Document>& docs) {
   double high_mu = 0;
   double low_mu = kInfinity;
@@ -226,6 +226,19 @@ Allocation AllocateUniform(const std::vector<double>& rates_per_second,
           : std::clamp(limits.budget_per_second / static_cast<double>(rates_per_second.size()),
                        range.low, range.high);
   return Finish(rates_per_second, std::vector<double>(rates_per_second.size(), each));
+}
+
+double PlanningRate(const ObservedRate& observed, double prior_rate) {
+  if (observed.checks == 0 || !(observed.observed_seconds > 0)) return prior_rate;
+  if (observed.changes == 0) return 1 / observed.observed_seconds;
+  return observed.estimate;
+}
+
+double ExploringInterval(const ObservedRate& observed, double last_interval_seconds,
+                         double allocated_seconds, const AllocationLimits& limits) {
+  if (observed.checks == 0 || observed.changes < observed.checks) return allocated_seconds;
+  return std::max(limits.min_interval_seconds,
+                  std::min(allocated_seconds, last_interval_seconds / 4));
 }
 
 }  // namespace freshd::scheduler

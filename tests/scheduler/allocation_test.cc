@@ -123,6 +123,7 @@ TEST_CASE("the allocation is fresher than uniform and proportional ones") {
   const Allocation optimal = AllocateChecks(rates, limits);
   const double total_rate = std::accumulate(rates.begin(), rates.end(), 0.0);
   std::vector<double> proportional;
+  proportional.reserve(rates.size());
   for (const double rate : rates) {
     proportional.push_back(total_rate / (rate * limits.budget_per_second));
   }
@@ -199,4 +200,26 @@ TEST_CASE("no documents give an empty allocation") {
   const Allocation allocation = AllocateChecks({}, Limits(8));
   CHECK(allocation.intervals_seconds.empty());
   CHECK(allocation.requests_per_second == 0);
+}
+
+TEST_CASE("the planning rate is the estimate once a change was seen") {
+  using freshd::scheduler::ObservedRate;
+  using freshd::scheduler::PlanningRate;
+  const double prior = 1 / kDay;
+  CHECK(PlanningRate(ObservedRate{}, prior) == prior);
+  CHECK(PlanningRate(ObservedRate{4, 0, 0, 10 * kDay}, prior) == Approx(1 / (10 * kDay)));
+  CHECK(PlanningRate(ObservedRate{4, 2, 3 / kDay, 10 * kDay}, prior) == 3 / kDay);
+}
+
+TEST_CASE("a document whose every check saw a change is explored at shorter intervals") {
+  using freshd::scheduler::ExploringInterval;
+  using freshd::scheduler::ObservedRate;
+  const AllocationLimits limits = Limits(10, 600, 7 * kDay);
+  const ObservedRate always{3, 3, 1 / kDay, 6 * kDay};
+  const ObservedRate sometimes{3, 2, 1 / kDay, 6 * kDay};
+  CHECK(ExploringInterval(always, 2 * kDay, 7 * kDay, limits) == kDay / 2);
+  CHECK(ExploringInterval(always, 2 * kDay, 3600, limits) == 3600);  // the allocation is shorter
+  CHECK(ExploringInterval(always, 1200, 7 * kDay, limits) == 600);   // not below min_interval
+  CHECK(ExploringInterval(sometimes, 2 * kDay, 7 * kDay, limits) == 7 * kDay);
+  CHECK(ExploringInterval(ObservedRate{}, 2 * kDay, 5 * kDay, limits) == 5 * kDay);
 }
