@@ -14,7 +14,7 @@ namespace asio = boost::asio;
 constexpr std::size_t kMaxRun = 512;
 // The share of the budget the allocation plans for: the rest is headroom for the checks
 // that hints make due and for the volatility probes, all under the same cap.
-constexpr double kPlannedShare = 0.9;
+constexpr double kPlannedShare = 0.95;
 // A failed read of the schedule is tried again after this.
 constexpr auto kRetryAfterStoreError = std::chrono::seconds(30);
 

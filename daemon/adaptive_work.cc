@@ -191,7 +191,7 @@ Result<HintCounts> Reschedule(const DocumentSchedule& schedule, const store::Sta
 
 double AllocationRate(double estimated_rate, double observed_seconds, double mean_rate) {
   if (!(mean_rate > 0)) return estimated_rate;
-  constexpr double kPriorChanges = 1.0;
+  constexpr double kPriorChanges = 0.5;
   return (estimated_rate * observed_seconds + kPriorChanges) /
          (observed_seconds + kPriorChanges / mean_rate);
 }

@@ -71,7 +71,7 @@ struct AllocationSummary {
 };
 
 // The allocation rate of a document: its estimated rate shrunk towards the source's mean
-// (a gamma prior worth one change at the mean rate), so that a document checked a few
+// (a gamma prior worth half a change at the mean rate), so that a document checked a few
 // times without a change is not starved, nor one that changed once checked at the minimum.
 double AllocationRate(double estimated_rate, double observed_seconds, double mean_rate);
 

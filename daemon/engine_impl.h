@@ -105,9 +105,15 @@ struct Engine::Impl : std::enable_shared_from_this<Engine::Impl> {
   // request budget, then the host's queue. Listings go to the queue directly.
   void SubmitBudgeted(const WatchedSource& source, const std::string& host,
                       std::function<void()> start) {
-    gate.Submit(source.config.name, [this, host, start = std::move(start)]() mutable {
-      if (!stopped) fetch_queue.Submit(host, std::move(start));
-    });
+    gate.Submit(source.config.name,
+                [this, name = source.config.name, host,
+                 start = std::move(start)](scheduler::TimePoint granted) mutable {
+                  if (stopped) return;
+                  fetch_queue.Submit(host, [this, name, granted, start = std::move(start)] {
+                    gate.Sent(name, granted);
+                    start();
+                  });
+                });
   }
 
   // engine.cc

@@ -27,15 +27,15 @@ void RequestGate::Remove(const std::string& source) {
   auto found = gates_.find(source);
   if (found == gates_.end()) return;
   // What waited is let go: the source's budget no longer holds it.
-  std::deque<std::function<void()>> waiting = std::move(found->second.waiting);
+  std::deque<Start> waiting = std::move(found->second.waiting);
   gates_.erase(found);
-  for (auto& start : waiting) start();
+  for (auto& start : waiting) start(clock_.Now());
 }
 
-void RequestGate::Submit(const std::string& source, std::function<void()> start) {
+void RequestGate::Submit(const std::string& source, Start start) {
   auto found = gates_.find(source);
   if (found == gates_.end()) {
-    start();
+    start(clock_.Now());
     return;
   }
   found->second.waiting.push_back(std::move(start));
@@ -45,9 +45,9 @@ void RequestGate::Submit(const std::string& source, std::function<void()> start)
 void RequestGate::Drain(Gate& gate) {
   const scheduler::TimePoint now = clock_.Now();
   while (!gate.waiting.empty() && gate.budget->TryAcquire(now)) {
-    std::function<void()> start = std::move(gate.waiting.front());
+    Start start = std::move(gate.waiting.front());
     gate.waiting.pop_front();
-    start();
+    start(now);
   }
   if (gate.waiting.empty()) {
     gate.timer->Cancel();
@@ -56,6 +56,11 @@ void RequestGate::Drain(Gate& gate) {
   const auto wait =
       std::chrono::duration_cast<scheduler::Duration>(gate.budget->NextAvailable(now) - now);
   gate.timer->Schedule(std::max(wait, scheduler::Duration(1)), [this, &gate] { Drain(gate); });
+}
+
+void RequestGate::Sent(const std::string& source, scheduler::TimePoint granted) {
+  auto found = gates_.find(source);
+  if (found != gates_.end()) found->second.budget->Restamp(granted, clock_.Now());
 }
 
 std::optional<std::uint64_t> RequestGate::Available(const std::string& source) const {

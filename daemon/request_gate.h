@@ -29,8 +29,12 @@ class RequestGate {
   void SetBudget(const std::string& source, const std::optional<config::RequestBudget>& budget);
   void Remove(const std::string& source);
 
-  // Runs `start` now when the source's budget allows it (or it has none), else when it does.
-  void Submit(const std::string& source, std::function<void()> start);
+  // Runs `start(granted)` now when the source's budget allows it (or it has none), else
+  // when it does. `granted` is the time of the grant, for Sent.
+  using Start = std::function<void(scheduler::TimePoint granted)>;
+  void Submit(const std::string& source, Start start);
+  // The request granted at `granted` goes out now: the budget counts it from now.
+  void Sent(const std::string& source, scheduler::TimePoint granted);
 
   // Requests the budget would grant now, those already waiting deducted; nullopt when the
   // source has no budget.
@@ -49,7 +53,7 @@ class RequestGate {
   struct Gate {
     config::RequestBudget settings;
     std::unique_ptr<scheduler::RequestBudget> budget;
-    std::deque<std::function<void()>> waiting;
+    std::deque<Start> waiting;
     std::unique_ptr<scheduler::Timer> timer;
   };
   void Drain(Gate& gate);

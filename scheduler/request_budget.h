@@ -30,6 +30,9 @@ class RequestBudget {
   TimePoint NextAvailable(TimePoint now) const;
   // Holds every grant until `until` (a 429 or 503 with Retry-After).
   void PauseUntil(TimePoint until);
+  // A request granted at `granted` was sent at `sent` (it waited for a connection): it is
+  // counted from then, so that the cap holds on the wire. Finds the grant among the newest.
+  void Restamp(TimePoint granted, TimePoint sent);
 
   std::uint64_t requests() const { return requests_; }
   Duration window() const { return window_; }

@@ -108,3 +108,18 @@ TEST_CASE("a budget of zero requests grants nothing") {
   CHECK(budget.NextAvailable(Start()) == TimePoint::max());
   CHECK(budget.InWindow(Start()) == 0);
 }
+
+TEST_CASE("a request sent after its grant counts from when it was sent") {
+  RequestBudget budget(2, 1min);
+  const TimePoint t = Start();
+  REQUIRE(budget.TryAcquire(t));
+  REQUIRE(budget.TryAcquire(t));
+  // The two waited for a connection: sent 1 s and 2 s after their grant.
+  budget.Restamp(t, t + 1s);
+  budget.Restamp(t, t + 2s);
+  CHECK_FALSE(budget.TryAcquire(t + 60s));
+  CHECK(budget.NextAvailable(t + 60s) == t + 61s);
+  CHECK(budget.TryAcquire(t + 61s));
+  CHECK_FALSE(budget.TryAcquire(t + 61s));
+  CHECK(budget.NextAvailable(t + 61s) == t + 62s);
+}
