@@ -294,7 +294,9 @@ void Engine::CheckSource(const std::string& source, RunCallback done) {
 }
 
 bool Engine::Idle() const {
-  return impl_->on_workers == 0 && impl_->running.empty() && impl_->fetch_queue.InFlight() == 0 &&
+  // A run going on has a fetch, a worker job or a probe timer pending: none of the first two
+  // means that it waits for time to pass.
+  return impl_->on_workers == 0 && impl_->fetch_queue.InFlight() == 0 &&
          impl_->fetch_queue.Waiting() == 0;
 }
 

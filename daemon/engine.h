@@ -81,9 +81,10 @@ class Engine {
   const config::Source* FindSource(const std::string& name) const;
   const SourceState* State(const std::string& name) const;
 
-  // Nothing started is still going: no run, no fetch waiting or in flight, no work on the
-  // workers whose result has not come back. Volatility probes waiting for their delay do
-  // not count: they are timers (a test advances its clock to fire them). For tests.
+  // Nothing started is still going: no fetch waiting or in flight, no work on the workers
+  // whose result has not come back. Volatility probes waiting for their delay do not count:
+  // they are timers (a test advances its clock to fire them), and a run whose changes wait
+  // for their confirmation probes is idle until then. For tests.
   bool Idle() const;
 
   // Abandons transfers in flight; no callback runs afterwards.
