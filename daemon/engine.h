@@ -33,13 +33,14 @@ namespace freshd::daemon {
 struct EngineOptions {
   int max_in_flight = 64;  // HTTP transfers at once, all hosts together
   // A page that is new or changed is fetched twice more, this far apart: text that differs
-  // every time is volatile (a clock, a token) and is masked from then on.
+  // every time is volatile (a clock, a token) and is masked from then on. A change waits
+  // for these probes before it is recorded (confirmed: one check, masks applied).
   std::chrono::milliseconds probe_delay{3000};
   // When the quick probes saw nothing move, they are made again this far apart, for clocks
   // that show minutes.
   std::chrono::milliseconds slow_probe_delay{61000};
   int new_documents_probed_per_run = 16;  // per source run; every change is probed
-  int max_probes_waiting = 256;
+  int max_probes_waiting = 256;           // beyond, changes are recorded unconfirmed, unprobed
   // Keeps the RAG side in step: its writes go in the same batch as each check. May be null
   // (no indexing). `index_work` is told when a check queued index operations.
   const rag::Indexer* indexer = nullptr;

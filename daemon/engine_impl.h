@@ -129,8 +129,9 @@ struct Engine::Impl : std::enable_shared_from_this<Engine::Impl> {
   void PumpDocuments(const RunPtr& run);
   void CheckHttpDocument(const RunPtr& run, const std::string& uri);
   watchers::HttpRequest RequestFor(const config::Source& source, const std::string& url) const;
-  // Fetches a new or changed page twice more, options.probe_delay apart, and masks the
-  // parts that differed both times. `texts` holds the normalized texts so far.
+  // Fetches a page twice more, options.probe_delay apart (PlanNextProbe), and masks the
+  // parts that differed both times: a new page, after its first check is recorded (a
+  // change waits for its probes instead: ConfirmChange). `texts`: the normalized texts so far.
   void ProbeVolatility(const std::shared_ptr<WatchedSource>& source, store::DocumentKey key,
                        std::vector<std::string> texts, std::chrono::milliseconds delay);
   bool ShouldProbe(const SourceRun& run, store::CheckOutcome outcome) const;
