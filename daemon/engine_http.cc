@@ -332,34 +332,33 @@ void Engine::Impl::ProbeVolatility(const std::shared_ptr<WatchedSource>& source,
       if (stopped) return;
       // Built before `key` is moved into the callback (argument order is unspecified).
       watchers::HttpRequest request = RequestFor(source->config, key.uri);
-      fetcher.Fetch(std::move(request), [this, source, host, delay, key = std::move(key),
-                                         texts = std::move(texts), done = std::move(done)](
-                                            watchers::HttpResponse response) mutable {
-        fetch_queue.Done(host);
-        if (response.error != watchers::FetchError::kNone) return done(std::move(texts));
-        OnWorker(
-            [this, key, normalizer = source->normalizer, response = std::move(response)] {
-              return NormalizeProbe(store, *normalizer, key, response);
-            },
-            [this, source, key, texts, delay,
-             done = std::move(done)](std::optional<std::string> text) mutable {
-              if (!text) return done(std::move(texts));
-              texts.push_back(std::move(*text));
-              const watchers::NextProbe next = watchers::PlanNextProbe(
-                  texts, delay, {options.probe_delay, options.slow_probe_delay});
-              switch (next.step) {
-                case watchers::NextProbe::Step::kRetrySlower:
-                  texts.pop_back();
-                  [[fallthrough]];
-                case watchers::NextProbe::Step::kFetch:
-                  ProbeVolatility(source, key, std::move(texts), next.delay, std::move(done));
-                  return;
-                case watchers::NextProbe::Step::kDone:
-                  break;
-              }
-              done(std::move(texts));
-            });
-      });
+      fetcher.Fetch(
+          std::move(request), [this, source, host, delay, key = std::move(key),
+                               texts = std::move(texts), done](watchers::HttpResponse response) {
+            fetch_queue.Done(host);
+            if (response.error != watchers::FetchError::kNone) return done(texts);
+            OnWorker(
+                [this, key, normalizer = source->normalizer, response = std::move(response)] {
+                  return NormalizeProbe(store, *normalizer, key, response);
+                },
+                [this, source, key, texts, delay, done](std::optional<std::string> text) mutable {
+                  if (!text) return done(std::move(texts));
+                  texts.push_back(std::move(*text));
+                  const watchers::NextProbe next = watchers::PlanNextProbe(
+                      texts, delay, {options.probe_delay, options.slow_probe_delay});
+                  switch (next.step) {
+                    case watchers::NextProbe::Step::kRetrySlower:
+                      texts.pop_back();
+                      [[fallthrough]];
+                    case watchers::NextProbe::Step::kFetch:
+                      ProbeVolatility(source, key, std::move(texts), next.delay, std::move(done));
+                      return;
+                    case watchers::NextProbe::Step::kDone:
+                      break;
+                  }
+                  done(std::move(texts));
+                });
+          });
     });
   });
 }
