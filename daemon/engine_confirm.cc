@@ -4,6 +4,8 @@
 // unchanged when only volatile text moved, as a change otherwise (a real edit happens once).
 #include <spdlog/spdlog.h>
 
+#include <optional>
+
 #include "daemon/engine_impl.h"
 #include "watchers/normalize.h"
 #include "watchers/volatility.h"
@@ -29,12 +31,6 @@ std::string SketchFor(const store::StateStore& store, const store::DocumentKey& 
   return value->substr(kHashLength);
 }
 
-// The masks of `masks` that `known` does not hold.
-std::vector<std::string> NewMasks(const std::vector<std::string>& masks,
-                                  const std::vector<std::string>& known) {
-  return {masks.begin() + static_cast<std::ptrdiff_t>(known.size()), masks.end()};
-}
-
 }  // namespace
 
 bool Engine::Impl::MayHold() const {
@@ -43,51 +39,76 @@ bool Engine::Impl::MayHold() const {
 
 void Engine::Impl::ConfirmChange(const RunPtr& run, Recorded held) {
   ++run->held;
-  store::DocumentKey key = held.key;
-  std::vector<std::string> texts{held.text};
-  ProbeVolatility(run->source, std::move(key), std::move(texts), options.probe_delay,
-                  [this, run, held = std::make_shared<Recorded>(std::move(held))](
-                      std::vector<std::string> probed) {
-                    OnWorker(
-                        [this, held, probed = std::move(probed),
-                         workload = run->source->config.workload]() mutable {
-                          return RecordConfirmed(workload, std::move(*held), probed);
-                        },
-                        [this, run](Recorded recorded) {
-                          Account(*run->source, recorded, &run->result);
-                          --run->held;
-                          PumpDocuments(run);
-                        });
-                  });
+  std::string text = held.text;
+  ProbeHeld(run, std::make_shared<Recorded>(std::move(held)), std::move(text), options.probe_delay,
+            false);
+}
+
+void Engine::Impl::ProbeHeld(const RunPtr& run, std::shared_ptr<Recorded> held, std::string text,
+                             std::chrono::milliseconds delay, bool slow_done) {
+  const auto started = clock.MonotonicNow();
+  ProbeVolatility(
+      run->source, held->key, {std::move(text)}, delay,
+      [this, run, held, started, slow_done](std::vector<std::string> probed) {
+        const bool slow = slow_done || clock.MonotonicNow() - started >= options.slow_probe_delay;
+        struct Step {
+          Recorded recorded;
+          std::optional<std::string> probe_again;
+        };
+        OnWorker(
+            [this, held, probed = std::move(probed), slow,
+             workload = run->source->config.workload] {
+              std::optional<std::string> again;
+              Recorded recorded = RecordConfirmed(workload, *held, probed, slow, &again);
+              return Step{std::move(recorded), std::move(again)};
+            },
+            [this, run, held](Step step) {
+              if (step.probe_again) {
+                ProbeHeld(run, held, std::move(*step.probe_again), options.slow_probe_delay, true);
+                return;
+              }
+              Account(*run->source, step.recorded, &run->result);
+              --run->held;
+              PumpDocuments(run);
+            });
+      });
 }
 
 Recorded Engine::Impl::RecordConfirmed(const std::string& workload, Recorded held,
-                                       const std::vector<std::string>& texts) {
+                                       const std::vector<std::string>& texts, bool slow_done,
+                                       std::optional<std::string>* probe_again) {
   held.held = false;
   const store::DocumentKey& key = held.key;
   Result<store::DocumentRecord> current = store.Get(key);
   if (current.ok() && !current->removed) {
     const std::vector<std::string> masks =
         watchers::ConfirmVolatileMasks(texts, current->volatile_masks);
-    if (masks.size() > current->volatile_masks.size()) {
-      const std::vector<std::string> learned = NewMasks(masks, current->volatile_masks);
-      // Whether the recorded text, under the new masks, is this one: then its hash becomes
-      // this text's masked hash, and the check below is unchanged.
-      const bool volatile_only = watchers::DiffersOnlyInMaskedLines(
-          SketchFor(store, key, current->content_hash), held.text, learned);
-      std::size_t hidden = 0;
-      held.text = watchers::ApplyMasks(held.text, masks, &hidden);
-      held.masked += hidden;
-      held.observation.content_hash = watchers::ContentHash(held.text);
+    const bool learned = masks.size() > current->volatile_masks.size();
+    // Whether the recorded text, under the masks, is this one: then its hash becomes this
+    // text's masked hash, and the check below is unchanged. (A line that differs under a
+    // mask known before is volatile too: the hash was recorded before that mask.)
+    const std::string sketch = SketchFor(store, key, current->content_hash);
+    const bool volatile_only = watchers::DiffersOnlyInMaskedLines(sketch, held.text, masks);
+    std::size_t hidden = 0;
+    std::string masked = watchers::ApplyMasks(held.text, masks, &hidden);
+    if (learned && !volatile_only && !slow_done && !sketch.empty()) {
+      *probe_again = watchers::ApplyMasks(texts.back(), masks, nullptr);
+    }
+    if (learned || volatile_only) {
       Status stored = store.SetVolatileMasks(key, masks, volatile_only ? current->content_hash : "",
-                                             held.observation.content_hash);
-      if (stored.ok()) {
-        spdlog::info("source {}: {} volatile parts of {} masked from now on{}", key.source,
-                     learned.size(), key.uri, volatile_only ? "; only they had changed" : "");
-      } else if (!stored.IsNotFound()) {
+                                             watchers::ContentHash(masked));
+      if (!stored.ok() && !stored.IsNotFound()) {
         spdlog::error("cannot store volatile masks: {}", stored.ToString());
+      } else if (stored.ok() && learned) {
+        spdlog::info("source {}: {} volatile parts of {} masked from now on{}", key.source,
+                     masks.size() - current->volatile_masks.size(), key.uri,
+                     volatile_only ? "; only they had changed" : "");
       }
     }
+    if (*probe_again) return held;  // recorded after the slower probes
+    held.text = std::move(masked);
+    held.masked += hidden;
+    held.observation.content_hash = watchers::ContentHash(held.text);
   }
   held.result = RecordCheck(key, workload, held.observation, held.text);
   // Changed, or unchanged under a hash the masks may just have replaced.

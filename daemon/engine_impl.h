@@ -148,10 +148,17 @@ struct Engine::Impl : std::enable_shared_from_this<Engine::Impl> {
   // Probes a held check (`held.text` is its text), then records it as one check: the masks
   // the probes confirmed are stored and applied first, so a difference that was volatile
   // text is unchanged. Accounts it in the run, which ends once nothing is held.
+  // When the quick probes masked a part but the text still differs from the recorded one
+  // in other lines (a request id learned, a clock showing minutes not yet), they are made
+  // again at the slow pace once before the check is recorded.
   void ConfirmChange(const RunPtr& run, Recorded held);
-  // On a worker: stores the masks and records the held check (see ConfirmChange).
+  void ProbeHeld(const RunPtr& run, std::shared_ptr<Recorded> held, std::string text,
+                 std::chrono::milliseconds delay, bool slow_done);
+  // On a worker: stores the masks and records the held check (see ConfirmChange), unless
+  // the slower probes are still to come: then `*probe_again` is the text they start from.
   Recorded RecordConfirmed(const std::string& workload, Recorded held,
-                           const std::vector<std::string>& texts);
+                           const std::vector<std::string>& texts, bool slow_done,
+                           std::optional<std::string>* probe_again);
   // On a worker, after a check recorded a new text: keeps its line sketch for a later
   // confirmation (watchers::LineSketch). A failure is logged: confirmations then count the
   // next volatile difference as a change.

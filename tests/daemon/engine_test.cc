@@ -329,3 +329,38 @@ TEST_CASE("a real edit that comes with a clock's first move is still a change") 
   engine.Advance(1min);
   CHECK(engine.Check("page").changed == 0);  // the clock is masked from then on
 }
+
+TEST_CASE("pages first seen unprobed with a render time and a request id record no false change") {
+  // Beyond the sample of new pages probed in a run: nothing is masked at first sight. The
+  // first move's quick probes learn the request id, the slower ones the minutes.
+  std::string sources;
+  for (int i = 0; i < 4; ++i) sources += PageSource("p" + std::to_string(i));
+  EngineFixture engine(Workload(sources), NoProbes(), "defaults: { interval: 1m }\n");
+  std::mt19937 ids(3);
+  for (int i = 0; i < 4; ++i) {
+    engine.fetcher().Respond(Url("/p" + std::to_string(i)), [&engine, &ids, i] {
+      return RenderedPage(engine.clock(), "Article " + std::to_string(i) + " stays.", &ids);
+    });
+  }
+  engine.StartSchedule();
+  engine.Advance(1h);
+  for (int i = 0; i < 4; ++i) {
+    CHECK(engine.State("p" + std::to_string(i)).changes == 0);
+    CHECK(engine.State("p" + std::to_string(i)).checks >= 20);
+  }
+}
+
+TEST_CASE("a real edit of an unprobed page with a render time and a request id is one change") {
+  EngineFixture engine(Workload(PageSource("page")), NoProbes());
+  std::mt19937 ids(4);
+  std::string article = "Refunds within 30 days.";
+  engine.fetcher().Respond(Url("/page"),
+                           [&] { return RenderedPage(engine.clock(), article, &ids); });
+  CHECK(engine.Check("page").changed == 1);
+  engine.Advance(1min);
+  article = "Refunds within 14 days.";
+  CHECK(engine.Check("page").changed == 1);
+  engine.Advance(1min);
+  CHECK(engine.Check("page").changed == 0);
+  CHECK(engine.State("page").changes == 1);
+}
