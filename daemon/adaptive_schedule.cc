@@ -372,9 +372,9 @@ std::optional<AdaptiveView> AdaptiveSchedule::View(const std::string& name) cons
 }
 
 bool AdaptiveSchedule::Idle() const {
-  if (in_flight_ > 0) return false;
-  return std::none_of(sources_.begin(), sources_.end(),
-                      [](const auto& entry) { return entry.second->busy; });
+  // A source busy with an engine run waits for the engine (Engine::Idle says when that
+  // waits for time to pass, as for a change's confirmation probes).
+  return in_flight_ == 0;
 }
 
 }  // namespace freshd::daemon

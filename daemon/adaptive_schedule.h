@@ -56,7 +56,7 @@ class AdaptiveSchedule {
   void Stop();
 
   std::optional<AdaptiveView> View(const std::string& source) const;
-  // Nothing of this schedule is in flight (for tests).
+  // No store work of this schedule is in flight (for tests).
   bool Idle() const;
 
  private:

@@ -10,6 +10,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <cstdio>
+#include <cstdlib>
 #include <iomanip>
 #include <optional>
 #include <ostream>
@@ -54,6 +56,17 @@ bool SameRagSettings(const config::Config& a, const config::Config& b) {
          a.embedder.api_key == b.embedder.api_key;
 }
 
+// Tests of the whole process make the volatility probes quick, since a change waits for
+// them before it is recorded: FRESHD_TEST_PROBE_DELAYS_MS="QUICK,SLOW". Not a setting.
+void ProbeDelaysForTests(EngineOptions* options) {
+  const char* value = std::getenv("FRESHD_TEST_PROBE_DELAYS_MS");
+  unsigned quick = 0;
+  unsigned slow = 0;
+  if (value == nullptr || std::sscanf(value, "%u,%u", &quick, &slow) != 2) return;
+  options->probe_delay = std::chrono::milliseconds(quick);
+  options->slow_probe_delay = std::chrono::milliseconds(slow);
+}
+
 }  // namespace
 
 bool Daemon::Impl::OpenStore() {
@@ -76,6 +89,7 @@ bool Daemon::Impl::OpenStore() {
   EngineOptions engine_options;
   engine_options.indexer = &rag->indexer();
   engine_options.index_work = [this] { rag->Notify(); };
+  ProbeDelaysForTests(&engine_options);
   fetcher = std::make_unique<watchers::HttpClient>(io);
   engine = std::make_unique<Engine>(io, workers, *store, metrics, clock, *fetcher, engine_options);
   schedule = std::make_unique<EngineSchedule>(io, clock, scheduler, *engine);

@@ -339,12 +339,11 @@ void Engine::CheckDocuments(const std::string& source, std::vector<std::string> 
 }
 
 bool Engine::Idle() const {
-  // A run whose requests wait for a paused host waits for a timer, as a probe does.
-  // So does one whose requests wait for their budget.
+  // Runs that wait for time to pass are idle: for their changes' confirmation probes, for
+  // a paused host (429/503), or for their source's request budget.
   const std::size_t held = impl_->fetch_queue.Held();
-  const std::size_t budgeted = impl_->gate.Waiting();
-  return impl_->on_workers == 0 && (impl_->running.empty() || held + budgeted > 0) &&
-         impl_->fetch_queue.InFlight() == 0 && impl_->fetch_queue.Waiting() == held;
+  return impl_->on_workers == 0 && impl_->fetch_queue.InFlight() == 0 &&
+         impl_->fetch_queue.Waiting() == held;
 }
 
 bool IsAdaptive(const config::Source& source) {

@@ -34,13 +34,14 @@ namespace freshd::daemon {
 struct EngineOptions {
   int max_in_flight = 64;  // HTTP transfers at once, all hosts together
   // A page that is new or changed is fetched twice more, this far apart: text that differs
-  // every time is volatile (a clock, a token) and is masked from then on.
+  // every time is volatile (a clock, a token) and is masked from then on. A change waits
+  // for these probes before it is recorded (confirmed: one check, masks applied).
   std::chrono::milliseconds probe_delay{3000};
   // When the quick probes saw nothing move, they are made again this far apart, for clocks
   // that show minutes.
   std::chrono::milliseconds slow_probe_delay{61000};
   int new_documents_probed_per_run = 16;  // per source run; every change is probed
-  int max_probes_waiting = 256;
+  int max_probes_waiting = 256;           // beyond, changes are recorded unconfirmed, unprobed
   // Keeps the RAG side in step: its writes go in the same batch as each check. May be null
   // (no indexing). `index_work` is told when a check queued index operations.
   const rag::Indexer* indexer = nullptr;
@@ -101,10 +102,11 @@ class Engine {
   const config::Source* FindSource(const std::string& name) const;
   const SourceState* State(const std::string& name) const;
 
-  // Nothing started is still going: no run, no fetch waiting or in flight, no work on the
-  // workers whose result has not come back. Volatility probes waiting for their delay do
-  // not count: they are timers (a test advances its clock to fire them); nor do requests,
-  // and the runs that wait for them, held by a host's pause (429/503). For tests.
+  // Nothing started is still going: no fetch waiting or in flight, no work on the workers
+  // whose result has not come back. Waits for time to pass do not count: volatility probes
+  // waiting for their delay (a run whose changes wait for their confirmation is idle until
+  // then), requests held by a host's pause (429/503) or by their source's request budget.
+  // For tests.
   bool Idle() const;
 
   // Abandons transfers in flight; no callback runs afterwards.

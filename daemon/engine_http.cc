@@ -13,6 +13,20 @@ namespace {
 // Documents of one source checked at once; bounds memory for a 100,000-page sitemap.
 constexpr std::size_t kDocumentWindow = 128;
 
+bool Changed(store::CheckOutcome outcome) {
+  return outcome == store::CheckOutcome::kNew || outcome == store::CheckOutcome::kChanged;
+}
+
+// A fetched text that differs from the document's recorded one: recording it now would
+// count a change. New, removed and never fetched documents have nothing to confirm against.
+bool WouldChange(const store::StateStore& store, const store::DocumentKey& key,
+                 const store::Observation& observation) {
+  if (observation.kind != store::Observation::Kind::kFetched) return false;
+  Result<store::DocumentRecord> recorded = store.Get(key);
+  return recorded.ok() && !recorded->removed && !recorded->content_hash.empty() &&
+         recorded->content_hash != observation.content_hash;
+}
+
 }  // namespace
 
 watchers::HttpRequest Engine::Impl::RequestFor(const config::Source& source,
@@ -149,76 +163,91 @@ void Engine::Impl::PumpDocuments(const RunPtr& run) {
     ++run->active;
     CheckHttpDocument(run, run->uris[run->next++]);
   }
-  if (run->active == 0 && run->next >= run->uris.size()) FinishRun(run);
+  if (run->active == 0 && run->held == 0 && run->next >= run->uris.size()) FinishRun(run);
 }
 
 // Store read (validators, masks) on a worker, fetch on the loop, normalize and record on a
 // worker, account on the loop.
 void Engine::Impl::CheckHttpDocument(const RunPtr& run, const std::string& uri) {
   store::DocumentKey key{run->name, uri};
-  OnWorker([this, key] { return store.Get(key); },
-           [this, run, key](Result<store::DocumentRecord> stored) {
-             if (!stored.ok() && !stored.status().IsNotFound() && !stored.status().IsCorruption()) {
-               // Unreadable: not fetched, accounted as a store error.
-               Account(*run->source, Recorded{key, stored.status(), {}, "", 0, 0}, &run->result);
-               --run->active;
-               PumpDocuments(run);
-               return;
-             }
-             // A corrupt record (reported) is fetched in full, and recorded afresh.
-             std::optional<store::DocumentRecord> previous =
-                 stored.ok() ? std::optional(std::move(stored).value()) : std::nullopt;
-             const bool indexed = Indexed(previous);
-             watchers::HttpRequest request = RequestFor(run->source->config, key.uri);
-             std::vector<std::string> masks;
-             if (previous && !previous->removed) {
-               if (indexed) {
-                 request.if_none_match = previous->etag;
-                 request.if_modified_since = previous->last_modified;
-               }
-               masks = std::move(previous->volatile_masks);
-             }
-             const std::string host = HostOf(key.uri);
-             SubmitBudgeted(
-                 *run->source, host,
-                 [this, run, key, host, request = std::move(request), masks = std::move(masks)] {
-                   if (stopped) return;
-                   if (!run->source->removed) metrics.CountRequests(run->source->labels);
-                   fetcher.Fetch(request, [this, run, key, host,
-                                           masks](watchers::HttpResponse response) {
-                     fetch_queue.Done(host, response);
-                     if (!run->source->removed) {
-                       metrics.ObserveFetchSeconds(run->source->labels, response.duration_seconds);
-                     }
-                     OnWorker(
-                         [this, key, masks, normalizer = run->source->normalizer,
-                          workload = run->source->config.workload, response = std::move(response)] {
-                           watchers::Normalized normalized;
-                           store::Observation observation = watchers::HttpObservation(
-                               NowMs(), *normalizer, response, key.uri, masks, &normalized);
-                           auto result = RecordCheck(key, workload, observation, normalized.text);
-                           return Recorded{key,
-                                           std::move(result),
-                                           std::move(observation),
-                                           std::move(normalized.text),
-                                           normalized.masked,
-                                           normalized.invalid_utf8};
-                         },
-                         [this, run](Recorded recorded) {
-                           Account(*run->source, recorded, &run->result);
-                           const auto outcome = recorded.result.ok() ? recorded.result->outcome
-                                                                     : store::CheckOutcome::kError;
-                           if (recorded.result.ok() && ShouldProbe(*run, outcome)) {
-                             if (outcome == store::CheckOutcome::kNew) ++run->new_documents_probed;
-                             ProbeVolatility(run->source, std::move(recorded.key),
-                                             {std::move(recorded.text)}, options.probe_delay);
-                           }
-                           --run->active;
-                           PumpDocuments(run);
-                         });
-                   });
-                 });
-           });
+  OnWorker(
+      [this, key] { return store.Get(key); },
+      [this, run, key](Result<store::DocumentRecord> stored) {
+        if (!stored.ok() && !stored.status().IsNotFound() && !stored.status().IsCorruption()) {
+          // Unreadable: not fetched, accounted as a store error.
+          Account(*run->source, Recorded{key, stored.status(), {}, "", 0, 0}, &run->result);
+          --run->active;
+          PumpDocuments(run);
+          return;
+        }
+        // A corrupt record (reported) is fetched in full, and recorded afresh.
+        std::optional<store::DocumentRecord> previous =
+            stored.ok() ? std::optional(std::move(stored).value()) : std::nullopt;
+        const bool indexed = Indexed(previous);
+        watchers::HttpRequest request = RequestFor(run->source->config, key.uri);
+        std::vector<std::string> masks;
+        if (previous && !previous->removed) {
+          if (indexed) {
+            request.if_none_match = previous->etag;
+            request.if_modified_since = previous->last_modified;
+          }
+          masks = std::move(previous->volatile_masks);
+        }
+        const std::string host = HostOf(key.uri);
+        SubmitBudgeted(
+            *run->source, host,
+            [this, run, key, host, request = std::move(request), masks = std::move(masks)] {
+              if (stopped) return;
+              if (!run->source->removed) metrics.CountRequests(run->source->labels);
+              fetcher.Fetch(request, [this, run, key, host,
+                                      masks](watchers::HttpResponse response) {
+                fetch_queue.Done(host, response);
+                if (!run->source->removed) {
+                  metrics.ObserveFetchSeconds(run->source->labels, response.duration_seconds);
+                }
+                OnWorker(
+                    [this, key, masks, normalizer = run->source->normalizer, may_hold = MayHold(),
+                     workload = run->source->config.workload, response = std::move(response)] {
+                      watchers::Normalized normalized;
+                      store::Observation observation = watchers::HttpObservation(
+                          NowMs(), *normalizer, response, key.uri, masks, &normalized);
+                      Recorded recorded{key,
+                                        Status::Cancelled("held for confirmation"),
+                                        std::move(observation),
+                                        std::move(normalized.text),
+                                        normalized.masked,
+                                        normalized.invalid_utf8};
+                      recorded.held = may_hold && WouldChange(store, key, recorded.observation);
+                      if (!recorded.held) {
+                        recorded.result =
+                            RecordCheck(key, workload, recorded.observation, recorded.text);
+                        if (recorded.result.ok() && Changed(recorded.result->outcome)) {
+                          KeepSketch(key, recorded.observation.content_hash, recorded.text);
+                        }
+                      }
+                      return recorded;
+                    },
+                    [this, run](Recorded recorded) {
+                      if (recorded.held) {
+                        --run->active;  // out of the window while its probes wait
+                        ConfirmChange(run, std::move(recorded));
+                        PumpDocuments(run);
+                        return;
+                      }
+                      Account(*run->source, recorded, &run->result);
+                      const auto outcome = recorded.result.ok() ? recorded.result->outcome
+                                                                : store::CheckOutcome::kError;
+                      if (recorded.result.ok() && ShouldProbe(*run, outcome)) {
+                        if (outcome == store::CheckOutcome::kNew) ++run->new_documents_probed;
+                        ProbeVolatility(run->source, std::move(recorded.key),
+                                        {std::move(recorded.text)}, options.probe_delay);
+                      }
+                      --run->active;
+                      PumpDocuments(run);
+                    });
+              });
+            });
+      });
 }
 
 namespace {
@@ -239,9 +268,10 @@ std::optional<std::string> NormalizeProbe(const store::StateStore& store,
   return std::move(normalized.text);
 }
 
-// Stores the masks the probes confirmed; returns how many were added.
+// Stores the masks the probes confirmed; returns how many were added. *masked_text is the
+// checked text under the masks when the recorded hash became its hash.
 std::size_t LearnFromProbes(store::StateStore& store, const store::DocumentKey& key,
-                            const std::vector<std::string>& texts) {
+                            const std::vector<std::string>& texts, std::string* masked_text) {
   Result<store::DocumentRecord> current = store.Get(key);
   if (!current.ok() || current->removed) return 0;
   const std::size_t before = current->volatile_masks.size();
@@ -258,6 +288,7 @@ std::size_t LearnFromProbes(store::StateStore& store, const store::DocumentKey& 
     if (!stored.IsNotFound()) spdlog::error("cannot store volatile masks: {}", stored.ToString());
     return 0;
   }
+  if (current->content_hash == watchers::ContentHash(texts[0])) *masked_text = masked;
   return masks.size() - before;
 }
 
@@ -274,32 +305,56 @@ bool Engine::Impl::ShouldProbe(const SourceRun& run, store::CheckOutcome outcome
 void Engine::Impl::ProbeVolatility(const std::shared_ptr<WatchedSource>& source,
                                    store::DocumentKey key, std::vector<std::string> texts,
                                    std::chrono::milliseconds delay) {
+  ProbeVolatility(source, key, std::move(texts), delay,
+                  [this, key](std::vector<std::string> probed) {
+                    OnWorker(
+                        [this, key, probed = std::move(probed)] {
+                          std::string masked;
+                          const std::size_t learned = LearnFromProbes(store, key, probed, &masked);
+                          if (!masked.empty()) {
+                            KeepSketch(key, watchers::ContentHash(masked), masked);
+                          }
+                          return learned;
+                        },
+                        [key](std::size_t learned) {
+                          if (learned == 0) return;
+                          spdlog::info("source {}: {} volatile parts of {} masked from now on",
+                                       key.source, learned, key.uri);
+                        });
+                  });
+}
+
+void Engine::Impl::ProbeVolatility(const std::shared_ptr<WatchedSource>& source,
+                                   store::DocumentKey key, std::vector<std::string> texts,
+                                   std::chrono::milliseconds delay, ProbesDone done) {
   const std::uint64_t id = ++last_probe_timer;
   auto& timer = probe_timers[id];
   timer = clock.CreateTimer(io);
-  timer->Schedule(delay, [this, id, source, key = std::move(key), texts = std::move(texts),
-                          delay]() mutable {
+  timer->Schedule(delay, [this, id, source, key = std::move(key), texts = std::move(texts), delay,
+                          done = std::move(done)]() mutable {
     probe_timers.erase(id);  // the callback runs on: its captures are its own
-    if (stopped || source->removed) return;
+    if (stopped) return;
+    if (source->removed) return done(std::move(texts));
     const std::string host = HostOf(key.uri);
     SubmitBudgeted(
         *source, host,
-        [this, source, host, delay, key = std::move(key), texts = std::move(texts)]() mutable {
+        [this, source, host, delay, key = std::move(key), texts = std::move(texts),
+         done = std::move(done)]() mutable {
           if (stopped) return;
           // Built before `key` is moved into the callback (argument order is unspecified).
           watchers::HttpRequest request = RequestFor(source->config, key.uri);
           if (!source->removed) metrics.CountRequests(source->labels);
           fetcher.Fetch(std::move(request), [this, source, host, delay, key = std::move(key),
-                                             texts = std::move(texts)](
-                                                watchers::HttpResponse response) {
+                                             texts = std::move(texts),
+                                             done](watchers::HttpResponse response) {
             fetch_queue.Done(host, response);
-            if (response.error != watchers::FetchError::kNone) return;
+            if (response.error != watchers::FetchError::kNone) return done(texts);
             OnWorker(
                 [this, key, normalizer = source->normalizer, response = std::move(response)] {
                   return NormalizeProbe(store, *normalizer, key, response);
                 },
-                [this, source, key, texts, delay](std::optional<std::string> text) mutable {
-                  if (!text) return;
+                [this, source, key, texts, delay, done](std::optional<std::string> text) mutable {
+                  if (!text) return done(std::move(texts));
                   texts.push_back(std::move(*text));
                   const watchers::NextProbe next = watchers::PlanNextProbe(
                       texts, delay, {options.probe_delay, options.slow_probe_delay});
@@ -308,17 +363,12 @@ void Engine::Impl::ProbeVolatility(const std::shared_ptr<WatchedSource>& source,
                       texts.pop_back();
                       [[fallthrough]];
                     case watchers::NextProbe::Step::kFetch:
-                      ProbeVolatility(source, key, std::move(texts), next.delay);
+                      ProbeVolatility(source, key, std::move(texts), next.delay, std::move(done));
                       return;
                     case watchers::NextProbe::Step::kDone:
                       break;
                   }
-                  OnWorker([this, key, texts] { return LearnFromProbes(store, key, texts); },
-                           [key](std::size_t learned) {
-                             if (learned == 0) return;
-                             spdlog::info("source {}: {} volatile parts of {} masked from now on",
-                                          key.source, learned, key.uri);
-                           });
+                  done(std::move(texts));
                 });
           });
         });

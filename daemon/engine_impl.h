@@ -41,6 +41,9 @@ struct SourceRun {
   std::vector<std::string> uris;
   std::size_t next = 0;
   std::size_t active = 0;
+  // Documents whose change waits for its confirmation probes; out of the window, and the
+  // run ends only once they are recorded too.
+  std::size_t held = 0;
   int new_documents_probed = 0;
   bool listing_only = false;         // Engine::ListSource: the listing is the result
   watchers::SkippedEntries skipped;  // by the listings of this run
@@ -59,6 +62,9 @@ struct Recorded {
   std::string text;              // the normalized text, for the volatility probe
   std::size_t masked = 0;        // volatile fragments the document's masks hid
   std::size_t invalid_utf8 = 0;  // ill-formed UTF-8 sequences replaced by U+FFFD
+  // Not recorded yet: the text differs from the recorded one, and the change is confirmed
+  // by the volatility probes first (ConfirmChange). `result` is then not meaningful.
+  bool held = false;
 };
 
 struct Engine::Impl : std::enable_shared_from_this<Engine::Impl> {
@@ -141,11 +147,40 @@ struct Engine::Impl : std::enable_shared_from_this<Engine::Impl> {
   void PumpDocuments(const RunPtr& run);
   void CheckHttpDocument(const RunPtr& run, const std::string& uri);
   watchers::HttpRequest RequestFor(const config::Source& source, const std::string& url) const;
-  // Fetches a new or changed page twice more, options.probe_delay apart, and masks the
-  // parts that differed both times. `texts` holds the normalized texts so far.
+  // Fetches a page twice more, options.probe_delay apart (PlanNextProbe), and masks the
+  // parts that differed both times: a new page, after its first check is recorded (a
+  // change waits for its probes instead: ConfirmChange). `texts`: the normalized texts so far.
   void ProbeVolatility(const std::shared_ptr<WatchedSource>& source, store::DocumentKey key,
                        std::vector<std::string> texts, std::chrono::milliseconds delay);
   bool ShouldProbe(const SourceRun& run, store::CheckOutcome outcome) const;
+  // The same probes, then `done(texts)` on the loop with the texts gathered (fewer than
+  // watchers::kProbeTexts when a probe failed or the source went); not called once stopped.
+  using ProbesDone = std::function<void(std::vector<std::string> texts)>;
+  void ProbeVolatility(const std::shared_ptr<WatchedSource>& source, store::DocumentKey key,
+                       std::vector<std::string> texts, std::chrono::milliseconds delay,
+                       ProbesDone done);
+
+  // engine_confirm.cc
+  // Whether a check that would record a change may be held for its confirmation probes.
+  bool MayHold() const;
+  // Probes a held check (`held.text` is its text), then records it as one check: the masks
+  // the probes confirmed are stored and applied first, so a difference that was volatile
+  // text is unchanged. Accounts it in the run, which ends once nothing is held.
+  // When the quick probes masked a part but the text still differs from the recorded one
+  // in other lines (a request id learned, a clock showing minutes not yet), they are made
+  // again at the slow pace once before the check is recorded.
+  void ConfirmChange(const RunPtr& run, Recorded held);
+  void ProbeHeld(const RunPtr& run, std::shared_ptr<Recorded> held, std::string text,
+                 std::chrono::milliseconds delay, bool slow_done);
+  // On a worker: stores the masks and records the held check (see ConfirmChange), unless
+  // the slower probes are still to come: then `*probe_again` is the text they start from.
+  Recorded RecordConfirmed(const std::string& workload, Recorded held,
+                           const std::vector<std::string>& texts, bool slow_done,
+                           std::optional<std::string>* probe_again);
+  // On a worker, after a check recorded a new text: keeps its line sketch for a later
+  // confirmation (watchers::LineSketch). A failure is logged: confirmations then count the
+  // next volatile difference as a change.
+  void KeepSketch(const store::DocumentKey& key, const std::string& hash, std::string_view text);
 
   // engine_directory.cc
   void StartDirectoryRun(const RunPtr& run);

@@ -76,7 +76,8 @@ bool ShouldProbe(bool changed, bool is_new, int new_probed_this_run, std::size_t
 // When the probes of one document are fetched. The checked text is probed `quick` later,
 // and again `quick` after that; when the first probe saw nothing move, it is dropped and
 // made again `slow` later instead, for clocks that show minutes (at most once: a slow probe
-// is never retried).
+// is never retried). So is the second, when it saw nothing move after the first did (such a
+// clock ticked between the checked text and the first probe).
 struct ProbeDelays {
   std::chrono::milliseconds quick{3000};
   std::chrono::milliseconds slow{61000};
@@ -85,7 +86,7 @@ inline constexpr std::size_t kProbeTexts = 3;  // the checked text and two probe
 struct NextProbe {
   enum class Step {
     kFetch,        // fetch another probe after `delay`
-    kRetrySlower,  // drop the last text (equal to the first) and fetch it again after `delay`
+    kRetrySlower,  // drop the last text (equal to the one before) and fetch it again after `delay`
     kDone,         // kProbeTexts texts are in: confirm the masks (ConfirmVolatileMasks)
   };
   Step step = Step::kDone;
@@ -104,5 +105,19 @@ NextProbe PlanNextProbe(const std::vector<std::string>& texts, std::chrono::mill
 inline constexpr std::size_t kMaxMasksPerDocument = 32;
 std::vector<std::string> ConfirmVolatileMasks(const std::vector<std::string>& texts,
                                               std::vector<std::string> current);
+
+// Confirming a change before it is recorded: a document's last recorded text is not kept,
+// only its line sketch (a 64-bit hash of each line, 8 bytes a line), so that a later check
+// whose probes learn new masks can tell whether its text differs from the recorded one only
+// in lines those masks cover. Empty for a text of more than kMaxSketchLines lines.
+inline constexpr std::size_t kMaxSketchLines = 4096;
+std::string LineSketch(std::string_view normalized_text);
+// True when `text` has as many lines as the text `sketch` was made of, at least one line
+// differs, and every line that differs is matched whole by one of `masks`: both texts are
+// then equal under the masks, as far as lines tell. A recorded line is known by its hash only,
+// so an edit of the stable words of a line whose volatile part also moved is taken for noise.
+// False for an empty or malformed sketch, or when lines were added or removed.
+bool DiffersOnlyInMaskedLines(std::string_view sketch, std::string_view text,
+                              const std::vector<std::string>& masks);
 
 }  // namespace freshd::watchers

@@ -30,6 +30,11 @@ NextProbe PlanNextProbe(const std::vector<std::string>& texts, std::chrono::mill
   if (texts.size() == 2 && texts[0] == texts[1] && used < delays.slow) {
     return {NextProbe::Step::kRetrySlower, delays.slow};
   }
+  // Moved once, then not: a clock that shows minutes ticked between the quick probes.
+  if (texts.size() == kProbeTexts && texts[0] != texts[1] && texts[1] == texts[2] &&
+      used < delays.slow) {
+    return {NextProbe::Step::kRetrySlower, delays.slow};
+  }
   if (texts.size() < kProbeTexts) return {NextProbe::Step::kFetch, used};
   return {NextProbe::Step::kDone, std::chrono::milliseconds{0}};
 }

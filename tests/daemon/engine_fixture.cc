@@ -1,5 +1,6 @@
 #include "tests/daemon/engine_fixture.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "rag/tables.h"
@@ -77,7 +78,13 @@ daemon::SourceRunResult EngineFixture::Check(const std::string& source) {
     done = true;
   });
   Settle();
-  if (!done) throw std::logic_error("the run of " + source + " did not finish");
+  // A change waits for its confirmation probes: simulated time moves on to each timer.
+  while (!done) {
+    const auto due = clock_.NextTimerDue();
+    if (!due) throw std::logic_error("the run of " + source + " did not finish");
+    const auto wait = std::chrono::ceil<scheduler::Duration>(*due - clock_.MonotonicNow());
+    Advance(std::max(wait, scheduler::Duration::zero()));
+  }
   return result;
 }
 

@@ -38,7 +38,8 @@ class EngineFixture {
   // the error when the engine refused it.
   std::string Reconfigure(const std::string& workloads_yaml);
 
-  // One run of a source, to completion.
+  // One run of a source, to completion: while it waits for the volatility probes that
+  // confirm a change, the clock moves on to their timers (and fires any other timer due).
   daemon::SourceRunResult Check(const std::string& source);
 
   // Starts the daemon's schedule loops: every source is then checked when due (adaptive

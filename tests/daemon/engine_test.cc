@@ -2,7 +2,10 @@
 // sleeps. Hours of schedule run in milliseconds.
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <cstdio>
+#include <random>
 #include <set>
+#include <sstream>
 
 #include "tests/daemon/engine_fixture.h"
 
@@ -38,6 +41,34 @@ std::string SitemapXml(const std::vector<std::string>& paths) {
       R"(<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">)";
   for (const auto& path : paths) xml += "<url><loc>" + Url(path) + "</loc></url>";
   return xml + "</urlset>";
+}
+
+// A page as a CMS renders it: its article, then the time of rendering (to the minute) and a
+// new request id in each answer (unless `ids` is null), with no validators. No ignore rule
+// covers them.
+freshd::watchers::HttpResponse RenderedPage(const freshd::scheduler::Clock& clock,
+                                            const std::string& article, std::mt19937* ids) {
+  const auto minutes =
+      std::chrono::duration_cast<std::chrono::minutes>(clock.Now().time_since_epoch()).count();
+  char rendered[16];
+  std::snprintf(rendered, sizeof rendered, "%02d:%02d", static_cast<int>(minutes / 60 % 24),
+                static_cast<int>(minutes % 60));
+  const std::string id = ids == nullptr ? "" : "</p><p>Request id " + std::to_string((*ids)());
+  auto response = FakeFetcher::Html(Page(article + "</p><p>Rendered at " + rendered + " UTC" + id));
+  response.etag.clear();
+  return response;
+}
+
+// The sum of a counter's series whose labels include `label` (e.g. result="changed").
+double CounterSum(const std::string& exposition, const std::string& name,
+                  const std::string& label) {
+  std::istringstream lines(exposition);
+  double sum = 0;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind(name + "{", 0) != 0 || line.find(label) == std::string::npos) continue;
+    sum += std::stod(line.substr(line.rfind(' ') + 1));
+  }
+  return sum;
 }
 
 // A sitemap of four pages, all served.
@@ -201,5 +232,135 @@ TEST_CASE("the volatility probe masks a clock in the page and still sees a real 
   engine.fetcher().Serve(Url("/page"), at("Refunds within 14 days.", "12:00:00"));
   engine.Advance(1h);
   CHECK(engine.Check("page").changed == 1);
+  CHECK(engine.State("page").changes == 1);
+}
+
+TEST_CASE("pages with a render time and a request id record no false change from the first check") {
+  std::string sources;
+  for (int i = 0; i < 8; ++i) sources += PageSource("p" + std::to_string(i));
+  EngineFixture engine(Workload(sources), EngineOptions{}, "defaults: { interval: 1m }\n");
+  std::mt19937 ids(1);
+  for (int i = 0; i < 8; ++i) {
+    engine.fetcher().Respond(Url("/p" + std::to_string(i)), [&engine, &ids, i] {
+      return RenderedPage(engine.clock(), "Article " + std::to_string(i) + " stays.", &ids);
+    });
+  }
+  engine.StartSchedule();
+  engine.Advance(1h);
+
+  std::uint64_t checks = 0;
+  int requests = 0;
+  for (int i = 0; i < 8; ++i) {
+    const std::string name = "p" + std::to_string(i);
+    CHECK(engine.State(name).changes == 0);
+    checks += engine.State(name).checks;
+    requests += engine.fetcher().Requests(Url("/" + name));
+  }
+  CHECK(checks >= 8 * 30);
+  // Only the first sight of each page counts as changed.
+  const std::string metrics = engine.MetricsText();
+  CHECK(CounterSum(metrics, "freshd_source_checks_total", "result=\"changed\"") == 8);
+  CHECK(CounterSum(metrics, "freshd_source_checks_total", "result=\"unchanged\"") == checks - 8);
+  // The probes that confirmed the minutes' moves are requests of their own.
+  CHECK(requests > static_cast<int>(checks));
+}
+
+TEST_CASE("a real edit of a page with a render time is recorded as one change") {
+  EngineFixture engine(Workload(PageSource("page")), EngineOptions{},
+                       "defaults: { interval: 1m }\n");
+  std::mt19937 ids(2);
+  std::string article = "Refunds within 30 days.";
+  engine.fetcher().Respond(Url("/page"),
+                           [&] { return RenderedPage(engine.clock(), article, &ids); });
+  engine.StartSchedule();
+  engine.Advance(10min);  // the clock's minutes are learned as volatile by then
+  REQUIRE(engine.State("page").changes == 0);
+  const auto checks_before = engine.State("page").checks;
+  const int requests_before = engine.fetcher().Requests(Url("/page"));
+
+  article = "Refunds within 14 days.";
+  engine.Advance(10min);
+  CHECK(engine.State("page").changes == 1);  // once, though it stays and the clock moves on
+  const auto checks = engine.State("page").checks - checks_before;
+  const int requests = engine.fetcher().Requests(Url("/page")) - requests_before;
+  // The edit held its check for the probes: a quick one that saw nothing move, then two
+  // a minute apart; a request each, beside the checks.
+  CHECK(requests == static_cast<int>(checks) + 3);
+}
+
+TEST_CASE("a change is recorded unconfirmed when the probes' budget is spent") {
+  EngineOptions options;
+  options.max_probes_waiting = 0;
+  EngineFixture engine(Workload(PageSource("page")), options);
+  engine.fetcher().Serve(Url("/page"), FakeFetcher::Html(Page("Refunds within 30 days.")));
+  CHECK(engine.Check("page").changed == 1);
+  engine.fetcher().Serve(Url("/page"), FakeFetcher::Html(Page("Refunds within 14 days.")));
+  const auto before = engine.clock().Now();
+  CHECK(engine.Check("page").changed == 1);
+  CHECK(engine.clock().Now() == before);  // recorded at once: no probe, no wait
+  CHECK(engine.fetcher().Requests(Url("/page")) == 2);
+}
+
+TEST_CASE("a clock first learned at a change is masked when only its line moved") {
+  // No probe at first sight: the clock is learned when its first move is confirmed, and the
+  // recorded text is known by its lines' hashes.
+  EngineFixture engine(Workload(PageSource("page")), NoProbes());
+  engine.fetcher().Respond(Url("/page"), [&] {
+    return RenderedPage(engine.clock(), "Refunds within 30 days.", nullptr);
+  });
+  CHECK(engine.Check("page").changed == 1);
+  engine.Advance(1min);
+  CHECK(engine.Check("page").changed == 0);
+  CHECK(engine.State("page").changes == 0);
+  engine.Advance(1h);
+  CHECK(engine.Check("page").changed == 0);
+}
+
+TEST_CASE("a real edit that comes with a clock's first move is still a change") {
+  EngineFixture engine(Workload(PageSource("page")), NoProbes());
+  std::string article = "Refunds within 30 days.";
+  engine.fetcher().Respond(Url("/page"),
+                           [&] { return RenderedPage(engine.clock(), article, nullptr); });
+  CHECK(engine.Check("page").changed == 1);
+  engine.Advance(1min);
+  article = "Refunds within 14 days.";
+  CHECK(engine.Check("page").changed == 1);
+  CHECK(engine.State("page").changes == 1);
+  engine.Advance(1min);
+  CHECK(engine.Check("page").changed == 0);  // the clock is masked from then on
+}
+
+TEST_CASE("pages first seen unprobed with a render time and a request id record no false change") {
+  // Beyond the sample of new pages probed in a run: nothing is masked at first sight. The
+  // first move's quick probes learn the request id, the slower ones the minutes.
+  std::string sources;
+  for (int i = 0; i < 4; ++i) sources += PageSource("p" + std::to_string(i));
+  EngineFixture engine(Workload(sources), NoProbes(), "defaults: { interval: 1m }\n");
+  std::mt19937 ids(3);
+  for (int i = 0; i < 4; ++i) {
+    engine.fetcher().Respond(Url("/p" + std::to_string(i)), [&engine, &ids, i] {
+      return RenderedPage(engine.clock(), "Article " + std::to_string(i) + " stays.", &ids);
+    });
+  }
+  engine.StartSchedule();
+  engine.Advance(1h);
+  for (int i = 0; i < 4; ++i) {
+    CHECK(engine.State("p" + std::to_string(i)).changes == 0);
+    CHECK(engine.State("p" + std::to_string(i)).checks >= 20);
+  }
+}
+
+TEST_CASE("a real edit of an unprobed page with a render time and a request id is one change") {
+  EngineFixture engine(Workload(PageSource("page")), NoProbes());
+  std::mt19937 ids(4);
+  std::string article = "Refunds within 30 days.";
+  engine.fetcher().Respond(Url("/page"),
+                           [&] { return RenderedPage(engine.clock(), article, &ids); });
+  CHECK(engine.Check("page").changed == 1);
+  engine.Advance(1min);
+  article = "Refunds within 14 days.";
+  CHECK(engine.Check("page").changed == 1);
+  engine.Advance(1min);
+  CHECK(engine.Check("page").changed == 0);
   CHECK(engine.State("page").changes == 1);
 }

@@ -35,6 +35,14 @@ void FakeFetcher::Script(const std::string& url, std::vector<watchers::HttpRespo
   Route& route = routes_[url];
   route.answers = std::move(answers);
   route.next = 0;
+  route.make = nullptr;
+}
+
+void FakeFetcher::Respond(const std::string& url, Responder make) {
+  Route& route = routes_[url];
+  route.answers.clear();
+  route.next = 0;
+  route.make = std::move(make);
 }
 
 void FakeFetcher::Fetch(watchers::HttpRequest request, Callback done) {
@@ -42,7 +50,9 @@ void FakeFetcher::Fetch(watchers::HttpRequest request, Callback done) {
   route.requests.push_back(clock_.Now());
   watchers::HttpResponse answer =
       Failure(watchers::FetchError::kConnect, "no script for " + request.url);
-  if (!route.answers.empty()) {
+  if (route.make) {
+    answer = route.make();
+  } else if (!route.answers.empty()) {
     answer = route.answers[std::min(route.next, route.answers.size() - 1)];
     ++route.next;
   }

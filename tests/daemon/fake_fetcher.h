@@ -3,6 +3,7 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -27,6 +28,10 @@ class FakeFetcher final : public watchers::Fetcher {
   void Serve(const std::string& url, watchers::HttpResponse answer) {
     Script(url, {std::move(answer)});
   }
+  // Answers every request to `url` with what `make` returns at that moment (a page that
+  // renders the time or a token into each answer); replaces any script.
+  using Responder = std::function<watchers::HttpResponse()>;
+  void Respond(const std::string& url, Responder make);
 
   void Fetch(watchers::HttpRequest request, Callback done) override;
   void CancelAll() override { ++generation_; }
@@ -38,6 +43,7 @@ class FakeFetcher final : public watchers::Fetcher {
  private:
   struct Route {
     std::vector<watchers::HttpResponse> answers;
+    Responder make;  // when set, answers instead of `answers`
     std::size_t next = 0;
     std::vector<scheduler::TimePoint> requests;
   };

@@ -45,7 +45,7 @@ TEST_CASE(
       server.Route("/policy", FaultServer::Plain()
                                   .Header("Content-Type", "text/plain")
                                   .Body("Policy version " + std::to_string(version)));
-      // Slower than the volatility probes (two, 3 s apart), which would take a page that
+      // Slower than the volatility probes (made quick below), which would take a page that
       // changes on every fetch for a clock.
       for (int tick = 0; tick < 80 && changing; ++tick) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -75,7 +75,9 @@ TEST_CASE(
                 std::to_string(freshd_port) + "'] }]\n");
 
   {
-    ChildProcess freshd({FreshdBinary(), "run", "-c", dir / "freshd.yaml"},
+    // A change waits for the volatility probes that confirm it: milliseconds here.
+    ChildProcess freshd({"env", "FRESHD_TEST_PROBE_DELAYS_MS=100,500", FreshdBinary(), "run", "-c",
+                         dir / "freshd.yaml"},
                         dir.path() / "freshd.log");
     ChildProcess prometheus({"prometheus", "--config.file=" + (dir / "prometheus.yml"),
                              "--storage.tsdb.path=" + (dir / "tsdb"),

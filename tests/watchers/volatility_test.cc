@@ -359,4 +359,44 @@ TEST_CASE("the probes come quick and a still page is probed again slowly once") 
   CHECK(next.step == NextProbe::Step::kDone);
   next = PlanNextProbe({"a 1", "a 2", "a 3"}, quick, delays);
   CHECK(next.step == NextProbe::Step::kDone);
+  // Moved once in seconds, then not: a minute clock ticked; the second probe waits longer.
+  next = PlanNextProbe({"at 10:03", "at 10:04", "at 10:04"}, quick, delays);
+  CHECK(next.step == NextProbe::Step::kRetrySlower);
+  CHECK(next.delay == slow);
+  next = PlanNextProbe({"at 10:03", "at 10:04", "at 10:05"}, slow, delays);
+  CHECK(next.step == NextProbe::Step::kDone);
+  next = PlanNextProbe({"at 10:03", "at 10:04", "at 10:04"}, slow, delays);
+  CHECK(next.step == NextProbe::Step::kDone);
+}
+
+TEST_CASE("a line sketch tells a text that differs only in masked lines from an edited one") {
+  using freshd::watchers::DiffersOnlyInMaskedLines;
+  using freshd::watchers::LineSketch;
+  const std::string recorded =
+      "Refunds within 30 days.\nRendered at 10:03 UTC\nRequest id <volatile>";
+  const std::string sketch = LineSketch(recorded);
+  CHECK(sketch.size() == 3 * 8);  // a 64-bit hash a line
+  const std::vector<std::string> minutes = {R"(^Rendered at (\S+) UTC$)"};
+
+  // Only the clock's line differs, and the new mask takes it whole.
+  CHECK(DiffersOnlyInMaskedLines(
+      sketch, "Refunds within 30 days.\nRendered at 10:04 UTC\nRequest id <volatile>", minutes));
+  // A real edit beside it is not explained by the mask.
+  CHECK_FALSE(DiffersOnlyInMaskedLines(
+      sketch, "Refunds within 14 days.\nRendered at 10:04 UTC\nRequest id <volatile>", minutes));
+  // Nor a line added or removed, nor a difference without a mask for it.
+  CHECK_FALSE(DiffersOnlyInMaskedLines(
+      sketch, "Refunds within 30 days.\nRendered at 10:04 UTC\nRequest id <volatile>\nNew",
+      minutes));
+  CHECK_FALSE(
+      DiffersOnlyInMaskedLines(sketch, "Refunds within 30 days.\nRendered at 10:04 UTC", minutes));
+  CHECK_FALSE(DiffersOnlyInMaskedLines(
+      sketch, "Refunds within 30 days.\nRendered at 10:04 UTC\nRequest id <volatile>", {}));
+  // The same text: nothing to explain, so no confirmation of a change from it.
+  CHECK_FALSE(DiffersOnlyInMaskedLines(sketch, recorded, minutes));
+  // No sketch (a text too long to sketch, or none kept): nothing is known.
+  CHECK_FALSE(DiffersOnlyInMaskedLines("", "Rendered at 10:04 UTC", minutes));
+  std::string long_text;
+  for (std::size_t i = 0; i <= freshd::watchers::kMaxSketchLines; ++i) long_text += "line\n";
+  CHECK(LineSketch(long_text).empty());
 }
