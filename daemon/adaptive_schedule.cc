@@ -273,7 +273,13 @@ void AdaptiveSchedule::StartChecks(const SourcePtr& source, std::size_t limit) {
                return;
              }
              std::vector<std::string> uris;
-             for (DueDocument& document : *due) uris.push_back(std::move(document.uri));
+             std::vector<watchers::ListedDocument> documents;
+             for (DueDocument& document : *due) {
+               uris.push_back(document.uri);
+               std::optional<std::int64_t> hint;
+               if (document.slot.hint_ms > 0) hint = document.slot.hint_ms / 1000;
+               documents.push_back({std::move(document.uri), hint});
+             }
              const std::int64_t started = NowMs();
              auto checked = [this, source, uris, started](SourceRunResult) {
                if (*stopped_ || source->removed) return;
@@ -297,7 +303,8 @@ void AdaptiveSchedule::StartChecks(const SourcePtr& source, std::size_t limit) {
              if (source->config.kind == config::SourceKind::kHttp) {
                engine_.CheckSource(source->config.name, std::move(checked));
              } else {
-               engine_.CheckDocuments(source->config.name, uris, std::move(checked));
+               engine_.CheckDocuments(source->config.name, std::move(documents),
+                                      std::move(checked));
              }
            });
 }

@@ -322,8 +322,8 @@ void Engine::ListSource(const std::string& source, RunCallback done) {
   impl_->StartListingRun(run);
 }
 
-void Engine::CheckDocuments(const std::string& source, std::vector<std::string> uris,
-                            RunCallback done) {
+void Engine::CheckDocuments(const std::string& source,
+                            std::vector<watchers::ListedDocument> documents, RunCallback done) {
   auto found = impl_->sources.find(source);
   if (found == impl_->sources.end() || impl_->stopped || impl_->running.contains(source) ||
       found->second->config.kind == config::SourceKind::kDirectory) {
@@ -334,7 +334,12 @@ void Engine::CheckDocuments(const std::string& source, std::vector<std::string> 
     return;
   }
   auto run = impl_->NewRun(found->second, std::move(done));
-  run->uris = std::move(uris);
+  for (auto& document : documents) {
+    if (document.modified_unix_seconds) {
+      run->listed_modified_ms[document.uri] = *document.modified_unix_seconds * 1000;
+    }
+    run->uris.push_back(std::move(document.uri));
+  }
   impl_->PumpDocuments(run);
 }
 

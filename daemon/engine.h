@@ -85,7 +85,10 @@ class Engine {
   // Neither runs while another run of the source is in flight (then `done` gets an empty
   // result, as CheckSource's does).
   void ListSource(const std::string& source, RunCallback done);
-  void CheckDocuments(const std::string& source, std::vector<std::string> uris, RunCallback done);
+  // The documents' listing dates (when given) stand in for a Last-Modified the server does
+  // not send.
+  void CheckDocuments(const std::string& source, std::vector<watchers::ListedDocument> documents,
+                      RunCallback done);
 
   // The request budget of an adaptive source, which holds every request for its documents
   // (checks and probes): how many would start now (nullopt: the source has no budget), when

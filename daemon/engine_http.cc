@@ -130,9 +130,12 @@ void Engine::Impl::CheckListed(const RunPtr& run, const Listed& found) {
     if (!present.insert(document.uri).second) continue;
     if (run->listing_only) {
       run->result.listed.push_back(std::move(document));
-    } else {
-      uris.push_back(document.uri);
+      continue;
     }
+    if (document.modified_unix_seconds) {
+      run->listed_modified_ms[document.uri] = *document.modified_unix_seconds * 1000;
+    }
+    uris.push_back(document.uri);
   }
   found->clear();
   MarkVanished(run, std::move(present), [this, run, uris = std::move(uris)]() mutable {
@@ -199,53 +202,60 @@ void Engine::Impl::CheckHttpDocument(const RunPtr& run, const std::string& uri) 
             [this, run, key, host, request = std::move(request), masks = std::move(masks)] {
               if (stopped) return;
               if (!run->source->removed) metrics.CountRequests(run->source->labels);
-              fetcher.Fetch(request, [this, run, key, host,
-                                      masks](watchers::HttpResponse response) {
-                fetch_queue.Done(host, response);
-                if (!run->source->removed) {
-                  metrics.ObserveFetchSeconds(run->source->labels, response.duration_seconds);
-                }
-                OnWorker(
-                    [this, key, masks, normalizer = run->source->normalizer, may_hold = MayHold(),
-                     workload = run->source->config.workload, response = std::move(response)] {
-                      watchers::Normalized normalized;
-                      store::Observation observation = watchers::HttpObservation(
-                          NowMs(), *normalizer, response, key.uri, masks, &normalized);
-                      Recorded recorded{key,
-                                        Status::Cancelled("held for confirmation"),
-                                        std::move(observation),
-                                        std::move(normalized.text),
-                                        normalized.masked,
-                                        normalized.invalid_utf8};
-                      recorded.held = may_hold && WouldChange(store, key, recorded.observation);
-                      if (!recorded.held) {
-                        recorded.result =
-                            RecordCheck(key, workload, recorded.observation, recorded.text);
-                        if (recorded.result.ok() && Changed(recorded.result->outcome)) {
-                          KeepSketch(key, recorded.observation.content_hash, recorded.text);
-                        }
-                      }
-                      return recorded;
-                    },
-                    [this, run](Recorded recorded) {
-                      if (recorded.held) {
-                        --run->active;  // out of the window while its probes wait
-                        ConfirmChange(run, std::move(recorded));
-                        PumpDocuments(run);
-                        return;
-                      }
-                      Account(*run->source, recorded, &run->result);
-                      const auto outcome = recorded.result.ok() ? recorded.result->outcome
-                                                                : store::CheckOutcome::kError;
-                      if (recorded.result.ok() && ShouldProbe(*run, outcome)) {
-                        if (outcome == store::CheckOutcome::kNew) ++run->new_documents_probed;
-                        ProbeVolatility(run->source, std::move(recorded.key),
-                                        {std::move(recorded.text)}, options.probe_delay);
-                      }
-                      --run->active;
-                      PumpDocuments(run);
-                    });
-              });
+              fetcher.Fetch(
+                  request, [this, run, key, host, masks](watchers::HttpResponse response) {
+                    fetch_queue.Done(host, response);
+                    if (!run->source->removed) {
+                      metrics.ObserveFetchSeconds(run->source->labels, response.duration_seconds);
+                    }
+                    OnWorker(
+                        [this, key, masks, normalizer = run->source->normalizer,
+                         may_hold = MayHold(), listed_ms = ListedModified(*run, key.uri),
+                         workload = run->source->config.workload, response = std::move(response)] {
+                          watchers::Normalized normalized;
+                          store::Observation observation = watchers::HttpObservation(
+                              NowMs(), *normalizer, response, key.uri, masks, &normalized);
+                          // The listing's date stands in for a Last-Modified the server did not
+                          // send.
+                          if (observation.kind == store::Observation::Kind::kFetched &&
+                              observation.modified_ms == 0) {
+                            observation.modified_ms = listed_ms;
+                          }
+                          Recorded recorded{key,
+                                            Status::Cancelled("held for confirmation"),
+                                            std::move(observation),
+                                            std::move(normalized.text),
+                                            normalized.masked,
+                                            normalized.invalid_utf8};
+                          recorded.held = may_hold && WouldChange(store, key, recorded.observation);
+                          if (!recorded.held) {
+                            recorded.result =
+                                RecordCheck(key, workload, recorded.observation, recorded.text);
+                            if (recorded.result.ok() && Changed(recorded.result->outcome)) {
+                              KeepSketch(key, recorded.observation.content_hash, recorded.text);
+                            }
+                          }
+                          return recorded;
+                        },
+                        [this, run](Recorded recorded) {
+                          if (recorded.held) {
+                            --run->active;  // out of the window while its probes wait
+                            ConfirmChange(run, std::move(recorded));
+                            PumpDocuments(run);
+                            return;
+                          }
+                          Account(*run->source, recorded, &run->result);
+                          const auto outcome = recorded.result.ok() ? recorded.result->outcome
+                                                                    : store::CheckOutcome::kError;
+                          if (recorded.result.ok() && ShouldProbe(*run, outcome)) {
+                            if (outcome == store::CheckOutcome::kNew) ++run->new_documents_probed;
+                            ProbeVolatility(run->source, std::move(recorded.key),
+                                            {std::move(recorded.text)}, options.probe_delay);
+                          }
+                          --run->active;
+                          PumpDocuments(run);
+                        });
+                  });
             });
       });
 }

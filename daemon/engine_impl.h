@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -39,6 +40,9 @@ struct SourceRun {
   std::shared_ptr<WatchedSource> source;
   std::string name;  // a copy, for workers: `source->config` may change on a reload
   std::vector<std::string> uris;
+  // The listing's change dates (sitemap lastmod, feed dates), Unix ms, of the documents that
+  // have one: reported history where the server sends no Last-Modified.
+  std::unordered_map<std::string, std::int64_t> listed_modified_ms;
   std::size_t next = 0;
   std::size_t active = 0;
   // Documents whose change waits for its confirmation probes; out of the window, and the
@@ -120,6 +124,11 @@ struct Engine::Impl : std::enable_shared_from_this<Engine::Impl> {
                     start();
                   });
                 });
+  }
+
+  static std::int64_t ListedModified(const SourceRun& run, const std::string& uri) {
+    auto found = run.listed_modified_ms.find(uri);
+    return found == run.listed_modified_ms.end() ? 0 : found->second;
   }
 
   // engine.cc

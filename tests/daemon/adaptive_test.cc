@@ -238,3 +238,21 @@ TEST_CASE("the allocation rate shrinks a short history towards the source's mean
   // A long history at a known rate: that rate.
   CHECK(AllocationRate(1.0 / 60, 100000 * 60, mean) == Approx(1.0 / 60).epsilon(0.01));
 }
+
+TEST_CASE("a sitemap's lastmod is the reported date of a page that sends no Last-Modified") {
+  const std::vector<std::string> paths = {"/a", "/b"};
+  const std::int64_t lastmod = 1717200000;  // 2024-06-01
+  EngineFixture engine("  - name: w\n    strategy: rag\n    sources:\n"
+                       "      - name: site\n        sitemap: { url: \"" +
+                       Url("/sitemap.xml") + "\" }\n");
+  for (const auto& path : paths) engine.fetcher().Serve(Url(path), FakeFetcher::Html(Page(path)));
+  engine.fetcher().Serve(Url("/sitemap.xml"),
+                         FakeFetcher::Xml(SitemapXml(paths, {{"/a", lastmod}})));
+  engine.Check("site");
+  auto a = engine.store().Get(store::DocumentKey{"site", Url("/a")});
+  auto b = engine.store().Get(store::DocumentKey{"site", Url("/b")});
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+  CHECK(a->modified_ms == lastmod * 1000);
+  CHECK(b->modified_ms == 0);  // no date given: none made up
+}
