@@ -281,12 +281,13 @@ void AdaptiveSchedule::StartChecks(const SourcePtr& source, std::size_t limit) {
                documents.push_back({std::move(document.uri), hint});
              }
              const std::int64_t started = NowMs();
-             auto checked = [this, source, uris, started](SourceRunResult) {
+             auto checked = [this, source, uris, started](SourceRunResult result) {
                if (*stopped_ || source->removed) return;
                OnWorker(
                    [this, name = source->config.name, uris, started, now = NowMs(),
-                    settings = SettingsOf(*source)] {
-                     return Reschedule(schedule_, store_, name, uris, started, now, settings);
+                    confirming = std::move(result.confirming), settings = SettingsOf(*source)] {
+                     return Reschedule(schedule_, store_, name, uris, confirming, started, now,
+                                       settings);
                    },
                    [this, source](const Result<HintCounts>& counts) {
                      if (!counts.ok()) {

@@ -155,9 +155,10 @@ Result<MergeSummary> MergeListing(const DocumentSchedule& schedule, const std::s
 
 Result<HintCounts> Reschedule(const DocumentSchedule& schedule, const store::StateStore& store,
                               const std::string& source, const std::vector<std::string>& uris,
-                              std::int64_t started_ms, std::int64_t now_ms,
-                              const RescheduleSettings& settings) {
+                              const std::vector<std::string>& confirming, std::int64_t started_ms,
+                              std::int64_t now_ms, const RescheduleSettings& settings) {
   HintCounts counts;
+  const std::unordered_set<std::string_view> pending(confirming.begin(), confirming.end());
   store::WriteSet writes;
   for (const std::string& uri : uris) {
     Result<std::optional<DocumentSlot>> old = schedule.Get(source, uri);
@@ -172,7 +173,8 @@ Result<HintCounts> Reschedule(const DocumentSchedule& schedule, const store::Sta
     DocumentSlot slot = **old;
     const bool has_hints = slot.hint_ms > 0;
     const bool changed =
-        record.ok() && record->last_change_ms >= started_ms && record->first_seen_ms < started_ms;
+        pending.contains(uri) ||
+        (record.ok() && record->last_change_ms >= started_ms && record->first_seen_ms < started_ms);
     if (has_hints && changed) ++counts.changes;
     if (slot.hinted) {
       ++counts.hinted_checks;

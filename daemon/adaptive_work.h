@@ -54,11 +54,12 @@ struct RescheduleSettings {
 
 // After a run that started at `started_ms` checked `uris`: each document is next due its
 // interval (jittered) after `now_ms`; a removed document leaves the schedule. Returns the
-// hint counts of the run.
+// hint counts of the run; `confirming` are the documents whose change the run found but
+// records only once confirmed (they count as changed).
 Result<HintCounts> Reschedule(const DocumentSchedule& schedule, const store::StateStore& store,
                               const std::string& source, const std::vector<std::string>& uris,
-                              std::int64_t started_ms, std::int64_t now_ms,
-                              const RescheduleSettings& settings);
+                              const std::vector<std::string>& confirming, std::int64_t started_ms,
+                              std::int64_t now_ms, const RescheduleSettings& settings);
 
 struct AllocationSummary {
   std::size_t documents = 0;

@@ -334,6 +334,7 @@ void Engine::CheckDocuments(const std::string& source,
     return;
   }
   auto run = impl_->NewRun(found->second, std::move(done));
+  run->waits_for_confirmations = false;
   for (auto& document : documents) {
     if (document.modified_unix_seconds) {
       run->listed_modified_ms[document.uri] = *document.modified_unix_seconds * 1000;
@@ -367,6 +368,8 @@ scheduler::TimePoint Engine::NextRequestAllowed(const std::string& source) const
 std::uint64_t Engine::RequestsInWindow(const std::string& source) const {
   return impl_->gate.InWindow(source);
 }
+
+std::size_t Engine::ConfirmationsPending() const { return impl_->confirming.size(); }
 
 std::vector<std::string> Engine::SourceNames() const {
   std::vector<std::string> names;

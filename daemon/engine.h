@@ -57,6 +57,8 @@ struct SourceRunResult {
   std::uint64_t errors = 0;
   // ListSource only: the listed documents that pass `include`, with their change hints.
   std::vector<watchers::ListedDocument> listed;
+  // CheckDocuments only: documents whose text changed, recorded once confirmed (later).
+  std::vector<std::string> confirming;
 };
 
 class Engine {
@@ -86,7 +88,8 @@ class Engine {
   // result, as CheckSource's does).
   void ListSource(const std::string& source, RunCallback done);
   // The documents' listing dates (when given) stand in for a Last-Modified the server does
-  // not send.
+  // not send. Unlike CheckSource's, this run ends without waiting for the confirmation of
+  // the changes it found (ConfirmationsPending).
   void CheckDocuments(const std::string& source, std::vector<watchers::ListedDocument> documents,
                       RunCallback done);
 
@@ -111,6 +114,9 @@ class Engine {
   // then), requests held by a host's pause (429/503) or by their source's request budget.
   // For tests.
   bool Idle() const;
+  // Changes waiting for their confirmation probes before they are recorded (the run that
+  // found them has ended).
+  std::size_t ConfirmationsPending() const;
 
   // Abandons transfers in flight; no callback runs afterwards.
   void Stop();

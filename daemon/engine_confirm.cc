@@ -38,7 +38,15 @@ bool Engine::Impl::MayHold() const {
 }
 
 void Engine::Impl::ConfirmChange(const RunPtr& run, Recorded held) {
-  ++run->held;
+  // A confirmation takes up to two slow probes, minutes. A run of the whole source waits for
+  // it (`freshd once` reports it); an adaptive run goes on, and the document is skipped by
+  // the source's checks until it is recorded.
+  confirming.insert(ConfirmingKey(held.key));
+  if (run->waits_for_confirmations) {
+    ++run->held;
+  } else {
+    run->result.confirming.push_back(held.key.uri);
+  }
   std::string text = held.text;
   ProbeHeld(run, std::make_shared<Recorded>(std::move(held)), std::move(text), options.probe_delay,
             false);
@@ -67,9 +75,12 @@ void Engine::Impl::ProbeHeld(const RunPtr& run, std::shared_ptr<Recorded> held, 
                 ProbeHeld(run, held, std::move(*step.probe_again), options.slow_probe_delay, true);
                 return;
               }
+              confirming.erase(ConfirmingKey(held->key));
               Account(*run->source, step.recorded, &run->result);
-              --run->held;
-              PumpDocuments(run);
+              if (run->waits_for_confirmations) {
+                --run->held;
+                PumpDocuments(run);
+              }
             });
       });
 }

@@ -173,6 +173,10 @@ void Engine::Impl::PumpDocuments(const RunPtr& run) {
 // worker, account on the loop.
 void Engine::Impl::CheckHttpDocument(const RunPtr& run, const std::string& uri) {
   store::DocumentKey key{run->name, uri};
+  if (confirming.contains(ConfirmingKey(key))) {  // its last check is not recorded yet
+    --run->active;                                // PumpDocuments, the caller, goes on
+    return;
+  }
   OnWorker(
       [this, key] { return store.Get(key); },
       [this, run, key](Result<store::DocumentRecord> stored) {

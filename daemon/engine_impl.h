@@ -47,9 +47,12 @@ struct SourceRun {
   std::size_t active = 0;
   // Documents whose change waits for its confirmation probes; out of the window, and the
   // run ends only once they are recorded too.
-  std::size_t held = 0;
   int new_documents_probed = 0;
-  bool listing_only = false;         // Engine::ListSource: the listing is the result
+  bool listing_only = false;  // Engine::ListSource: the listing is the result
+  // Whether the run ends only once its changes' confirmations are recorded (not for
+  // Engine::CheckDocuments: an adaptive source's next checks must not wait minutes).
+  bool waits_for_confirmations = true;
+  std::size_t held = 0;              // changes waiting for their confirmation, when the run waits
   watchers::SkippedEntries skipped;  // by the listings of this run
   SourceRunResult result;
   Engine::RunCallback done;
@@ -202,6 +205,12 @@ struct Engine::Impl : std::enable_shared_from_this<Engine::Impl> {
   const scheduler::Clock& clock;
   EngineOptions options;
   watchers::Fetcher& fetcher;  // shared with no one else; Stop() cancels what it has
+  // Documents whose change waits for its confirmation probes ("source\nuri"): not checked
+  // again until it is recorded.
+  std::unordered_set<std::string> confirming;
+  static std::string ConfirmingKey(const store::DocumentKey& key) {
+    return key.source + "\n" + key.uri;
+  }
   FetchQueue fetch_queue;
   RequestGate gate;  // the request budgets of adaptive sources
   std::map<std::string, std::shared_ptr<WatchedSource>> sources;

@@ -79,7 +79,7 @@ daemon::SourceRunResult EngineFixture::Check(const std::string& source) {
   });
   Settle();
   // A change waits for its confirmation probes: simulated time moves on to each timer.
-  while (!done) {
+  while (!done || engine_->ConfirmationsPending() > 0) {
     const auto due = clock_.NextTimerDue();
     if (!due) throw std::logic_error("the run of " + source + " did not finish");
     const auto wait = std::chrono::ceil<scheduler::Duration>(*due - clock_.MonotonicNow());
