@@ -49,8 +49,7 @@ advisor::CheckKind ToAdvisor(store::CheckOutcome outcome) {
 }
 
 struct Estimated {
-  double rate = 0;
-  double observed_seconds = 0;
+  scheduler::ObservedRate observed;
   std::int64_t last_check_ms = 0;
 };
 
@@ -79,8 +78,8 @@ Result<Estimated> EstimateOne(const store::StateStore& store, const store::Docum
       advisor::SummarizeDocument(key.source, points, totals, kChecksPerDocument, confidence);
   advisor::DropReported(&history);
   if (history.estimate && history.estimate->checks > 0) {
-    estimated.rate = history.estimate->rate;
-    estimated.observed_seconds = history.estimate->observed_seconds;
+    estimated.observed = {history.estimate->checks, history.estimate->changes,
+                          history.estimate->rate, history.estimate->observed_seconds};
   }
   return estimated;
 }
@@ -191,13 +190,6 @@ Result<HintCounts> Reschedule(const DocumentSchedule& schedule, const store::Sta
   return counts;
 }
 
-double AllocationRate(double estimated_rate, double observed_seconds, double mean_rate) {
-  if (!(mean_rate > 0)) return estimated_rate;
-  constexpr double kPriorChanges = 0.5;
-  return (estimated_rate * observed_seconds + kPriorChanges) /
-         (observed_seconds + kPriorChanges / mean_rate);
-}
-
 Result<AllocationSummary> Reallocate(const DocumentSchedule& schedule,
                                      const store::StateStore& store, const std::string& source,
                                      const scheduler::AllocationLimits& limits, double confidence,
@@ -225,15 +217,15 @@ Result<AllocationSummary> Reallocate(const DocumentSchedule& schedule,
   double changes = 0;
   double exposure = 0;
   for (const Estimated& e : estimates) {
-    changes += e.rate * e.observed_seconds;
-    exposure += e.observed_seconds;
+    changes += e.observed.estimate * e.observed.observed_seconds;
+    exposure += e.observed.observed_seconds;
   }
   // With no change seen yet, a change a day: any positive prior splits equal histories evenly.
   summary.mean_rate_per_second = changes > 0 && exposure > 0 ? changes / exposure : 1.0 / 86400;
   std::vector<double> rates;
   rates.reserve(estimates.size());
   for (const Estimated& e : estimates) {
-    rates.push_back(AllocationRate(e.rate, e.observed_seconds, summary.mean_rate_per_second));
+    rates.push_back(scheduler::PlanningRate(e.observed, summary.mean_rate_per_second));
   }
   const scheduler::Allocation allocation = scheduler::AllocateChecks(rates, limits);
   summary.planned_requests_per_second = allocation.requests_per_second;

@@ -71,11 +71,6 @@ struct AllocationSummary {
   double mean_rate_per_second = 0;  // the prior of documents with little history
 };
 
-// The allocation rate of a document: its estimated rate shrunk towards the source's mean
-// (a gamma prior worth half a change at the mean rate), so that a document checked a few
-// times without a change is not starved, nor one that changed once checked at the minimum.
-double AllocationRate(double estimated_rate, double observed_seconds, double mean_rate);
-
 // Estimates every scheduled document's rate from its history (advisor), allocates the
 // budget (scheduler::AllocateChecks) and stores each document's interval, moving its next
 // check to last check + interval (never before now; a hinted document stays due).

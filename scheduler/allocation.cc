@@ -230,8 +230,10 @@ Allocation AllocateUniform(const std::vector<double>& rates_per_second,
 
 double PlanningRate(const ObservedRate& observed, double prior_rate) {
   if (observed.checks == 0 || !(observed.observed_seconds > 0)) return prior_rate;
-  if (observed.changes == 0) return 1 / observed.observed_seconds;
-  return observed.estimate;
+  if (!(prior_rate > 0)) return observed.estimate;
+  constexpr double kPriorChanges = 0.5;
+  const double exposure = observed.observed_seconds;
+  return (observed.estimate * exposure + kPriorChanges) / (exposure + kPriorChanges / prior_rate);
 }
 
 double ExploringInterval(const ObservedRate& observed, double last_interval_seconds,

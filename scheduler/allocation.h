@@ -52,9 +52,12 @@ struct ObservedRate {
   double observed_seconds = 0;
 };
 
-// The rate to allocate a document's checks by: its estimate once a change was seen; before
-// that, one change over the time observed (an estimate of 0 would leave it at max_interval
-// however fast it turns out to be); with no check yet, `prior_rate` (the source's mean).
+// The rate to allocate a document's checks by: its estimate shrunk towards `prior_rate`
+// (the source's mean) by a gamma prior worth half a change, (estimate T + 1/2) /
+// (T + 1/(2 prior)) over T observed seconds; with no check yet, the prior. A document
+// checked a few times without a change is not left at max_interval however fast it turns
+// out to be (an estimate of 0 would), nor one that changed once checked at min_interval;
+// a long history speaks for itself. With no prior (0), the estimate.
 double PlanningRate(const ObservedRate& observed, double prior_rate);
 
 // A document whose every check saw a change only shows that it changes faster than it was

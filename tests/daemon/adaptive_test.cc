@@ -227,24 +227,13 @@ TEST_CASE("a moved lastmod makes its document due at once") {
   CHECK(Gauge(metrics, "freshd_source_hint_recall") == Approx(1.0));
 }
 
-TEST_CASE("the allocation rate shrinks a short history towards the source's mean") {
-  using freshd::daemon::AllocationRate;
-  const double mean = 1.0 / 3600;
-  // No history: the mean.
-  CHECK(AllocationRate(0, 0, mean) == Approx(mean));
-  // A long history without change: far below the mean, but not zero.
-  CHECK(AllocationRate(0, 100 * 3600, mean) < mean / 50);
-  CHECK(AllocationRate(0, 100 * 3600, mean) > 0);
-  // A long history at a known rate: that rate.
-  CHECK(AllocationRate(1.0 / 60, 100000 * 60, mean) == Approx(1.0 / 60).epsilon(0.01));
-}
-
 TEST_CASE("a sitemap's lastmod is the reported date of a page that sends no Last-Modified") {
   const std::vector<std::string> paths = {"/a", "/b"};
   const std::int64_t lastmod = 1717200000;  // 2024-06-01
-  EngineFixture engine("  - name: w\n    strategy: rag\n    sources:\n"
-                       "      - name: site\n        sitemap: { url: \"" +
-                       Url("/sitemap.xml") + "\" }\n");
+  EngineFixture engine(
+      "  - name: w\n    strategy: rag\n    sources:\n"
+      "      - name: site\n        sitemap: { url: \"" +
+      Url("/sitemap.xml") + "\" }\n");
   for (const auto& path : paths) engine.fetcher().Serve(Url(path), FakeFetcher::Html(Page(path)));
   engine.fetcher().Serve(Url("/sitemap.xml"),
                          FakeFetcher::Xml(SitemapXml(paths, {{"/a", lastmod}})));

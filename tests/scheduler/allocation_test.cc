@@ -202,13 +202,19 @@ TEST_CASE("no documents give an empty allocation") {
   CHECK(allocation.requests_per_second == 0);
 }
 
-TEST_CASE("the planning rate is the estimate once a change was seen") {
+TEST_CASE("the planning rate shrinks a short history towards the source's mean") {
   using freshd::scheduler::ObservedRate;
   using freshd::scheduler::PlanningRate;
   const double prior = 1 / kDay;
+  // No history: the mean.
   CHECK(PlanningRate(ObservedRate{}, prior) == prior);
-  CHECK(PlanningRate(ObservedRate{4, 0, 0, 10 * kDay}, prior) == Approx(1 / (10 * kDay)));
-  CHECK(PlanningRate(ObservedRate{4, 2, 3 / kDay, 10 * kDay}, prior) == 3 / kDay);
+  // Ten days without a change: half a change over ten and a half days, not zero.
+  CHECK(PlanningRate(ObservedRate{4, 0, 0, 10 * kDay}, prior) == Approx(0.5 / (10.5 * kDay)));
+  // A long history at a known rate: that rate.
+  CHECK(PlanningRate(ObservedRate{400, 300, 3 / kDay, 1000 * kDay}, prior) ==
+        Approx(3 / kDay).epsilon(0.001));
+  // No prior: the estimate.
+  CHECK(PlanningRate(ObservedRate{4, 2, 3 / kDay, 10 * kDay}, 0) == 3 / kDay);
 }
 
 TEST_CASE("a document whose every check saw a change is explored at shorter intervals") {
