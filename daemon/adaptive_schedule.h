@@ -12,6 +12,7 @@
 // thread; store work goes to the worker pool. The Engine outlives this.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <map>
@@ -85,7 +86,8 @@ class AdaptiveSchedule {
   metrics::Metrics& metrics_;
   double confidence_;
   std::map<std::string, SourcePtr> sources_;
-  std::shared_ptr<bool> stopped_ = std::make_shared<bool>(false);
+  // Read by worker jobs, which may outlive the schedule.
+  std::shared_ptr<std::atomic<bool>> stopped_ = std::make_shared<std::atomic<bool>>(false);
   std::size_t in_flight_ = 0;
 };
 
