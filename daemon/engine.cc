@@ -62,6 +62,19 @@ Engine::Impl::Impl(asio::io_context& io_context, asio::thread_pool& worker_pool,
           io_context),
       gate(io_context, time_source) {}
 
+bool Engine::Impl::MayStart(const std::string& source) const {
+  // A source removed and added again while its old run still goes waits for that run, so
+  // that two runs never record the same documents at once.
+  return sources.contains(source) && !stopped && !running.contains(source);
+}
+
+void Engine::Impl::Skip(const std::string& source, RunCallback done) {
+  SourceRunResult result;
+  result.source = source;
+  result.skipped = true;
+  asio::post(io, [done = std::move(done), result] { done(result); });
+}
+
 RunPtr Engine::Impl::NewRun(std::shared_ptr<WatchedSource> source, RunCallback done) {
   auto run = std::make_shared<SourceRun>();
   run->source = std::move(source);
@@ -295,27 +308,16 @@ void Engine::Stop() {
 
 void Engine::CheckSource(const std::string& source, RunCallback done) {
   auto found = impl_->sources.find(source);
-  // A source removed and added again while its old run still goes waits for that run, so
-  // that two runs never record the same documents at once.
-  if (found == impl_->sources.end() || impl_->stopped || impl_->running.contains(source)) {
-    SourceRunResult result;
-    result.source = source;
-    result.skipped = true;
-    asio::post(impl_->io, [done = std::move(done), result] { done(result); });
-    return;
+  if (!impl_->MayStart(source)) {
+    return impl_->Skip(source, std::move(done));
   }
   impl_->StartRun(found->second, std::move(done));
 }
 
 void Engine::ListSource(const std::string& source, RunCallback done) {
   auto found = impl_->sources.find(source);
-  if (found == impl_->sources.end() || impl_->stopped || impl_->running.contains(source) ||
-      !IsListing(found->second->config.kind)) {
-    SourceRunResult result;
-    result.source = source;
-    result.skipped = true;
-    asio::post(impl_->io, [done = std::move(done), result] { done(result); });
-    return;
+  if (!impl_->MayStart(source) || !IsListing(found->second->config.kind)) {
+    return impl_->Skip(source, std::move(done));
   }
   auto run = impl_->NewRun(found->second, std::move(done));
   run->listing_only = true;
@@ -325,13 +327,8 @@ void Engine::ListSource(const std::string& source, RunCallback done) {
 void Engine::CheckDocuments(const std::string& source,
                             std::vector<watchers::ListedDocument> documents, RunCallback done) {
   auto found = impl_->sources.find(source);
-  if (found == impl_->sources.end() || impl_->stopped || impl_->running.contains(source) ||
-      found->second->config.kind == config::SourceKind::kDirectory) {
-    SourceRunResult result;
-    result.source = source;
-    result.skipped = true;
-    asio::post(impl_->io, [done = std::move(done), result] { done(result); });
-    return;
+  if (!impl_->MayStart(source) || found->second->config.kind == config::SourceKind::kDirectory) {
+    return impl_->Skip(source, std::move(done));
   }
   auto run = impl_->NewRun(found->second, std::move(done));
   run->waits_for_confirmations = false;

@@ -135,6 +135,10 @@ struct Engine::Impl : std::enable_shared_from_this<Engine::Impl> {
   }
 
   // engine.cc
+  // Whether a run of `source` may start now: configured, not stopping, none in flight.
+  bool MayStart(const std::string& source) const;
+  // Answers a run that did not start (SourceRunResult::skipped), on the loop.
+  void Skip(const std::string& source, RunCallback done);
   RunPtr NewRun(std::shared_ptr<WatchedSource> source, RunCallback done);  // marked running
   void StartRun(std::shared_ptr<WatchedSource> source, RunCallback done);
   void FinishRun(const RunPtr& run);
