@@ -43,10 +43,13 @@ class DownSink final : public Sink {
 };
 
 // Spins (no sleep, no deadline) until the loop made `attempts` attempts and waits again.
+// The attempts are read before the deadline: the loop leaves its previous wait before it
+// attempts, so a deadline read after the count cannot be the stale one.
 MonotonicTime WaitingAfter(DownSink& sink, const ManualClock& clock, std::size_t attempts) {
   for (;;) {
+    const bool attempted = sink.Attempts().size() == attempts;
     auto deadline = clock.NextWaitDeadline();
-    if (sink.Attempts().size() == attempts && deadline) return *deadline;
+    if (attempted && deadline) return *deadline;
     std::this_thread::yield();
   }
 }
