@@ -20,6 +20,8 @@ std::string_view ToString(Status::Code code) {
       return "cancelled";
     case Status::Code::kResourceExhausted:
       return "resource exhausted";
+    case Status::Code::kPermissionDenied:
+      return "permission denied";
   }
   return "unknown";
 }

@@ -22,13 +22,14 @@ class [[nodiscard]] Status {
  public:
   enum class Code : std::uint8_t {
     kOk = 0,
-    kNotFound,          // absent, and known to be absent
-    kInvalidArgument,   // the caller's input is wrong (a bad pattern, a malformed request)
-    kIOError,           // the disk or the network failed; trying again may work
-    kCorruption,        // stored bytes that do not decode
-    kUnavailable,       // a remote service refused or is down; trying again later may work
-    kCancelled,         // stopped on request (shutdown)
-    kResourceExhausted  // a limit was reached (size, count, descriptors)
+    kNotFound,           // absent, and known to be absent
+    kInvalidArgument,    // the caller's input is wrong (a bad pattern, a malformed request)
+    kIOError,            // the disk or the network failed; trying again may work
+    kCorruption,         // stored bytes that do not decode
+    kUnavailable,        // a remote service refused or is down; trying again later may work
+    kCancelled,          // stopped on request (shutdown)
+    kResourceExhausted,  // a limit was reached (size, count, descriptors)
+    kPermissionDenied    // refused for who we are: credentials, encryption
   };
 
   Status() = default;  // OK
@@ -47,6 +48,9 @@ class [[nodiscard]] Status {
   static Status ResourceExhausted(std::string message) {
     return {Code::kResourceExhausted, std::move(message)};
   }
+  static Status PermissionDenied(std::string message) {
+    return {Code::kPermissionDenied, std::move(message)};
+  }
 
   bool ok() const { return code_ == Code::kOk; }
   bool IsNotFound() const { return code_ == Code::kNotFound; }
@@ -56,6 +60,7 @@ class [[nodiscard]] Status {
   bool IsUnavailable() const { return code_ == Code::kUnavailable; }
   bool IsCancelled() const { return code_ == Code::kCancelled; }
   bool IsResourceExhausted() const { return code_ == Code::kResourceExhausted; }
+  bool IsPermissionDenied() const { return code_ == Code::kPermissionDenied; }
 
   Code code() const { return code_; }
   // The message alone, without the code's name ("" when OK).

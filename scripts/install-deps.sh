@@ -9,6 +9,8 @@ packages=(
   libboost-dev libcurl4-openssl-dev librocksdb-dev prometheus-cpp-dev libspdlog-dev
   catch2 libyaml-cpp-dev libsystemd-dev libxml2-dev libxxhash-dev nlohmann-json3-dev
   libpq-dev libpcre2-dev zlib1g-dev libssl-dev libseccomp-dev
+  # documents (PDF, Office, OpenDocument) and git sources; git for the test remotes
+  libpoppler-cpp-dev libzip-dev libmagic-dev libgit2-dev git
   # the libFuzzer harnesses (scripts/fuzz.sh): clang with its sanitizer and fuzzer runtimes
   clang-16 libclang-rt-16-dev libfuzzer-16-dev
   # scripts/tidy.sh
