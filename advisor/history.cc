@@ -64,8 +64,10 @@ RateEstimate LifetimeEstimate(const DocumentTotals& totals, double confidence,
 
 DocumentHistory SummarizeDocument(std::string source, const std::vector<CheckPoint>& newest_first,
                                   const DocumentTotals& totals, std::size_t history_limit,
-                                  double confidence) {
+                                  double confidence,
+                                  const std::vector<std::int64_t>& commit_times_ms) {
   DocumentHistory history = HistoryFromChecks(std::move(source), newest_first);
+  if (!commit_times_ms.empty()) AddCommitHistory(commit_times_ms, &history);
   DocumentHistory observed = history;
   DropReported(&observed);
   const bool lifetime = totals.checks > history_limit;
@@ -93,6 +95,20 @@ DocumentHistory SummarizeDocument(std::string source, const std::vector<CheckPoi
   history.intervals = {};
   history.modification_times = {};
   return history;
+}
+
+void AddCommitHistory(const std::vector<std::int64_t>& commit_times_ms, DocumentHistory* history) {
+  if (commit_times_ms.empty() || history->first_check <= 0) return;
+  const double oldest = Seconds(commit_times_ms.front());
+  if (oldest >= history->first_check) return;
+  history->reported_since = oldest;
+  history->reported_changes.clear();
+  for (std::size_t i = 1; i < commit_times_ms.size(); ++i) {
+    const double time = Seconds(commit_times_ms[i]);
+    if (time >= history->first_check) break;
+    if (time > oldest) history->reported_changes.push_back(time);
+  }
+  history->reported_by = "git";
 }
 
 void DropReported(DocumentHistory* history) {

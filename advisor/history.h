@@ -59,9 +59,17 @@ RateEstimate LifetimeEstimate(const DocumentTotals& totals, double confidence,
 // `observed_estimate` does not, for DropReported (kept only when the checks carried dates).
 // reported_since is the date reported at the first check of the document's latest life (0 when
 // none, or not before that check).
+// `commit_times_ms`: a git file's commits (AddCommitHistory), empty for other sources.
 DocumentHistory SummarizeDocument(std::string source, const std::vector<CheckPoint>& newest_first,
                                   const DocumentTotals& totals, std::size_t history_limit,
-                                  double confidence);
+                                  double confidence,
+                                  const std::vector<std::int64_t>& commit_times_ms = {});
+
+// A git file's commit times (Unix ms, oldest first) as its reported history: the oldest is
+// where the window starts (its creation, or the oldest commit the walk reached), the later
+// ones before the first check are reported changes. For a history from HistoryFromChecks,
+// before estimating; reported_by becomes "git".
+void AddCommitHistory(const std::vector<std::int64_t>& commit_times_ms, DocumentHistory* history);
 
 // Forgets what the source reported (its dates are not trusted): clears the reported history
 // and the modification times, and puts observed_estimate, when kept, in place of estimate.

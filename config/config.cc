@@ -19,6 +19,7 @@ using internal::Assign;
 using internal::Map;
 using internal::Quote;
 using internal::Reader;
+using internal::ReadSecret;
 using internal::Value;
 
 constexpr char kOpenAiBaseUrl[] = "https://api.openai.com/v1";
@@ -115,39 +116,6 @@ bool IsTableName(std::string_view text) {
   const std::size_t dot = text.find('.');
   if (dot == text.npos) return IsSqlIdentifier(text);
   return IsSqlIdentifier(text.substr(0, dot)) && IsSqlIdentifier(text.substr(dot + 1));
-}
-
-// A secret given as `<prefix>_file: PATH` or `<prefix>_env: NAME` in the map `owner`.
-struct SecretKeys {
-  std::string owner;   // "rag_store.postgres"
-  std::string prefix;  // "dsn"
-  bool read;           // false when the setting that uses it is not selected
-  bool required;
-};
-
-void ReadSecret(Reader& reader, const Map& map, const SecretKeys& keys, std::string* secret) {
-  const std::string& owner = keys.owner;
-  const std::string file_key = keys.prefix + "_file";
-  const std::string env_key = keys.prefix + "_env";
-  const std::optional<Value> file = map.Get(file_key);
-  const std::optional<Value> env = map.Get(env_key);
-  const std::optional<std::string> path = reader.ReadPath(file);
-  const std::optional<std::string> name = reader.ReadEnvName(env);
-  if (file && env) {
-    const Location second = internal::Before(file->where, env->where) ? env->where : file->where;
-    reader.Error(second,
-                 owner + " takes " + Quote(file_key) + " or " + Quote(env_key) + ", not both");
-    return;
-  }
-  if (!keys.read) return;
-  const std::string what = owner + "." + keys.prefix;
-  if (path) {
-    Assign(reader.LoadSecretFile(*path, file->where, what), secret);
-  } else if (name) {
-    Assign(reader.LoadSecretEnv(*name, env->where, what), secret);
-  } else if (keys.required && !file && !env) {
-    reader.Error(map.where(), owner + " needs " + Quote(file_key) + " or " + Quote(env_key));
-  }
 }
 
 void ReadChroma(Reader& reader, const std::optional<Value>& value, RagStore* store) {
@@ -396,6 +364,8 @@ std::string_view ToString(SourceKind kind) {
       return "feed";
     case SourceKind::kDirectory:
       return "directory";
+    case SourceKind::kGit:
+      return "git";
   }
   return "unknown";
 }

@@ -59,7 +59,8 @@ struct FetchSettings {
   Duration listing_interval = std::chrono::minutes(15);
   Duration timeout = std::chrono::seconds(20);
   std::uint64_t max_bytes = 10 * 1024 * 1024;
-  std::string user_agent;  // defaults to "freshd/<version>"; "<version>" in it is expanded
+  std::uint32_t max_pages = 2000;  // of a PDF (or slides of a presentation) read as text
+  std::string user_agent;          // defaults to "freshd/<version>"; "<version>" in it is expanded
   std::vector<Header> headers;
   int host_concurrency = 4;  // at most this many requests in flight to one host
   // A sitemap, feed or folder that loses more than this share of its documents in one run
@@ -77,7 +78,7 @@ struct Credentials {
   bool operator==(const Credentials&) const = default;
 };
 
-enum class SourceKind { kHttp, kSitemap, kFeed, kDirectory };
+enum class SourceKind { kHttp, kSitemap, kFeed, kDirectory, kGit };
 std::string_view ToString(SourceKind kind);
 
 struct Selector {
@@ -85,6 +86,21 @@ struct Selector {
   Kind kind = Kind::kNone;
   std::string expression;
   Location where;  // of the expression
+  // Documents (PDF, Office, OpenDocument): pages or slides kept ("1-3,7"), and a regex
+  // their heading path must match; "" keeps all.
+  std::string pages;
+  std::string heading;
+};
+
+// `git:` sources (DESIGN.md 8a): the files of one branch that match `paths`.
+struct GitSettings {
+  std::string url;  // https, http, git, ssh, file, or a local path; never with a password
+  std::string branch = "main";
+  std::vector<std::string> paths;           // globs from the repository root; empty: every file
+  std::string username = "x-access-token";  // with the token, for http(s)
+  std::string token;                        // read from token_file or token_env: a secret
+  std::uint32_t history_depth = 10'000;     // commits read for the files' history
+  bool operator==(const GitSettings&) const = default;
 };
 
 struct Source {
@@ -97,6 +113,7 @@ struct Source {
   int max_child_sitemaps = 1000;  // sitemap: child sitemaps of an index read, the first ones
   std::string path;               // directory: root folder
   std::string glob;               // directory: pattern relative to path, `**` crosses folders
+  GitSettings git;                // git
   Selector select;
   // Regexes (PCRE2), validated at load time by compiling them with PCRE2_UTF; `include` too.
   std::vector<std::string> ignore;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -21,6 +22,18 @@ std::optional<std::vector<Header>> ReadHeaders(Reader& reader, const std::option
 // fixed interval sets none of the adaptive keys.
 void ReadSchedule(Reader& reader, const Map& map, std::string_view context, bool source,
                   FetchSettings* settings);
+
+// A secret given as `<prefix>_file: PATH` or `<prefix>_env: NAME` in the map `owner`.
+struct SecretKeys {
+  std::string owner;   // "rag_store.postgres"
+  std::string prefix;  // "dsn"
+  bool read;           // false when the setting that uses it is not selected
+  bool required;
+};
+void ReadSecret(Reader& reader, const Map& map, const SecretKeys& keys, std::string* secret);
+
+// The settings of a `git:` source (`context` names it in messages).
+void ReadGitKind(Reader& reader, const Map& map, const std::string& context, Source* source);
 
 // `defaults`: fetch settings that every source starts from.
 void ReadDefaults(Reader& reader, const std::optional<Value>& value, FetchSettings* defaults);

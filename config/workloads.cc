@@ -9,6 +9,7 @@
 #include "common/strings.h"
 #include "config/sections.h"
 #include "config/units.h"
+#include "formats/pages.h"
 #include "version.h"
 
 namespace freshd::config::internal {
@@ -22,7 +23,9 @@ using NameLines = std::map<std::string, int, std::less<>>;
 // Characters that would end an HTTP header line early.
 constexpr std::string_view kLineBreaks("\r\n\0", 3);
 
-constexpr std::array<std::string_view, 4> kSourceKinds = {"http", "sitemap", "feed", "directory"};
+constexpr std::array<std::string_view, 5> kSourceKinds = {"http", "sitemap", "feed", "directory",
+                                                          "git"};
+constexpr std::int64_t kMaxPages = 1'000'000;
 // The sitemaps protocol allows 50,000 sitemaps in one index.
 constexpr std::int64_t kMaxChildSitemaps = 50'000;
 
@@ -142,6 +145,9 @@ std::string ExpandVersion(std::string agent) {
 void ReadFetchSettings(Reader& reader, const Map& map, FetchSettings* settings) {
   Assign(reader.ReadDuration(map.Get("timeout")), &settings->timeout);
   Assign(reader.ReadSize(map.Get("max_bytes")), &settings->max_bytes);
+  if (std::optional<std::int64_t> pages = reader.ReadInt(map.Get("max_pages"), 1, kMaxPages)) {
+    settings->max_pages = static_cast<std::uint32_t>(*pages);
+  }
   const std::optional<Value> agent_value = map.Get("user_agent");
   if (std::optional<std::string> agent = reader.ReadNonEmptyString(agent_value)) {
     if (agent->find_first_of(kLineBreaks) == std::string::npos) {
@@ -156,10 +162,24 @@ void ReadFetchSettings(Reader& reader, const Map& map, FetchSettings* settings) 
   }
 }
 
+void ReadPages(Reader& reader, const std::optional<Value>& value, Selector* select) {
+  const std::optional<std::string> pages = reader.ReadNonEmptyString(value);
+  if (!pages) return;
+  Result<std::vector<formats::PageRange>> ranges = formats::ParsePageRanges(*pages);
+  if (ranges.ok()) {
+    select->pages = *pages;
+  } else {
+    reader.Error(value->where, value->label + " is not a page list such as \"1-3,7\": " +
+                                   ranges.status().message());
+  }
+}
+
 void ReadSelect(Reader& reader, const std::optional<Value>& value, Selector* select) {
   const std::optional<Map> map = reader.ReadMap(value);
   if (!map) return;
-  reader.CheckKeys(*map, {"xpath", "css"}, "'select'");
+  reader.CheckKeys(*map, {"xpath", "css", "pages", "heading"}, "'select'");
+  ReadPages(reader, map->Get("pages"), select);
+  Assign(reader.ReadRegex(map->Get("heading")), &select->heading);
   const std::optional<Value> xpath = map->Get("xpath");
   const std::optional<Value> css = map->Get("css");
   if (xpath && css) {
@@ -168,7 +188,9 @@ void ReadSelect(Reader& reader, const std::optional<Value>& value, Selector* sel
     return;
   }
   if (!xpath && !css) {
-    reader.Error(map->where(), "'select' needs 'xpath' or 'css'");
+    if (!map->Get("pages") && !map->Get("heading")) {
+      reader.Error(map->where(), "'select' needs 'xpath', 'css', 'pages' or 'heading'");
+    }
     return;
   }
   select->kind = xpath ? Selector::Kind::kXPath : Selector::Kind::kCss;
@@ -235,7 +257,8 @@ const Entry* FindKind(Reader& reader, const Map& map, const std::string& context
     }
   }
   if (kind == nullptr) {
-    reader.Error(map.where(), context + " needs one of 'http', 'sitemap', 'feed' or 'directory'");
+    reader.Error(map.where(),
+                 context + " needs one of 'http', 'sitemap', 'feed', 'directory' or 'git'");
   }
   return kind;
 }
@@ -251,6 +274,9 @@ void ReadSourceKind(Reader& reader, const Map& map, const std::string& context, 
                    : kind->key == "sitemap" ? SourceKind::kSitemap
                                             : SourceKind::kFeed;
     ReadUrlKind(reader, *settings, kind_context, source->kind, source);
+  } else if (kind->key == "git") {
+    source->kind = SourceKind::kGit;
+    ReadGitKind(reader, *settings, kind_context, source);
   } else {
     source->kind = SourceKind::kDirectory;
     ReadDirectoryKind(reader, *settings, kind_context, source);
@@ -276,9 +302,26 @@ std::optional<Source> ReadSource(Reader& reader, const Value& value, const Fetch
                  "'host_concurrency' is allowed only in defaults, not in " + context);
   }
   reader.CheckKeys(*map,
-                   {"name", "http", "sitemap", "feed", "directory", "select", "ignore", "interval",
-                    "budget", "min_interval", "max_interval", "listing_interval", "timeout",
-                    "max_bytes", "user_agent", "headers", "host_concurrency", "max_listing_drop"},
+                   {"name",
+                    "http",
+                    "sitemap",
+                    "feed",
+                    "directory",
+                    "git",
+                    "select",
+                    "ignore",
+                    "interval",
+                    "budget",
+                    "min_interval",
+                    "max_interval",
+                    "listing_interval",
+                    "timeout",
+                    "max_bytes",
+                    "max_pages",
+                    "user_agent",
+                    "headers",
+                    "host_concurrency",
+                    "max_listing_drop"},
                    context);
   ReadSourceKind(reader, *map, context, &source);
   ReadSelect(reader, map->Get("select"), &source.select);
@@ -369,7 +412,7 @@ void ReadDefaults(Reader& reader, const std::optional<Value>& value, FetchSettin
   reader.CheckKeys(
       *map,
       {"interval", "budget", "min_interval", "max_interval", "listing_interval", "timeout",
-       "max_bytes", "user_agent", "headers", "host_concurrency", "max_listing_drop"},
+       "max_bytes", "max_pages", "user_agent", "headers", "host_concurrency", "max_listing_drop"},
       "defaults");
   ReadSchedule(reader, *map, "defaults", false, defaults);
   ReadFetchSettings(reader, *map, defaults);

@@ -17,8 +17,14 @@ nlohmann::json Timestamp(std::int64_t unix_ms) {
 }
 
 std::string Target(const config::Source& source) {
-  return source.kind == config::SourceKind::kDirectory ? source.path + "/" + source.glob
-                                                       : source.url;
+  switch (source.kind) {
+    case config::SourceKind::kDirectory:
+      return source.path + "/" + source.glob;
+    case config::SourceKind::kGit:
+      return source.git.url + " (" + source.git.branch + ")";
+    default:
+      return source.url;
+  }
 }
 
 // JSON has no infinity: an unbounded figure is null.

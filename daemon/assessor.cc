@@ -7,6 +7,7 @@
 
 #include "advisor/history.h"
 #include "advisor/trust.h"
+#include "daemon/git_history.h"
 
 namespace freshd::daemon {
 namespace {
@@ -115,7 +116,14 @@ void SaveHysteresis(store::StateStore& store, const std::string& workload,
 
 // Where a source's dates come from, for the reasons.
 const char* DateOrigin(config::SourceKind kind) {
-  return kind == config::SourceKind::kDirectory ? "mtime" : "last_modified";
+  switch (kind) {
+    case config::SourceKind::kDirectory:
+      return "mtime";
+    case config::SourceKind::kGit:
+      return "git";
+    default:
+      return "last_modified";
+  }
 }
 
 std::string TrustKey(const std::string& workload, const std::string& source) {
@@ -169,35 +177,43 @@ Result<WorkloadView> AssessWorkload(store::StateStore& store, const config::Work
   for (const auto& source : workload.sources) {
     advisor::DateEvidence dates;
     const std::size_t first_document = input.documents.size();
-    Status scanned = store.ForEachDocument(
-        source.name, [&](const store::DocumentKey& key, const store::DocumentRecord& record) {
-          // Changed since training: a change seen after trained_at (not merely first seen
-          // then), or a source-reported modification after it.
-          const double last_change = static_cast<double>(record.last_change_ms) / 1000.0;
-          const double modified = static_cast<double>(record.modified_ms) / 1000.0;
-          const bool seen_changing = record.last_change_ms > record.first_seen_ms;
-          const bool changed_after_training =
-              view.has_training_date && ((seen_changing && last_change >= trained_at) ||
-                                         (record.modified_ms > 0 && modified >= trained_at));
-          if (!record.removed || changed_after_training) ++view.documents;
-          if (changed_after_training) ++view.changed_since_training;
-          Result<std::vector<store::CheckRecord>> checks = store.History(key, kChecksPerDocument);
-          if (!checks.ok()) {
-            read = checks.status();
-            return false;
-          }
-          const std::vector<advisor::CheckPoint> points = CheckPoints(*checks);
-          advisor::AddDateEvidence(points, &dates);
-          advisor::DocumentHistory document = advisor::SummarizeDocument(
-              source.name, points, TotalsOf(record), kChecksPerDocument, settings.confidence);
-          if (document.reported_since > 0) document.reported_by = DateOrigin(source.kind);
-          input.documents.push_back(std::move(document));
-          return true;
-        });
+    Status scanned = store.ForEachDocument(source.name, [&](const store::DocumentKey& key,
+                                                            const store::DocumentRecord& record) {
+      // Changed since training: a change seen after trained_at (not merely first seen
+      // then), or a source-reported modification after it.
+      const double last_change = static_cast<double>(record.last_change_ms) / 1000.0;
+      const double modified = static_cast<double>(record.modified_ms) / 1000.0;
+      const bool seen_changing = record.last_change_ms > record.first_seen_ms;
+      const bool changed_after_training =
+          view.has_training_date && ((seen_changing && last_change >= trained_at) ||
+                                     (record.modified_ms > 0 && modified >= trained_at));
+      if (!record.removed || changed_after_training) ++view.documents;
+      if (changed_after_training) ++view.changed_since_training;
+      Result<std::vector<store::CheckRecord>> checks = store.History(key, kChecksPerDocument);
+      if (!checks.ok()) {
+        read = checks.status();
+        return false;
+      }
+      const std::vector<advisor::CheckPoint> points = CheckPoints(*checks);
+      advisor::AddDateEvidence(points, &dates);
+      // A git file's commits are its history: exact change times, from the repository.
+      const std::vector<std::int64_t> commits = source.kind == config::SourceKind::kGit
+                                                    ? LoadCommitTimes(store, source.name, key.uri)
+                                                    : std::vector<std::int64_t>{};
+      advisor::DocumentHistory document = advisor::SummarizeDocument(
+          source.name, points, TotalsOf(record), kChecksPerDocument, settings.confidence, commits);
+      if (document.reported_since > 0) document.reported_by = DateOrigin(source.kind);
+      input.documents.push_back(std::move(document));
+      return true;
+    });
     if (!read.ok()) return read;
     if (!scanned.ok()) return scanned;
     const std::string before = StoredTrust(store, workload.name, source.name);
-    const advisor::Trust trust = advisor::JudgeTrust(dates, before == "untrusted");
+    // A commit's time is a recorded fact, not a server's claim: git sources need no trial.
+    const advisor::Trust trust =
+        source.kind == config::SourceKind::kGit
+            ? advisor::Trust{true, false, "commit times from the repository"}
+            : advisor::JudgeTrust(dates, before == "untrusted");
     for (std::size_t i = first_document; i < input.documents.size(); ++i) {
       if (trust.trusted) {
         input.documents[i].observed_estimate.reset();  // not needed: keep memory down

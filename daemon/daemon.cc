@@ -89,6 +89,7 @@ bool Daemon::Impl::OpenStore() {
   EngineOptions engine_options;
   engine_options.indexer = &rag->indexer();
   engine_options.index_work = [this] { rag->Notify(); };
+  engine_options.git_dir = config.state_dir + "/git";
   ProbeDelaysForTests(&engine_options);
   fetcher = std::make_unique<watchers::HttpClient>(io);
   engine = std::make_unique<Engine>(io, workers, *store, metrics, clock, *fetcher, engine_options);

@@ -100,6 +100,9 @@ void Engine::Impl::StartRun(std::shared_ptr<WatchedSource> source, RunCallback d
     case config::SourceKind::kDirectory:
       StartDirectoryRun(run);
       return;
+    case config::SourceKind::kGit:
+      StartGitRun(run);
+      return;
   }
 }
 
@@ -198,6 +201,11 @@ void Engine::Impl::Account(WatchedSource& source, const Recorded& recorded,
     if (counted.was_failing && !counted.is_failing && outcome.outcome != CheckOutcome::kRemoved) {
       spdlog::info("source {}: {} recovered", key.source, key.uri);
     }
+    const bool was_unsupported = outcome.previous && outcome.previous->unsupported;
+    if (outcome.document.unsupported && !was_unsupported) {
+      spdlog::info("source {}: {} is binary data of no format freshd reads: watched, not indexed",
+                   key.source, key.uri);
+    }
   }
   if (counted.changed) {
     ++result->changed;
@@ -207,7 +215,9 @@ void Engine::Impl::Account(WatchedSource& source, const Recorded& recorded,
       spdlog::info("source {}: {} {}", key.source, store::ToString(outcome.outcome), key.uri);
     }
   }
-  metrics.SetDocuments(source.labels, static_cast<double>(state.documents));
+  metrics.SetDocuments(source.labels,
+                       static_cast<double>(state.documents - state.documents_unsupported),
+                       static_cast<double>(state.documents_unsupported));
   metrics.SetLastCheck(source.labels, static_cast<double>(state.last_check_ms) / 1000.0);
   if (state.last_change_ms > 0) {
     metrics.SetLastChange(source.labels, static_cast<double>(state.last_change_ms) / 1000.0);
@@ -314,6 +324,14 @@ void Engine::CheckSource(const std::string& source, RunCallback done) {
   impl_->StartRun(found->second, std::move(done));
 }
 
+namespace {
+// A folder or a repository is read whole: its scan or fetch is its listing, and a file is
+// read only when its mtime or blob moved.
+bool ReadWhole(config::SourceKind kind) {
+  return kind == config::SourceKind::kDirectory || kind == config::SourceKind::kGit;
+}
+}  // namespace
+
 void Engine::ListSource(const std::string& source, RunCallback done) {
   auto found = impl_->sources.find(source);
   if (!impl_->MayStart(source) || !IsListing(found->second->config.kind)) {
@@ -327,7 +345,7 @@ void Engine::ListSource(const std::string& source, RunCallback done) {
 void Engine::CheckDocuments(const std::string& source,
                             std::vector<watchers::ListedDocument> documents, RunCallback done) {
   auto found = impl_->sources.find(source);
-  if (!impl_->MayStart(source) || found->second->config.kind == config::SourceKind::kDirectory) {
+  if (!impl_->MayStart(source) || ReadWhole(found->second->config.kind)) {
     return impl_->Skip(source, std::move(done));
   }
   auto run = impl_->NewRun(found->second, std::move(done));
@@ -350,8 +368,7 @@ bool Engine::Idle() const {
 }
 
 bool IsAdaptive(const config::Source& source) {
-  return source.fetch.adaptive && source.fetch.budget &&
-         source.kind != config::SourceKind::kDirectory;
+  return source.fetch.adaptive && source.fetch.budget && !ReadWhole(source.kind);
 }
 
 std::optional<std::uint64_t> Engine::RequestsAvailable(const std::string& source) const {

@@ -46,6 +46,8 @@ struct EngineOptions {
   // (no indexing). `index_work` is told when a check queued index operations.
   const rag::Indexer* indexer = nullptr;
   std::function<void()> index_work;
+  // Where git sources keep their bare clones (one folder per source); "" fails them.
+  std::string git_dir;
 };
 
 struct SourceRunResult {

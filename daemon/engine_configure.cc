@@ -29,9 +29,11 @@ bool SameSource(const config::Source& a, const config::Source& b) {
   return a.workload == b.workload && a.kind == b.kind && a.url == b.url &&
          a.credentials == b.credentials && a.include == b.include &&
          a.max_child_sitemaps == b.max_child_sitemaps && a.path == b.path && a.glob == b.glob &&
-         a.select.kind == b.select.kind && a.select.expression == b.select.expression &&
-         a.ignore == b.ignore && a.fetch.interval == b.fetch.interval &&
-         a.fetch.timeout == b.fetch.timeout && a.fetch.max_bytes == b.fetch.max_bytes &&
+         a.git == b.git && a.select.kind == b.select.kind &&
+         a.select.expression == b.select.expression && a.select.pages == b.select.pages &&
+         a.select.heading == b.select.heading && a.ignore == b.ignore &&
+         a.fetch.interval == b.fetch.interval && a.fetch.timeout == b.fetch.timeout &&
+         a.fetch.max_bytes == b.fetch.max_bytes && a.fetch.max_pages == b.fetch.max_pages &&
          a.fetch.user_agent == b.fetch.user_agent &&
          SameHeaders(a.fetch.headers, b.fetch.headers) && a.fetch.adaptive == b.fetch.adaptive &&
          a.fetch.budget == b.fetch.budget && a.fetch.min_interval == b.fetch.min_interval &&
@@ -42,6 +44,8 @@ bool SameSource(const config::Source& a, const config::Source& b) {
 watchers::SelectorSpec ToSelectorSpec(const config::Selector& select) {
   watchers::SelectorSpec spec;
   spec.expression = select.expression;
+  spec.pages = select.pages;
+  spec.heading = select.heading;
   switch (select.kind) {
     case config::Selector::Kind::kNone:
       spec.kind = watchers::SelectorSpec::Kind::kNone;
@@ -91,7 +95,13 @@ struct CompileError {
 
 std::optional<Compiled> Compile(const config::Source& source, CompileError* error) {
   Compiled compiled{&source, nullptr, nullptr};
-  auto normalizer = watchers::Normalizer::Create(ToSelectorSpec(source.select), source.ignore);
+  // A zip container (and the XML in it) may unzip to several times the body's size, within
+  // reason: more is a zip bomb.
+  constexpr std::uint64_t kUnzippedPerByte = 8;
+  const std::uint64_t unzipped = source.fetch.max_bytes * kUnzippedPerByte;
+  const formats::ExtractLimits limits{source.fetch.max_pages, unzipped, unzipped};
+  auto normalizer =
+      watchers::Normalizer::Create(ToSelectorSpec(source.select), source.ignore, limits);
   if (!normalizer.ok()) {
     // The ignore patterns were compiled by the config library already: it is the selector.
     const bool has_selector = source.select.kind != config::Selector::Kind::kNone;
@@ -178,7 +188,9 @@ Status Engine::Configure(const config::Config& config, std::function<void()> don
         [&impl, watched, remaining, done](const SourceState& state) {
           if (!watched->removed) {
             watched->state = state;
-            impl.metrics.SetDocuments(watched->labels, static_cast<double>(state.documents));
+            impl.metrics.SetDocuments(
+                watched->labels, static_cast<double>(state.documents - state.documents_unsupported),
+                static_cast<double>(state.documents_unsupported));
             if (state.last_check_ms > 0) {
               impl.metrics.SetLastCheck(watched->labels, state.last_check_ms / 1000.0);
             }

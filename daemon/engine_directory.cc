@@ -33,8 +33,8 @@ store::Observation ObserveFile(const DirectoryWalk& walk, const watchers::FileEn
   }
   // Files have no server-made noise: no probe, only the masks.
   store::Observation observation = watchers::ContentObservation(
-      now_ms, *walk.normalizer, content.body, watchers::DetectContentKind("", file.relative_path),
-      "", previous ? previous->volatile_masks : std::vector<std::string>{}, normalized);
+      now_ms, *walk.normalizer, content.body, "", file.relative_path, "",
+      previous ? previous->volatile_masks : std::vector<std::string>{}, normalized);
   if (observation.kind == store::Observation::Kind::kFetched) {
     observation.etag = validator;
     observation.modified_ms = file.mtime_ns / 1000000;

@@ -275,9 +275,8 @@ std::optional<std::string> NormalizeProbe(const store::StateStore& store,
   // Gone, or unreadable: no probe (a failed read is logged where the checks record).
   Result<store::DocumentRecord> current = store.Get(key);
   if (!current.ok() || current->removed) return std::nullopt;
-  auto normalized = normalizer.Normalize(
-      response.body, watchers::DetectContentKind(response.content_type, key.uri), response.charset,
-      current->volatile_masks);
+  auto normalized = normalizer.NormalizeBody(response.body, response.content_type, key.uri,
+                                             response.charset, current->volatile_masks);
   if (normalized.error != watchers::FetchError::kNone) return std::nullopt;
   return std::move(normalized.text);
 }

@@ -25,6 +25,8 @@ namespace freshd::daemon {
 // The store's key for the time of a source's last completed run (SourceState::last_run_ms).
 inline std::string LastRunKey(const std::string& source) { return "runs/" + source; }
 
+struct GitClone;  // engine_git.cc
+
 struct WatchedSource {
   config::Source config;
   std::shared_ptr<const watchers::Normalizer> normalizer;
@@ -32,7 +34,9 @@ struct WatchedSource {
   metrics::SourceLabels labels;
   SourceState state;
   bool removed = false;  // left the configuration; a run still in flight reports nothing
-  std::size_t skipped_last_run = 0;  // listing entries of other schemes, for the log
+  std::size_t skipped_last_run = 0;       // listing entries of other schemes, for the log
+  std::shared_ptr<GitClone> git_clone;    // git sources: the bare clone, once opened
+  std::size_t git_submodules_logged = 0;  // submodules last said not to be followed
 };
 
 // One run of a source over its documents. Lives on the event loop.
@@ -59,6 +63,7 @@ struct SourceRun {
 };
 using RunPtr = std::shared_ptr<SourceRun>;
 struct DirectoryWalk;  // engine_directory.cc
+struct GitWalk;        // engine_git.cc
 using Listed = std::shared_ptr<std::vector<watchers::ListedDocument>>;
 
 // A recorded check, carried from a worker back to the event loop for accounting.
@@ -201,6 +206,10 @@ struct Engine::Impl : std::enable_shared_from_this<Engine::Impl> {
   // engine_directory.cc
   void StartDirectoryRun(const RunPtr& run);
   void NextDirectoryBatch(const RunPtr& run, std::shared_ptr<DirectoryWalk> walk);
+
+  // engine_git.cc
+  void StartGitRun(const RunPtr& run);
+  void NextGitBatch(const RunPtr& run, std::shared_ptr<GitWalk> walk);
 
   boost::asio::io_context& io;
   boost::asio::thread_pool& workers;

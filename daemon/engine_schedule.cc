@@ -22,8 +22,9 @@ void EngineSchedule::Update() {
       scheduler_.Remove(name);
       continue;
     }
-    // An adaptive folder is scanned every listing_interval: only files whose mtime moved
-    // are read, so the scan is what the per-document schedule would be.
+    // An adaptive folder (or repository) is scanned (fetched) every listing_interval: only
+    // files whose mtime (blob) moved are read, so the scan is what the per-document schedule
+    // would be.
     scheduler_.Add(name,
                    source->fetch.adaptive ? source->fetch.listing_interval : source->fetch.interval,
                    last_run);

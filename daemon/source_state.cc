@@ -19,6 +19,7 @@ void SourceTotals::Add(const store::DocumentRecord& record) {
     if (newest_.size() > kRecentChangesKept) newest_.pop();
   }
   if (IsPresent(record)) ++state_.documents;
+  if (IsPresent(record) && record.unsupported) ++state_.documents_unsupported;
   state_.checks += record.checks;
   state_.changes += record.changes;
   state_.errors += record.errors;
@@ -45,6 +46,9 @@ CheckCounted CountCheck(SourceState& state, const store::RecordResult& recorded,
   counted.was_failing = previous && previous->consecutive_errors > 0;
   counted.is_failing = recorded.document.consecutive_errors > 0;
   state.documents += static_cast<int>(IsPresent(recorded.document)) - static_cast<int>(was_present);
+  state.documents_unsupported +=
+      static_cast<int>(IsPresent(recorded.document) && recorded.document.unsupported) -
+      static_cast<int>(was_present && previous->unsupported);
   state.documents_failing +=
       static_cast<int>(counted.is_failing) - static_cast<int>(counted.was_failing);
   ++state.checks;

@@ -17,7 +17,8 @@
 namespace freshd::daemon {
 
 struct SourceState {
-  std::int64_t documents = 0;  // present (not removed) documents
+  std::int64_t documents = 0;              // present (not removed) documents
+  std::int64_t documents_unsupported = 0;  // of them, binary data freshd has no text of
   std::uint64_t checks = 0;
   std::uint64_t changes = 0;
   std::uint64_t errors = 0;

@@ -49,7 +49,8 @@ Metrics::Metrics(std::string_view version)
                       "Requests made for the source: document checks (conditional ones "
                       "included), volatility probes and listings.")),
       documents_(Build(prometheus::BuildGauge(), *registry_, "freshd_source_documents",
-                       "Documents currently watched in the source.")),
+                       "Documents currently watched in the source, by state: supported (text "
+                       "freshd reads and indexes) or unsupported (other binary data).")),
       last_check_(Build(prometheus::BuildGauge(), *registry_,
                         "freshd_source_last_check_timestamp_seconds",
                         "Unix time of the source's last completed check.")),
@@ -195,6 +196,15 @@ void Metrics::SetIndexChunks(const std::string& sink, double chunks) {
   index_chunks_.Add({{"sink", sink}}).Set(chunks);
 }
 
+namespace {
+constexpr std::array<std::string_view, 2> kDocumentStates = {"supported", "unsupported"};
+
+prometheus::Labels WithState(prometheus::Labels labels, std::string_view state) {
+  labels["state"] = std::string(state);
+  return labels;
+}
+}  // namespace
+
 prometheus::Labels Metrics::Labels(const SourceLabels& labels) const {
   return {{"workload", labels.workload}, {"source", labels.source}};
 }
@@ -218,7 +228,7 @@ void Metrics::AddSource(const SourceLabels& labels) {
     listing_skipped_.Add(with_reason);
   }
   requests_.Add(base);
-  documents_.Add(base);
+  for (std::string_view state : kDocumentStates) documents_.Add(WithState(base, state));
   change_rate_.Add(base);
   history_trusted_.Add(base);
   masked_.Add(base);
@@ -247,7 +257,9 @@ void Metrics::RemoveSource(const SourceLabels& labels) {
     listing_skipped_.Remove(&listing_skipped_.Add(with_reason));
   }
   requests_.Remove(&requests_.Add(base));
-  documents_.Remove(&documents_.Add(base));
+  for (std::string_view state : kDocumentStates) {
+    documents_.Remove(&documents_.Add(WithState(base, state)));
+  }
   change_rate_.Remove(&change_rate_.Add(base));
   for (auto* family : {&request_budget_, &planned_requests_, &expected_freshness_, &hint_precision_,
                        &hint_recall_}) {
@@ -285,9 +297,11 @@ void Metrics::ObserveFetchSeconds(const SourceLabels& labels, double seconds) {
   fetch_duration_.Add(Labels(labels), FetchBuckets()).Observe(seconds);
 }
 
-void Metrics::SetDocuments(const SourceLabels& labels, double documents) {
+void Metrics::SetDocuments(const SourceLabels& labels, double supported, double unsupported) {
   std::lock_guard lock(mutex_);
-  documents_.Add(Labels(labels)).Set(documents);
+  const prometheus::Labels base = Labels(labels);
+  documents_.Add(WithState(base, "supported")).Set(supported);
+  documents_.Add(WithState(base, "unsupported")).Set(unsupported);
 }
 
 void Metrics::SetLastCheck(const SourceLabels& labels, double unix_seconds) {

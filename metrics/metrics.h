@@ -48,7 +48,9 @@ class Metrics {
   // Listing entries left out of a run; reason is one of ListingSkipReasons().
   void CountListingSkipped(const SourceLabels& labels, std::string_view reason,
                            std::size_t entries);
-  void SetDocuments(const SourceLabels& labels, double documents);
+  // Present documents, as `state` "supported" and "unsupported" (binary data of no format
+  // freshd reads).
+  void SetDocuments(const SourceLabels& labels, double supported, double unsupported);
   void SetLastCheck(const SourceLabels& labels, double unix_seconds);
   void SetLastChange(const SourceLabels& labels, double unix_seconds);
 

@@ -110,6 +110,7 @@ std::string EncodeDocument(const DocumentRecord& record) {
   if (record.removed) object["d"] = true;
   if (!record.volatile_masks.empty()) object["vm"] = record.volatile_masks;
   if (record.indexed) object["ix"] = true;
+  if (record.unsupported) object["un"] = true;
   PutInt(object, "hn", record.history_next_seq);
   PutInt(object, "ho", record.history_oldest_seq);
   return ToMsgpack(object);
@@ -131,7 +132,7 @@ std::optional<DocumentRecord> DecodeDocument(std::string_view bytes) {
       ReadUint(object, "ce", std::numeric_limits<std::uint32_t>::max(), &consecutive) &&
       ReadUint(object, "cm", std::numeric_limits<std::uint32_t>::max(), &misses) &&
       ReadString(object, "le", &record.last_error) && ReadBool(object, "d", &record.removed) &&
-      ReadBool(object, "ix", &record.indexed) &&
+      ReadBool(object, "ix", &record.indexed) && ReadBool(object, "un", &record.unsupported) &&
       ReadUint(object, "hn", kAny, &record.history_next_seq) &&
       ReadUint(object, "ho", kAny, &record.history_oldest_seq) &&
       record.history_oldest_seq <= record.history_next_seq;

@@ -23,6 +23,7 @@ CheckOutcome ApplyFetched(const DocumentRecord* previous, const Observation& see
   doc->etag = seen.etag;
   doc->last_modified = seen.last_modified;
   doc->modified_ms = seen.modified_ms;
+  doc->unsupported = seen.unsupported;
   doc->removed = false;
   if (outcome == CheckOutcome::kChanged) ++doc->changes;
   if (outcome != CheckOutcome::kUnchanged) doc->last_change_ms = seen.time_ms;

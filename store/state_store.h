@@ -67,6 +67,7 @@ struct Observation {
   std::string etag;              // kFetched: validators to send next time
   std::string last_modified;     // kFetched
   std::int64_t modified_ms = 0;  // source-reported modification time, 0 if unknown
+  bool unsupported = false;      // kFetched: binary data freshd has no text of (not indexed)
   std::string error_reason;      // kError: the FetchError label ("timeout", ...)
   std::string error_message;     // kError
 };
@@ -100,6 +101,7 @@ struct DocumentRecord {
   // The RAG side holds this document's current chunks (set by whoever writes them in the
   // check's transaction, see DocumentTransaction): a document not indexed is fetched in full.
   bool indexed = false;
+  bool unsupported = false;            // its last fetch was binary data of no format freshd reads
   std::uint64_t history_next_seq = 0;  // internal: history ring bounds
   std::uint64_t history_oldest_seq = 0;
 };

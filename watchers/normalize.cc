@@ -3,6 +3,7 @@
 
 #include <xxhash.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <exception>
@@ -14,6 +15,7 @@
 #include "watchers/content_text.h"
 #include "watchers/content_xml.h"
 #include "watchers/content_xpath.h"
+#include "watchers/normalize_impl.h"
 #include "watchers/volatility.h"
 
 namespace freshd::watchers {
@@ -33,18 +35,17 @@ Normalizer::Result ParseFailure(std::string message) {
 
 // ---------------------------------------------------------------------------------------
 
-struct Normalizer::Impl {
-  std::string xpath;  // "" selects the whole document
-  content::IgnorePatterns ignore;
-
-  Status InitSelector(const SelectorSpec& select);
-
-  bool Extract(std::string_view body, ContentKind kind, std::string_view charset, std::string* text,
-               Result* result) const;
-  bool RemoveIgnored(std::string* text, Result* result) const;
-};
-
 Status Normalizer::Impl::InitSelector(const SelectorSpec& select) {
+  if (!select.pages.empty()) {
+    freshd::Result<std::vector<formats::PageRange>> ranges = formats::ParsePageRanges(select.pages);
+    if (!ranges.ok()) return ranges.status();
+    pages = std::move(ranges).value();
+  }
+  if (!select.heading.empty()) {
+    freshd::Result<std::unique_ptr<UrlFilter>> compiled = UrlFilter::Create(select.heading);
+    if (!compiled.ok()) return compiled.status();
+    heading = std::move(compiled).value();
+  }
   switch (select.kind) {
     case SelectorSpec::Kind::kNone:
       return Status::OK();
@@ -106,15 +107,28 @@ bool Normalizer::Impl::RemoveIgnored(std::string* text, Result* result) const {
   return false;
 }
 
+// Folding, then the ignore patterns (which so see single spaces and trimmed lines, as the
+// user reads the text), then folding again around what they removed. No section marker
+// survives: markers are the normalizer's to write.
+bool Normalizer::Impl::Clean(std::string* text, Result* result) const {
+  std::replace(text->begin(), text->end(), kSectionMarker, ' ');
+  *text = content::FoldWhitespace(*text);
+  if (!RemoveIgnored(text, result)) return false;
+  if (!ignore.empty()) *text = content::FoldWhitespace(*text);
+  return true;
+}
+
 Normalizer::Normalizer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Normalizer::~Normalizer() = default;
 
 freshd::Result<std::unique_ptr<Normalizer>> Normalizer::Create(
-    const SelectorSpec& select, const std::vector<std::string>& ignore_patterns) {
+    const SelectorSpec& select, const std::vector<std::string>& ignore_patterns,
+    const formats::ExtractLimits& limits) {
   try {
     content::EnsureXmlInitialized();
     auto impl = std::make_unique<Impl>();
+    impl->limits = limits;
     if (Status status = impl->InitSelector(select); !status.ok()) return status;
     if (Status status = impl->ignore.Compile(ignore_patterns); !status.ok()) return status;
     return std::unique_ptr<Normalizer>(new Normalizer(std::move(impl)));
@@ -123,8 +137,7 @@ freshd::Result<std::unique_ptr<Normalizer>> Normalizer::Create(
   }
 }
 
-// Extraction, then folding, then the ignore patterns (which so see single spaces and
-// trimmed lines, as the user reads the text), then folding again around what they removed.
+// Extraction, then Clean.
 Normalizer::Result Normalizer::Normalize(std::string_view body, ContentKind kind,
                                          std::string_view charset) const {
   return Normalize(body, kind, charset, {});
@@ -138,9 +151,7 @@ Normalizer::Result Normalizer::Normalize(std::string_view body, ContentKind kind
     Result result;
     std::string text;
     if (!impl_->Extract(body, kind, charset, &text, &result)) return result;
-    text = content::FoldWhitespace(text);
-    if (!impl_->RemoveIgnored(&text, &result)) return result;
-    if (!impl_->ignore.empty()) text = content::FoldWhitespace(text);
+    if (!impl_->Clean(&text, &result)) return result;
     result.text = masks.empty() ? std::move(text) : ApplyMasks(text, masks, &result.masked);
     return result;
   } catch (const std::exception& e) {

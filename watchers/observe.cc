@@ -23,18 +23,21 @@ Observation GoneObservation(std::int64_t now_ms) {
 }
 
 Observation ContentObservation(std::int64_t now_ms, const Normalizer& normalizer,
-                               std::string_view body, ContentKind kind, std::string_view charset,
+                               std::string_view body, std::string_view content_type,
+                               std::string_view uri, std::string_view charset,
                                const std::vector<std::string>& masks, Normalized* normalized) {
-  auto result = normalizer.Normalize(body, kind, charset, masks);
+  auto result = normalizer.NormalizeBody(body, content_type, uri, charset, masks);
   if (result.error != FetchError::kNone) {
     return ErrorObservation(now_ms, result.error, result.message);
   }
   Observation observation;
   observation.kind = Observation::Kind::kFetched;
   observation.time_ms = now_ms;
-  observation.content_hash = ContentHash(result.text);
+  observation.unsupported = result.unsupported;
+  observation.content_hash = ContentHash(result.unsupported ? body : result.text);
   normalized->masked = result.masked;
   normalized->invalid_utf8 = result.invalid_utf8;
+  normalized->format = result.format;
   normalized->text = std::move(result.text);
   return observation;
 }
@@ -58,9 +61,9 @@ Observation HttpObservation(std::int64_t now_ms, const Normalizer& normalizer,
     observation.time_ms = now_ms;
     return observation;
   }
-  Observation observation = ContentObservation(now_ms, normalizer, response.body,
-                                               DetectContentKind(response.content_type, uri),
-                                               response.charset, masks, normalized);
+  Observation observation =
+      ContentObservation(now_ms, normalizer, response.body, response.content_type, uri,
+                         response.charset, masks, normalized);
   if (observation.kind == Observation::Kind::kFetched) {
     observation.etag = response.etag;
     observation.last_modified = response.last_modified;

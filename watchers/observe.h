@@ -27,13 +27,16 @@ struct Normalized {
   std::string text;
   std::size_t masked = 0;
   std::size_t invalid_utf8 = 0;
+  formats::Format format = formats::Format::kText;
 };
 
-// Normalizes (with the document's volatile masks) and hashes a body; a body that cannot be
-// decoded (binary data, an unknown charset, malformed markup) is a `parse` error.
+// Normalizes (Normalizer::NormalizeBody, with the document's volatile masks) and hashes a
+// body; a body that cannot be decoded (an unknown charset, malformed markup, a damaged
+// PDF) is a `parse` error. Binary data of no format freshd reads is fetched and
+// `unsupported`: its bytes are hashed (a new image is still a change), and it has no text.
 store::Observation ContentObservation(std::int64_t now_ms, const Normalizer& normalizer,
-                                      std::string_view body, ContentKind kind,
-                                      std::string_view charset,
+                                      std::string_view body, std::string_view content_type,
+                                      std::string_view uri, std::string_view charset,
                                       const std::vector<std::string>& masks,
                                       Normalized* normalized);
 

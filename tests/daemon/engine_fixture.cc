@@ -36,6 +36,7 @@ EngineFixture::EngineFixture(const std::string& workloads_yaml, daemon::EngineOp
   auto opened = store::StateStore::Open(dir_ / "state", store_options);
   if (!opened.ok()) throw std::runtime_error(opened.status().ToString());
   store_ = std::move(opened).value();
+  if (options.git_dir.empty()) options.git_dir = dir_ / "git";
   engine_ =
       std::make_unique<daemon::Engine>(io_, workers_, *store_, metrics_, clock_, fetcher_, options);
   schedule_ = std::make_unique<daemon::EngineSchedule>(io_, clock_, scheduler_, *engine_);

@@ -7,7 +7,7 @@ namespace {
 
 store::DocumentRecord Present(std::int64_t last_check_ms, std::int64_t last_change_ms) {
   store::DocumentRecord record;
-  record.content_hash = "h";
+  record.content_hash = "a-hash";
   record.checks = 3;
   record.changes = 1;
   record.last_check_ms = last_check_ms;

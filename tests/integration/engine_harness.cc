@@ -23,6 +23,7 @@ EngineHarness::EngineHarness(const std::string& workloads_yaml, const std::strin
   auto opened = store::StateStore::Open(loaded.config->state_dir, store_options);
   if (!opened.ok()) throw std::runtime_error(opened.status().ToString());
   store_ = std::move(opened).value();
+  if (options.git_dir.empty()) options.git_dir = dir_ / "git";
   engine_ = std::make_unique<daemon::Engine>(io_, workers_, *store_, metrics_, clock_, *fetcher_,
                                              options);
   if (const Status status = engine_->Configure(*loaded.config, [this] { io_.stop(); });

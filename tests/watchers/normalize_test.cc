@@ -18,11 +18,11 @@ std::unique_ptr<Normalizer> MakeNormalizer(SelectorSpec select = {},
 }
 
 SelectorSpec XPath(std::string expression) {
-  return SelectorSpec{SelectorSpec::Kind::kXPath, std::move(expression)};
+  return SelectorSpec{SelectorSpec::Kind::kXPath, std::move(expression), "", ""};
 }
 
 SelectorSpec Css(std::string expression) {
-  return SelectorSpec{SelectorSpec::Kind::kCss, std::move(expression)};
+  return SelectorSpec{SelectorSpec::Kind::kCss, std::move(expression), "", ""};
 }
 
 std::string NormalizeOk(const Normalizer& normalizer, std::string_view body, ContentKind kind,
