@@ -1,0 +1,45 @@
+#include "formats/xml_tree.h"
+
+#include <libxml/parser.h>
+
+#include <climits>
+#include <cstring>
+
+namespace freshd::formats {
+
+Result<XmlDoc> ParseXml(std::string_view xml, std::string_view what) {
+  if (xml.size() > INT_MAX) return Status::ResourceExhausted(std::string(what) + " is too large");
+  constexpr int kOptions = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING;
+  XmlDoc doc(xmlReadMemory(xml.data(), static_cast<int>(xml.size()), nullptr, nullptr, kOptions));
+  if (doc == nullptr || xmlDocGetRootElement(doc.get()) == nullptr) {
+    return Status::InvalidArgument(std::string(what) + " is not well-formed XML");
+  }
+  return doc;
+}
+
+bool IsElement(const xmlNode* node, const char* ns, const char* name) {
+  if (node == nullptr || node->type != XML_ELEMENT_NODE) return false;
+  if (std::strcmp(reinterpret_cast<const char*>(node->name), name) != 0) return false;
+  return node->ns != nullptr && node->ns->href != nullptr &&
+         std::strcmp(reinterpret_cast<const char*>(node->ns->href), ns) == 0;
+}
+
+std::string Attribute(const xmlNode* node, const char* ns, const char* name) {
+  const auto* key = reinterpret_cast<const xmlChar*>(name);
+  auto* mutable_node = const_cast<xmlNode*>(node);  // libxml2's getters take non-const nodes
+  xmlChar* value = xmlGetNsProp(mutable_node, key, reinterpret_cast<const xmlChar*>(ns));
+  if (value == nullptr) value = xmlGetNoNsProp(mutable_node, key);
+  if (value == nullptr) return "";
+  std::string out(reinterpret_cast<const char*>(value));
+  xmlFree(value);
+  return out;
+}
+
+const xmlNode* Child(const xmlNode* node, const char* ns, const char* name) {
+  for (const xmlNode* child = node->children; child != nullptr; child = child->next) {
+    if (IsElement(child, ns, name)) return child;
+  }
+  return nullptr;
+}
+
+}  // namespace freshd::formats
