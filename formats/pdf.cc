@@ -1,6 +1,7 @@
 // PDF with Poppler's C++ API: one section per page.
 #include <algorithm>
 #include <climits>
+#include <cmath>
 #include <memory>
 #include <mutex>
 #include <poppler-document.h>
@@ -30,18 +31,39 @@ std::string DamageMessage() {
   return message;
 }
 
-// A page's text: Poppler ends each line with a newline and leaves an empty line between
-// blocks, which are our paragraphs.
+// A page's words in Poppler's reading order (columns kept apart, unlike its physical
+// layout, which interleaves the lines of side-by-side columns), grouped into paragraphs
+// here: a line that starts below the previous one by more than half its height, or above
+// it (the next column), begins a paragraph. Poppler's own text modes either interleave
+// columns or run a column's paragraphs together. A paragraph's lines are joined with
+// spaces, so the same text wrapped differently reads the same.
 void AddPageText(const poppler::page& page, SectionBuilder& builder) {
-  const poppler::byte_array utf8 = page.text(poppler::rectf(), poppler::page::physical_layout).to_utf8();
-  const std::string_view text(utf8.data(), utf8.size());
-  std::size_t start = 0;
-  while (start < text.size()) {
-    std::size_t end = text.find("\n\n", start);
-    if (end == std::string_view::npos) end = text.size();
-    builder.AddParagraph(text.substr(start, end - start));
-    start = end + 2;
+  std::string paragraph;
+  double line_top = 0, line_bottom = 0, previous_right = 0;
+  bool space_after = false;
+  for (const poppler::text_box& word : page.text_list()) {
+    const poppler::rectf box = word.bbox();
+    const double height = std::max(box.height(), 1.0);
+    const bool same_line = !paragraph.empty() && std::abs(box.top() - line_top) < height / 2;
+    if (!paragraph.empty()) {
+      const bool below = box.top() - line_bottom > height / 2;
+      const bool above = box.bottom() < line_top;
+      const bool far_right = same_line && box.left() - previous_right > 2 * height;
+      if ((!same_line && (below || above)) || far_right) {
+        builder.AddParagraph(paragraph);
+        paragraph.clear();
+      } else if (!same_line || space_after || box.left() - previous_right > height / 8) {
+        paragraph += ' ';
+      }
+    }
+    if (!same_line) line_top = box.top();
+    line_bottom = box.bottom();
+    previous_right = box.right();
+    space_after = word.has_space_after();
+    const poppler::byte_array utf8 = word.text().to_utf8();
+    paragraph.append(utf8.data(), utf8.size());
   }
+  builder.AddParagraph(paragraph);
 }
 
 }  // namespace
