@@ -23,16 +23,21 @@ constexpr std::string_view kZipMagic{"PK\x03\x04", 4};
 
 // Binary formats whose signature has no NUL byte in its first bytes, or may not.
 constexpr std::array<std::string_view, 12> kBinarySignatures = {
-    std::string_view("\x1f\x8b", 2),   // gzip
-    std::string_view("\x89PNG", 4),    // PNG
+    std::string_view("\x1f\x8b", 2),      // gzip
+    std::string_view("\x89PNG", 4),       // PNG
     std::string_view("\xff\xd8\xff", 3),  // JPEG
-    "GIF87a", "GIF89a",
-    std::string_view("\x7f" "ELF", 4),
+    "GIF87a",
+    "GIF89a",
+    std::string_view("\x7f"
+                     "ELF",
+                     4),
     "BZh",
-    std::string_view("\xfd" "7zXZ", 5),  // xz
+    std::string_view("\xfd"
+                     "7zXZ",
+                     5),  // xz
     std::string_view("7z\xbc\xaf", 4),
     "Rar!",
-    std::string_view("PK\x05\x06", 4),  // an empty zip
+    std::string_view("PK\x05\x06", 4),        // an empty zip
     std::string_view("\x28\xb5\x2f\xfd", 4),  // zstd
 };
 
@@ -60,7 +65,8 @@ Format FromContentType(std::string_view content_type) {
   const std::string type = Lower(content_type.substr(0, content_type.find(';')));
   const auto begin = type.find_first_not_of(" \t");
   if (begin == std::string::npos) return Format::kText;
-  return FromMimeType(std::string_view(type).substr(begin, type.find_last_not_of(" \t") + 1 - begin));
+  return FromMimeType(
+      std::string_view(type).substr(begin, type.find_last_not_of(" \t") + 1 - begin));
 }
 
 Format FromExtension(std::string_view uri) {
@@ -130,8 +136,8 @@ Format FromMagic(std::string_view body) {
   const std::size_t semicolon = type.find(';');
   const std::string_view mime = std::string_view(type).substr(0, semicolon);
   if (FromMimeType(mime) == Format::kPdf) return Format::kPdf;
-  if (semicolon != std::string::npos && type.find("charset=binary", semicolon) == std::string::npos &&
-      mime.starts_with("text/")) {
+  if (semicolon != std::string::npos &&
+      type.find("charset=binary", semicolon) == std::string::npos && mime.starts_with("text/")) {
     return Format::kText;
   }
   return Format::kUnsupported;

@@ -1,12 +1,13 @@
 // PDF with Poppler's C++ API: one section per page.
+#include <poppler-document.h>
+#include <poppler-global.h>
+#include <poppler-page.h>
+
 #include <algorithm>
 #include <climits>
 #include <cmath>
 #include <memory>
 #include <mutex>
-#include <poppler-document.h>
-#include <poppler-global.h>
-#include <poppler-page.h>
 #include <string>
 
 #include "formats/extractors.h"

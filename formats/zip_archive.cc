@@ -14,7 +14,9 @@ std::string ZipError(zip_t* zip) { return zip_strerror(zip); }
 
 }  // namespace
 
-bool LooksLikeZip(std::string_view body) { return body.starts_with(std::string_view("PK\x03\x04", 4)); }
+bool LooksLikeZip(std::string_view body) {
+  return body.starts_with(std::string_view("PK\x03\x04", 4));
+}
 
 Result<ZipArchive> ZipArchive::Open(std::string_view body, std::uint64_t max_member_bytes,
                                     std::uint64_t max_total_bytes) {
@@ -50,7 +52,7 @@ std::vector<std::string> ZipArchive::Names() const {
 
 Result<std::string> ZipArchive::Read(const char* name) {
   const zip_int64_t index = zip_name_locate(zip_.get(), name, 0);
-  if (index < 0) return Status::NotFound(std::string("zip member ") + name + " is missing");
+  if (index < 0) return Status::InvalidArgument(std::string("no zip member ") + name);
   std::unique_ptr<zip_file_t, CloseFile> file(
       zip_fopen_index(zip_.get(), static_cast<zip_uint64_t>(index), 0));
   if (file == nullptr) {

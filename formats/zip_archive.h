@@ -23,9 +23,9 @@ class ZipArchive {
 
   bool Has(const char* name) const;
   std::vector<std::string> Names() const;
-  // The member decompressed: NotFound when absent, ResourceExhausted past the member cap or
-  // when all the members read so far pass the total cap, InvalidArgument when damaged,
-  // PermissionDenied when encrypted.
+  // The member decompressed: InvalidArgument when absent or damaged, ResourceExhausted past the
+  // member cap or when all the members read so far pass the total cap, PermissionDenied when
+  // encrypted.
   Result<std::string> Read(const char* name);
 
  private:

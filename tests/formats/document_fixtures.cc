@@ -16,10 +16,14 @@ constexpr const char* kXmlDeclaration =
 std::string Escape(const std::string& text) {
   std::string out;
   for (const char c : text) {
-    if (c == '&') out += "&amp;";
-    else if (c == '<') out += "&lt;";
-    else if (c == '>') out += "&gt;";
-    else out += c;
+    if (c == '&')
+      out += "&amp;";
+    else if (c == '<')
+      out += "&lt;";
+    else if (c == '>')
+      out += "&gt;";
+    else
+      out += c;
   }
   return out;
 }
@@ -124,7 +128,9 @@ std::string MakeOdf(const std::string& mimetype, const std::string& body) {
   const std::string manifest =
       std::string(kXmlDeclaration) +
       "<manifest:manifest xmlns:manifest=\"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0\">"
-      "<manifest:file-entry manifest:full-path=\"/\" manifest:media-type=\"" + mimetype + "\"/>"
+      "<manifest:file-entry manifest:full-path=\"/\" manifest:media-type=\"" +
+      mimetype +
+      "\"/>"
       "<manifest:file-entry manifest:full-path=\"content.xml\" manifest:media-type=\"text/xml\"/>"
       "</manifest:manifest>";
   const std::string content = std::string(kXmlDeclaration) + "<office:document-content" +
@@ -152,21 +158,27 @@ std::string MakeDocx(const std::vector<Block>& blocks) {
   const std::string document =
       std::string(kXmlDeclaration) +
       "<w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\">"
-      "<w:body>" + body + "<w:sectPr/></w:body></w:document>";
-  return WriteZip({{"[Content_Types].xml", std::string(kXmlDeclaration) +
-       "<Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\">"
-       "<Override PartName=\"/word/document.xml\" ContentType=\"application/"
-       "vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml\"/></Types>"},
-                   {"_rels/.rels", std::string(kXmlDeclaration) +
-       "<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">"
-       "<Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/"
-       "relationships/officeDocument\" Target=\"word/document.xml\"/></Relationships>"},
-                   {"word/document.xml", document}});
+      "<w:body>" +
+      body + "<w:sectPr/></w:body></w:document>";
+  return WriteZip(
+      {{"[Content_Types].xml",
+        std::string(kXmlDeclaration) +
+            "<Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\">"
+            "<Override PartName=\"/word/document.xml\" ContentType=\"application/"
+            "vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml\"/></Types>"},
+       {"_rels/.rels",
+        std::string(kXmlDeclaration) +
+            "<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">"
+            "<Relationship Id=\"rId1\" "
+            "Type=\"http://schemas.openxmlformats.org/officeDocument/2006/"
+            "relationships/officeDocument\" Target=\"word/document.xml\"/></Relationships>"},
+       {"word/document.xml", document}});
 }
 
 std::string MakePptx(const std::vector<Slide>& slides) {
   std::vector<ZipMember> members = {
-      {"[Content_Types].xml", std::string(kXmlDeclaration) +
+      {"[Content_Types].xml",
+       std::string(kXmlDeclaration) +
            "<Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"/>"},
       {"ppt/presentation.xml",
        std::string(kXmlDeclaration) +
@@ -175,16 +187,18 @@ std::string MakePptx(const std::vector<Slide>& slides) {
   for (std::size_t i = slides.size(); i-- > 0;) {
     std::string paragraphs;
     for (const std::string& text : slides[i]) {
-      paragraphs += "<a:p>" + Inline(text, "<a:r><a:t>", "</a:t></a:r>", "<a:r><a:t> </a:t></a:r>",
-                                     "<a:br/>") + "</a:p>";
+      paragraphs +=
+          "<a:p>" +
+          Inline(text, "<a:r><a:t>", "</a:t></a:r>", "<a:r><a:t> </a:t></a:r>", "<a:br/>") +
+          "</a:p>";
     }
     members.push_back(
         {"ppt/slides/slide" + std::to_string(i + 1) + ".xml",
          std::string(kXmlDeclaration) +
              "<p:sld xmlns:p=\"http://schemas.openxmlformats.org/presentationml/2006/main\" "
              "xmlns:a=\"http://schemas.openxmlformats.org/drawingml/2006/main\"><p:cSld>"
-             "<p:spTree><p:sp><p:txBody><a:bodyPr/>" + paragraphs +
-             "</p:txBody></p:sp></p:spTree></p:cSld></p:sld>"});
+             "<p:spTree><p:sp><p:txBody><a:bodyPr/>" +
+             paragraphs + "</p:txBody></p:sp></p:spTree></p:cSld></p:sld>"});
   }
   return WriteZip(members);
 }
@@ -192,17 +206,20 @@ std::string MakePptx(const std::vector<Slide>& slides) {
 std::string MakeOdt(const std::vector<Block>& blocks) {
   std::string body;
   for (const Block& block : blocks) body += OdfBlock(block);
-  return MakeOdf("application/vnd.oasis.opendocument.text", "<office:text>" + body + "</office:text>");
+  return MakeOdf("application/vnd.oasis.opendocument.text",
+                 "<office:text>" + body + "</office:text>");
 }
 
 std::string MakeOdp(const std::vector<Slide>& slides) {
   std::string body;
   for (std::size_t i = 0; i < slides.size(); ++i) {
-    body += "<draw:page draw:name=\"page" + std::to_string(i + 1) + "\"><draw:frame><draw:text-box>";
+    body +=
+        "<draw:page draw:name=\"page" + std::to_string(i + 1) + "\"><draw:frame><draw:text-box>";
     for (const std::string& text : slides[i]) body += "<text:p>" + OdfInline(text) + "</text:p>";
-    body += "</draw:text-box></draw:frame><presentation:notes><draw:frame><draw:text-box>"
-            "<text:p>speaker notes stay out</text:p></draw:text-box></draw:frame>"
-            "</presentation:notes></draw:page>";
+    body +=
+        "</draw:text-box></draw:frame><presentation:notes><draw:frame><draw:text-box>"
+        "<text:p>speaker notes stay out</text:p></draw:text-box></draw:frame>"
+        "</presentation:notes></draw:page>";
   }
   return MakeOdf("application/vnd.oasis.opendocument.presentation",
                  "<office:presentation>" + body + "</office:presentation>");

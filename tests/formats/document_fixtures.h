@@ -37,8 +37,8 @@ std::string MakeDamagedPdf();
 struct Block {
   enum class Kind { kParagraph, kHeading, kListItem, kTable };
   Kind kind = Kind::kParagraph;
-  int level = 0;  // headings: 1..9
-  std::string text;  // '\t' becomes a tab element, '\n' a line break
+  int level = 0;                               // headings: 1..9
+  std::string text;                            // '\t' becomes a tab element, '\n' a line break
   std::vector<std::vector<std::string>> rows;  // tables: cells
 };
 Block Paragraph(std::string text);

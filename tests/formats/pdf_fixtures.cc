@@ -72,9 +72,10 @@ PdfObjects Objects(const std::vector<PdfPage>& pages, const PdfOptions& options)
           PdfString(options.creation_date) + " >>",
   };
   for (std::size_t i = 0; i < pages.size(); ++i) {
-    objects.bodies.push_back("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources "
-                             "<< /Font << /F1 3 0 R >> >> /Contents " +
-                             std::to_string(6 + 2 * i) + " 0 R >>");
+    objects.bodies.push_back(
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources "
+        "<< /Font << /F1 3 0 R >> >> /Contents " +
+        std::to_string(6 + 2 * i) + " 0 R >>");
     const std::string stream = ContentStream(pages[i], options.two_columns);
     objects.bodies.push_back("<< /Length " + std::to_string(stream.size()) + " >>\nstream\n" +
                              stream + "endstream");
@@ -114,8 +115,8 @@ std::string MakeEncryptedPdf(const std::vector<PdfPage>& pages) {
   // /O and /U are 32 bytes each. /U does not match what the empty password gives, which is
   // how a reader sees any non-empty user password: it must ask for one.
   const std::string o(64, 'A'), u(64, '5');
-  objects.bodies.push_back("<< /Filter /Standard /V 1 /R 2 /Length 40 /P -44 /O <" + o +
-                           "> /U <" + u + "> >>");
+  objects.bodies.push_back("<< /Filter /Standard /V 1 /R 2 /Length 40 /P -44 /O <" + o + "> /U <" +
+                           u + "> >>");
   objects.trailer_extra = " /Encrypt " + std::to_string(objects.bodies.size()) +
                           " 0 R /ID [<0123456789abcdef0123456789abcdef> "
                           "<0123456789abcdef0123456789abcdef>]";

@@ -95,9 +95,9 @@ std::string WriteZip(const std::vector<ZipMember>& members) {
     const zip_int64_t index = data ? zip_file_add(zip, member.name.c_str(), data, 0) : -1;
     if (index < 0) zip_source_free(data);
     Check(index >= 0, "add");
-    Check(zip_set_file_compression(zip, index, member.stored ? ZIP_CM_STORE : ZIP_CM_DEFLATE,
-                                   0) == 0,
-          "compression");
+    Check(
+        zip_set_file_compression(zip, index, member.stored ? ZIP_CM_STORE : ZIP_CM_DEFLATE, 0) == 0,
+        "compression");
   }
   Check(zip_close(zip) == 0, "close");
   zip_error_fini(&error);
