@@ -104,7 +104,7 @@ TEST_CASE("an encrypted PDF is refused as PermissionDenied") {
   CHECK(extracted.status().message() == "encrypted PDF (no password tried)");
 }
 
-TEST_CASE("a damaged PDF is InvalidArgument and Poppler writes nothing to stderr") {
+TEST_CASE("a damaged PDF is InvalidArgument and the libraries write nothing to stderr") {
   std::FILE* capture = std::tmpfile();
   REQUIRE(capture != nullptr);
   std::fflush(stderr);
@@ -112,6 +112,8 @@ TEST_CASE("a damaged PDF is InvalidArgument and Poppler writes nothing to stderr
   dup2(fileno(capture), STDERR_FILENO);
   const auto damaged = Extract(Format::kPdf, fixtures::MakeDamagedPdf(), {});
   const auto garbage = Extract(Format::kPdf, "%PDF-1.7\n1 0 obj << /Type /Catalog", {});
+  const auto bad_xml = Extract(
+      Format::kDocx, fixtures::MakeZip({{"word/document.xml", "<w:document><w:body><w:p>"}}), {});
   std::fflush(stderr);
   dup2(saved, STDERR_FILENO);
   close(saved);
@@ -124,6 +126,7 @@ TEST_CASE("a damaged PDF is InvalidArgument and Poppler writes nothing to stderr
   CHECK(damaged.status().message().starts_with("damaged PDF"));
   REQUIRE_FALSE(garbage.ok());
   CHECK(garbage.status().IsInvalidArgument());
+  CHECK(bad_xml.status().IsInvalidArgument());
   CHECK(written == 0);
 }
 
