@@ -18,8 +18,6 @@ constexpr const char* kDraw = "urn:oasis:names:tc:opendocument:xmlns:drawing:1.0
 constexpr const char* kOffice = "urn:oasis:names:tc:opendocument:xmlns:office:1.0";
 constexpr const char* kPresentation = "urn:oasis:names:tc:opendocument:xmlns:presentation:1.0";
 
-constexpr int kMaxSpaces = 1000;  // text:s's count is the file's claim
-
 int Count(const xmlNode* node, const char* ns, const char* name, int fallback) {
   const std::string value = Attribute(node, ns, name);
   int n = fallback;
@@ -28,17 +26,14 @@ int Count(const xmlNode* node, const char* ns, const char* name, int fallback) {
   return n;
 }
 
-// The inline text of a text:p or text:h: spans and links through, text:s as spaces,
-// text:tab as a space, text:line-break as a line break; notes and annotations left out.
+// The inline text of a text:p or text:h: spans and links through, text:s and text:tab as a
+// space, text:line-break as a line break; notes and annotations left out.
 void InlineText(const xmlNode* node, std::string& out) {
   for (const xmlNode* child = node->children; child != nullptr; child = child->next) {
     if (child->type == XML_TEXT_NODE || child->type == XML_CDATA_SECTION_NODE) {
       out += reinterpret_cast<const char*>(child->content);
-    } else if (IsElement(child, kText, "s")) {
-      out.append(static_cast<std::size_t>(std::clamp(Count(child, kText, "c", 1), 1, kMaxSpaces)),
-                 ' ');
-    } else if (IsElement(child, kText, "tab")) {
-      out += ' ';
+    } else if (IsElement(child, kText, "s") || IsElement(child, kText, "tab")) {
+      out += ' ';  // text:s's count does not matter: runs of spaces are folded to one
     } else if (IsElement(child, kText, "line-break")) {
       out += '\n';
     } else if (IsElement(child, kText, "note") || IsElement(child, kOffice, "annotation")) {

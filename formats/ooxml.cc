@@ -1,5 +1,6 @@
 // Office Open XML: word/document.xml (DOCX) and ppt/slides/slideN.xml (PPTX).
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstdint>
 #include <string>
