@@ -25,9 +25,10 @@ struct PdfOptions {
 // between paragraphs, one page per entry.
 std::string MakePdf(const std::vector<PdfPage>& pages, const PdfOptions& options = {});
 
-// A PDF with an /Encrypt dictionary (standard handler, revision 2) whose user password is
-// not empty: Poppler opens it locked.
-std::string MakeEncryptedPdf(const std::vector<PdfPage>& pages);
+// A PDF encrypted with the standard security handler (revision 2, RC4 40-bit) under a
+// non-empty user password: Poppler opens it locked, and reads it given the password.
+std::string MakeEncryptedPdf(const std::vector<PdfPage>& pages,
+                             const std::string& user_password = "secret");
 
 // A PDF cut short after its header and part of its first object: nothing to recover.
 std::string MakeDamagedPdf();

@@ -1,9 +1,12 @@
 // PDF extraction: text by page in reading order, stable across re-exports, and the
 // encrypted, damaged and long cases.
+#include <poppler-document.h>
+#include <poppler-page.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -102,6 +105,24 @@ TEST_CASE("an encrypted PDF is refused as PermissionDenied") {
   REQUIRE_FALSE(extracted.ok());
   CHECK(extracted.status().IsPermissionDenied());
   CHECK(extracted.status().message() == "encrypted PDF (no password tried)");
+}
+
+TEST_CASE("the encrypted fixture is really encrypted: Poppler reads it with its password only") {
+  const std::string pdf = fixtures::MakeEncryptedPdf({{"Secret refund rules."}}, "hunter2");
+  const auto open = [&pdf](const std::string& password) {
+    return std::unique_ptr<poppler::document>(poppler::document::load_from_raw_data(
+        pdf.data(), static_cast<int>(pdf.size()), "", password));
+  };
+  const auto locked = open("");
+  REQUIRE(locked != nullptr);
+  CHECK(locked->is_locked());
+  const auto unlocked = open("hunter2");
+  REQUIRE(unlocked != nullptr);
+  REQUIRE_FALSE(unlocked->is_locked());
+  const std::unique_ptr<poppler::page> page(unlocked->create_page(0));
+  REQUIRE(page != nullptr);
+  const poppler::byte_array text = page->text().to_utf8();
+  CHECK(std::string(text.begin(), text.end()).find("Secret refund rules.") != std::string::npos);
 }
 
 TEST_CASE("a damaged PDF is InvalidArgument and the libraries write nothing to stderr") {
