@@ -21,24 +21,20 @@ constexpr std::size_t kMagicBytes = 4 * 1024;
 constexpr std::string_view kPdfMagic = "%PDF-";
 constexpr std::string_view kZipMagic{"PK\x03\x04", 4};
 
-// Binary formats whose signature has no NUL byte in its first bytes, or may not.
+// Binary formats whose first bytes may hold no NUL byte.
 constexpr std::array<std::string_view, 12> kBinarySignatures = {
-    std::string_view("\x1f\x8b", 2),      // gzip
-    std::string_view("\x89PNG", 4),       // PNG
-    std::string_view("\xff\xd8\xff", 3),  // JPEG
-    "GIF87a",
-    "GIF89a",
-    std::string_view("\x7f"
-                     "ELF",
-                     4),
-    "BZh",
-    std::string_view("\xfd"
-                     "7zXZ",
-                     5),  // xz
-    std::string_view("7z\xbc\xaf", 4),
-    "Rar!",
-    std::string_view("PK\x05\x06", 4),        // an empty zip
-    std::string_view("\x28\xb5\x2f\xfd", 4),  // zstd
+    std::string_view("\x1f\x8b", 2),              // gzip
+    std::string_view("\x89\x50\x4e\x47", 4),      // PNG
+    std::string_view("\xff\xd8\xff", 3),          // JPEG
+    std::string_view("GIF87a"),                   // GIF
+    std::string_view("GIF89a"),                   //
+    std::string_view("\x7f\x45\x4c\x46", 4),      // ELF
+    std::string_view("BZh"),                      // bzip2
+    std::string_view("\xfd\x37\x7a\x58\x5a", 5),  // xz
+    std::string_view("\x37\x7a\xbc\xaf", 4),      // 7-Zip
+    std::string_view("Rar!"),                     // RAR
+    std::string_view("PK\x05\x06", 4),            // an empty zip
+    std::string_view("\x28\xb5\x2f\xfd", 4),      // zstd
 };
 
 std::string Lower(std::string_view text) {

@@ -19,7 +19,10 @@ namespace {
 // Poppler's error messages, kept from stderr: the last one on this thread names the damage.
 thread_local std::string last_poppler_error;
 
-void KeepPopplerError(const std::string& message, void*) { last_poppler_error = message; }
+void KeepPopplerError(const std::string& message, void*) {
+  last_poppler_error = message;
+  std::replace(last_poppler_error.begin(), last_poppler_error.end(), '\n', ' ');
+}
 
 void SilencePoppler() {
   static std::once_flag once;
