@@ -69,6 +69,9 @@ TEST_CASE("a text body is text whatever the Content-Type and name say") {
   CHECK(DetectFormat("application/vnd.oasis.opendocument.text", "a.odt", "{\"a\": 1}") ==
         Format::kText);
   CHECK(DetectFormat("", "", "plain words") == Format::kText);
+  // Starts like a bzip2 or RAR signature: libmagic is asked, and says text.
+  CHECK(DetectFormat("", "", "BZh is how this sentence starts.\n") == Format::kText);
+  CHECK(DetectFormat("", "", "Rar! said the lion, and the sentence went on.\n") == Format::kText);
 }
 
 TEST_CASE("text in UTF-16 with its NUL bytes is text not unsupported") {
