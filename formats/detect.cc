@@ -125,15 +125,18 @@ std::string MagicType(std::string_view body) {
   return type == nullptr ? "" : type;
 }
 
-// Binary data that is none of the signatures above: text in a wide encoding (UTF-16) stays
-// text for the caller to refuse or read; a PDF with leading junk is a PDF; the rest is not ours.
+// A body that looks binary (a NUL byte, a signature above): libmagic's charset tells text
+// (UTF-16, or a sentence that starts like a signature) from binary data, which is not ours
+// unless libmagic finds a PDF behind leading junk.
 Format FromMagic(std::string_view body) {
   const std::string type = MagicType(body);
   const std::size_t semicolon = type.find(';');
   const std::string_view mime = std::string_view(type).substr(0, semicolon);
   if (FromMimeType(mime) == Format::kPdf) return Format::kPdf;
+  // The charset, not the type: a sentence that starts "BZh" is "application/x-bzip2;
+  // charset=us-ascii".
   if (semicolon != std::string::npos &&
-      type.find("charset=binary", semicolon) == std::string::npos && mime.starts_with("text/")) {
+      type.find("charset=binary", semicolon) == std::string::npos) {
     return Format::kText;
   }
   return Format::kUnsupported;
