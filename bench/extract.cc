@@ -1,9 +1,10 @@
 // Document extraction speed (DESIGN.md 8a): PDF pages/s over a 200-page PDF, DOCX
 // documents/s over a 20-paragraph document, and what DetectFormat costs per fetched body
 // (ns per call) on a 20 KiB HTML page, the common text path, next to hashing that body
-// once (the content hash every fetched body pays anyway). Documents are made in memory by
-// the test fixture writers (tests/formats/document_fixtures.h); no network, no disk.
-// Run: build/bench/bench_extract [PDF_ROUNDS] [DOCX_ROUNDS]   (defaults 5 and 500)
+// once (the content hash every fetched body pays anyway); and the time to refuse a zip bomb.
+// Documents are made in memory by the test fixture writers (tests/formats/document_fixtures.h); no
+// network, no disk. Run: build/bench/bench_extract [PDF_ROUNDS] [DOCX_ROUNDS]   (defaults 5 and
+// 500)
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -82,6 +83,16 @@ void BenchDocx(int rounds) {
       docx.size() / 1024, rounds, rounds / seconds, 1000 * seconds / rounds);
 }
 
+// What refusing a zip bomb costs: unzipping up to the member cap (64 MiB by default).
+void BenchZipBomb() {
+  const std::string bomb = fixtures::MakeZipBomb();
+  const auto start = Clock::now();
+  const auto extracted = formats::Extract(formats::Format::kDocx, bomb, {});
+  const double seconds = Seconds(start);
+  std::printf("DOCX zip bomb (%zu KiB unzipping to 1 GiB): %s in %.0f ms\n", bomb.size() / 1024,
+              extracted.ok() ? "NOT REFUSED" : "refused", 1000 * seconds);
+}
+
 double NsPerCall(int calls, const std::function<std::size_t()>& call) {
   const auto start = Clock::now();
   for (int i = 0; i < calls; ++i) sink = call();
@@ -126,6 +137,7 @@ int main(int argc, char** argv) {
   }
   BenchPdf(pdf_rounds);
   BenchDocx(docx_rounds);
+  BenchZipBomb();
   BenchDetect();
   return 0;
 }
