@@ -1,10 +1,9 @@
 // Document extraction speed (DESIGN.md 8a): PDF pages/s over a 200-page PDF, DOCX
-// documents/s over a 20-paragraph document, and what DetectFormat costs per fetched body
-// (ns per call) on a 20 KiB HTML page, the common text path, next to hashing that body
-// once (the content hash every fetched body pays anyway); and the time to refuse a zip bomb.
-// Documents are made in memory by the test fixture writers (tests/formats/document_fixtures.h); no
-// network, no disk. Run: build/bench/bench_extract [PDF_ROUNDS] [DOCX_ROUNDS]   (defaults 5 and
-// 500)
+// documents/s over a 20-paragraph document, the time to refuse a zip bomb, and what
+// DetectFormat costs per fetched body (ns per call) on a 20 KiB HTML page, the common text
+// path, next to hashing that body once (the content hash every fetched body pays anyway).
+// Documents are made in memory by tests/formats/document_fixtures.h: no network, no disk.
+// Run: build/bench/bench_extract [PDF_ROUNDS] [DOCX_ROUNDS]   (defaults 5 and 500)
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
