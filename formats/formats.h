@@ -29,7 +29,8 @@ std::string_view ToString(Format format);  // "text", "pdf", "docx", ..., "unsup
 // The body's magic bytes first, where they name a binary format (a server that says
 // text/html for a PDF is still read as a PDF; libmagic tells binary data from text), then
 // the Content-Type, then the URI's extension. A body that is text stays kText whatever
-// its name says.
+// its name says. Cheap on text bodies (a NUL scan of the first 8 KiB and a few prefix
+// comparisons); libmagic runs only on bodies that look binary, libzip only on zips.
 Format DetectFormat(std::string_view content_type, std::string_view uri, std::string_view body);
 
 struct ExtractLimits {
@@ -46,15 +47,17 @@ struct Section {
 };
 
 struct Extracted {
-  std::vector<Section> sections;  // in document order
+  std::vector<Section> sections;  // in document order; sections without text left out
   std::uint32_t pages = 0;        // in the document (PDF, slides), including those left out
   bool truncated = false;         // max_pages or max_bytes left part of the text out
 };
 
 // InvalidArgument for a damaged file or one that is not the format said; PermissionDenied
 // for an encrypted one (no password is tried); ResourceExhausted when a zip member or the
-// whole container unzips past the limits (a zip bomb). The message names the problem in
-// one line, for the log.
+// whole container unzips past the limits (a zip bomb): max_bytes caps the zip members'
+// XML too, so a document whose XML is larger fails rather than being cut. kText and
+// kUnsupported have no extraction (InvalidArgument). The message names the problem in one
+// line, for the log; the libraries' own messages never reach stderr.
 Result<Extracted> Extract(Format format, std::string_view body, const ExtractLimits& limits);
 
 }  // namespace freshd::formats

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 seconds="${1:-20}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(config normalizer listings chunker records store_records http_request)
+[ ${#targets[@]} -gt 0 ] || targets=(config normalizer listings chunker records store_records http_request extract)
 
 scripts/install-deps.sh
 source scripts/ccache-env.sh
