@@ -1,12 +1,19 @@
 // A git source of FILES files and COMMITS commits (the first adds every file, each later one
 // edits three of them, dated evenly over two years), built with `git fast-import`, then
 // timed through freshd::git::Repository as the daemon uses it:
-//   clone    Open + the first Fetch from a file:// remote (a fresh bare clone)
+//   clone    Open + the first Fetch from a file:// remote (a fresh bare clone; libgit2's
+//            local transport builds a new pack, with its own delta search)
+//   git://   the same from `git daemon` on loopback (git's upload-pack reuses the pack's
+//            deltas, as a forge does)
 //   list     ListFiles of the head, every file (with each blob's size)
 //   history  History of every file, depth COMMITS (the first-clone reading of history)
-//   fetch    a steady-state Fetch with nothing new (median of 20)
+//   fetch    a steady-state Fetch with nothing new, over git:// and file:// (median of 20)
 //
 // Usage: bench_git [FILES] [COMMITS] [WORK_DIR]   (defaults 10000, 10000, a temporary folder)
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,6 +23,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "bench/must.h"
@@ -69,8 +77,69 @@ void Run(const std::string& command) {
   }
 }
 
+int FreePort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(address);
+  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  close(fd);
+  return ntohs(address.sin_port);
+}
+
+bool Accepts(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  const bool connected = connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
+  close(fd);
+  return connected;
+}
+
+// `git daemon` serving `base`, detached; stopped (by its pid) when this dies.
+class Daemon {
+ public:
+  explicit Daemon(const std::filesystem::path& base) : port_(FreePort()), pid_file_(base / "pid") {
+    Run("git daemon --detach --pid-file='" + pid_file_.string() + "' --export-all --base-path='" +
+        base.string() + "' --reuseaddr --listen=127.0.0.1 --port=" + std::to_string(port_) + " '" +
+        base.string() + "'");
+    for (int i = 0; i < 500 && !Accepts(port_); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  ~Daemon() {
+    std::ifstream in(pid_file_);
+    pid_t pid = 0;
+    if (in >> pid && pid > 0) kill(pid, SIGTERM);
+  }
+  std::string Url(const std::string& name) const {
+    return "git://127.0.0.1:" + std::to_string(port_) + "/" + name;
+  }
+
+ private:
+  int port_;
+  std::filesystem::path pid_file_;
+};
+
 double Seconds(Clock::time_point since) {
   return std::chrono::duration<double>(Clock::now() - since).count();
+}
+
+// The median and the longest of 20 fetches that bring nothing.
+std::pair<double, double> SteadyFetches(freshd::git::Repository& repo) {
+  std::vector<double> fetches;
+  for (int i = 0; i < 20; ++i) {
+    const auto started = Clock::now();
+    const auto outcome = freshd::bench::Must(repo.Fetch());
+    fetches.push_back(Seconds(started));
+    if (outcome.moved) std::fprintf(stderr, "a steady-state fetch moved\n");
+  }
+  std::sort(fetches.begin(), fetches.end());
+  return {fetches[fetches.size() / 2], fetches.back()};
 }
 
 }  // namespace
@@ -101,6 +170,21 @@ int main(int argc, char** argv) {
   const auto head = Must(repo->Fetch()).head;
   std::printf("%-8s %9.3f s  Open + first Fetch (file://)\n", "clone", Seconds(started));
 
+  {
+    const Daemon daemon(work);
+    freshd::git::RemoteOptions served;
+    served.url = daemon.Url("remote.git");
+    started = Clock::now();
+    auto over_git = Must(freshd::git::Repository::Open((work / "clone-git").string(), served));
+    Must(over_git->Fetch());
+    std::printf("%-8s %9.3f s  Open + first Fetch (git://, git daemon on loopback)\n", "git://",
+                Seconds(started));
+    const auto [median, max] = SteadyFetches(*over_git);
+    std::printf(
+        "%-8s %9.4f s  steady-state Fetch over git://, nothing new (median of 20; max %.4f s)\n",
+        "fetch", median, max);
+  }
+
   started = Clock::now();
   const auto tree = Must(repo->ListFiles(head, {}));
   std::printf("%-8s %9.3f s  ListFiles of %zu files\n", "list", Seconds(started),
@@ -120,16 +204,10 @@ int main(int argc, char** argv) {
   std::printf("%-8s %9.3f s  History of %zu files at depth %d: %zu commit times, %zu complete\n",
               "history", history_seconds, histories.size(), commits, times, complete);
 
-  std::vector<double> fetches;
-  for (int i = 0; i < 20; ++i) {
-    started = Clock::now();
-    const auto outcome = Must(repo->Fetch());
-    fetches.push_back(Seconds(started));
-    if (outcome.moved) std::fprintf(stderr, "a steady-state fetch moved\n");
-  }
-  std::sort(fetches.begin(), fetches.end());
-  std::printf("%-8s %9.4f s  steady-state Fetch, nothing new (median of 20; max %.4f s)\n", "fetch",
-              fetches[fetches.size() / 2], fetches.back());
+  const auto [median, max] = SteadyFetches(*repo);
+  std::printf(
+      "%-8s %9.4f s  steady-state Fetch over file://, nothing new (median of 20; max %.4f s)\n",
+      "fetch", median, max);
   if (temporary) std::filesystem::remove_all(work);
   return 0;
 }
