@@ -180,5 +180,14 @@ TEST_CASE("a URL no git transport takes is refused at open") {
             .IsInvalidArgument());
 }
 
+TEST_CASE("a clone folder that cannot be made is an IOError") {
+  GitWorkspace git;
+  const std::string file = git.CloneDir("file");
+  WriteFile(file, "not a folder\n");
+  const auto opened = git::Repository::Open(file + "/clone", Remote(git.bare().string()));
+  INFO(opened.status().ToString());
+  CHECK(opened.status().IsIOError());
+}
+
 }  // namespace
 }  // namespace freshd::testing
