@@ -19,12 +19,17 @@ namespace {
 
 thread_local std::uint32_t timeout_seconds = 0;
 
+// The first four members mirror libgit2's own socket stream (git_socket_stream in 1.5:
+// parent, host, port, the descriptor): its SSH transport casts the stream it gets to that
+// type and hands the descriptor to libssh2.
 struct TimedStream {
   git_stream parent;  // first, as libgit2 requires
-  std::string host;
-  std::string port;
+  char* host = nullptr;
+  char* port = nullptr;
   int fd = -1;
   int timeout_ms = -1;
+  std::string host_text;
+  std::string port_text;
 };
 
 TimedStream* Self(git_stream* stream) { return reinterpret_cast<TimedStream*>(stream); }
@@ -42,7 +47,7 @@ bool Wait(TimedStream* self, short events, const char* what) {
     ready = poll(&entry, 1, self->timeout_ms);
   } while (ready < 0 && errno == EINTR);
   if (ready > 0) return true;
-  Fail(ready == 0 ? std::string(what) + " " + self->host + ":" + self->port + " timed out"
+  Fail(ready == 0 ? std::string(what) + " " + self->host_text + ":" + self->port_text + " timed out"
                   : std::string(what) + " failed: " + std::strerror(errno));
   return false;
 }
@@ -56,9 +61,11 @@ bool ConnectOne(TimedStream* self, const addrinfo* address) {
   if (error == EINPROGRESS && Wait(self, POLLOUT, "connecting to")) {
     socklen_t length = sizeof(error);
     if (getsockopt(self->fd, SOL_SOCKET, SO_ERROR, &error, &length) == 0 && error == 0) return true;
-    Fail("cannot connect to " + self->host + ":" + self->port + ": " + std::strerror(error));
+    Fail("cannot connect to " + self->host_text + ":" + self->port_text + ": " +
+         std::strerror(error));
   } else if (error != EINPROGRESS) {
-    Fail("cannot connect to " + self->host + ":" + self->port + ": " + std::strerror(error));
+    Fail("cannot connect to " + self->host_text + ":" + self->port_text + ": " +
+         std::strerror(error));
   }
   close(self->fd);
   self->fd = -1;
@@ -71,9 +78,8 @@ int Connect(git_stream* stream) {
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* found = nullptr;
-  if (const int error = getaddrinfo(self->host.c_str(), self->port.c_str(), &hints, &found);
-      error != 0) {
-    return Fail("cannot resolve " + self->host + ": " + gai_strerror(error));
+  if (const int error = getaddrinfo(self->host, self->port, &hints, &found); error != 0) {
+    return Fail("cannot resolve " + self->host_text + ": " + gai_strerror(error));
   }
   std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> addresses(found, freeaddrinfo);
   for (const addrinfo* address = found; address != nullptr; address = address->ai_next) {
@@ -128,8 +134,10 @@ int NewStream(git_stream** out, const char* host, const char* port) {
   self->parent.write = Write;
   self->parent.close = Close;
   self->parent.free = Free;
-  self->host = host;
-  self->port = port;
+  self->host_text = host;
+  self->port_text = port;
+  self->host = self->host_text.data();
+  self->port = self->port_text.data();
   self->timeout_ms = timeout_seconds == 0 ? -1 : static_cast<int>(timeout_seconds) * 1000;
   *out = &self.release()->parent;  // owned by libgit2 until Free
   return 0;
