@@ -34,9 +34,6 @@ void InitLibgit2() {
   static std::once_flag once;
   std::call_once(once, [] {
     git_libgit2_init();
-    // Trees above 4 KiB (a folder of ~100 entries) are not cached by default; History reads
-    // each tree twice (as a commit's, then as its parent's).
-    git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE, std::size_t{1} << 20);
     RegisterTimedStream();
   });
 }
