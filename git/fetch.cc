@@ -104,6 +104,26 @@ struct Disconnect {
   void operator()(git_remote* remote) const { git_remote_disconnect(remote); }
 };
 
+// Downloads the branch's objects and moves the local branch to the remote's (forced: a
+// rewritten history replaces the old one).
+Status Download(git_remote* remote, const git_remote_callbacks& callbacks, const std::string& ref,
+                const FetchContext& context) {
+  git_fetch_options fetch = GIT_FETCH_OPTIONS_INIT;
+  fetch.callbacks = callbacks;
+  fetch.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+  std::string refspec = "+" + ref + ":" + ref;
+  char* refspecs[] = {refspec.data()};
+  const git_strarray specs = {refspecs, 1};
+  if (int code = git_remote_download(remote, &specs, &fetch); code != 0) {
+    return FetchError(context, code, "fetching from");
+  }
+  if (git_remote_update_tips(remote, &callbacks, 0, GIT_REMOTE_DOWNLOAD_TAGS_NONE,
+                             "freshd: fetch") != 0) {
+    return GitError(Status::Code::kIOError, "updating " + ref);
+  }
+  return Status::OK();
+}
+
 }  // namespace
 
 Result<FetchOutcome> Repository::Fetch() {
@@ -143,18 +163,8 @@ Result<FetchOutcome> Repository::Fetch() {
   outcome.moved = !previous || !git_oid_equal(&*previous, &*advertised);
   if (!outcome.moved) return outcome;
 
-  git_fetch_options fetch = GIT_FETCH_OPTIONS_INIT;
-  fetch.callbacks = callbacks;
-  fetch.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
-  std::string refspec = "+" + ref + ":" + ref;
-  char* refspecs[] = {refspec.data()};
-  const git_strarray specs = {refspecs, 1};
-  if (int code = git_remote_download(remote.get(), &specs, &fetch); code != 0) {
-    return FetchError(context, code, "fetching from");
-  }
-  if (git_remote_update_tips(remote.get(), &callbacks, 0, GIT_REMOTE_DOWNLOAD_TAGS_NONE,
-                             "freshd: fetch") != 0) {
-    return GitError(Status::Code::kIOError, "updating " + ref);
+  if (Status status = Download(remote.get(), callbacks, ref, context); !status.ok()) {
+    return status;
   }
   const std::optional<git_oid> head = LocalHead(repo, ref);
   if (!head || !git_oid_equal(&*head, &*advertised)) {
