@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "rag/citation.h"
+
 namespace freshd::daemon {
 namespace {
 
@@ -224,17 +226,21 @@ Result<nlohmann::json> DocumentsJson(const store::StateStore& store, const std::
 nlohmann::json SearchJson(const std::string& query, const std::vector<rag::SearchHit>& hits) {
   nlohmann::json results = nlohmann::json::array();
   for (const rag::SearchHit& hit : hits) {
-    results.push_back({{"chunk_id", hit.chunk_id},
-                       {"score", hit.score},
-                       {"lexical_score", hit.lexical},
-                       {"vector_score", hit.vector},
-                       {"phrase", hit.phrase},
-                       {"text", hit.text},
-                       {"workload", hit.metadata.workload},
-                       {"source", hit.metadata.source},
-                       {"uri", hit.metadata.uri},
-                       {"fetched_at", Timestamp(hit.metadata.fetched_ms)},
-                       {"content_hash", hit.metadata.content_hash}});
+    results.push_back(
+        {{"chunk_id", hit.chunk_id},
+         {"score", hit.score},
+         {"lexical_score", hit.lexical},
+         {"vector_score", hit.vector},
+         {"phrase", hit.phrase},
+         {"text", hit.text},
+         {"workload", hit.metadata.workload},
+         {"source", hit.metadata.source},
+         {"uri", hit.metadata.uri},
+         {"fetched_at", Timestamp(hit.metadata.fetched_ms)},
+         {"content_hash", hit.metadata.content_hash},
+         {"page", hit.page > 0 ? nlohmann::json(hit.page) : nlohmann::json()},
+         {"heading", hit.heading.empty() ? nlohmann::json() : nlohmann::json(hit.heading)},
+         {"citation", rag::Citation(hit.metadata.uri, hit.page, hit.heading)}});
   }
   return {{"query", query}, {"results", std::move(results)}};
 }

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "daemon/lifecycle_guard.h"
+#include "rag/citation.h"
 #include "rag/http_call.h"
 
 namespace freshd::daemon {
@@ -52,6 +53,16 @@ std::string Excerpt(const std::string& text, std::size_t width) {
   return line.substr(0, cut) + "...";
 }
 
+// A search result's page (null, or absent from an older daemon: 0) and heading ("").
+std::uint32_t PageOf(const nlohmann::json& hit) {
+  const auto page = hit.find("page");
+  return page != hit.end() && page->is_number_unsigned() ? page->get<std::uint32_t>() : 0;
+}
+std::string HeadingOf(const nlohmann::json& hit) {
+  const auto heading = hit.find("heading");
+  return heading != hit.end() && heading->is_string() ? heading->get<std::string>() : "";
+}
+
 }  // namespace
 
 int SearchCommand(const std::string& url, const std::string& query, std::size_t k) {
@@ -65,9 +76,11 @@ int SearchCommand(const std::string& url, const std::string& query, std::size_t 
   }
   int rank = 0;
   for (const auto& hit : results) {
+    // "https://example.com/refund-policy.pdf, page 4": where in the document, when known.
+    const std::string cited = rag::WithLocation(hit.value("uri", ""), PageOf(hit), HeadingOf(hit));
     std::printf("%d. %.3f  %s  (%s / %s, fetched %s)\n", ++rank, hit.value("score", 0.0),
-                hit.value("uri", "").c_str(), hit.value("workload", "").c_str(),
-                hit.value("source", "").c_str(), hit.value("fetched_at", "").c_str());
+                cited.c_str(), hit.value("workload", "").c_str(), hit.value("source", "").c_str(),
+                hit.value("fetched_at", "").c_str());
     std::printf("   %s\n", Excerpt(hit.value("text", ""), 100).c_str());
   }
   return 0;

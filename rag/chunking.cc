@@ -26,6 +26,7 @@
 #include <string>
 
 #include "common/strings.h"
+#include "rag/sections.h"
 
 namespace freshd::rag {
 namespace {
@@ -226,19 +227,52 @@ std::size_t EffectiveOverlap(int requested, std::size_t max_chars) {
   return std::min(wanted, max_chars / 2 - kSeparator.size());
 }
 
-std::string ChunkId(std::string_view document, std::string_view text, int occurrence) {
+// A chunk without a location hashes as it did before locations existed, so that stores
+// made then keep their ids; one with a location hashes it too, so that a paragraph moved
+// to another page is a new chunk with the right page.
+std::string ChunkId(std::string_view document, std::string_view text, int occurrence,
+                    std::string_view location) {
   std::string input;
-  input.reserve(document.size() + text.size() + 16);
+  input.reserve(document.size() + text.size() + location.size() + 16);
   input.append(document);
   input.push_back('\0');
   input.append(text);
   input.push_back('\0');
   input.append(std::to_string(occurrence));
+  if (!location.empty()) {
+    input.push_back('\0');
+    input.push_back(kMarkerStart);
+    input.append(location);
+  }
   const XXH128_hash_t hash = XXH3_128bits(input.data(), input.size());
   char hex[33];
   std::snprintf(hex, sizeof hex, "%016llx%016llx", static_cast<unsigned long long>(hash.high64),
                 static_cast<unsigned long long>(hash.low64));
   return std::string(hex, 32);
+}
+
+using Occurrences = std::map<std::string, int, std::less<>>;
+
+// Appends the chunks of one section: the overlap never reaches into the previous section.
+void ChunkSection(std::string_view document, const Section& section, std::size_t limit,
+                  std::size_t overlap, Occurrences& occurrences, std::vector<Chunk>& chunks) {
+  const std::vector<std::string> texts =
+      GroupUnits(BuildUnits(SplitParagraphs(section.text), limit), limit);
+  const std::string location = LocationKey(section.page, section.heading);
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    std::string chunk_text;
+    if (overlap > 0 && i > 0) {
+      const std::string_view tail = Tail(texts[i - 1], overlap);
+      if (!tail.empty()) chunk_text.append(tail).append(kSeparator);
+    }
+    chunk_text.append(texts[i]);
+    // Counted per text and location: the same paragraph on two pages is no repetition.
+    std::string occurrence_key = chunk_text;
+    if (!location.empty()) occurrence_key.append(1, '\0').append(location);
+    const int occurrence = occurrences[occurrence_key]++;
+    std::string id = ChunkId(document, chunk_text, occurrence, location);
+    chunks.push_back({std::move(id), std::move(chunk_text), section.page, section.heading});
+  }
 }
 
 }  // namespace
@@ -251,21 +285,10 @@ std::vector<Chunk> ChunkText(std::string_view document, std::string_view text,
   // The overlap and its separator come out of the room for the chunk's own text.
   const std::size_t limit = overlap > 0 ? max_chars - overlap - kSeparator.size() : max_chars;
 
-  const std::vector<std::string> texts =
-      GroupUnits(BuildUnits(SplitParagraphs(text), limit), limit);
-
   std::vector<Chunk> chunks;
-  chunks.reserve(texts.size());
-  std::map<std::string, int, std::less<>> occurrences;
-  for (std::size_t i = 0; i < texts.size(); ++i) {
-    std::string chunk_text;
-    if (overlap > 0 && i > 0) {
-      const std::string_view tail = Tail(texts[i - 1], overlap);
-      if (!tail.empty()) chunk_text.append(tail).append(kSeparator);
-    }
-    chunk_text.append(texts[i]);
-    const int occurrence = occurrences[chunk_text]++;
-    chunks.push_back({ChunkId(document, chunk_text, occurrence), std::move(chunk_text)});
+  Occurrences occurrences;
+  for (const Section& section : SplitSections(text)) {
+    ChunkSection(document, section, limit, overlap, occurrences, chunks);
   }
   return chunks;
 }

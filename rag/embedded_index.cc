@@ -225,6 +225,8 @@ Result<std::vector<SearchHit>> LoadCandidates(const store::StateStore& store, co
     hit.phrase = match.phrase;
     hit.text = std::move(chunk->text);
     hit.metadata = std::move(chunk->metadata);
+    hit.page = chunk->page;
+    hit.heading = std::move(chunk->heading);
     hits.push_back(std::move(hit));
   }
   return hits;
@@ -267,6 +269,8 @@ Status EmbeddedIndex::Apply(const std::vector<SinkOperation>& batch) {
       indexed = IndexText(operation.text);
       next = ChunkRecord{.text = operation.text,
                          .metadata = operation.metadata,
+                         .page = operation.page,
+                         .heading = operation.heading,
                          .words = indexed->words,
                          .terms = TermsOf(*indexed),
                          .vector = sink_operation.vector};

@@ -27,6 +27,8 @@ struct SearchHit {
   bool phrase = false;  // the chunk holds the query's words in order, as one run
   std::string text;
   ChunkMetadata metadata;
+  std::uint32_t page = 0;  // where the chunk stands in its document (0, "": not known)
+  std::string heading{};
 };
 
 struct EmbeddedIndexOptions {

@@ -2,11 +2,13 @@
 
 #include <bit>
 #include <cstring>
+#include <limits>
 
 namespace freshd::rag::embedded {
 namespace {
 
-constexpr char kChunkVersion = 1;
+constexpr char kChunkVersion = 2;  // 1: without page and heading (still read)
+constexpr char kFirstChunkVersion = 1;
 constexpr char kPostingVersion = 1;
 constexpr char kStatsVersion = 1;
 
@@ -46,10 +48,14 @@ class Writer {
 // Reads what Writer wrote; any read past the end or malformed value makes ok() false.
 class Reader {
  public:
-  Reader(std::string_view bytes, char version) : bytes_(bytes) {
-    ok_ = !bytes_.empty() && bytes_[0] == version;
+  Reader(std::string_view bytes, char version) : Reader(bytes, version, version) {}
+  // Reads any version from `oldest` to `newest`.
+  Reader(std::string_view bytes, char oldest, char newest) : bytes_(bytes) {
+    ok_ = !bytes_.empty() && bytes_[0] >= oldest && bytes_[0] <= newest;
+    version_ = ok_ ? bytes_[0] : 0;
     position_ = 1;
   }
+  char version() const { return version_; }
 
   std::uint64_t Varint() {
     std::uint64_t value = 0;
@@ -115,6 +121,7 @@ class Reader {
   std::string_view bytes_;
   std::size_t position_ = 0;
   bool ok_ = false;
+  char version_ = 0;
 };
 
 }  // namespace
@@ -127,6 +134,8 @@ std::string EncodeChunk(const ChunkRecord& chunk) {
   out.String(chunk.metadata.uri);
   out.Signed(chunk.metadata.fetched_ms);
   out.String(chunk.metadata.content_hash);
+  out.Varint(chunk.page);
+  out.String(chunk.heading);
   out.Varint(chunk.words);
   out.Varint(chunk.terms.size());
   for (const std::string& term : chunk.terms) out.String(term);
@@ -135,7 +144,7 @@ std::string EncodeChunk(const ChunkRecord& chunk) {
 }
 
 std::optional<ChunkRecord> DecodeChunk(std::string_view bytes, bool with_terms) {
-  Reader in(bytes, kChunkVersion);
+  Reader in(bytes, kFirstChunkVersion, kChunkVersion);
   ChunkRecord chunk;
   chunk.text = in.String();
   chunk.metadata.workload = in.String();
@@ -143,6 +152,12 @@ std::optional<ChunkRecord> DecodeChunk(std::string_view bytes, bool with_terms) 
   chunk.metadata.uri = in.String();
   chunk.metadata.fetched_ms = in.Signed();
   chunk.metadata.content_hash = in.String();
+  if (in.version() >= 2) {
+    const std::uint64_t page = in.Varint();
+    if (page > std::numeric_limits<std::uint32_t>::max()) return std::nullopt;
+    chunk.page = static_cast<std::uint32_t>(page);
+    chunk.heading = in.String();
+  }
   chunk.words = in.Varint();
   const std::uint64_t term_count = in.Varint();
   // Each term takes at least one byte: a larger count is corruption, not a huge allocation.

@@ -4,8 +4,10 @@
 //   kSearchTerms   term '\0' chunk id -> Posting
 //                  "\x01stats" -> IndexStats ('\x01' never starts a term: see rag/words.h)
 //
-// Encodings are little binary formats: a version byte, then unsigned LEB128 varints,
-// strings as a varint length and their bytes, and vectors as float32 little-endian.
+// Encodings are little binary formats: a version byte, then unsigned LEB128 varints, strings
+// as a varint length and their bytes, and vectors as float32 little-endian. A chunk record
+// of version 2 has the page and the heading after the metadata; version 1 (without them)
+// still decodes, so that an upgraded store keeps its index.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +24,8 @@ namespace freshd::rag::embedded {
 struct ChunkRecord {
   std::string text;
   ChunkMetadata metadata;
+  std::uint32_t page = 0;  // IndexOperation::page, heading (version 1 records have none)
+  std::string heading{};
   // Indexed words in the text (stop words excluded): BM25's document length.
   std::uint64_t words = 0;
   // The distinct terms it has postings under, sorted: what an update or delete removes,

@@ -106,6 +106,8 @@ IndexOperation UpsertOf(const Chunk& chunk, const ChunkMetadata& metadata, std::
   upsert.text = chunk.text;
   upsert.metadata = metadata;
   upsert.detected_ms = now_ms;
+  upsert.page = chunk.page;
+  upsert.heading = chunk.heading;
   return upsert;
 }
 

@@ -1,7 +1,15 @@
 // Operations and manifests are stored as MessagePack arrays led by a format version: compact,
-// and a record written by another version is refused rather than misread.
+// and a record written by an unknown version is refused rather than misread.
+//
+//   operation, format 2: [2, kind, id, text, metadata, detected_ms, page, heading]
+//              format 1: [1, kind, id, text, metadata, detected_ms]
+//   manifest:            [2 or 1, metadata, [chunk...]]
+//     chunk, format 2:   [id, text] without a location, else [id, text, page, heading]
+//            format 1:   [id, text]
+//   metadata:            [workload, source, uri, fetched_ms, content_hash]
 #include "rag/operations.h"
 
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <unordered_set>
 
@@ -10,7 +18,8 @@ namespace {
 
 using nlohmann::json;
 
-constexpr int kFormatVersion = 1;
+constexpr int kFormatVersion = 2;
+constexpr int kFirstFormatVersion = 1;  // no locations
 
 json EncodeMetadata(const ChunkMetadata& metadata) {
   return json::array({metadata.workload, metadata.source, metadata.uri, metadata.fetched_ms,
@@ -40,45 +49,83 @@ std::string ToMsgpack(const json& value) {
   return std::string(bytes.begin(), bytes.end());
 }
 
-// The array of `size` elements with kFormatVersion first, or a discarded value.
-json FromMsgpack(std::string_view bytes, std::size_t size) {
+// The array led by a known format version, or a discarded value.
+json FromMsgpack(std::string_view bytes) {
   json value = json::from_msgpack(bytes.begin(), bytes.end(), /*strict=*/true,
                                   /*allow_exceptions=*/false);
-  if (!value.is_array() || value.size() != size || !value[0].is_number_integer() ||
-      value[0].get<int>() != kFormatVersion) {
+  if (!value.is_array() || value.empty() || !value[0].is_number_integer()) {
+    return json(json::value_t::discarded);
+  }
+  const auto version = value[0].get<std::int64_t>();
+  if (version != kFormatVersion && version != kFirstFormatVersion) {
     return json(json::value_t::discarded);
   }
   return value;
 }
 
+bool IsVersion(const json& value, int version) { return value[0].get<std::int64_t>() == version; }
+
+bool IsPageAt(const json& array, std::size_t index) {
+  return array.at(index).is_number_unsigned() &&
+         array.at(index).get<std::uint64_t>() <= std::numeric_limits<std::uint32_t>::max();
+}
+
 std::optional<IndexOperation> DecodeOperationOrThrow(std::string_view bytes) {
-  const json value = FromMsgpack(bytes, 6);
-  if (value.is_discarded() || !value[1].is_number_unsigned() || value[1].get<unsigned>() > 1 ||
-      !IsStringAt(value, 2) || !IsStringAt(value, 3) || !IsIntegerAt(value, 5)) {
+  const json value = FromMsgpack(bytes);
+  if (value.is_discarded()) return std::nullopt;
+  const bool located = IsVersion(value, kFormatVersion);
+  if (value.size() != (located ? 8u : 6u) || !value[1].is_number_unsigned() ||
+      value[1].get<std::uint64_t>() > 1 || !IsStringAt(value, 2) || !IsStringAt(value, 3) ||
+      !IsIntegerAt(value, 5) || (located && (!IsPageAt(value, 6) || !IsStringAt(value, 7)))) {
     return std::nullopt;
   }
   std::optional<ChunkMetadata> metadata = DecodeMetadata(value[4]);
   if (!metadata) return std::nullopt;
-  return IndexOperation{.kind = value[1].get<unsigned>() == 0 ? IndexOperation::Kind::kUpsert
-                                                              : IndexOperation::Kind::kDelete,
-                        .chunk_id = value[2].get<std::string>(),
-                        .text = value[3].get<std::string>(),
-                        .metadata = std::move(*metadata),
-                        .detected_ms = value[5].get<std::int64_t>()};
+  IndexOperation operation{.kind = value[1].get<unsigned>() == 0 ? IndexOperation::Kind::kUpsert
+                                                                 : IndexOperation::Kind::kDelete,
+                           .chunk_id = value[2].get<std::string>(),
+                           .text = value[3].get<std::string>(),
+                           .metadata = std::move(*metadata),
+                           .detected_ms = value[5].get<std::int64_t>()};
+  if (located) {
+    operation.page = value[6].get<std::uint32_t>();
+    operation.heading = value[7].get<std::string>();
+  }
+  return operation;
+}
+
+// A manifest's chunk: [id, text], or (format 2) [id, text, page, heading].
+std::optional<Chunk> DecodeChunk(const json& chunk, bool located) {
+  if (!chunk.is_array() || !(chunk.size() == 2 || (located && chunk.size() == 4)) ||
+      !IsStringAt(chunk, 0) || !IsStringAt(chunk, 1)) {
+    return std::nullopt;
+  }
+  Chunk decoded{.id = chunk[0].get<std::string>(), .text = chunk[1].get<std::string>()};
+  if (chunk.size() == 4) {
+    if (!IsPageAt(chunk, 2) || !IsStringAt(chunk, 3)) return std::nullopt;
+    decoded.page = chunk[2].get<std::uint32_t>();
+    decoded.heading = chunk[3].get<std::string>();
+  }
+  return decoded;
+}
+
+json EncodeChunk(const Chunk& chunk) {
+  if (chunk.page == 0 && chunk.heading.empty()) return json::array({chunk.id, chunk.text});
+  return json::array({chunk.id, chunk.text, chunk.page, chunk.heading});
 }
 
 std::optional<DocumentChunks> DecodeDocumentChunksOrThrow(std::string_view bytes) {
-  const json value = FromMsgpack(bytes, 3);
-  if (value.is_discarded() || !value[2].is_array()) return std::nullopt;
+  const json value = FromMsgpack(bytes);
+  if (value.is_discarded() || value.size() != 3 || !value[2].is_array()) return std::nullopt;
   std::optional<ChunkMetadata> metadata = DecodeMetadata(value[1]);
   if (!metadata) return std::nullopt;
+  const bool located = IsVersion(value, kFormatVersion);
   DocumentChunks document{.metadata = std::move(*metadata), .chunks = {}};
   document.chunks.reserve(value[2].size());
   for (const json& chunk : value[2]) {
-    if (!chunk.is_array() || chunk.size() != 2 || !IsStringAt(chunk, 0) || !IsStringAt(chunk, 1)) {
-      return std::nullopt;
-    }
-    document.chunks.push_back({chunk[0].get<std::string>(), chunk[1].get<std::string>()});
+    std::optional<Chunk> decoded = DecodeChunk(chunk, located);
+    if (!decoded) return std::nullopt;
+    document.chunks.push_back(std::move(*decoded));
   }
   return document;
 }
@@ -116,7 +163,9 @@ std::vector<IndexOperation> DiffChunks(const DocumentChunks* before, const Docum
                             .chunk_id = chunk.id,
                             .text = chunk.text,
                             .metadata = after->metadata,
-                            .detected_ms = detected_ms});
+                            .detected_ms = detected_ms,
+                            .page = chunk.page,
+                            .heading = chunk.heading});
     }
   }
   if (before) {
@@ -137,7 +186,8 @@ std::vector<IndexOperation> DiffChunks(const DocumentChunks* before, const Docum
 std::string EncodeOperation(const IndexOperation& operation) {
   const unsigned kind = operation.kind == IndexOperation::Kind::kUpsert ? 0 : 1;
   return ToMsgpack(json::array({kFormatVersion, kind, operation.chunk_id, operation.text,
-                                EncodeMetadata(operation.metadata), operation.detected_ms}));
+                                EncodeMetadata(operation.metadata), operation.detected_ms,
+                                operation.page, operation.heading}));
 }
 
 std::optional<IndexOperation> DecodeOperation(std::string_view bytes) {
@@ -150,7 +200,7 @@ std::optional<IndexOperation> DecodeOperation(std::string_view bytes) {
 
 std::string EncodeDocumentChunks(const DocumentChunks& chunks) {
   json list = json::array();
-  for (const Chunk& chunk : chunks.chunks) list.push_back(json::array({chunk.id, chunk.text}));
+  for (const Chunk& chunk : chunks.chunks) list.push_back(EncodeChunk(chunk));
   return ToMsgpack(json::array({kFormatVersion, EncodeMetadata(chunks.metadata), list}));
 }
 

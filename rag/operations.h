@@ -23,7 +23,8 @@ struct ChunkMetadata {
 };
 
 // The chunks the RAG store should hold for one document, with the metadata they were
-// upserted with. Kept per document, so the next version can be compared with it.
+// upserted with (each chunk's location is its own: Chunk::page, Chunk::heading). Kept per
+// document, so the next version can be compared with it.
 struct DocumentChunks {
   ChunkMetadata metadata;
   std::vector<Chunk> chunks;
@@ -36,6 +37,10 @@ struct IndexOperation {
   std::string text;              // kUpsert
   ChunkMetadata metadata;        // kUpsert: all of it; kDelete: source and uri
   std::int64_t detected_ms = 0;  // when the change that caused it was detected (index lag)
+  // kUpsert: where the chunk stands in its document (Chunk::page, Chunk::heading); the
+  // sinks add them to the chunk's metadata when set.
+  std::uint32_t page = 0;
+  std::string heading{};
 };
 std::string_view ToString(IndexOperation::Kind kind);  // "upsert", "delete"
 
@@ -46,6 +51,9 @@ std::string_view ToString(IndexOperation::Kind kind);  // "upsert", "delete"
 std::vector<IndexOperation> DiffChunks(const DocumentChunks* before, const DocumentChunks* after,
                                        std::int64_t detected_ms);
 
+// Encodings of the current format (2); records of format 1 (written before chunks had a
+// location) still decode, as chunks without one, so that a store upgrades with its outbox
+// and manifests as they are.
 std::string EncodeOperation(const IndexOperation& operation);
 std::optional<IndexOperation> DecodeOperation(std::string_view bytes);
 

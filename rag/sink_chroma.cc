@@ -59,7 +59,7 @@ json UpsertRequest(Operations upserts) {
     ids.push_back(upsert->operation.chunk_id);
     embeddings.push_back(upsert->vector);
     documents.push_back(upsert->operation.text);
-    metadatas.push_back(ChunkMetadataJson(upsert->operation.metadata));
+    metadatas.push_back(ChunkMetadataJson(upsert->operation));
   }
   return {{"ids", std::move(ids)},
           {"embeddings", std::move(embeddings)},

@@ -2,12 +2,16 @@
 
 namespace freshd::rag {
 
-nlohmann::json ChunkMetadataJson(const ChunkMetadata& metadata) {
-  return {{"workload", metadata.workload},
-          {"source", metadata.source},
-          {"uri", metadata.uri},
-          {"fetched_at", metadata.fetched_ms},
-          {"content_hash", metadata.content_hash}};
+nlohmann::json ChunkMetadataJson(const IndexOperation& upsert) {
+  const ChunkMetadata& metadata = upsert.metadata;
+  nlohmann::json json = {{"workload", metadata.workload},
+                         {"source", metadata.source},
+                         {"uri", metadata.uri},
+                         {"fetched_at", metadata.fetched_ms},
+                         {"content_hash", metadata.content_hash}};
+  if (upsert.page > 0) json["page"] = upsert.page;
+  if (!upsert.heading.empty()) json["heading"] = upsert.heading;
+  return json;
 }
 
 std::string DumpJson(const nlohmann::json& value) {

@@ -3,7 +3,8 @@
 //   id        text primary key       the chunk id
 //   document  text not null          "<source> <uri>": the document's chunks, indexed
 //   body      text not null          the chunk's text
-//   metadata  jsonb not null         workload, source, uri, fetched_at (ms), content_hash
+//   metadata  jsonb not null         workload, source, uri, fetched_at (ms), content_hash,
+//                                    page and heading when the chunk has them
 //   tsv       tsvector generated from body with the 'simple' configuration, GIN-indexed
 //   embedding vector(dims)           only where the pgvector extension is available
 //
@@ -165,7 +166,7 @@ class PostgresSink : public Sink {
     json row = {{"id", WithoutNul(operation.chunk_id)},
                 {"document", WithoutNul(operation.metadata.source + " " + operation.metadata.uri)},
                 {"body", WithoutNul(operation.text)},
-                {"metadata", ChunkMetadataJson(operation.metadata)}};
+                {"metadata", ChunkMetadataJson(operation)}};
     // Without a vector the column is cleared, so that a re-upserted chunk never keeps a
     // vector of some older text.
     if (has_embedding_column_) {

@@ -30,7 +30,7 @@ json Event(const SinkOperation& sink_operation) {
   if (operation.kind == IndexOperation::Kind::kUpsert) {
     event["workload"] = operation.metadata.workload;
     event["text"] = operation.text;
-    event["metadata"] = ChunkMetadataJson(operation.metadata);
+    event["metadata"] = ChunkMetadataJson(operation);
     event["vector"] = sink_operation.vector;
   }
   return event;

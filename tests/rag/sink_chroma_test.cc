@@ -126,6 +126,32 @@ TEST_CASE("chroma sink upserts chunks with their text, metadata and vector", "[s
   CHECK(Ids(*sink) == std::vector<std::string>{"r1", "r2", "r3", "s1"});
 }
 
+TEST_CASE("chroma sink stores a chunk's page and heading in its metadata, only when set",
+          "[sink][chroma]") {
+  ChromaServer server;
+  auto sink = SinkFor(server);
+  RequireApplied(
+      *sink, {Located(Upsert("p", "Page four.", kRefunds, {1.0f, 0.0f, 0.0f}), 4, ""),
+              Located(Upsert("h", "Window.", kRefunds, {0.0f, 1.0f, 0.0f}), 0, "Refunds > Window"),
+              Located(Upsert("b", "Both.", kRefunds, {0.0f, 0.0f, 1.0f}), 2, "Scope"),
+              Upsert("n", "Neither.", kShipping, {1.0f, 1.0f, 1.0f})});
+
+  const auto records = ChromaReader(server.Url()).Records();
+  REQUIRE(records.size() == 4);
+  const json& page = records.at("p").metadata;
+  CHECK(page["page"] == 4);
+  CHECK_FALSE(page.contains("heading"));
+  CHECK(page["uri"] == kRefunds);  // the other keys are all still there
+  CHECK(page["content_hash"] == "hash-" + kRefunds);
+  const json& heading = records.at("h").metadata;
+  CHECK(heading["heading"] == "Refunds > Window");
+  CHECK_FALSE(heading.contains("page"));
+  CHECK(records.at("b").metadata["page"] == 2);
+  CHECK(records.at("b").metadata["heading"] == "Scope");
+  CHECK_FALSE(records.at("n").metadata.contains("page"));
+  CHECK_FALSE(records.at("n").metadata.contains("heading"));
+}
+
 TEST_CASE("chroma sink applies an edit and a document's removal exactly", "[sink][chroma]") {
   ChromaServer server;
   auto sink = SinkFor(server);

@@ -104,6 +104,31 @@ TEST_CASE("postgres sink upserts chunks with their text and metadata", "[sink][p
   }
 }
 
+TEST_CASE("postgres sink stores a chunk's page and heading in its metadata, only when set",
+          "[sink][postgres]") {
+  PostgresServer server;
+  auto sink = SinkFor(server);
+  RequireApplied(
+      *sink, {Located(Upsert("p", "Page four.", kRefunds, {1.0f, 0.0f, 0.0f}), 4, ""),
+              Located(Upsert("h", "Window.", kRefunds, {0.0f, 1.0f, 0.0f}), 0, "Refunds > Window"),
+              Upsert("n", "Neither.", kShipping, {1.0f, 1.0f, 1.0f})});
+
+  // As SQL reads them: an integer page and a text heading, in the jsonb itself.
+  CHECK(server.Query("SELECT id FROM rag_chunks WHERE (metadata->>'page')::int = 4") ==
+        Rows{{"p"}});
+  CHECK(server.Query("SELECT jsonb_typeof(metadata->'page') FROM rag_chunks WHERE id = 'p'") ==
+        Rows{{"number"}});
+  CHECK(server.Query("SELECT id FROM rag_chunks WHERE metadata->>'heading' = 'Refunds > Window'") ==
+        Rows{{"h"}});
+  CHECK(server.Query("SELECT id FROM rag_chunks WHERE metadata ? 'page' OR metadata ? 'heading' "
+                     "ORDER BY id") == Rows{{"h"}, {"p"}});
+  const auto table = Table(server);
+  const json page = json::parse(table.at("p")[2]);
+  CHECK(page["uri"] == kRefunds);  // the other keys are all still there
+  CHECK(page["content_hash"] == "hash-" + kRefunds);
+  CHECK(page["fetched_at"] == 1767225600123);
+}
+
 TEST_CASE("postgres sink keeps a tsvector of each chunk that full-text queries find",
           "[sink][postgres]") {
   PostgresServer server;

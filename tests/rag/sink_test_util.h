@@ -1,6 +1,7 @@
 // The operations every sink test applies: chunks of two policy pages, with metadata.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <utility>
 
@@ -17,6 +18,13 @@ inline SinkOperation Upsert(const std::string& id, const std::string& text, cons
   upsert.operation.metadata = {"support-policies", "policy-pages", uri, 1767225600123,
                                "hash-" + uri};
   upsert.vector = std::move(vector);
+  return upsert;
+}
+
+// `upsert` with a location in its document (a PDF page, a heading path).
+inline SinkOperation Located(SinkOperation upsert, std::uint32_t page, std::string heading) {
+  upsert.operation.page = page;
+  upsert.operation.heading = std::move(heading);
   return upsert;
 }
 

@@ -104,6 +104,29 @@ TEST_CASE("webhook sink posts a batch as JSON events with its headers", "[sink][
   CHECK(events[2]["vector"] == json::array());  // an embedder of kind none
 }
 
+TEST_CASE("webhook sink sends a chunk's page and heading in its metadata, only when set",
+          "[sink][webhook]") {
+  Receiver receiver;
+  auto sink = SinkFor(receiver);
+  RequireApplied(*sink, {Located(Upsert("p", "Page four.", kRefunds, {}), 4, ""),
+                         Located(Upsert("b", "Both.", kRefunds, {}), 2, "Refunds > Window"),
+                         Upsert("n", "Neither.", kShipping, {}), Delete("r2", kRefunds)});
+
+  const json events = receiver.Bodies().at(0)["events"];
+  REQUIRE(events.size() == 4);
+  CHECK(events[0]["metadata"] == json{{"workload", "support-policies"},
+                                      {"source", "policy-pages"},
+                                      {"uri", kRefunds},
+                                      {"fetched_at", 1767225600123},
+                                      {"content_hash", "hash-" + kRefunds},
+                                      {"page", 4}});
+  CHECK(events[1]["metadata"]["page"] == 2);
+  CHECK(events[1]["metadata"]["heading"] == "Refunds > Window");
+  CHECK_FALSE(events[2]["metadata"].contains("page"));
+  CHECK_FALSE(events[2]["metadata"].contains("heading"));
+  CHECK_FALSE(events[3].contains("metadata"));  // a delete names its chunk only
+}
+
 TEST_CASE("webhook sink sends an edit and a removal as exactly those events", "[sink][webhook]") {
   Receiver receiver;
   auto sink = SinkFor(receiver);
