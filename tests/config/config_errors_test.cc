@@ -98,7 +98,7 @@ workloads:
   CHECK(Messages(result) ==
         Lines{
             "test.yaml:2:5: workload 'w' needs 'strategy'",
-            "test.yaml:4:9: source 's' needs one of 'http', 'sitemap', 'feed' or 'directory'",
+            "test.yaml:4:9: source 's' needs one of 'http', 'sitemap', 'feed', 'directory' or 'git'",
             "test.yaml:6:9: source needs 'name'",
             "test.yaml:6:15: 'http' of source needs 'url'",
             "test.yaml:7:5: workload needs 'name'",
@@ -315,7 +315,7 @@ workloads:
             "test.yaml:7:41: 'select' takes 'xpath' or 'css', not both",
             "test.yaml:9:22: 'url' must be an http:// or https:// URL with a host, not "
             "'https:///feed'",
-            "test.yaml:10:17: 'select' needs 'xpath' or 'css'",
+            "test.yaml:10:17: 'select' needs 'xpath', 'css', 'pages' or 'heading'",
             "test.yaml:13:9: source 'c' has both 'http' and 'directory': give only one",
         });
 }

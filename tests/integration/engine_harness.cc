@@ -8,7 +8,7 @@
 namespace freshd::testing {
 
 EngineHarness::EngineHarness(const std::string& workloads_yaml, const std::string& defaults_yaml,
-                             daemon::EngineOptions options)
+                             daemon::EngineOptions options, bool index_chunks)
     : guard_(boost::asio::make_work_guard(io_)) {
   const std::string yaml =
       "state_dir: " + (dir_ / "state") + "\n" + defaults_yaml + "workloads:\n" + workloads_yaml;
@@ -24,6 +24,10 @@ EngineHarness::EngineHarness(const std::string& workloads_yaml, const std::strin
   if (!opened.ok()) throw std::runtime_error(opened.status().ToString());
   store_ = std::move(opened).value();
   if (options.git_dir.empty()) options.git_dir = dir_ / "git";
+  if (index_chunks) {
+    indexer_ = std::make_unique<rag::Indexer>(*store_, rag::ChunkingOptions{});
+    options.indexer = indexer_.get();
+  }
   engine_ = std::make_unique<daemon::Engine>(io_, workers_, *store_, metrics_, clock_, *fetcher_,
                                              options);
   if (const Status status = engine_->Configure(*loaded.config, [this] { io_.stop(); });

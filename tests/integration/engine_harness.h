@@ -11,6 +11,7 @@
 #include "config/config.h"
 #include "daemon/engine.h"
 #include "metrics/metrics.h"
+#include "rag/indexer.h"
 #include "scheduler/clock.h"
 #include "store/state_store.h"
 #include "tests/support/temp_dir.h"
@@ -21,8 +22,9 @@ namespace freshd::testing {
 class EngineHarness {
  public:
   // `workloads_yaml` is the `workloads:` part of a configuration file.
+  // `index_chunks`: checks also plan their index operations (an Indexer over the store).
   explicit EngineHarness(const std::string& workloads_yaml, const std::string& defaults_yaml = "",
-                         daemon::EngineOptions options = {});
+                         daemon::EngineOptions options = {}, bool index_chunks = false);
   ~EngineHarness();
 
   // Installs new `workloads:` text, as a reload would. Returns Configure's error, if any.
@@ -47,6 +49,7 @@ class EngineHarness {
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_;
   boost::asio::thread_pool workers_{2};
   std::unique_ptr<store::StateStore> store_;
+  std::unique_ptr<rag::Indexer> indexer_;
   metrics::Metrics metrics_{"test"};
   scheduler::SystemClock clock_;
   std::unique_ptr<watchers::HttpClient> fetcher_ = std::make_unique<watchers::HttpClient>(io_);
