@@ -134,6 +134,9 @@ store::Observation ObserveGitFile(const store::StateStore& store, const GitWalk&
     const std::vector<std::int64_t> commits = LoadCommitTimes(store, key.source, key.uri);
     observation.etag = file.blob;
     observation.modified_ms = commits.empty() ? 0 : commits.back();
+    observation.revision = walk.head;
+    observation.path = file.path;
+    observation.link = git::Repository::WebLink(walk.url, walk.head, file.path);
   }
   return observation;
 }

@@ -68,7 +68,9 @@ Status Indexer::Plan(const store::DocumentKey& key, const std::string& workload,
   }
 
   DocumentChunks after;
-  after.metadata = {workload, key.source, key.uri, now_ms, decided.document.content_hash};
+  const store::DocumentRecord& document = decided.document;
+  after.metadata = {workload,          key.source,    key.uri,      now_ms, document.content_hash,
+                    document.revision, document.path, document.link};
   after.chunks = ChunkText(manifest_key, text, options_);
   Queue(DiffChunks(before ? &*before : nullptr, &after, now_ms), writes);
   writes.Put(tables_.chunk_manifests, manifest_key, EncodeDocumentChunks(after));

@@ -6,7 +6,8 @@
 //   manifest:            [2 or 1, metadata, [chunk...]]
 //     chunk, format 2:   [id, text] without a location, else [id, text, page, heading]
 //            format 1:   [id, text]
-//   metadata:            [workload, source, uri, fetched_ms, content_hash]
+//   metadata:            [workload, source, uri, fetched_ms, content_hash], and in format 2
+//                        revision, path, link after them when any is set
 #include "rag/operations.h"
 
 #include <limits>
@@ -22,8 +23,14 @@ constexpr int kFormatVersion = 2;
 constexpr int kFirstFormatVersion = 1;  // no locations
 
 json EncodeMetadata(const ChunkMetadata& metadata) {
-  return json::array({metadata.workload, metadata.source, metadata.uri, metadata.fetched_ms,
-                      metadata.content_hash});
+  json encoded = json::array({metadata.workload, metadata.source, metadata.uri, metadata.fetched_ms,
+                              metadata.content_hash});
+  if (!metadata.revision.empty() || !metadata.path.empty() || !metadata.link.empty()) {
+    encoded.push_back(metadata.revision);
+    encoded.push_back(metadata.path);
+    encoded.push_back(metadata.link);
+  }
+  return encoded;
 }
 
 bool IsStringAt(const json& array, std::size_t index) { return array.at(index).is_string(); }
@@ -33,15 +40,25 @@ bool IsIntegerAt(const json& array, std::size_t index) {
 }
 
 std::optional<ChunkMetadata> DecodeMetadata(const json& value) {
-  if (!value.is_array() || value.size() != 5 || !IsStringAt(value, 0) || !IsStringAt(value, 1) ||
-      !IsStringAt(value, 2) || !IsIntegerAt(value, 3) || !IsStringAt(value, 4)) {
+  if (!value.is_array() || (value.size() != 5 && value.size() != 8) || !IsStringAt(value, 0) ||
+      !IsStringAt(value, 1) || !IsStringAt(value, 2) || !IsIntegerAt(value, 3) ||
+      !IsStringAt(value, 4)) {
     return std::nullopt;
   }
-  return ChunkMetadata{.workload = value[0].get<std::string>(),
-                       .source = value[1].get<std::string>(),
-                       .uri = value[2].get<std::string>(),
-                       .fetched_ms = value[3].get<std::int64_t>(),
-                       .content_hash = value[4].get<std::string>()};
+  ChunkMetadata metadata{.workload = value[0].get<std::string>(),
+                         .source = value[1].get<std::string>(),
+                         .uri = value[2].get<std::string>(),
+                         .fetched_ms = value[3].get<std::int64_t>(),
+                         .content_hash = value[4].get<std::string>()};
+  if (value.size() == 8) {
+    if (!IsStringAt(value, 5) || !IsStringAt(value, 6) || !IsStringAt(value, 7)) {
+      return std::nullopt;
+    }
+    metadata.revision = value[5].get<std::string>();
+    metadata.path = value[6].get<std::string>();
+    metadata.link = value[7].get<std::string>();
+  }
+  return metadata;
 }
 
 std::string ToMsgpack(const json& value) {

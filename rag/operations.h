@@ -20,6 +20,11 @@ struct ChunkMetadata {
   std::string uri;
   std::int64_t fetched_ms = 0;  // the fetch that brought this text
   std::string content_hash;     // the document's normalized-content hash at that fetch
+  // Where the source has them (git): the version read (a commit id), the document's path
+  // in it, and a link to the document at that version; "" otherwise.
+  std::string revision{};
+  std::string path{};
+  std::string link{};
 };
 
 // The chunks the RAG store should hold for one document, with the metadata they were

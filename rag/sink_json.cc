@@ -9,6 +9,9 @@ nlohmann::json ChunkMetadataJson(const IndexOperation& upsert) {
                          {"uri", metadata.uri},
                          {"fetched_at", metadata.fetched_ms},
                          {"content_hash", metadata.content_hash}};
+  if (!metadata.revision.empty()) json["revision"] = metadata.revision;
+  if (!metadata.path.empty()) json["path"] = metadata.path;
+  if (!metadata.link.empty()) json["link"] = metadata.link;
   if (upsert.page > 0) json["page"] = upsert.page;
   if (!upsert.heading.empty()) json["heading"] = upsert.heading;
   return json;

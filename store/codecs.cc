@@ -111,6 +111,9 @@ std::string EncodeDocument(const DocumentRecord& record) {
   if (!record.volatile_masks.empty()) object["vm"] = record.volatile_masks;
   if (record.indexed) object["ix"] = true;
   if (record.unsupported) object["un"] = true;
+  if (!record.revision.empty()) object["rv"] = record.revision;
+  if (!record.path.empty()) object["pa"] = record.path;
+  if (!record.link.empty()) object["lk"] = record.link;
   PutInt(object, "hn", record.history_next_seq);
   PutInt(object, "ho", record.history_oldest_seq);
   return ToMsgpack(object);
@@ -133,6 +136,8 @@ std::optional<DocumentRecord> DecodeDocument(std::string_view bytes) {
       ReadUint(object, "cm", std::numeric_limits<std::uint32_t>::max(), &misses) &&
       ReadString(object, "le", &record.last_error) && ReadBool(object, "d", &record.removed) &&
       ReadBool(object, "ix", &record.indexed) && ReadBool(object, "un", &record.unsupported) &&
+      ReadString(object, "rv", &record.revision) && ReadString(object, "pa", &record.path) &&
+      ReadString(object, "lk", &record.link) &&
       ReadUint(object, "hn", kAny, &record.history_next_seq) &&
       ReadUint(object, "ho", kAny, &record.history_oldest_seq) &&
       record.history_oldest_seq <= record.history_next_seq;

@@ -24,6 +24,9 @@ CheckOutcome ApplyFetched(const DocumentRecord* previous, const Observation& see
   doc->last_modified = seen.last_modified;
   doc->modified_ms = seen.modified_ms;
   doc->unsupported = seen.unsupported;
+  doc->revision = seen.revision;
+  doc->path = seen.path;
+  doc->link = seen.link;
   doc->removed = false;
   if (outcome == CheckOutcome::kChanged) ++doc->changes;
   if (outcome != CheckOutcome::kUnchanged) doc->last_change_ms = seen.time_ms;

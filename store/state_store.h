@@ -68,8 +68,13 @@ struct Observation {
   std::string last_modified;     // kFetched
   std::int64_t modified_ms = 0;  // source-reported modification time, 0 if unknown
   bool unsupported = false;      // kFetched: binary data freshd has no text of (not indexed)
-  std::string error_reason;      // kError: the FetchError label ("timeout", ...)
-  std::string error_message;     // kError
+  // kFetched, where the source has them (git): the version the text was read at (a commit
+  // id), the document's path in it, and a link to it at that version; for chunk metadata.
+  std::string revision;
+  std::string path;
+  std::string link;
+  std::string error_reason;   // kError: the FetchError label ("timeout", ...)
+  std::string error_message;  // kError
 };
 
 struct CheckRecord {
@@ -101,7 +106,10 @@ struct DocumentRecord {
   // The RAG side holds this document's current chunks (set by whoever writes them in the
   // check's transaction, see DocumentTransaction): a document not indexed is fetched in full.
   bool indexed = false;
-  bool unsupported = false;            // its last fetch was binary data of no format freshd reads
+  bool unsupported = false;  // its last fetch was binary data of no format freshd reads
+  std::string revision;      // Observation::revision, path and link of its last fetch
+  std::string path;
+  std::string link;
   std::uint64_t history_next_seq = 0;  // internal: history ring bounds
   std::uint64_t history_oldest_seq = 0;
 };

@@ -44,8 +44,8 @@ double Metric(const EngineHarness& harness, const std::string& name,
 
 std::vector<IndexOperation> Upserts(const EngineHarness& harness) {
   std::vector<IndexOperation> upserts;
-  for (auto& operation : freshd::rag::testing::Queued(
-           const_cast<EngineHarness&>(harness).store())) {
+  for (auto& operation :
+       freshd::rag::testing::Queued(const_cast<EngineHarness&>(harness).store())) {
     if (operation.kind == IndexOperation::Kind::kUpsert) upserts.push_back(std::move(operation));
   }
   return upserts;
@@ -110,8 +110,8 @@ TEST_CASE("a PDF exported again with another producer, date and object order is 
   server.Route("/p.pdf", FaultServer::Plain()
                              .Header("Content-Type", "application/pdf")
                              .Body(freshd::testing::MakePdf(kPolicy)));
-  EngineHarness harness(Workload("policy", "http: { url: \"" + server.Url("/p.pdf") + "\" }"),
-                        "", QuickProbes(), true);
+  EngineHarness harness(Workload("policy", "http: { url: \"" + server.Url("/p.pdf") + "\" }"), "",
+                        QuickProbes(), true);
   REQUIRE(harness.Check("policy").changed == 1);
   const std::size_t queued = Upserts(harness).size();
   freshd::testing::PdfOptions again;

@@ -11,6 +11,7 @@
 #include "daemon/git_history.h"
 #include "tests/git/git_fixture.h"
 #include "tests/integration/engine_harness.h"
+#include "tests/rag/rag_test_util.h"
 
 using freshd::advisor::Frequency;
 using freshd::advisor::Recommendation;
@@ -69,6 +70,15 @@ TEST_CASE("a git source reads the files at the head and a commit changes only it
   CHECK(commits == std::vector<std::int64_t>{start * 1000, (start + kDay) * 1000});
   CHECK(harness.store().Get({"repo", uri_a})->modified_ms == (start + kDay) * 1000);
 
+  bool metadata_checked = false;
+  for (const auto& operation : freshd::rag::testing::Queued(harness.store())) {
+    if (operation.metadata.path != "docs/a.md") continue;
+    CHECK(operation.metadata.revision == git.Head());
+    CHECK(operation.metadata.uri == uri_a);
+    metadata_checked = true;
+  }
+  CHECK(metadata_checked);
+
   auto quiet = harness.Check("repo");  // nothing new: every blob not modified
   CHECK(quiet.changed == 0);
   CHECK(Checks(harness, "not_modified") == 2);
@@ -107,7 +117,8 @@ TEST_CASE("a repository quiet for two years is stable on day one and daily commi
   SECTION("two years of quiet") {
     GitWorkspace git;
     std::map<std::string, std::string> files;
-    for (int i = 0; i < 5; ++i) files["docs/p" + std::to_string(i) + ".md"] = "policy " + std::to_string(i);
+    for (int i = 0; i < 5; ++i)
+      files["docs/p" + std::to_string(i) + ".md"] = "policy " + std::to_string(i);
     git.Commit(files, At(now - 2 * 365 * kDay));
     git.Push();
     const std::string workloads = Workloads("file://" + git.bare().string());

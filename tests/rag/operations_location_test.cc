@@ -127,6 +127,32 @@ TEST_CASE("operations and manifests of format 1 still decode, without a location
   CHECK(decoded_manifest->chunks[1].heading.empty());
 }
 
+TEST_CASE("a git document's revision path and link go with its chunks through encoding",
+          "[operations][location]") {
+  ChunkMetadata metadata = SampleMetadata();
+  metadata.revision = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
+  metadata.path = "docs/refund.md";
+  metadata.link = "https://github.com/acme/runbooks/blob/4b825dc6/docs/refund.md";
+  const IndexOperation upsert{.kind = Kind::kUpsert,
+                              .chunk_id = "0123456789abcdef0123456789abcdef",
+                              .text = "Refunds are paid within 5 days.",
+                              .metadata = metadata,
+                              .detected_ms = 1};
+  const std::optional<IndexOperation> decoded = DecodeOperation(EncodeOperation(upsert));
+  REQUIRE(decoded.has_value());
+  CHECK(decoded->metadata.revision == metadata.revision);
+  CHECK(decoded->metadata.path == metadata.path);
+  CHECK(decoded->metadata.link == metadata.link);
+  const DocumentChunks manifest{metadata, {Chunk{"id", "text"}}};
+  const std::optional<DocumentChunks> read = DecodeDocumentChunks(EncodeDocumentChunks(manifest));
+  REQUIRE(read.has_value());
+  CHECK(read->metadata.link == metadata.link);
+  // Metadata without them keeps its five fields, as format 1 wrote it.
+  IndexOperation plain = upsert;
+  plain.metadata = SampleMetadata();
+  CHECK(DecodeOperation(EncodeOperation(plain))->metadata.revision.empty());
+}
+
 TEST_CASE("records of an unknown format or a wrong shape are refused", "[operations][location]") {
   const json metadata = MetadataArray();
   for (const json& operation : {
