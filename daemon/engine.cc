@@ -150,6 +150,16 @@ void Engine::Impl::SourceFailed(const RunPtr& run, watchers::FetchError error,
   FinishRun(run);
 }
 
+Result<std::optional<store::DocumentRecord>> Engine::Impl::PreviousRecord(
+    const store::DocumentKey& key) const {
+  Result<store::DocumentRecord> stored = store.Get(key);
+  if (stored.ok()) return std::optional(std::move(stored).value());
+  if (stored.status().IsNotFound() || stored.status().IsCorruption()) {
+    return std::optional<store::DocumentRecord>();
+  }
+  return stored.status();
+}
+
 void Engine::Impl::AccountAll(const RunPtr& run, const std::vector<Recorded>& recorded) {
   for (const auto& one : recorded) Account(*run->source, one, &run->result);
 }

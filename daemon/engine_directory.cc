@@ -81,17 +81,13 @@ void Engine::Impl::NextDirectoryBatch(const RunPtr& run, std::shared_ptr<Directo
           const auto& file = walk->files[walk->next];
           store::DocumentKey key{name, watchers::FileUri(walk->root, file.relative_path)};
           watchers::Normalized normalized;
-          Result<store::DocumentRecord> stored = store.Get(key);
-          if (!stored.ok() && !stored.status().IsNotFound() && !stored.status().IsCorruption()) {
-            // Unreadable: nothing is observed or recorded; accounted as a store error.
-            recorded.push_back({std::move(key), stored.status(), {}, "", 0, 0});
+          Result<std::optional<store::DocumentRecord>> previous = PreviousRecord(key);
+          if (!previous.ok()) {  // accounted as a store error
+            recorded.push_back({std::move(key), previous.status(), {}, "", 0, 0});
             continue;
           }
-          // A corrupt record (reported) is fetched in full, and recorded afresh.
-          const std::optional<store::DocumentRecord> previous =
-              stored.ok() ? std::optional(std::move(stored).value()) : std::nullopt;
           store::Observation observation =
-              ObserveFile(*walk, file, previous, Indexed(previous), NowMs(), &normalized);
+              ObserveFile(*walk, file, *previous, Indexed(*previous), NowMs(), &normalized);
           auto result = RecordCheck(key, workload, observation, normalized.text);
           recorded.push_back({std::move(key), std::move(result), std::move(observation), "",
                               normalized.masked, normalized.invalid_utf8});

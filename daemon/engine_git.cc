@@ -195,16 +195,14 @@ void Engine::Impl::NextGitBatch(const RunPtr& run, std::shared_ptr<GitWalk> walk
         for (; walk->next < end; ++walk->next) {
           const git::File& file = walk->files[walk->next];
           store::DocumentKey key{name, GitUri(walk->url, walk->branch, file.path)};
-          Result<store::DocumentRecord> stored = store.Get(key);
-          if (!stored.ok() && !stored.status().IsNotFound() && !stored.status().IsCorruption()) {
-            recorded.push_back({std::move(key), stored.status(), {}, "", 0, 0});
+          Result<std::optional<store::DocumentRecord>> previous = PreviousRecord(key);
+          if (!previous.ok()) {  // accounted as a store error
+            recorded.push_back({std::move(key), previous.status(), {}, "", 0, 0});
             continue;
           }
-          const std::optional<store::DocumentRecord> previous =
-              stored.ok() ? std::optional(std::move(stored).value()) : std::nullopt;
           watchers::Normalized normalized;
-          store::Observation observation = ObserveGitFile(store, *walk, key, file, previous,
-                                                          Indexed(previous), NowMs(), &normalized);
+          store::Observation observation = ObserveGitFile(store, *walk, key, file, *previous,
+                                                          Indexed(*previous), NowMs(), &normalized);
           auto result = RecordCheck(key, workload, observation, normalized.text);
           recorded.push_back({std::move(key), std::move(result), std::move(observation), "",
                               normalized.masked, normalized.invalid_utf8});

@@ -94,6 +94,11 @@ struct Engine::Impl : std::enable_shared_from_this<Engine::Impl> {
     return options.indexer == nullptr || (previous && previous->indexed);
   }
 
+  // A document's stored record before its check, on a worker: nullopt when it is new, or
+  // corrupt (reported by the store; then fetched in full and recorded afresh); an error
+  // when it cannot be read (then nothing is observed or recorded).
+  Result<std::optional<store::DocumentRecord>> PreviousRecord(const store::DocumentKey& key) const;
+
   // Records a check, with its index operations when indexing is on. On a worker.
   Result<store::RecordResult> RecordCheck(const store::DocumentKey& key,
                                           const std::string& workload,

@@ -10,6 +10,7 @@
 
 #include "tests/formats/document_fixtures.h"
 #include "tests/integration/engine_harness.h"
+#include "tests/integration/log_capture.h"
 #include "tests/rag/rag_test_util.h"
 #include "tests/support/fault_server.h"
 #include "tests/support/temp_dir.h"
@@ -20,6 +21,8 @@ using freshd::testing::FaultServer;
 using freshd::testing::MetricValue;
 using freshd::testing::TempDir;
 using freshd::testing::WriteFile;
+
+using freshd::testing::LogCapture;
 
 namespace {
 
@@ -50,27 +53,6 @@ std::vector<IndexOperation> Upserts(const EngineHarness& harness) {
   }
   return upserts;
 }
-
-class LogCapture {
- public:
-  LogCapture() : previous_(spdlog::default_logger()) {
-    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(stream_);
-    spdlog::set_default_logger(std::make_shared<spdlog::logger>("capture", sink));
-  }
-  ~LogCapture() { spdlog::set_default_logger(previous_); }
-  int Count(const std::string& needle) const {
-    const std::string text = stream_.str();
-    int count = 0;
-    for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) {
-      ++count;
-    }
-    return count;
-  }
-
- private:
-  std::ostringstream stream_;
-  std::shared_ptr<spdlog::logger> previous_;
-};
 
 const std::vector<freshd::testing::PdfPage> kPolicy = {
     {"Refund policy", "Refunds are accepted within 30 days of purchase."},

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "tests/integration/engine_harness.h"
+#include "tests/integration/log_capture.h"
 #include "tests/store/status_testing.h"
 #include "tests/support/fault_server.h"
 #include "tests/support/process.h"
@@ -23,6 +24,8 @@ using freshd::testing::MetricValue;
 using freshd::testing::Nginx;
 using freshd::testing::TempDir;
 using freshd::testing::WriteFile;
+
+using freshd::testing::LogCapture;
 
 namespace {
 
@@ -61,28 +64,6 @@ std::vector<CheckOutcome> Outcomes(EngineHarness& harness, const DocumentKey& ke
   std::reverse(outcomes.begin(), outcomes.end());
   return outcomes;
 }
-
-// Captures what the engine logs, to count state-change lines.
-class LogCapture {
- public:
-  LogCapture() : previous_(spdlog::default_logger()) {
-    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(stream_);
-    spdlog::set_default_logger(std::make_shared<spdlog::logger>("capture", sink));
-  }
-  ~LogCapture() { spdlog::set_default_logger(previous_); }
-  int Count(const std::string& needle) const {
-    const std::string text = stream_.str();
-    int count = 0;
-    for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) {
-      ++count;
-    }
-    return count;
-  }
-
- private:
-  std::ostringstream stream_;
-  std::shared_ptr<spdlog::logger> previous_;
-};
 
 // Volatility probes in milliseconds: a change waits for them before it is recorded.
 freshd::daemon::EngineOptions QuickProbes() {

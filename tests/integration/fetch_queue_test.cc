@@ -1,8 +1,5 @@
 #include "daemon/fetch_queue.h"
 
-#include <spdlog/sinks/ostream_sink.h>
-#include <spdlog/spdlog.h>
-
 #include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
 #include <functional>
@@ -10,10 +7,13 @@
 #include <sstream>
 #include <vector>
 
+#include "tests/integration/log_capture.h"
+
 using freshd::daemon::FetchQueue;
 using freshd::daemon::HostOf;
 using freshd::daemon::PauseAfter;
 using freshd::scheduler::ManualClock;
+using freshd::testing::LogCapture;
 using freshd::watchers::HttpResponse;
 using namespace std::chrono_literals;
 
@@ -40,31 +40,6 @@ struct Loop {
     clock.Advance(by, [this] { RunAll(); });
     RunAll();
   }
-};
-
-// The log lines written while it lives.
-class LogCapture {
- public:
-  LogCapture() : previous_(spdlog::default_logger()) {
-    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(stream_);
-    spdlog::set_default_logger(std::make_shared<spdlog::logger>("capture", sink));
-  }
-  ~LogCapture() { spdlog::set_default_logger(previous_); }
-  LogCapture(const LogCapture&) = delete;
-  LogCapture& operator=(const LogCapture&) = delete;
-
-  int Lines(const std::string& containing) const {
-    std::istringstream lines(stream_.str());
-    int count = 0;
-    for (std::string line; std::getline(lines, line);) {
-      if (line.find(containing) != std::string::npos) ++count;
-    }
-    return count;
-  }
-
- private:
-  std::ostringstream stream_;
-  std::shared_ptr<spdlog::logger> previous_;
 };
 
 HttpResponse Answer(long status, std::optional<std::chrono::seconds> retry_after = {}) {
