@@ -145,6 +145,7 @@ nlohmann::json SourcesJson(const Engine& engine, const scheduler::Scheduler& sch
          state->last_error.empty() ? nlohmann::json(nullptr) : nlohmann::json(state->last_error)},
         {"documents", state->documents},
         {"documents_failing", state->documents_failing},
+        {"documents_unsupported", state->documents_unsupported},
         {"checks", state->checks},
         {"changes", state->changes},
         {"errors", state->errors},

@@ -297,6 +297,10 @@ std::string Documents(const json& source) {
   if (!failing.empty() && failing != "0") {
     html += "<div class=\"sub\">" + Escape(failing) + " failing</div>";
   }
+  const std::string unsupported = Str(source, "documents_unsupported");
+  if (!unsupported.empty() && unsupported != "0") {
+    html += "<div class=\"sub\">" + Escape(unsupported) + " not indexed (binary)</div>";
+  }
   return html;
 }
 

@@ -137,6 +137,7 @@ TEST_CASE("binary data of no known format is watched but not indexed and its sou
         0);
   CHECK(Upserts(harness).empty());
   CHECK(log.Count("is binary data of no format freshd reads") == 1);
+  CHECK(harness.State("logo").documents_unsupported == 1);
 }
 
 TEST_CASE("a folder of Office and OpenDocument files: broken ones fail alone") {
