@@ -13,6 +13,7 @@
 #include "tests/integration/log_capture.h"
 #include "tests/rag/rag_test_util.h"
 #include "tests/support/fault_server.h"
+#include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
 using freshd::rag::IndexOperation;
@@ -190,4 +191,36 @@ TEST_CASE("select pages keeps only those pages of a PDF") {
   std::set<std::uint32_t> pages;
   for (const IndexOperation& upsert : Upserts(harness)) pages.insert(upsert.page);
   CHECK(pages == std::set<std::uint32_t>{2, 3});
+}
+
+TEST_CASE("nginx serves a PDF and a DOCX in a sitemap: indexed with their places, then 304s") {
+  TempDir site;
+  WriteFile(site.path() / "refund-policy.pdf", freshd::testing::MakePdf(kPolicy));
+  WriteFile(site.path() / "handbook.docx",
+            freshd::testing::MakeDocx({freshd::testing::Heading(1, "Leave"),
+                                       freshd::testing::Paragraph("Ask two weeks ahead.")}));
+  freshd::testing::Nginx nginx(site.path(), site.path() / "nginx-work");
+  WriteFile(site.path() / "sitemap.xml",
+            R"(<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">)"
+            "<url><loc>" +
+                nginx.Url("/refund-policy.pdf") + "</loc></url><url><loc>" +
+                nginx.Url("/handbook.docx") + "</loc></url></urlset>");
+  EngineHarness harness(Workload("site", "sitemap: { url: \"" + nginx.Url("/sitemap.xml") + "\" }"),
+                        "", QuickProbes(), true);
+  REQUIRE(harness.Check("site").changed == 2);
+  CHECK(Metric(harness, "freshd_source_documents", {"source=\"site\"", "state=\"supported\""}) ==
+        2);
+  bool cited_page = false;
+  bool cited_heading = false;
+  for (const IndexOperation& upsert : Upserts(harness)) {
+    if (upsert.text.find("within 30 days") != std::string::npos) cited_page = upsert.page == 1;
+    if (upsert.text.find("two weeks") != std::string::npos) {
+      cited_heading = upsert.heading == "Leave";
+    }
+  }
+  CHECK(cited_page);
+  CHECK(cited_heading);
+  CHECK(harness.Check("site").changed == 0);
+  CHECK(Metric(harness, "freshd_source_checks_total",
+               {"source=\"site\"", "result=\"not_modified\""}) == 2);
 }
