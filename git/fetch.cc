@@ -132,9 +132,13 @@ Result<FetchOutcome> Repository::Fetch() {
   const std::string ref = "refs/heads/" + options.branch;
   const std::optional<git_oid> previous = LocalHead(repo, ref);
 
+  // In memory, without the config's url.*.insteadOf rules (see RecordRemote).
+  git_remote_create_options create = GIT_REMOTE_CREATE_OPTIONS_INIT;
+  create.repository = repo;
+  create.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF | GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC;
   git_remote* raw = nullptr;
-  if (git_remote_lookup(&raw, repo, "origin") != 0) {
-    return GitError(Status::Code::kIOError, "reading the remote");
+  if (git_remote_create_with_opts(&raw, options.url.c_str(), &create) != 0) {
+    return GitError(Status::Code::kInvalidArgument, "using the remote");
   }
   RemotePtr remote(raw);
   FetchContext context;

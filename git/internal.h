@@ -26,6 +26,7 @@ using GitPtr = std::unique_ptr<T, GitDeleter<Free>>;
 
 using RepositoryPtr = GitPtr<git_repository, git_repository_free>;
 using RemotePtr = GitPtr<git_remote, git_remote_free>;
+using ConfigPtr = GitPtr<git_config, git_config_free>;
 using ReferencePtr = GitPtr<git_reference, git_reference_free>;
 using CommitPtr = GitPtr<git_commit, git_commit_free>;
 using TreePtr = GitPtr<git_tree, git_tree_free>;

@@ -44,24 +44,18 @@ Result<RepositoryPtr> OpenOrInit(const std::string& directory, const std::string
   return repo;
 }
 
-Status EnsureRemote(git_repository* repo, const RemoteOptions& options) {
-  git_remote* raw = nullptr;
-  const int found = git_remote_lookup(&raw, repo, kRemoteName);
-  if (found == GIT_ENOTFOUND) {
-    const std::string refspec = "+refs/heads/" + options.branch + ":refs/heads/" + options.branch;
-    if (git_remote_create_with_fetchspec(&raw, repo, kRemoteName, options.url.c_str(),
-                                         refspec.c_str()) != 0) {
-      return GitError(Status::Code::kInvalidArgument, "adding the remote");
-    }
-    RemotePtr created(raw);
-    return Status::OK();
+// The remote's URL is written in the clone's config for whoever looks into it; fetches use
+// an in-memory remote (Fetch), because libgit2 1.5 leaks a regex match on every lookup or
+// creation of a named remote.
+Status RecordRemote(git_repository* repo, const RemoteOptions& options) {
+  git_config* raw = nullptr;
+  if (git_repository_config(&raw, repo) != 0) {
+    return GitError(Status::Code::kIOError, "reading the clone's config");
   }
-  if (found != 0) return GitError(Status::Code::kIOError, "reading the remote");
-  RemotePtr remote(raw);
-  const char* url = git_remote_url(remote.get());
-  if (url != nullptr && options.url == url) return Status::OK();
-  if (git_remote_set_url(repo, kRemoteName, options.url.c_str()) != 0) {
-    return GitError(Status::Code::kInvalidArgument, "pointing the remote at its new URL");
+  ConfigPtr config(raw);
+  const std::string key = std::string("remote.") + kRemoteName + ".url";
+  if (git_config_set_string(config.get(), key.c_str(), options.url.c_str()) != 0) {
+    return GitError(Status::Code::kIOError, "writing the remote's URL");
   }
   return Status::OK();
 }
@@ -83,7 +77,7 @@ Result<std::unique_ptr<Repository>> Repository::Open(const std::string& director
   }
   auto repo = OpenOrInit(directory, remote.branch);
   if (!repo.ok()) return repo.status();
-  if (Status status = EnsureRemote(repo->get(), remote); !status.ok()) return status;
+  if (Status status = RecordRemote(repo->get(), remote); !status.ok()) return status;
   auto impl = std::make_unique<Impl>();
   impl->repo = std::move(repo).value();
   impl->remote = remote;
