@@ -55,22 +55,32 @@ struct Fetched {
   std::size_t submodules = 0;
 };
 
-// Reads the history the fetch brought (all of it on the first fetch, or after a rewrite)
-// into the store, before any of the files is recorded: a check then finds its file's
-// commit times there.
+// What the stored history covers: the commit it was read up to, and the source's `paths`
+// then (other paths would leave files without history).
+std::string WalkedValue(const std::string& head, const std::vector<std::string>& paths) {
+  std::string value = head;
+  for (const std::string& glob : paths) value.append("\n").append(glob);
+  return value;
+}
+
+// Reads the history the fetch brought (all of it on the first fetch, after a rewrite, or
+// when `paths` changed) into the store, before any of the files is recorded: a check then
+// finds its file's commit times there.
 Status KeepHistory(store::StateStore& store, const config::Source& source,
                    const git::Repository& repository, const git::FetchOutcome& fetched,
                    const std::vector<git::File>& files) {
   Result<std::string> walked = store.GetValue(GitWalkedKey(source.name));
   if (!walked.ok() && !walked.status().IsNotFound()) return walked.status();
-  const bool known = walked.ok() && !walked->empty();
-  if (known && *walked == fetched.head) return Status::OK();
-  const bool replace = !known || fetched.rewritten;
+  const std::string now_walked = WalkedValue(fetched.head, source.git.paths);
+  if (walked.ok() && *walked == now_walked) return Status::OK();
+  const std::string walked_head = walked.ok() ? walked->substr(0, walked->find('\n')) : "";
+  const bool same_paths = walked.ok() && WalkedValue(walked_head, source.git.paths) == *walked;
+  const bool replace = walked_head.empty() || !same_paths || fetched.rewritten;
   std::vector<std::string> paths;
   paths.reserve(files.size());
   for (const git::File& file : files) paths.push_back(file.path);
   Result<std::vector<git::FileHistory>> history =
-      repository.History(fetched.head, paths, source.git.history_depth, replace ? "" : *walked);
+      repository.History(fetched.head, paths, source.git.history_depth, replace ? "" : walked_head);
   if (!history.ok()) return history.status();
   for (const git::FileHistory& file : *history) {
     if (file.commit_times_ms.empty() && !replace) continue;
@@ -80,7 +90,7 @@ Status KeepHistory(store::StateStore& store, const config::Source& source,
       return kept;
     }
   }
-  return store.PutValue(GitWalkedKey(source.name), fetched.head);
+  return store.PutValue(GitWalkedKey(source.name), now_walked);
 }
 
 Fetched FetchGit(store::StateStore& store, GitClone& clone, const config::Source& source,

@@ -2,7 +2,8 @@
 // values for the advisor: "a repository watched for an hour has a recommendation backed by
 // years of commits". Keys "git/history/<source>\n<uri>" hold the file's commit times (Unix
 // ms, oldest first, comma-separated); "git/walked/<source>" the commit the history was
-// read up to, so that a later fetch reads only the commits it brought.
+// read up to (and the source's `paths` then), so that a later fetch reads only the commits
+// it brought.
 //
 // Threads: reads and writes go to the store: call them on a worker.
 #pragma once

@@ -2,6 +2,7 @@
 // its fetches and file reads on the workers, its runs on the schedule, a reload between.
 #include <catch2/catch.hpp>
 
+#include "daemon/git_history.h"
 #include "tests/daemon/engine_fixture.h"
 #include "tests/git/git_fixture.h"
 
@@ -41,4 +42,9 @@ TEST_CASE("a git source on its schedule sees each pushed commit once and follows
   engine.Advance(20min);
   CHECK(engine.State("repo").documents == 3);
   CHECK(engine.State("repo").changes == 1);
+  // The file the new paths brought has its history too: its commit date.
+  const std::string x = url + "#main:x.txt";
+  CHECK(engine.store().Get({"repo", x})->modified_ms == 1'700'000'000'000);
+  CHECK(freshd::daemon::LoadCommitTimes(engine.store(), "repo", x) ==
+        std::vector<std::int64_t>{1'700'000'000'000});
 }
