@@ -76,8 +76,9 @@ Status FetchError(const FetchContext& context, int code, const std::string& what
   }
   if (context.credentials_refused) return Status::PermissionDenied(prefix + "credentials refused");
   const std::string message = Scrub(LastErrorMessage(), context.options->token);
-  if (code == GIT_EAUTH || Contains(message, "401") || Contains(message, "403") ||
-      Contains(message, "authentication")) {
+  // The status as libgit2 words it: a bare "403" could be part of a port or a host.
+  if (code == GIT_EAUTH || Contains(message, "http status code: 401") ||
+      Contains(message, "http status code: 403") || Contains(message, "authentication")) {
     return Status::PermissionDenied(prefix + message);
   }
   return Status::Unavailable(prefix + message);

@@ -1,4 +1,9 @@
 // Fetching over git:// (git daemon), from local paths and file:// URLs, and the failures.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 
 #include "git/repository.h"
@@ -129,6 +134,32 @@ TEST_CASE("an unreachable remote is Unavailable and the clone is kept") {
   INFO(failed.status().ToString());
   CHECK(failed.status().IsUnavailable());
   CHECK(repo->ListFiles(head, {}).ok());
+}
+
+// A closed loopback port whose number holds "403": nothing listens there now.
+int ClosedPortWith403() {
+  for (int port = 40300; port < 40400; ++port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<std::uint16_t>(port));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+    ::close(fd);
+    if (free) return port;
+  }
+  return 0;
+}
+
+TEST_CASE("a refused connection is Unavailable even when its port number reads 403") {
+  GitWorkspace git;
+  const int port = ClosedPortWith403();
+  REQUIRE(port != 0);
+  auto repo =
+      MustOpen(git.CloneDir("c"), Remote("git://127.0.0.1:" + std::to_string(port) + "/repo.git"));
+  const auto failed = repo->Fetch();
+  INFO(failed.status().ToString());
+  CHECK(failed.status().IsUnavailable());
 }
 
 TEST_CASE("a remote that accepts and never answers is Unavailable after the timeout") {
