@@ -15,6 +15,8 @@ constexpr std::uint32_t kRegexMatchLimit = 1'000'000;
 // Deeper JSON would only exist to blow the stack of a recursive serializer.
 constexpr int kMaxJsonDepth = 512;
 
+constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";  // U+FEFF in UTF-8
+
 // Byte length of a Unicode space separator other than U+0020 at s[i] (no-break space, the
 // U+2000 block, ideographic space...), or 0.
 std::size_t UnicodeSpaceLength(std::string_view s, std::size_t i) {
@@ -129,6 +131,12 @@ std::string FoldWhitespace(std::string_view text) {
     if (const std::size_t length = UnicodeSpaceLength(text, i); length > 0) {
       pending_space = true;
       i += length - 1;
+      continue;
+    }
+    // U+FEFF (a byte order mark past the first, or a zero-width no-break space) holds no
+    // text: dropped, so that normalizing normalized text changes nothing.
+    if (text.substr(i, kByteOrderMark.size()) == kByteOrderMark) {
+      i += kByteOrderMark.size() - 1;
       continue;
     }
     if (pending_space && !line.empty()) line += ' ';

@@ -23,6 +23,7 @@ inline std::string_view TrimAscii(std::string_view s) { return strings::Trim(s);
 
 // Runs of spaces and tabs (and Unicode spaces) become one space, lines are trimmed, runs of
 // blank lines become one blank line, and the text is trimmed. CR and CRLF count as LF.
+// U+FEFF is dropped.
 std::string FoldWhitespace(std::string_view text);
 
 // The canonical form of a JSON document (keys sorted, no insignificant whitespace);

@@ -279,6 +279,18 @@ TEST_CASE("Invalid UTF-8 is replaced by U+FFFD, one per maximal subpart, and cou
   CHECK(valid.invalid_utf8 == 0);
 }
 
+TEST_CASE("A second byte order mark is dropped so that normalized text stays as it is",
+          "[normalize][decode]") {
+  auto normalizer = MakeNormalizer();
+  const std::string fffd = "\xEF\xBF\xBD";
+  // The first mark is the encoding's, the second one text: neither survives.
+  const Normalizer::Result once =
+      normalizer->Normalize("\xEF\xBB\xBF\xEF\xBB\xBF\x8F[", ContentKind::kText, "");
+  CHECK(once.text == fffd + "[");
+  CHECK(normalizer->Normalize(once.text, ContentKind::kText, "").text == once.text);
+  CHECK(normalizer->Normalize("zero\xEF\xBB\xBFwidth", ContentKind::kText, "").text == "zerowidth");
+}
+
 TEST_CASE("Invalid UTF-8 with a NUL byte is still binary data", "[normalize][decode]") {
   const Normalizer::Result result =
       MakeNormalizer()->Normalize(std::string("caf\xE9 \0 menu", 11), ContentKind::kText, "");
