@@ -212,6 +212,12 @@ void Engine::Impl::Account(WatchedSource& source, const Recorded& recorded,
       spdlog::info("source {}: {} recovered", key.source, key.uri);
     }
     const bool was_unsupported = outcome.previous && outcome.previous->unsupported;
+    if (recorded.truncated && counted.changed) {
+      spdlog::warn(
+          "source {}: {} read in part: past max_pages or the size cap, the rest is "
+          "neither compared nor indexed",
+          key.source, key.uri);
+    }
     if (outcome.document.unsupported && !was_unsupported) {
       spdlog::info("source {}: {} is binary data of no format freshd reads: watched, not indexed",
                    key.source, key.uri);

@@ -216,6 +216,7 @@ void Engine::Impl::NextGitBatch(const RunPtr& run, std::shared_ptr<GitWalk> walk
           auto result = RecordCheck(key, workload, observation, normalized.text);
           recorded.push_back({std::move(key), std::move(result), std::move(observation), "",
                               normalized.masked, normalized.invalid_utf8});
+          recorded.back().truncated = normalized.truncated;
         }
         return recorded;
       },

@@ -231,6 +231,7 @@ void Engine::Impl::CheckHttpDocument(const RunPtr& run, const std::string& uri) 
                                             std::move(normalized.text),
                                             normalized.masked,
                                             normalized.invalid_utf8};
+                          recorded.truncated = normalized.truncated;
                           recorded.held = may_hold && WouldChange(store, key, recorded.observation);
                           if (!recorded.held) {
                             recorded.result =

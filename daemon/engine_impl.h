@@ -77,6 +77,7 @@ struct Recorded {
   // Not recorded yet: the text differs from the recorded one, and the change is confirmed
   // by the volatility probes first (ConfirmChange). `result` is then not meaningful.
   bool held = false;
+  bool truncated = false;  // the document was read in part (max_pages, the size cap)
 };
 
 struct Engine::Impl : std::enable_shared_from_this<Engine::Impl> {

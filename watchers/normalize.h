@@ -58,6 +58,7 @@ class Normalizer {
     // error, but no text either; the caller hashes the bytes.
     bool unsupported = false;
     formats::Format format = formats::Format::kText;
+    bool truncated = false;  // a document cut at max_pages or the size cap: part is left out
   };
 
   // Any body: its format from its bytes, Content-Type and URI (formats::DetectFormat); a

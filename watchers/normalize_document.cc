@@ -60,6 +60,7 @@ Normalizer::Result Normalizer::NormalizeDocument(std::string_view body, formats:
       result.message = std::string(formats::ToString(format)) + ": " + extracted.status().message();
       return result;
     }
+    result.truncated = extracted->truncated;
     std::string text;
     for (formats::Section& section : extracted->sections) {
       if (!formats::PageSelected(impl_->pages, section.page)) continue;

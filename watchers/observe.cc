@@ -38,6 +38,7 @@ Observation ContentObservation(std::int64_t now_ms, const Normalizer& normalizer
   normalized->masked = result.masked;
   normalized->invalid_utf8 = result.invalid_utf8;
   normalized->format = result.format;
+  normalized->truncated = result.truncated;
   normalized->text = std::move(result.text);
   return observation;
 }

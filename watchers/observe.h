@@ -28,6 +28,7 @@ struct Normalized {
   std::size_t masked = 0;
   std::size_t invalid_utf8 = 0;
   formats::Format format = formats::Format::kText;
+  bool truncated = false;  // Normalizer::Result::truncated
 };
 
 // Normalizes (Normalizer::NormalizeBody, with the document's volatile masks) and hashes a

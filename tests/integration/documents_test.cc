@@ -224,3 +224,20 @@ TEST_CASE("nginx serves a PDF and a DOCX in a sitemap: indexed with their places
   CHECK(Metric(harness, "freshd_source_checks_total",
                {"source=\"site\"", "result=\"not_modified\""}) == 2);
 }
+
+TEST_CASE("a PDF past max_pages is read in part and the log says so") {
+  TempDir root;
+  WriteFile(root.path() / "policy.pdf", freshd::testing::MakePdf(kPolicy));
+  LogCapture log;
+  EngineHarness harness(
+      Workload("docs", "directory: { path: \"" + root.path().string() + "\", glob: \"*.pdf\" }",
+               "        max_pages: 2\n"),
+      "", QuickProbes(), true);
+  REQUIRE(harness.Check("docs").changed == 1);
+  std::set<std::uint32_t> pages;
+  for (const IndexOperation& upsert : Upserts(harness)) pages.insert(upsert.page);
+  CHECK(pages == std::set<std::uint32_t>{1, 2});
+  CHECK(log.Count("policy.pdf read in part") == 1);
+  CHECK(harness.Check("docs").changed == 0);  // not modified: nothing said again
+  CHECK(log.Count("read in part") == 1);
+}
