@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
-# Installs the servers that the sink tests start on loopback and that Debian does not
-# package: Chroma, from npm (chromadb 3.0.6 and its Linux bindings 1.0.5, pinned in
-# tests/servers/chroma/package-lock.json; newer bindings need glibc 2.38+). Idempotent: does
-# nothing when the pinned packages are in place. Needs node 20+ and npm (scripts/install-deps.sh).
+# Installs, from npm, what the sink tests start or run on loopback and Debian does not package:
+#   tests/servers/chroma   the Chroma server (chromadb 3.0.6 and its Linux bindings 1.0.5;
+#                          newer bindings need glibc 2.38+)
+#   tests/clients          the clients that read what freshd writes: the official Chroma client
+#                          with its OpenAI embedding function, LangChain's JS Chroma and PGVector
+#                          stores, node-postgres
+# Each folder pins its versions in its package-lock.json. Idempotent: a folder whose pinned
+# packages are in place is left alone. Needs node 20+ and npm (scripts/install-deps.sh).
 set -euo pipefail
-chroma_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/servers/chroma"
+root="$(cd "$(dirname "$0")/.." && pwd)"
 
-# `npm ls` fails when a package of the lock file is missing or at another version.
-if [ -x "$chroma_dir/node_modules/.bin/chroma" ] && npm ls --prefix "$chroma_dir" >/dev/null 2>&1; then
-  exit 0
-fi
 if ! command -v npm >/dev/null; then
   echo "npm is missing: install nodejs and npm (scripts/install-deps.sh)" >&2
   exit 1
 fi
-echo "installing Chroma for the sink tests into $chroma_dir"
-npm ci --prefix "$chroma_dir" --no-audit --no-fund
+for dir in "$root/tests/servers/chroma" "$root/tests/clients"; do
+  # `npm ls` fails when a package of the lock file is missing or at another version.
+  if [ -d "$dir/node_modules" ] && npm ls --prefix "$dir" >/dev/null 2>&1; then continue; fi
+  echo "installing the pinned npm packages of $dir"
+  npm ci --prefix "$dir" --no-audit --no-fund
+done
