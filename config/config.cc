@@ -121,9 +121,32 @@ bool IsTableName(std::string_view text) {
 void ReadChroma(Reader& reader, const std::optional<Value>& value, RagStore* store) {
   const std::optional<Map> map = reader.ReadMap(value);
   if (!map) return;
-  reader.CheckKeys(*map, {"url", "collection"}, "rag_store.chroma");
+  reader.CheckKeys(*map, {"url", "collection", "tenant", "database", "headers", "distance"},
+                   "rag_store.chroma");
   Assign(reader.ReadUrl(map->Get("url")), &store->chroma_url);
   Assign(reader.ReadName(map->Get("collection")), &store->chroma_collection);
+  Assign(reader.ReadNonEmptyString(map->Get("tenant")), &store->chroma_tenant);
+  Assign(reader.ReadNonEmptyString(map->Get("database")), &store->chroma_database);
+  Assign(internal::ReadHeaders(reader, map->Get("headers")), &store->chroma_headers);
+  Assign(reader.ReadEnum<RagStore::Distance>(map->Get("distance"),
+                                             {{"cosine", RagStore::Distance::kCosine},
+                                              {"l2", RagStore::Distance::kL2},
+                                              {"ip", RagStore::Distance::kInnerProduct}}),
+         &store->chroma_distance);
+}
+
+// A table or text search configuration name, "name" or "schema.name": written to `*out`, or
+// an error naming `what`.
+void ReadQualifiedName(Reader& reader, const std::optional<Value>& value, std::string_view what,
+                       std::string* out) {
+  const std::optional<std::string> name = reader.ReadNonEmptyString(value);
+  if (name && !IsTableName(*name)) {
+    reader.Error(value->where, "'" + std::string(what) + "' must be a name such as " +
+                                   (what == "table" ? "schema.rag_chunks" : "english") + ", not " +
+                                   Quote(*name));
+    return;
+  }
+  Assign(name, out);
 }
 
 void ReadPostgres(Reader& reader, const std::optional<Value>& value, Location kind_where,
@@ -134,16 +157,19 @@ void ReadPostgres(Reader& reader, const std::optional<Value>& value, Location ki
     if (!value && selected) reader.Error(kind_where, "rag_store kind 'postgres' needs 'postgres'");
     return;
   }
-  reader.CheckKeys(*map, {"dsn_file", "dsn_env", "table"}, "rag_store.postgres");
+  reader.CheckKeys(*map, {"dsn_file", "dsn_env", "table", "layout", "collection", "text_search"},
+                   "rag_store.postgres");
   ReadSecret(reader, *map, {"rag_store.postgres", "dsn", selected, true}, &store->postgres_dsn);
-  const std::optional<Value> table = map->Get("table");
-  const std::optional<std::string> name = reader.ReadNonEmptyString(table);
-  if (name && !IsTableName(*name)) {
-    const std::string expected = "'table' must be a table name such as schema.rag_chunks";
-    reader.Error(table->where, expected + ", not " + Quote(*name));
-  } else {
-    Assign(name, &store->postgres_table);
+  Assign(reader.ReadEnum<RagStore::PostgresLayout>(
+             map->Get("layout"), {{"freshd", RagStore::PostgresLayout::kFreshd},
+                                  {"langchain", RagStore::PostgresLayout::kLangchain}}),
+         &store->postgres_layout);
+  if (store->postgres_layout == RagStore::PostgresLayout::kLangchain) {
+    store->postgres_table = "langchain_pg_embedding";
   }
+  ReadQualifiedName(reader, map->Get("table"), "table", &store->postgres_table);
+  ReadQualifiedName(reader, map->Get("text_search"), "text_search", &store->postgres_text_search);
+  Assign(reader.ReadNonEmptyString(map->Get("collection")), &store->postgres_collection);
 }
 
 void ReadWebhook(Reader& reader, const std::optional<Value>& value, Location kind_where,
@@ -212,22 +238,26 @@ void ReadEmbedder(Reader& reader, const std::optional<Value>& value, Embedder* e
   Assign(reader.ReadNonEmptyString(map->Get("model")), &embedder->model);
   const bool openai = embedder->kind == Embedder::Kind::kOpenAi;
   ReadSecret(reader, *map, {"embedder", "api_key", openai, false}, &embedder->api_key);
+  Assign(reader.ReadNonEmptyString(map->Get("api_key_env")), &embedder->api_key_env);
   if (!openai) return;
   if (embedder->base_url.empty()) embedder->base_url = kOpenAiBaseUrl;
   if (!map->Get("model")) reader.Error(kind->where, "embedder kind 'openai' needs 'model'");
 }
 
-// Chroma would embed with a model of its own when given no vectors: freshd always sends them.
+// Chroma would embed with a model of its own when given no vectors, and LangChain's PGVector
+// tables need one in every row: freshd always sends them there.
 void CheckEmbedderFitsStore(Reader& reader, const std::optional<Value>& rag_store,
                             const std::optional<Value>& embedder, const Config& config) {
-  if (config.rag_store.kind != RagStore::Kind::kChroma ||
-      config.embedder.kind != Embedder::Kind::kNone) {
-    return;
-  }
+  if (config.embedder.kind != Embedder::Kind::kNone) return;
+  const RagStore& store = config.rag_store;
+  const bool langchain = store.kind == RagStore::Kind::kPostgres &&
+                         store.postgres_layout == RagStore::PostgresLayout::kLangchain;
+  if (store.kind != RagStore::Kind::kChroma && !langchain) return;
   const Location where = embedder ? embedder->where : rag_store ? rag_store->where : Location{};
-  reader.Error(where,
-               "rag_store kind 'chroma' needs vectors: embedder kind 'none' sends none "
-               "(use 'hashing' or 'openai')");
+  reader.Error(where, std::string(langchain ? "rag_store postgres layout 'langchain'"
+                                            : "rag_store kind 'chroma'") +
+                          " needs vectors: embedder kind 'none' sends none (use 'hashing' or "
+                          "'openai')");
 }
 
 void ReadAdvisor(Reader& reader, const std::optional<Value>& value, Advisor* advisor) {

@@ -137,10 +137,20 @@ struct Workload {
 struct RagStore {
   enum class Kind { kEmbedded, kChroma, kPostgres, kWebhook };
   Kind kind = Kind::kEmbedded;
+  enum class Distance { kCosine, kL2, kInnerProduct };
+  enum class PostgresLayout { kFreshd, kLangchain };
   std::string chroma_url = "http://127.0.0.1:8000";
   std::string chroma_collection = "knowledge";
-  std::string postgres_dsn;  // read from dsn_file (or dsn_env): a secret
+  std::string chroma_tenant = "default_tenant";
+  std::string chroma_database = "default_database";
+  std::vector<Header> chroma_headers;  // e.g. X-Chroma-Token from a file: values may be secrets
+  Distance chroma_distance = Distance::kCosine;  // the collection's space
+  std::string postgres_dsn;                      // read from dsn_file (or dsn_env): a secret
+  PostgresLayout postgres_layout = PostgresLayout::kFreshd;
+  // The chunk table; "langchain_pg_embedding" by default with the langchain layout.
   std::string postgres_table = "rag_chunks";
+  std::string postgres_collection = "knowledge";  // the langchain layout's collection name
+  std::string postgres_text_search = "english";   // a text search configuration (stemming)
   std::string webhook_url;
   std::vector<Header> webhook_headers;  // values may be secrets
   // How often the sink's contents are compared with what freshd believes it holds, and
@@ -160,9 +170,10 @@ struct Embedder {
   enum class Kind { kNone, kHashing, kOpenAi };
   Kind kind = Kind::kHashing;
   int dims = 384;
-  std::string base_url;  // kOpenAi: "https://api.openai.com/v1" when not given
-  std::string model;     // required for kOpenAi
-  std::string api_key;   // read from api_key_file or api_key_env (optional): a secret
+  std::string base_url;     // kOpenAi: "https://api.openai.com/v1" when not given
+  std::string model;        // required for kOpenAi
+  std::string api_key;      // read from api_key_file or api_key_env (optional): a secret
+  std::string api_key_env;  // the variable named by api_key_env, "" otherwise (not a secret)
 };
 
 struct Advisor {

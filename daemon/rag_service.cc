@@ -70,6 +70,45 @@ std::unique_ptr<rag::Embedder> MakeEmbedder(const config::Embedder& settings, bo
   return rag::MakeHashingEmbedder(settings.dims);
 }
 
+rag::EmbedderInfo DescribeEmbedder(const config::Embedder& settings) {
+  rag::EmbedderInfo info;
+  switch (settings.kind) {
+    case config::Embedder::Kind::kNone:
+      info.kind = "none";
+      break;
+    case config::Embedder::Kind::kHashing:
+      info.kind = "hashing";
+      info.dims = settings.dims;
+      break;
+    case config::Embedder::Kind::kOpenAi:
+      info.kind = "openai";
+      info.model = settings.model;
+      info.base_url = watchers::WithoutUserinfo(settings.base_url);
+      info.api_key_env = settings.api_key_env;
+      break;
+  }
+  return info;
+}
+
+std::vector<std::pair<std::string, std::string>> HeaderPairs(
+    const std::vector<config::Header>& headers) {
+  std::vector<std::pair<std::string, std::string>> pairs;
+  for (const auto& header : headers) pairs.emplace_back(header.name, header.value);
+  return pairs;
+}
+
+std::string_view DistanceName(config::RagStore::Distance distance) {
+  switch (distance) {
+    case config::RagStore::Distance::kCosine:
+      return "cosine";
+    case config::RagStore::Distance::kL2:
+      return "l2";
+    case config::RagStore::Distance::kInnerProduct:
+      return "ip";
+  }
+  return "cosine";
+}
+
 std::unique_ptr<rag::Sink> MakeExternalSink(const config::Config& config, std::stop_token stop) {
   const config::RagStore& settings = config.rag_store;
   switch (settings.kind) {
@@ -77,25 +116,31 @@ std::unique_ptr<rag::Sink> MakeExternalSink(const config::Config& config, std::s
       rag::ChromaOptions options;
       options.url = settings.chroma_url;
       options.collection = settings.chroma_collection;
+      options.tenant = settings.chroma_tenant;
+      options.database = settings.chroma_database;
+      options.headers = HeaderPairs(settings.chroma_headers);
+      options.distance = DistanceName(settings.chroma_distance);
+      options.embedder = DescribeEmbedder(config.embedder);
       options.stop = stop;
       return rag::MakeChromaSink(options);
     }
     case config::RagStore::Kind::kPostgres: {
       rag::PostgresOptions options;
       options.dsn = settings.postgres_dsn;
+      options.layout = settings.postgres_layout == config::RagStore::PostgresLayout::kLangchain
+                           ? rag::PostgresOptions::Layout::kLangchain
+                           : rag::PostgresOptions::Layout::kFreshd;
       options.table = settings.postgres_table;
-      if (config.embedder.kind == config::Embedder::Kind::kHashing) {
-        options.dims = config.embedder.dims;
-      }
+      options.collection = settings.postgres_collection;
+      options.text_search = settings.postgres_text_search;
+      options.embedder = DescribeEmbedder(config.embedder);
       options.stop = stop;
       return rag::MakePostgresSink(options);
     }
     case config::RagStore::Kind::kWebhook: {
       rag::WebhookOptions options;
       options.url = settings.webhook_url;
-      for (const auto& header : settings.webhook_headers) {
-        options.headers.emplace_back(header.name, header.value);
-      }
+      options.headers = HeaderPairs(settings.webhook_headers);
       options.stop = stop;
       return rag::MakeWebhookSink(options);
     }
@@ -259,6 +304,7 @@ nlohmann::json RagService::StateJson() const {
   std::lock_guard lock(error_mutex_);
   return {{"sink", sink_kind_},
           {"state", error_.empty() ? "ok" : "failing"},
+          {"warnings", sink_->Warnings()},
           {"pending_operations", pending_.load()},
           {"chunks", chunks_.load()},
           {"last_error", error_.empty() ? nlohmann::json(nullptr) : nlohmann::json(error_)}};

@@ -412,6 +412,7 @@ void Delivery::ReportState(const std::string& error) {
 
 void Delivery::Loop() {
   std::uint32_t failures = 0;  // batches failed in a row
+  bool prepared = false;       // the sink's Prepare succeeded
   for (;;) {
     std::vector<ReconcileDone> reconciles;
     {
@@ -421,7 +422,13 @@ void Delivery::Loop() {
     }
     for (const ReconcileDone& done : reconciles) RunReconcile(done);
 
-    BatchResult batch = DeliverBatch();
+    // A sink that cannot be prepared is failing, even with nothing to deliver yet.
+    BatchResult batch;
+    if (!prepared) {
+      batch.status = sink_.Prepare();
+      prepared = batch.ok();
+    }
+    if (prepared) batch = DeliverBatch();
     ReportTotals();
     std::chrono::milliseconds wait{0};
     if (!batch.ok() && !retry_now_) {

@@ -39,6 +39,29 @@ class Sink {
   // Every chunk id the sink holds, sorted, for reconciliation. A sink that cannot list
   // (webhook) says so.
   virtual Result<std::vector<std::string>> ListChunkIds() = 0;
+
+  // Connects and makes sure the store is ready (its collection or tables made), so that a
+  // sink that is down, or set up in a way its readers should know about, is seen at start-up
+  // rather than at the first change. The delivery thread calls it before its first batch,
+  // and again after a failure until it succeeds; Apply must not depend on it having run.
+  virtual Status Prepare() { return Status::OK(); }
+
+  // What a reader of the store should know, found while preparing or applying: e.g. that
+  // pgvector is missing and vectors are not stored, or that clients cannot embed their
+  // questions as freshd does. Each is also logged once (warn) when found. Any thread.
+  virtual std::vector<std::string> Warnings() const { return {}; }
+};
+
+// How freshd makes its vectors (config `embedder`), for a store that records it so that its
+// clients can embed their questions the same way (chroma: the collection's configuration).
+struct EmbedderInfo {
+  std::string kind = "hashing";  // "none", "hashing" or "openai"
+  int dims = 0;                  // hashing: the vector size; 0 when the model decides (openai)
+  std::string model;             // openai
+  std::string base_url;          // openai, without userinfo
+  // openai: the environment variable the API key is read from (`api_key_env`), "" when it
+  // comes from a file or there is none. The key itself is never given to a sink.
+  std::string api_key_env;
 };
 
 struct ChromaOptions {
@@ -46,6 +69,10 @@ struct ChromaOptions {
   std::string collection = "knowledge";
   std::string tenant = "default_tenant";
   std::string database = "default_database";
+  // Sent with every request, e.g. Authorization or X-Chroma-Token: values are secrets.
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string distance = "cosine";  // the collection's space: "cosine", "l2" or "ip"
+  EmbedderInfo embedder;
   std::chrono::milliseconds timeout{30000};
   std::stop_token stop{};  // when requested, a request under way is aborted
 };
@@ -55,9 +82,16 @@ struct ChromaOptions {
 std::unique_ptr<Sink> MakeChromaSink(const ChromaOptions& options);
 
 struct PostgresOptions {
+  enum class Layout {
+    kFreshd,     // freshd's own table (below)
+    kLangchain,  // LangChain's PGVector tables: a collection table and an embedding table
+  };
   std::string dsn;  // a libpq connection string: a secret, never logged
-  std::string table = "rag_chunks";
-  int dims = 0;            // vector column size; 0: no vector column
+  Layout layout = Layout::kFreshd;
+  std::string table = "rag_chunks";      // kLangchain: the embedding table
+  std::string collection = "knowledge";  // kLangchain: the collection's name
+  std::string text_search = "english";   // the text search configuration of the tsvector
+  EmbedderInfo embedder;
   std::stop_token stop{};  // when requested, a statement under way is cancelled on the server
 };
 // One table: id text primary key, document, body, metadata jsonb, a generated tsvector with

@@ -1,14 +1,17 @@
 #include "rag/sink_json.h"
 
+#include "common/time_text.h"
+
 namespace freshd::rag {
 
 nlohmann::json ChunkMetadataJson(const IndexOperation& upsert) {
   const ChunkMetadata& metadata = upsert.metadata;
-  nlohmann::json json = {{"workload", metadata.workload},
-                         {"source", metadata.source},
-                         {"uri", metadata.uri},
-                         {"fetched_at", metadata.fetched_ms},
-                         {"content_hash", metadata.content_hash}};
+  nlohmann::json json = {
+      {"source", metadata.uri},
+      {"freshd_source", metadata.source},
+      {"workload", metadata.workload},
+      {"fetched_at", FormatRfc3339(metadata.fetched_ms, TimePrecision::kMilliseconds)},
+      {"content_hash", metadata.content_hash}};
   if (!metadata.revision.empty()) json["revision"] = metadata.revision;
   if (!metadata.path.empty()) json["path"] = metadata.path;
   if (!metadata.link.empty()) json["link"] = metadata.link;

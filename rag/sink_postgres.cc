@@ -309,7 +309,7 @@ class PostgresSink : public Sink {
 
   // pgvector is optional: without it (or without dims) the table has no vector column.
   Status AddEmbeddingColumn() {
-    if (options_.dims <= 0) return Status::OK();
+    if (options_.embedder.dims <= 0) return Status::OK();
     Result<PgResult> available =
         Run("pgvector", "SELECT 1 FROM pg_available_extensions WHERE name = 'vector'", {});
     if (!available.ok()) return available.status();
@@ -320,7 +320,7 @@ class PostgresSink : public Sink {
     }
     return Execute("pgvector",
                    "ALTER TABLE " + table_ + " ADD COLUMN IF NOT EXISTS embedding vector(" +
-                       std::to_string(options_.dims) + ")",
+                       std::to_string(options_.embedder.dims) + ")",
                    {});
   }
 

@@ -89,7 +89,18 @@ class ChromaReader {
 };
 
 std::unique_ptr<Sink> SinkFor(const ChromaServer& server) {
-  return MakeChromaSink({.url = server.Url() + "/", .collection = kCollection});
+  ChromaOptions options;
+  options.url = server.Url() + "/";
+  options.collection = kCollection;
+  return MakeChromaSink(options);
+}
+
+// A sink on the default collection that gives up a request after 5 s.
+std::unique_ptr<Sink> PatientSinkFor(const ChromaServer& server) {
+  ChromaOptions options;
+  options.url = server.Url();
+  options.timeout = std::chrono::seconds(5);
+  return MakeChromaSink(options);
 }
 
 std::vector<std::string> Ids(Sink& sink) {
@@ -115,14 +126,14 @@ TEST_CASE("chroma sink upserts chunks with their text, metadata and vector", "[s
   REQUIRE(records.size() == 4);
   const Record& r1 = records.at("r1");
   CHECK(r1.document == "Refunds are paid within 14 days.");
-  CHECK(r1.metadata == json{{"workload", "support-policies"},
-                            {"source", "policy-pages"},
-                            {"uri", kRefunds},
-                            {"fetched_at", 1767225600123},
+  CHECK(r1.metadata == json{{"source", kRefunds},
+                            {"freshd_source", "policy-pages"},
+                            {"workload", "support-policies"},
+                            {"fetched_at", "2026-01-01T00:00:00.123Z"},
                             {"content_hash", "hash-" + kRefunds}});
   CHECK(r1.embedding == std::vector<float>{0.5f, -0.25f, 1.0f});
   CHECK(records.at("s1").document == "We ship worldwide.");
-  CHECK(records.at("s1").metadata["uri"] == kShipping);
+  CHECK(records.at("s1").metadata["source"] == kShipping);
   CHECK(Ids(*sink) == std::vector<std::string>{"r1", "r2", "r3", "s1"});
 }
 
@@ -141,7 +152,7 @@ TEST_CASE("chroma sink stores a chunk's page and heading in its metadata, only w
   const json& page = records.at("p").metadata;
   CHECK(page["page"] == 4);
   CHECK_FALSE(page.contains("heading"));
-  CHECK(page["uri"] == kRefunds);  // the other keys are all still there
+  CHECK(page["source"] == kRefunds);  // the other keys are all still there
   CHECK(page["content_hash"] == "hash-" + kRefunds);
   const json& heading = records.at("h").metadata;
   CHECK(heading["heading"] == "Refunds > Window");
@@ -191,7 +202,7 @@ TEST_CASE("chroma sink: a batch applied twice leaves the state of one", "[sink][
 
 TEST_CASE("chroma sink reports a stopped server, then delivers once it is back", "[sink][chroma]") {
   ChromaServer server;
-  auto sink = MakeChromaSink({.url = server.Url(), .timeout = std::chrono::seconds(5)});
+  auto sink = PatientSinkFor(server);
   RequireApplied(*sink, FirstVersion());
 
   server.Stop();
@@ -226,7 +237,7 @@ TEST_CASE("chroma sink refuses an upsert without a vector", "[sink][chroma]") {
 TEST_CASE("chroma sink: a vector of the wrong size is permanent, a stopped server is not",
           "[sink][chroma]") {
   ChromaServer server;
-  auto sink = MakeChromaSink({.url = server.Url(), .timeout = std::chrono::seconds(5)});
+  auto sink = PatientSinkFor(server);
   RequireApplied(*sink, FirstVersion());  // the collection now holds vectors of 3 values
 
   std::vector<SinkOperation> poisoned = Edit();

@@ -36,9 +36,17 @@ std::vector<SinkOperation> Edit() {
 
 constexpr int kDims = 3;
 
+PostgresOptions OptionsFor(const std::string& dsn, const std::string& table = "rag_chunks") {
+  PostgresOptions options;
+  options.dsn = dsn;
+  options.table = table;
+  options.embedder.dims = kDims;
+  return options;
+}
+
 std::unique_ptr<Sink> SinkFor(const PostgresServer& server,
                               const std::string& table = "rag_chunks") {
-  return MakePostgresSink({.dsn = server.Dsn(), .table = table, .dims = kDims});
+  return MakePostgresSink(OptionsFor(server.Dsn(), table));
 }
 
 // id -> document, body, metadata (as text): the table as SQL sees it.
@@ -84,10 +92,10 @@ TEST_CASE("postgres sink upserts chunks with their text and metadata", "[sink][p
   REQUIRE(table.size() == 4);
   CHECK(table.at("r1")[0] == "policy-pages " + kRefunds);
   CHECK(table.at("r1")[1] == "Refunds are paid within 14 days.");
-  CHECK(json::parse(table.at("r1")[2]) == json{{"workload", "support-policies"},
-                                               {"source", "policy-pages"},
-                                               {"uri", kRefunds},
-                                               {"fetched_at", 1767225600123},
+  CHECK(json::parse(table.at("r1")[2]) == json{{"source", kRefunds},
+                                               {"freshd_source", "policy-pages"},
+                                               {"workload", "support-policies"},
+                                               {"fetched_at", "2026-01-01T00:00:00.123Z"},
                                                {"content_hash", "hash-" + kRefunds}});
   CHECK(table.at("s1")[1] == "We ship worldwide.");
   CHECK(Ids(*sink) == std::vector<std::string>{"r1", "r2", "r3", "s1"});
@@ -124,9 +132,9 @@ TEST_CASE("postgres sink stores a chunk's page and heading in its metadata, only
                      "ORDER BY id") == Rows{{"h"}, {"p"}});
   const auto table = Table(server);
   const json page = json::parse(table.at("p")[2]);
-  CHECK(page["uri"] == kRefunds);  // the other keys are all still there
+  CHECK(page["source"] == kRefunds);  // the other keys are all still there
   CHECK(page["content_hash"] == "hash-" + kRefunds);
-  CHECK(page["fetched_at"] == 1767225600123);
+  CHECK(page["fetched_at"] == "2026-01-01T00:00:00.123Z");
 }
 
 TEST_CASE("postgres sink keeps a tsvector of each chunk that full-text queries find",
@@ -274,8 +282,7 @@ TEST_CASE("postgres sink reports a stopped server, then delivers once it is back
           "[sink][postgres]") {
   PostgresServer server;
   const std::string password = "pw-that-must-not-leak";
-  auto sink = MakePostgresSink(
-      {.dsn = server.Dsn() + " password=" + password, .table = "rag_chunks", .dims = kDims});
+  auto sink = MakePostgresSink(OptionsFor(server.Dsn() + " password=" + password));
   RequireApplied(*sink, FirstVersion());
 
   server.Stop();
@@ -339,8 +346,9 @@ TEST_CASE("postgres sink quotes its table name", "[sink][postgres]") {
 TEST_CASE("postgres sink: a stop cancels a statement that waits on a lock", "[sink][postgres]") {
   PostgresServer server;
   std::stop_source stop;
-  auto sink = MakePostgresSink(
-      {.dsn = server.Dsn(), .table = "rag_chunks", .dims = kDims, .stop = stop.get_token()});
+  PostgresOptions options = OptionsFor(server.Dsn());
+  options.stop = stop.get_token();
+  auto sink = MakePostgresSink(options);
   RequireApplied(*sink, FirstVersion());
   // Another session holds the table for a minute.
   testing::TempDir dir;
@@ -368,7 +376,7 @@ TEST_CASE("postgres sink: a stop cancels a statement that waits on a lock", "[si
 }
 
 TEST_CASE("postgres sink never repeats a malformed DSN", "[sink][postgres]") {
-  auto sink = MakePostgresSink({.dsn = "host=127.0.0.1 password secret-word"});
+  auto sink = MakePostgresSink(OptionsFor("host=127.0.0.1 password secret-word"));
   const Status status = sink->Apply(FirstVersion());
   CHECK_FALSE(status.ok());
   CHECK_THAT(status.message(), Catch::Contains("DSN") && !Catch::Contains("secret-word"));

@@ -93,10 +93,10 @@ TEST_CASE("webhook sink posts a batch as JSON events with its headers", "[sink][
                           {"workload", "support-policies"},
                           {"text", "Refunds are paid within 14 days."},
                           {"metadata",
-                           {{"workload", "support-policies"},
-                            {"source", "policy-pages"},
-                            {"uri", kRefunds},
-                            {"fetched_at", 1767225600123},
+                           {{"source", kRefunds},
+                            {"freshd_source", "policy-pages"},
+                            {"workload", "support-policies"},
+                            {"fetched_at", "2026-01-01T00:00:00.123Z"},
                             {"content_hash", "hash-" + kRefunds}}},
                           {"vector", {0.5, -0.25, 1.0}}});
   CHECK(events[1]["id"] == "r2");
@@ -114,10 +114,10 @@ TEST_CASE("webhook sink sends a chunk's page and heading in its metadata, only w
 
   const json events = receiver.Bodies().at(0)["events"];
   REQUIRE(events.size() == 4);
-  CHECK(events[0]["metadata"] == json{{"workload", "support-policies"},
-                                      {"source", "policy-pages"},
-                                      {"uri", kRefunds},
-                                      {"fetched_at", 1767225600123},
+  CHECK(events[0]["metadata"] == json{{"source", kRefunds},
+                                      {"freshd_source", "policy-pages"},
+                                      {"workload", "support-policies"},
+                                      {"fetched_at", "2026-01-01T00:00:00.123Z"},
                                       {"content_hash", "hash-" + kRefunds},
                                       {"page", 4}});
   CHECK(events[1]["metadata"]["page"] == 2);
