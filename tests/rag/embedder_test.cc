@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/embedding_api.h"
 #include "tests/support/fault_server.h"
 
 namespace freshd::rag {
@@ -458,6 +459,29 @@ TEST_CASE("openai: nothing to embed sends nothing", "[embedder][openai]") {
   CHECK(result.ok());
   CHECK(result.value().empty());
   CHECK(server.RequestCount("/v1/embeddings") == 0);
+}
+
+}  // namespace
+}  // namespace freshd::rag
+
+namespace freshd::rag {
+namespace {
+
+// The stand-in for the paid API that the client tests share (tests/support/embedding_api.h):
+// freshd's embedder reads it as the real API, and it places a question near its answer.
+TEST_CASE("openai: the shared embedding API double embeds like EmbedLikeTheApi",
+          "[embedder][openai]") {
+  FaultServer server;
+  server.Route("/v1/embeddings", testing::EmbeddingApi());
+  const auto embedder = MakeOpenAiEmbedder(OptionsFor(server));
+  const std::vector<std::string> texts = {"Refunds are paid within 14 days.", "We ship worldwide.",
+                                          "How long do refunds take?"};
+  const Result<std::vector<Vector>> vectors = embedder->Embed(texts);
+  REQUIRE(vectors.ok());
+  REQUIRE(vectors->size() == 3);
+  CHECK((*vectors)[0] == testing::EmbedLikeTheApi(texts[0]));
+  CHECK((*vectors)[0].size() == static_cast<std::size_t>(testing::kEmbeddingApiDims));
+  CHECK(Dot((*vectors)[2], (*vectors)[0]) > Dot((*vectors)[2], (*vectors)[1]));
 }
 
 }  // namespace
