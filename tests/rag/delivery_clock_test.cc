@@ -54,7 +54,69 @@ MonotonicTime WaitingAfter(DownSink& sink, const ManualClock& clock, std::size_t
   }
 }
 
+// A sink whose Prepare fails until `ready` is set; counts the Prepare calls and the batches.
+class LateSink final : public Sink {
+ public:
+  std::string_view kind() const override { return "late"; }
+  Status Prepare() override {
+    ++prepares;
+    return ready ? Status::OK() : Status::Unavailable("collection cannot be made");
+  }
+  Status Apply(const std::vector<SinkOperation>&) override {
+    ++batches;
+    return Status::OK();
+  }
+  Result<std::vector<std::string>> ListChunkIds() override { return std::vector<std::string>(); }
+
+  std::atomic<bool> ready{false};
+  std::atomic<int> prepares{0};
+  std::atomic<int> batches{0};
+};
+
 }  // namespace
+
+TEST_CASE("a sink that cannot be prepared is failing with nothing pending and gets no batch") {
+  freshd::testing::TempDir dir;
+  auto store = testing::OpenStore(dir);
+  Indexer indexer(*store, {});
+  auto embedder = MakeHashingEmbedder(64);
+  ManualClock clock(scheduler::TimePoint(std::chrono::hours(24 * 20000)));
+  LateSink sink;
+  DeliveryOptions options;
+  options.first_backoff = 1s;
+  options.idle_poll = 1h;
+  options.clock = &clock;
+  std::mutex mutex;
+  std::vector<std::string> states;
+  DeliveryEvents events;
+  events.on_state = [&](const std::string& error) {
+    std::lock_guard lock(mutex);
+    states.push_back(error);
+  };
+  Delivery delivery(
+      *store, sink, *embedder, indexer, [] { return std::int64_t{10'000}; }, options, events);
+  delivery.Start();
+  while (sink.prepares < 1 || !clock.NextWaitDeadline()) std::this_thread::yield();
+  {
+    std::lock_guard lock(mutex);
+    CHECK(states == std::vector<std::string>{"collection cannot be made"});
+  }
+  CHECK(sink.batches == 0);
+
+  // Prepared at the next attempt, after the backoff: the state clears.
+  sink.ready = true;
+  clock.Advance(1s);
+  while (sink.prepares < 2 || !clock.NextWaitDeadline()) std::this_thread::yield();
+  for (;;) {
+    std::lock_guard lock(mutex);
+    if (states.size() == 2) break;
+    std::this_thread::yield();
+  }
+  delivery.Stop();
+  std::lock_guard lock(mutex);
+  CHECK(states.back().empty());
+  CHECK(sink.prepares == 2);  // never again once prepared
+}
 
 TEST_CASE("the delivery backs off exponentially in the clock's time up to its cap") {
   freshd::testing::TempDir dir;
