@@ -6,6 +6,7 @@
 #include <optional>
 #include <set>
 
+#include "common/strings.h"
 #include "config/units.h"
 #include "daemon/source_removal.h"
 #include "watchers/url.h"
@@ -28,6 +29,10 @@ std::string_view SinkKind(config::RagStore::Kind kind) {
 }
 
 constexpr char kEmbedderKey[] = "rag/embedder";
+constexpr char kMetadataFormatKey[] = "rag/metadata_format";
+// The external sinks' chunk metadata (rag/sink_json.h). Format 1 had `source` = freshd's source
+// name and Unix-millisecond times.
+constexpr char kMetadataFormat[] = "2";
 constexpr char kSourcesKey[] = "rag/sources";
 constexpr std::int64_t kForgetRetryMs = 60'000;
 
@@ -170,7 +175,7 @@ RagService::RagService(const config::Config& config, store::StateStore& store,
   metrics.AddSink(sink_kind_);
   rag::DeliveryOptions options;
   options.vector_namespace = EmbedderFingerprint(config.embedder);
-  ReembedIfEmbedderChanged(options.vector_namespace, now_ms());
+  ResendIfChanged(options.vector_namespace, embedded_ == nullptr, now_ms());
   delivery_ = std::make_unique<rag::Delivery>(store, *sink_, *embedder_, *indexer_,
                                               std::move(now_ms), options, MakeEvents(metrics));
   pending_ = store.OutboxSize();
@@ -181,26 +186,45 @@ RagService::RagService(const config::Config& config, store::StateStore& store,
 
 RagService::~RagService() { Stop(); }
 
-void RagService::ReembedIfEmbedderChanged(const std::string& fingerprint, std::int64_t now_ms) {
-  Result<std::string> before = store_.GetValue(kEmbedderKey);
-  if (!before.ok() && !before.status().IsNotFound()) {
-    // Unknown whether it changed: the next start looks again.
-    spdlog::error("cannot read the embedder's fingerprint: {}", before.status().ToString());
-    return;
+// Unknown when the store cannot be read: then nothing is decided, and the next start looks
+// again.
+std::optional<std::optional<std::string>> RagService::StoredValue(const char* key) {
+  Result<std::string> value = store_.GetValue(key);
+  if (value.ok()) return std::optional<std::string>(std::move(*value));
+  if (value.status().IsNotFound()) return std::optional<std::string>();
+  spdlog::error("cannot read {}: {}", key, value.status().ToString());
+  return std::nullopt;
+}
+
+void RagService::ResendIfChanged(const std::string& fingerprint, bool external,
+                                 std::int64_t now_ms) {
+  const auto embedder = StoredValue(kEmbedderKey);
+  const auto metadata = StoredValue(kMetadataFormatKey);
+  if (!embedder || !metadata) return;
+  // A store without a fingerprint is new: it has no chunks to send again.
+  const bool installed = embedder->has_value();
+  std::vector<std::string> reasons;
+  if (installed && **embedder != fingerprint) {
+    reasons.push_back("the embedder changed (" + **embedder + " -> " + fingerprint + ")");
   }
-  if (before.ok() && *before == fingerprint) return;
-  if (before.ok()) {
-    Result<std::uint64_t> queued = indexer_->QueueReembedAll(now_ms);
-    if (!queued.ok()) {  // the fingerprint stays: the next start queues them again
-      spdlog::error("the embedder changed ({} -> {}): cannot queue its chunks again: {}", *before,
-                    fingerprint, queued.status().ToString());
+  if (installed && external && metadata->value_or("1") != kMetadataFormat) {
+    reasons.push_back("the chunk metadata format changed (" + metadata->value_or("1") + " -> " +
+                      kMetadataFormat + ")");
+  }
+  if (!reasons.empty()) {
+    const std::string why = strings::Join(reasons, " and ");
+    Result<std::uint64_t> queued = indexer_->QueueResendAll(now_ms);
+    if (!queued.ok()) {  // the keys stay: the next start queues them again
+      spdlog::error("{}: cannot queue the chunks again: {}", why, queued.status().ToString());
       return;
     }
-    spdlog::warn("the embedder changed ({} -> {}): {} chunks queued to be embedded and sent again",
-                 *before, fingerprint, *queued);
+    spdlog::warn("{}: {} chunks queued to be sent again", why, *queued);
   }
-  if (Status stored = store_.PutValue(kEmbedderKey, fingerprint); !stored.ok()) {
-    spdlog::error("cannot store the embedder's fingerprint: {}", stored.ToString());
+  for (const auto& [key, value] : {std::pair<const char*, std::string>{kEmbedderKey, fingerprint},
+                                   {kMetadataFormatKey, kMetadataFormat}}) {
+    if (Status stored = store_.PutValue(key, value); !stored.ok()) {
+      spdlog::error("cannot store {}: {}", key, stored.ToString());
+    }
   }
 }
 

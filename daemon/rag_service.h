@@ -71,8 +71,10 @@ class RagService {
   mutable std::mutex error_mutex_;
   std::string error_;  // "" while delivering
 
-  // The embedder changed since the last start: every chunk is sent again with new vectors.
-  void ReembedIfEmbedderChanged(const std::string& fingerprint, std::int64_t now_ms);
+  // Every chunk is sent again when what the sink gets from freshd changed since the last
+  // start: the embedder (new vectors), or, for an `external` sink, the chunk metadata format.
+  void ResendIfChanged(const std::string& fingerprint, bool external, std::int64_t now_ms);
+  std::optional<std::optional<std::string>> StoredValue(const char* key);
 
   store::StateStore& store_;
   std::string sink_kind_;

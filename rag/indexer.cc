@@ -227,7 +227,7 @@ Result<std::uint64_t> Indexer::ForgetSource(std::string_view source, std::int64_
   return deletes;
 }
 
-Result<std::uint64_t> Indexer::QueueReembedAll(std::int64_t now_ms) const {
+Result<std::uint64_t> Indexer::QueueResendAll(std::int64_t now_ms) const {
   store::WriteSet writes;
   std::uint64_t upserts = 0;
   Status status = Status::OK();

@@ -46,9 +46,9 @@ class Indexer {
   // queued. A corrupt manifest is reported and dropped (its chunks are left to reconcile).
   Result<std::uint64_t> ForgetSource(std::string_view source, std::int64_t now_ms) const;
 
-  // The embedder changed: an upsert of every chunk is queued, so that the sink gets
-  // vectors of the new embedder. Returns the upserts queued.
-  Result<std::uint64_t> QueueReembedAll(std::int64_t now_ms) const;
+  // An upsert of every chunk is queued, so that the sink gets them again: with vectors of a
+  // new embedder, or metadata in a new format. Returns the upserts queued.
+  Result<std::uint64_t> QueueResendAll(std::int64_t now_ms) const;
 
   struct ReconcilePlan {
     std::uint64_t desired = 0;  // chunks the manifests say the sink should hold

@@ -52,7 +52,7 @@ TEST_CASE("a paged document queues each chunk with its own page, kept in its man
   CHECK(queued[1].text == "Gift cards are not refunded.");
 
   // The manifest has them too: a re-embedding queues every chunk with its page again.
-  CHECK(Ok(indexer.QueueReembedAll(2000)) == 3);
+  CHECK(Ok(indexer.QueueResendAll(2000)) == 3);
   const std::vector<IndexOperation> again = QueuedSince(*store, 3);
   REQUIRE(again.size() == 3);
   for (std::size_t i = 0; i < again.size(); ++i) {

@@ -171,7 +171,7 @@ TEST_CASE("a new embedder gets every chunk again") {
     REQUIRE(indexer.Record(key, "w", Fetched(1000, text), text).ok());
     chunks += ChunkText(DocumentChunksKey(key.source, key.uri), text, {}).size();
   }
-  CHECK(Ok(indexer.QueueReembedAll(2000)) == chunks);
+  CHECK(Ok(indexer.QueueResendAll(2000)) == chunks);
   const std::vector<IndexOperation> all = Queued(*store);
   REQUIRE(all.size() == 2 * chunks);
   for (std::size_t i = chunks; i < all.size(); ++i) {
