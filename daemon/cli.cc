@@ -216,21 +216,10 @@ int Status(const Arguments& arguments) {
   return 0;
 }
 
-// "3.2 d", "5.0 h", "42 s"; "unbounded" for null (infinity).
-std::string HumanSeconds(const nlohmann::json& value) {
+// "3.2 d", "5.0 h", "42 s", "237 ms" (daemon/terminal.h); "unbounded" for null (infinity).
+std::string DurationText(const nlohmann::json& value) {
   if (!value.is_number()) return "unbounded";
-  const double seconds = value.get<double>();
-  char text[32];
-  if (seconds >= 86400) {
-    std::snprintf(text, sizeof(text), "%.1f d", seconds / 86400);
-  } else if (seconds >= 3600) {
-    std::snprintf(text, sizeof(text), "%.1f h", seconds / 3600);
-  } else if (seconds >= 60) {
-    std::snprintf(text, sizeof(text), "%.1f min", seconds / 60);
-  } else {
-    std::snprintf(text, sizeof(text), "%.0f s", seconds);
-  }
-  return text;
+  return HumanSeconds(value.get<double>());
 }
 
 void PrintAssessment(const nlohmann::json& v, bool colour) {
@@ -247,15 +236,15 @@ void PrintAssessment(const nlohmann::json& v, bool colour) {
     std::cout << ", holding since " << Text(v["candidate_since"]);
   }
   std::cout << "\nfrequency: " << Text(v["frequency"])
-            << "\nchange interval: " << HumanSeconds(interval["estimate"]) << " (bounds "
-            << HumanSeconds(interval["lower"]) << " to " << HumanSeconds(interval["upper"]) << ")\n"
+            << "\nchange interval: " << DurationText(interval["estimate"]) << " (bounds "
+            << DurationText(interval["lower"]) << " to " << DurationText(interval["upper"]) << ")\n"
             << "observations: " << Text(v["rate"]["checks"]) << " checks, "
             << Text(v["rate"]["changes"]) << " changes over "
-            << HumanSeconds(v["rate"]["observed_seconds"]) << " (" << Text(v["rate"]["method"])
+            << DurationText(v["rate"]["observed_seconds"]) << " (" << Text(v["rate"]["method"])
             << ")\n";
   const auto& reported = v["rate"]["reported_seconds"];
   if (reported.is_number() && reported.get<double>() > 0) {
-    std::cout << "reported history: " << HumanSeconds(reported) << " per document, "
+    std::cout << "reported history: " << DurationText(reported) << " per document, "
               << Text(v["rate"]["reported_changes"]) << " reported changes\n";
   }
 }
@@ -281,7 +270,7 @@ std::string SourceRatesTable(const nlohmann::json& sources) {
                                                  ? nlohmann::json(1.0 / rate.get<double>())
                                                  : nlohmann::json(nullptr);
     table.AddRow(
-        {Text(source["source"]), Text(source["frequency"]), HumanSeconds(interval_estimate)});
+        {Text(source["source"]), Text(source["frequency"]), DurationText(interval_estimate)});
   }
   return table.Render();
 }
@@ -302,7 +291,7 @@ void PrintPolling(const nlohmann::json& sources, const std::string& workload) {
     const auto& schedule = source["schedule"];
     std::cout << "  " << Text(source["source"]) << ": ";
     if (Text(schedule["mode"]) != "adaptive") {
-      std::cout << "every " << HumanSeconds(schedule["interval_seconds"]) << "\n";
+      std::cout << "every " << DurationText(schedule["interval_seconds"]) << "\n";
       continue;
     }
     std::cout << "adaptive, budget " << Text(schedule["budget"]);
@@ -312,9 +301,9 @@ void PrintPolling(const nlohmann::json& sources, const std::string& workload) {
     } else {
       std::cout << "; " << Text(a["documents"]) << " documents, "
                 << Fixed(a["planned_requests_per_second"], 3) << " checks/s planned, intervals "
-                << HumanSeconds(a["shortest_interval_seconds"]) << " / "
-                << HumanSeconds(a["median_interval_seconds"]) << " / "
-                << HumanSeconds(a["longest_interval_seconds"])
+                << DurationText(a["shortest_interval_seconds"]) << " / "
+                << DurationText(a["median_interval_seconds"]) << " / "
+                << DurationText(a["longest_interval_seconds"])
                 << " (shortest / median / longest), expected freshness "
                 << Fixed(a["expected_freshness"], 3) << "\n";
     }
