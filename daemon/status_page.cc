@@ -18,9 +18,9 @@ constexpr const char* kStyle = R"css(
 *{box-sizing:border-box}
 body{margin:0;background:var(--bg);color:var(--fg);
 font:15px/1.5 system-ui,-apple-system,"Segoe UI","DejaVu Sans",Roboto,sans-serif}
-main{max-width:1240px;margin:0 auto;padding:0 20px 40px}
+main{max-width:1440px;margin:0 auto;padding:0 20px 40px}
 .top{background:#24292f;color:#fff;margin-bottom:24px}
-.top div{max-width:1240px;margin:0 auto;padding:14px 20px 10px;display:flex;gap:8px 24px;
+.top div{max-width:1440px;margin:0 auto;padding:14px 20px 10px;display:flex;gap:8px 24px;
 align-items:baseline;flex-wrap:wrap}
 .top h1{font-size:22px;margin:0;letter-spacing:.3px}
 .top .version{color:#b7bdc8;font-size:14px;font-weight:normal;margin-left:6px}
@@ -57,9 +57,10 @@ border-radius:8px;overflow:hidden}
 th,td{padding:8px 10px;text-align:left;vertical-align:top;border-bottom:1px solid var(--line)}
 th{background:#eef1f4;font-size:13px;color:var(--muted);font-weight:600;white-space:nowrap}
 tr.failing td{background:#fff8f8}
-td.when{white-space:nowrap;font-size:13px}td.when .rel{display:block}
+td.when{white-space:nowrap;font-size:13px}td.when>div+div{margin-top:4px}
+time,.rel{white-space:nowrap}td:first-child{min-width:150px}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
-td.target{min-width:180px;max-width:300px;font-family:ui-monospace,"DejaVu Sans Mono",monospace;
+td.target{min-width:170px;max-width:280px;font-family:ui-monospace,"DejaVu Sans Mono",monospace;
 font-size:13px}
 .target{overflow-wrap:normal;word-break:normal;hyphens:none}
 .error{color:var(--bad);font-size:13px;margin-top:4px;overflow-wrap:break-word;max-width:260px}
@@ -86,27 +87,30 @@ std::string Fixed3(double value) {
   return text;
 }
 
-std::string SourceCell(const json& source) {
-  return "<td><b>" + Escape(Str(source, "source")) + "</b><div class=\"sub\">" +
-         Escape(Str(source, "kind")) + " &middot; workload " + Escape(Str(source, "workload")) +
-         "</div></td>";
-}
-
-// ok or failing, with the failures in a row and the last error.
+// ok or failing, with the failures in a row, the errors in all and the last error.
 std::string StateCell(const json& source) {
   std::string html = Str(source, "state") == "failing" ? Word("failing", "bad") : Word("ok", "ok");
   if (const double failures = Number(source, "consecutive_failures"); failures > 0) {
     html += "<div class=\"sub\">" + Escape(Str(source, "consecutive_failures")) + " failure" +
             (failures == 1 ? "" : "s") + " in a row</div>";
   }
+  const double errors = Number(source, "errors");
+  html += "<div class=\"sub\">" + Escape(Str(source, "errors")) + " error" +
+          (errors == 1 ? "" : "s") + " in all</div>";
   if (Str(source, "state") == "failing") {
     html += "<div class=\"error\">" + Escape(Str(source, "last_error")) + "</div>";
   }
   return html;
 }
 
-std::string Documents(const json& source) {
-  std::string html = Escape(Str(source, "documents"));
+// The name, kind, workload and documents (those failing, those not indexed) of a source.
+std::string SourceCell(const json& source) {
+  const double documents = Number(source, "documents");
+  std::string html = "<td><b>" + Escape(Str(source, "source")) + "</b><div class=\"sub\">" +
+                     Escape(Str(source, "kind")) + " &middot; workload " +
+                     Escape(Str(source, "workload")) + "</div><div class=\"sub\">" +
+                     Escape(Str(source, "documents")) + " document" + (documents == 1 ? "" : "s") +
+                     "</div>";
   const std::string failing = Str(source, "documents_failing");
   if (!failing.empty() && failing != "0") {
     html += "<div class=\"sub\">" + Escape(failing) + " failing</div>";
@@ -115,7 +119,7 @@ std::string Documents(const json& source) {
   if (!unsupported.empty() && unsupported != "0") {
     html += "<div class=\"sub\">" + Escape(unsupported) + " not indexed (binary)</div>";
   }
-  return html;
+  return html + "</td>";
 }
 
 // When the source is checked next; while it backs off after failures, until when.
@@ -151,13 +155,10 @@ std::string SourceRow(const json& source, const StatusPageInput& input) {
   html += SourceCell(source);
   html += "<td class=\"target\">" + Target(Str(source, "target")) + "</td>";
   html += "<td>" + StateCell(source) + "</td>";
-  html += "<td class=\"num\">" + Documents(source) + "</td>";
-  html += "<td class=\"when\">" + When(Str(source, "last_check"), input.now_ms) + "</td>";
-  html += "<td class=\"when\">" + When(Str(source, "last_change"), input.now_ms) + "</td>";
-  html += "<td class=\"when\">" + NextCheck(source, input.now_ms) + "</td>";
-  html += "<td class=\"num\">" + Escape(Str(source, "errors")) + "</td>";
-  html += "<td>" + Polling(source) +
-          "<div class=\"sub\"><a href=\"/api/v1/sources?source=" + Escape(name) +
+  html += "<td class=\"when\"><div>checked " + When(Str(source, "last_check"), input.now_ms) +
+          "</div><div>changed " + When(Str(source, "last_change"), input.now_ms) + "</div></td>";
+  html += "<td class=\"when\">" + NextCheck(source, input.now_ms) + "<div class=\"sub\">" +
+          Polling(source) + " &middot; <a href=\"/api/v1/sources?source=" + Escape(name) +
           "\">documents</a></div></td>";
   html += "<td>" +
           ChangeChart(times == input.change_times.end() ? kNone : times->second, input.now_ms) +
@@ -214,9 +215,9 @@ std::string SourceSection(const json& sources, const StatusPageInput& input) {
   std::string html = "<section><h2>Sources</h2>";
   if (sources.empty()) return html + "<p class=\"empty\">No sources configured.</p></section>";
   html +=
-      "<table><thead><tr><th>Source</th><th>Target</th><th>State</th><th>Documents</th>"
-      "<th>Last check</th><th>Last change</th><th>Next check</th><th>Errors</th>"
-      "<th>Polling</th><th>Changes per day (30 d)</th></tr></thead><tbody>";
+      "<table><thead><tr><th>Source</th><th>Target</th><th>State</th>"
+      "<th>Last check and change</th><th>Next check and polling</th>"
+      "<th>Changes per UTC day (30 d)</th></tr></thead><tbody>";
   for (const json& source : sources) html += SourceRow(source, input);
   return html + "</tbody></table></section>";
 }

@@ -10,7 +10,7 @@ namespace {
 constexpr int kDays = 30;
 constexpr std::int64_t kDayMs = 86'400'000;
 // Geometry in px: the count labels left of the bars, the dates below them.
-constexpr int kLeft = 24, kTop = 6, kPlot = 30, kBottom = 13, kBar = 5, kStep = 7;
+constexpr int kLeft = 24, kTop = 6, kPlot = 30, kBottom = 13, kBar = 4, kStep = 6;
 constexpr int kWidth = kLeft + kDays * kStep, kHeight = kTop + kPlot + kBottom;
 constexpr int kBaseline = kTop + kPlot;
 
@@ -69,8 +69,7 @@ std::string ChangeChart(const std::vector<std::int64_t>& times, std::int64_t now
            "</title></rect>";
   }
   svg += Axes(most, first_day);
-  return svg + "</svg><div class=\"sub\">" + std::to_string(total) +
-         " in 30 d; scale: changes per UTC day</div>";
+  return svg + "</svg><div class=\"sub\">" + std::to_string(total) + " in 30 d</div>";
 }
 
 }  // namespace freshd::daemon::status_page

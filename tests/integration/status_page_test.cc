@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <filesystem>
+#include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
@@ -366,4 +367,88 @@ TEST_CASE("a person sees workloads, recommendation and charts in a real browser"
   INFO(output);
   REQUIRE(std::filesystem::exists(screenshot));
   CHECK(std::filesystem::file_size(screenshot) > 10 * 1024);
+}
+
+namespace {
+
+// The number after `label` in `html`, or -1.
+long NumberAfter(const std::string& html, const std::string& label) {
+  const auto at = html.find(label);
+  if (at == std::string::npos) return -1;
+  return std::strtol(html.c_str() + at + label.size(), nullptr, 10);
+}
+
+}  // namespace
+
+TEST_CASE("a person sees a sink that is down: failing with its pending operations and error") {
+  const std::string chromium = FindOnPath("chromium");
+  if (chromium.empty()) {
+    FAIL(
+        "chromium is not on PATH: install it (scripts/install-deps.sh installs Debian's chromium)");
+  }
+  TempDir dir;
+  WriteFile(dir.path() / "docs" / "a.md", "# Refunds\n\nRefunds take 14 days.");
+  WriteFile(dir.path() / "docs" / "b.md", "# Shipping\n\nWe ship within 2 days.");
+  const int port = FreePort();
+  const int closed = FreePort();  // nothing listens there: the sink and one source are down
+  const std::string file = dir / "freshd.yaml";
+  WriteFile(file, "state_dir: " + (dir / "state") + "\nlisten: 127.0.0.1:" + std::to_string(port) +
+                      "\ndefaults: { interval: 1s, timeout: 2s }\n"
+                      "advisor: { assess_every: 1s }\n"
+                      "rag_store: { kind: webhook, webhook: { url: \"http://127.0.0.1:" +
+                      std::to_string(closed) +
+                      "/ingest\" } }\n"
+                      "workloads:\n  - name: support-policies\n    strategy: rag\n"
+                      "    sources:\n      - name: policy-folder\n        directory: { path: " +
+                      (dir / "docs") +
+                      ", glob: \"**/*.md\" }\n"
+                      "      - name: refund-page\n        http: { url: \"http://127.0.0.1:" +
+                      std::to_string(closed) + "/policies/refund?lang=en&format=html\" }\n");
+  ChildProcess daemon({FreshdBinary(), "run", "-c", file}, dir.path() / "freshd.log");
+  const std::string base = "http://127.0.0.1:" + std::to_string(port);
+
+  const json index = json::parse(PollUntil(base + "/api/v1/index", [](const std::string& body) {
+    const json parsed = json::parse(body, nullptr, false);
+    return parsed.is_object() && parsed.value("state", "") == "failing" &&
+           parsed.value("pending_operations", 0) > 0;
+  }));
+  INFO(index.dump());
+  REQUIRE(index["state"] == "failing");
+  REQUIRE(index["last_error"].is_string());
+  CHECK(index["oldest_pending_detected"].is_string());
+  CHECK(index["oldest_pending_age_seconds"].is_number());
+  PollUntil(base + "/api/v1/sources", [](const std::string& body) {
+    return body.find("\"backoff_until\":\"") != std::string::npos;
+  });
+
+  TempDir profile;
+  auto dump = Chromium(chromium, profile);
+  dump.insert(dump.end(), {"--dump-dom", base + "/"});
+  std::string dom;
+  REQUIRE(RunCommand(dump, &dom) == 0);
+  INFO(dom);
+  const auto header = dom.substr(0, dom.find("</header>"));
+  CHECK(header.find("<b>sink failing</b>") != std::string::npos);
+  CHECK(header.find("<b>1 failing</b>") != std::string::npos);  // refund-page
+  const auto sink = dom.substr(dom.find("<section id=\"rag-store\">"));
+  CHECK(sink.find("<h3>webhook</h3>") != std::string::npos);
+  CHECK(sink.find(">failing</span>") != std::string::npos);
+  CHECK(NumberAfter(sink, "<dt>Pending operations</dt><dd>") > 0);
+  CHECK(sink.find("<dt>Last error</dt>") != std::string::npos);
+  CHECK(sink.find("the oldest pending operation") != std::string::npos);
+  CHECK(dom.find(">backing off</span>") != std::string::npos);
+  CHECK(dom.find("in a row</div>") != std::string::npos);
+
+  const std::filesystem::path screenshot =
+      std::filesystem::path(FRESHD_SCREENSHOT_DIR) / "status_page_sink_down.png";
+  std::filesystem::remove(screenshot);
+  TempDir shot_profile;
+  auto shoot = Chromium(chromium, shot_profile);
+  shoot.insert(shoot.end(),
+               {"--screenshot=" + screenshot.string(), "--window-size=1280,900", base + "/"});
+  std::string output;
+  REQUIRE(RunCommand(shoot, &output) == 0);
+  REQUIRE(std::filesystem::exists(screenshot));
+  CHECK(std::filesystem::file_size(screenshot) > 10 * 1024);
+  std::cout << "status page with the sink down: " << screenshot.string() << "\n";
 }
