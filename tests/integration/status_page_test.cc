@@ -13,12 +13,14 @@
 #include <thread>
 
 #include "tests/integration/http_get.h"
+#include "tests/support/fault_server.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
 using freshd::daemon::RenderStatusPage;
 using freshd::daemon::StatusPageInput;
 using freshd::testing::ChildProcess;
+using freshd::testing::FaultServer;
 using freshd::testing::FreePort;
 using freshd::testing::FreshdBinary;
 using freshd::testing::HttpGet;
@@ -451,4 +453,52 @@ TEST_CASE("a person sees a sink that is down: failing with its pending operation
   REQUIRE(std::filesystem::exists(screenshot));
   CHECK(std::filesystem::file_size(screenshot) > 10 * 1024);
   std::cout << "status page with the sink down: " << screenshot.string() << "\n";
+}
+
+namespace {
+
+// The first reason of the only workload in /api/v1/workloads, or "".
+std::string FirstReason(const std::string& body) {
+  const json parsed = json::parse(body, nullptr, false);
+  if (!parsed.is_object() || !parsed.contains("workloads") || parsed["workloads"].size() != 1) {
+    return "";
+  }
+  const json& reasons = parsed["workloads"][0]["reasons"];
+  return reasons.is_array() && !reasons.empty() ? reasons[0].get<std::string>() : "";
+}
+
+}  // namespace
+
+// "none with two successful checks" stood on the page for up to assess_every (5 min by
+// default) after the second check: a source checked six times said it.
+TEST_CASE("a workload without data is assessed again after its second check, not an hour later") {
+  FaultServer server;
+  server.Route("/refunds", FaultServer::Plain()
+                               .Header("Content-Type", "text/html")
+                               .Body("<html><body><p>Refunds take 14 days.</p></body></html>"));
+  TempDir dir;
+  const int port = FreePort();
+  const std::string file = dir / "freshd.yaml";
+  // Checks 8 s apart: the first assessment, 5 s after start-up, sees one check at most.
+  WriteFile(file, "state_dir: " + (dir / "state") + "\nlisten: 127.0.0.1:" + std::to_string(port) +
+                      "\ndefaults: { interval: 8s, timeout: 2s }\n"
+                      "advisor: { assess_every: 1h }\n"
+                      "workloads:\n  - name: refunds\n    strategy: rag\n"
+                      "    sources:\n      - name: refund-page\n        http: { url: \"" +
+                      server.Url("/refunds") + "\" }\n");
+  ChildProcess daemon({FreshdBinary(), "run", "-c", file}, dir.path() / "freshd.log");
+  const std::string workloads = "http://127.0.0.1:" + std::to_string(port) + "/api/v1/workloads";
+
+  const std::string first = FirstReason(
+      PollUntil(workloads, [](const std::string& body) { return !FirstReason(body).empty(); }));
+  REQUIRE(first.find("none with two successful checks at this assessment") != std::string::npos);
+  // Bounded by 90 s (the second check comes within 16 s); assess_every would be an hour.
+  std::string reason = first;
+  for (int i = 0; i < 900 && reason.find("none with two") != std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    reason = FirstReason(HttpGet(workloads).body);
+  }
+  INFO(reason);
+  CHECK(reason.rfind("observed 1 of 1 documents", 0) == 0);
+  CHECK(server.RequestCount("/refunds") >= 2);
 }
