@@ -158,7 +158,7 @@ std::string SourceRow(const json& source, const StatusPageInput& input) {
   html += "<td class=\"when\"><div>checked " + When(Str(source, "last_check"), input.now_ms) +
           "</div><div>changed " + When(Str(source, "last_change"), input.now_ms) + "</div></td>";
   html += "<td class=\"when\">" + NextCheck(source, input.now_ms) + "<div class=\"sub\">" +
-          Polling(source) + " &middot; <a href=\"/api/v1/sources?source=" + Escape(name) +
+          Polling(source) + " &middot; <a href=\"/api/v1/sources?source=" + UrlComponent(name) +
           "\">documents</a></div></td>";
   html += "<td>" +
           ChangeChart(times == input.change_times.end() ? kNone : times->second, input.now_ms) +

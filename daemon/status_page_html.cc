@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
@@ -51,6 +52,23 @@ std::string Shorten(std::string_view part) {
   return std::string(part.substr(0, head)) + "\u2026" + std::string(part.substr(tail));
 }
 
+// Percent-encodes every byte of `text` but ASCII letters, digits and those in `keep`.
+std::string PercentEncode(std::string_view text, std::string_view keep) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if ((byte < 0x80 && std::isalnum(byte) != 0) || keep.find(c) != std::string_view::npos) {
+      out += c;
+    } else {
+      out += '%';
+      out += kHex[byte >> 4];
+      out += kHex[byte & 0xF];
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string Escape(std::string_view text) {
@@ -58,6 +76,12 @@ std::string Escape(std::string_view text) {
   out.reserve(text.size());
   for (char c : text) out += EscapeChar(c);
   return out;
+}
+
+std::string UrlComponent(std::string_view text) { return PercentEncode(text, "-._~"); }
+
+std::string PathSegment(std::string_view text) {
+  return Escape(PercentEncode(text, "-._~!$&'()*+,;=:@"));
 }
 
 std::string Str(const json& object, const char* key) {

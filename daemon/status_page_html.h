@@ -13,6 +13,13 @@ namespace freshd::daemon::status_page {
 
 std::string Escape(std::string_view text);
 
+// `text` percent-encoded for a URL's query value (all but A-Z a-z 0-9 - . _ ~), which leaves
+// nothing to escape for HTML.
+std::string UrlComponent(std::string_view text);
+// `text` as a path segment, HTML-escaped: only what a segment cannot hold is
+// percent-encoded (the server does not decode paths: /api/v1/workloads/NAME matches as sent).
+std::string PathSegment(std::string_view text);
+
 // A field as text: "" when absent or null, numbers in their JSON form.
 std::string Str(const nlohmann::json& object, const char* key);
 // A numeric field, 0 when absent or not a number.

@@ -88,8 +88,8 @@ std::string WorkloadCard(const json& workload, std::int64_t now_ms) {
                            : List(reasons, "ol", "reasons"));
   html += "<h4>Missing</h4>" + (missing.empty() ? std::string("<p class=\"sub\">nothing</p>")
                                                 : List(missing, "ul", "missing"));
-  return html + "<footer><a href=\"/api/v1/workloads/" + Escape(name) + "\">/api/v1/workloads/" +
-         Escape(name) + "</a></footer></article>";
+  return html + "<footer><a href=\"/api/v1/workloads/" + PathSegment(name) +
+         "\">/api/v1/workloads/" + Escape(name) + "</a></footer></article>";
 }
 
 }  // namespace freshd::daemon::status_page
