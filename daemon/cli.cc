@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
-#include <boost/asio/io_context.hpp>
 #include <cstdio>
 #include <iomanip>
 #include <iostream>
@@ -15,14 +14,15 @@
 #include <vector>
 
 #include "config/config.h"
+#include "daemon/cli_json.h"
 #include "daemon/cli_rag.h"
+#include "daemon/cli_status.h"
 #include "daemon/daemon.h"
 #include "daemon/engine.h"
 #include "daemon/logging.h"
 #include "daemon/terminal.h"
 #include "scheduler/clock.h"
 #include "version.h"
-#include "watchers/http_client.h"
 
 namespace freshd::daemon {
 namespace {
@@ -145,100 +145,6 @@ int CheckConfig(const Arguments& arguments) {
   for (const auto& workload : loaded->workloads) sources += workload.sources.size();
   std::cout << arguments.config_file << ": ok (" << loaded->workloads.size() << " workloads, "
             << sources << " sources)\n";
-  return 0;
-}
-
-// The JSON a running freshd answers at `url`, or why there is none (Unavailable).
-Result<nlohmann::json> GetJson(const std::string& url) {
-  boost::asio::io_context io;
-  watchers::HttpClient client(io);
-  watchers::HttpRequest request;
-  request.url = url;
-  request.timeout = std::chrono::seconds(10);
-  request.user_agent = std::string("freshd/") + FRESHD_VERSION;
-  std::optional<watchers::HttpResponse> response;
-  client.Fetch(request, [&](watchers::HttpResponse r) { response = std::move(r); });
-  io.run();
-  if (!response || response->error != watchers::FetchError::kNone) {
-    return freshd::Status::Unavailable("cannot reach freshd at " + url + ": " +
-                                       (response ? response->message : "no answer"));
-  }
-  auto parsed = nlohmann::json::parse(response->body, nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_discarded()) {
-    return freshd::Status::Unavailable(url + " did not answer with JSON");
-  }
-  return parsed;
-}
-
-std::string Text(const nlohmann::json& value) {
-  if (value.is_null()) return "-";
-  if (value.is_string()) return value.get<std::string>();
-  return value.dump();
-}
-
-// "ok" in green, anything else ("failing") in red.
-std::string PaintState(const std::string& state, bool colour) {
-  return Paint(state, state == "ok" ? Colour::kGreen : Colour::kRed, colour);
-}
-
-// The sink's lag: the age of the oldest pending operation, or with none pending the lag of
-// the last acknowledged one.
-std::string IndexLag(const nlohmann::json& index) {
-  const nlohmann::json oldest = index.value("oldest_pending_age_seconds", nlohmann::json());
-  if (oldest.is_number()) {
-    return "lag: " + HumanSeconds(oldest.get<double>()) +
-           " (the oldest pending operation's change, detected " +
-           Text(index["oldest_pending_detected"]) + ")";
-  }
-  const nlohmann::json last = index.value("last_lag_seconds", nlohmann::json());
-  if (last.is_number()) {
-    return "lag: " + HumanSeconds(last.get<double>()) +
-           " (nothing pending; the last acknowledged operation, at " +
-           Text(index.value("last_acknowledged", nlohmann::json())) + ")";
-  }
-  return "lag: none (nothing pending, nothing acknowledged since start-up)";
-}
-
-void PrintIndex(const nlohmann::json& index, bool colour) {
-  std::cout << "rag store (" << Text(index["sink"])
-            << "): " << PaintState(Text(index["state"]), colour) << ", " << Text(index["chunks"])
-            << " chunks, " << Text(index["pending_operations"]) << " operations pending";
-  if (!index["last_error"].is_null()) std::cout << "; " << Text(index["last_error"]);
-  std::cout << "\n" << IndexLag(index) << "\n\n";
-}
-
-// The next check; while the source backs off, "backoff until T, N failures in a row".
-std::string NextCheck(const nlohmann::json& source) {
-  const nlohmann::json until = source.value("backoff_until", nlohmann::json());
-  if (!until.is_string()) return Text(source.value("next_check", nlohmann::json()));
-  return "backoff until " + until.get<std::string>() + ", " +
-         Text(source.value("consecutive_failures", nlohmann::json())) + " failures in a row";
-}
-
-std::string SourcesTable(const nlohmann::json& sources, bool colour) {
-  using Align = Table::Align;
-  Table table({Align::kLeft, Align::kLeft, Align::kLeft, Align::kLeft, Align::kRight, Align::kRight,
-               Align::kRight});
-  table.AddRow({"WORKLOAD", "SOURCE", "KIND", "STATE", "DOCUMENTS", "CHANGES", "ERRORS",
-                "LAST CHECK", "LAST CHANGE", "NEXT CHECK"});
-  for (const auto& source : sources) {
-    table.AddRow({Text(source["workload"]), Text(source["source"]), Text(source["kind"]),
-                  PaintState(Text(source["state"]), colour), Text(source["documents"]),
-                  Text(source["changes"]), Text(source["errors"]), Text(source["last_check"]),
-                  Text(source["last_change"]), NextCheck(source)});
-  }
-  return table.Render();
-}
-
-int Status(const Arguments& arguments) {
-  Result<nlohmann::json> sources = GetJson(arguments.url + "/api/v1/sources");
-  if (!sources.ok()) {
-    std::cerr << "freshd: " << sources.status().message() << "\n";
-    return 1;
-  }
-  const bool colour = IsColourTerminal(STDOUT_FILENO);
-  if (auto index = GetJson(arguments.url + "/api/v1/index"); index.ok()) PrintIndex(*index, colour);
-  std::cout << SourcesTable((*sources)["sources"], colour);
   return 0;
 }
 
@@ -408,7 +314,7 @@ int RunCommandLine(int argc, char** argv) {
     if (arguments->command == "run") return RunDaemon(*arguments, /*once=*/false);
     if (arguments->command == "once") return RunDaemon(*arguments, /*once=*/true);
     if (arguments->command == "check-config") return CheckConfig(*arguments);
-    if (arguments->command == "status") return Status(*arguments);
+    if (arguments->command == "status") return StatusCommand(arguments->url);
     if (arguments->command == "explain") return Explain(*arguments);
     if (arguments->command == "reconcile") return ReconcileCommand(arguments->url);
     if (arguments->command == "search") {
