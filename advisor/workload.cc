@@ -193,8 +193,12 @@ Assessment Assess(const WorkloadInput& workload, const Thresholds& thresholds) {
   auto& missing = assessment.missing;
   const RateEstimate& rate = pooled.rate;
   if (pooled.documents == 0) {
-    reasons.push_back(Format("%zu documents, none checked twice yet: no change interval",
-                             workload.documents.size()));
+    // A check that failed does not count: a source checked six times, all failures (or all
+    // but one), has no interval between two successful checks yet.
+    reasons.push_back(
+        Format("%zu documents, none with two successful checks at this assessment: no change "
+               "interval",
+               workload.documents.size()));
     missing.push_back(workload.documents.empty()
                           ? std::string("no documents: the workload's sources yielded none yet")
                           : std::string("a second successful check of at least one document"));

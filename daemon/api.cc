@@ -135,6 +135,10 @@ nlohmann::json SourcesJson(const Engine& engine, const scheduler::Scheduler& sch
     const SourceState* state = engine.State(name);
     if (source == nullptr || state == nullptr) continue;
     auto due = scheduler.DueTime(name);
+    const std::uint32_t failures = scheduler.ConsecutiveFailures(name);
+    // After a failure the next check is the end of the backoff (scheduler.h).
+    const nlohmann::json next_check =
+        due ? Timestamp(scheduler::ToUnixMillis(*due)) : nlohmann::json(nullptr);
     sources.push_back({
         {"workload", source->workload},
         {"source", name},
@@ -151,8 +155,9 @@ nlohmann::json SourcesJson(const Engine& engine, const scheduler::Scheduler& sch
         {"errors", state->errors},
         {"last_check", Timestamp(state->last_check_ms)},
         {"last_change", Timestamp(state->last_change_ms)},
-        {"next_check", due ? Timestamp(scheduler::ToUnixMillis(*due)) : nlohmann::json(nullptr)},
-        {"consecutive_failures", scheduler.ConsecutiveFailures(name)},
+        {"next_check", next_check},
+        {"consecutive_failures", failures},
+        {"backoff_until", failures > 0 ? next_check : nlohmann::json(nullptr)},
     });
     std::optional<AdaptiveView> view = adaptive ? adaptive->View(name) : std::nullopt;
     sources.back()["schedule"] =

@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
-#include <boost/asio/io_context.hpp>
 #include <cstdio>
 #include <iomanip>
 #include <iostream>
@@ -15,14 +14,15 @@
 #include <vector>
 
 #include "config/config.h"
+#include "daemon/cli_json.h"
 #include "daemon/cli_rag.h"
+#include "daemon/cli_status.h"
 #include "daemon/daemon.h"
 #include "daemon/engine.h"
 #include "daemon/logging.h"
 #include "daemon/terminal.h"
 #include "scheduler/clock.h"
 #include "version.h"
-#include "watchers/http_client.h"
 
 namespace freshd::daemon {
 namespace {
@@ -148,89 +148,10 @@ int CheckConfig(const Arguments& arguments) {
   return 0;
 }
 
-// The JSON a running freshd answers at `url`, or why there is none (Unavailable).
-Result<nlohmann::json> GetJson(const std::string& url) {
-  boost::asio::io_context io;
-  watchers::HttpClient client(io);
-  watchers::HttpRequest request;
-  request.url = url;
-  request.timeout = std::chrono::seconds(10);
-  request.user_agent = std::string("freshd/") + FRESHD_VERSION;
-  std::optional<watchers::HttpResponse> response;
-  client.Fetch(request, [&](watchers::HttpResponse r) { response = std::move(r); });
-  io.run();
-  if (!response || response->error != watchers::FetchError::kNone) {
-    return freshd::Status::Unavailable("cannot reach freshd at " + url + ": " +
-                                       (response ? response->message : "no answer"));
-  }
-  auto parsed = nlohmann::json::parse(response->body, nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_discarded()) {
-    return freshd::Status::Unavailable(url + " did not answer with JSON");
-  }
-  return parsed;
-}
-
-std::string Text(const nlohmann::json& value) {
-  if (value.is_null()) return "-";
-  if (value.is_string()) return value.get<std::string>();
-  return value.dump();
-}
-
-// "ok" in green, anything else ("failing") in red.
-std::string PaintState(const std::string& state, bool colour) {
-  return Paint(state, state == "ok" ? Colour::kGreen : Colour::kRed, colour);
-}
-
-void PrintIndex(const nlohmann::json& index, bool colour) {
-  std::cout << "rag store (" << Text(index["sink"])
-            << "): " << PaintState(Text(index["state"]), colour) << ", " << Text(index["chunks"])
-            << " chunks, " << Text(index["pending_operations"]) << " operations pending";
-  if (!index["last_error"].is_null()) std::cout << "; " << Text(index["last_error"]);
-  std::cout << "\n\n";
-}
-
-std::string SourcesTable(const nlohmann::json& sources, bool colour) {
-  using Align = Table::Align;
-  Table table({Align::kLeft, Align::kLeft, Align::kLeft, Align::kLeft, Align::kRight, Align::kRight,
-               Align::kRight});
-  table.AddRow({"WORKLOAD", "SOURCE", "KIND", "STATE", "DOCUMENTS", "CHANGES", "ERRORS",
-                "LAST CHECK", "LAST CHANGE"});
-  for (const auto& source : sources) {
-    table.AddRow({Text(source["workload"]), Text(source["source"]), Text(source["kind"]),
-                  PaintState(Text(source["state"]), colour), Text(source["documents"]),
-                  Text(source["changes"]), Text(source["errors"]), Text(source["last_check"]),
-                  Text(source["last_change"])});
-  }
-  return table.Render();
-}
-
-int Status(const Arguments& arguments) {
-  Result<nlohmann::json> sources = GetJson(arguments.url + "/api/v1/sources");
-  if (!sources.ok()) {
-    std::cerr << "freshd: " << sources.status().message() << "\n";
-    return 1;
-  }
-  const bool colour = IsColourTerminal(STDOUT_FILENO);
-  if (auto index = GetJson(arguments.url + "/api/v1/index"); index.ok()) PrintIndex(*index, colour);
-  std::cout << SourcesTable((*sources)["sources"], colour);
-  return 0;
-}
-
-// "3.2 d", "5.0 h", "42 s"; "unbounded" for null (infinity).
-std::string HumanSeconds(const nlohmann::json& value) {
+// "3.2 d", "5.0 h", "42 s", "237 ms" (daemon/terminal.h); "unbounded" for null (infinity).
+std::string DurationText(const nlohmann::json& value) {
   if (!value.is_number()) return "unbounded";
-  const double seconds = value.get<double>();
-  char text[32];
-  if (seconds >= 86400) {
-    std::snprintf(text, sizeof(text), "%.1f d", seconds / 86400);
-  } else if (seconds >= 3600) {
-    std::snprintf(text, sizeof(text), "%.1f h", seconds / 3600);
-  } else if (seconds >= 60) {
-    std::snprintf(text, sizeof(text), "%.1f min", seconds / 60);
-  } else {
-    std::snprintf(text, sizeof(text), "%.0f s", seconds);
-  }
-  return text;
+  return HumanSeconds(value.get<double>());
 }
 
 void PrintAssessment(const nlohmann::json& v, bool colour) {
@@ -247,15 +168,15 @@ void PrintAssessment(const nlohmann::json& v, bool colour) {
     std::cout << ", holding since " << Text(v["candidate_since"]);
   }
   std::cout << "\nfrequency: " << Text(v["frequency"])
-            << "\nchange interval: " << HumanSeconds(interval["estimate"]) << " (bounds "
-            << HumanSeconds(interval["lower"]) << " to " << HumanSeconds(interval["upper"]) << ")\n"
+            << "\nchange interval: " << DurationText(interval["estimate"]) << " (bounds "
+            << DurationText(interval["lower"]) << " to " << DurationText(interval["upper"]) << ")\n"
             << "observations: " << Text(v["rate"]["checks"]) << " checks, "
             << Text(v["rate"]["changes"]) << " changes over "
-            << HumanSeconds(v["rate"]["observed_seconds"]) << " (" << Text(v["rate"]["method"])
+            << DurationText(v["rate"]["observed_seconds"]) << " (" << Text(v["rate"]["method"])
             << ")\n";
   const auto& reported = v["rate"]["reported_seconds"];
   if (reported.is_number() && reported.get<double>() > 0) {
-    std::cout << "reported history: " << HumanSeconds(reported) << " per document, "
+    std::cout << "reported history: " << DurationText(reported) << " per document, "
               << Text(v["rate"]["reported_changes"]) << " reported changes\n";
   }
 }
@@ -281,7 +202,7 @@ std::string SourceRatesTable(const nlohmann::json& sources) {
                                                  ? nlohmann::json(1.0 / rate.get<double>())
                                                  : nlohmann::json(nullptr);
     table.AddRow(
-        {Text(source["source"]), Text(source["frequency"]), HumanSeconds(interval_estimate)});
+        {Text(source["source"]), Text(source["frequency"]), DurationText(interval_estimate)});
   }
   return table.Render();
 }
@@ -302,7 +223,7 @@ void PrintPolling(const nlohmann::json& sources, const std::string& workload) {
     const auto& schedule = source["schedule"];
     std::cout << "  " << Text(source["source"]) << ": ";
     if (Text(schedule["mode"]) != "adaptive") {
-      std::cout << "every " << HumanSeconds(schedule["interval_seconds"]) << "\n";
+      std::cout << "every " << DurationText(schedule["interval_seconds"]) << "\n";
       continue;
     }
     std::cout << "adaptive, budget " << Text(schedule["budget"]);
@@ -312,9 +233,9 @@ void PrintPolling(const nlohmann::json& sources, const std::string& workload) {
     } else {
       std::cout << "; " << Text(a["documents"]) << " documents, "
                 << Fixed(a["planned_requests_per_second"], 3) << " checks/s planned, intervals "
-                << HumanSeconds(a["shortest_interval_seconds"]) << " / "
-                << HumanSeconds(a["median_interval_seconds"]) << " / "
-                << HumanSeconds(a["longest_interval_seconds"])
+                << DurationText(a["shortest_interval_seconds"]) << " / "
+                << DurationText(a["median_interval_seconds"]) << " / "
+                << DurationText(a["longest_interval_seconds"])
                 << " (shortest / median / longest), expected freshness "
                 << Fixed(a["expected_freshness"], 3) << "\n";
     }
@@ -393,7 +314,7 @@ int RunCommandLine(int argc, char** argv) {
     if (arguments->command == "run") return RunDaemon(*arguments, /*once=*/false);
     if (arguments->command == "once") return RunDaemon(*arguments, /*once=*/true);
     if (arguments->command == "check-config") return CheckConfig(*arguments);
-    if (arguments->command == "status") return Status(*arguments);
+    if (arguments->command == "status") return StatusCommand(arguments->url);
     if (arguments->command == "explain") return Explain(*arguments);
     if (arguments->command == "reconcile") return ReconcileCommand(arguments->url);
     if (arguments->command == "search") {

@@ -36,6 +36,7 @@ namespace {
 constexpr auto kWalSyncInterval = std::chrono::seconds(1);
 constexpr auto kPruneInterval = std::chrono::hours(6);
 constexpr auto kFirstAssessment = std::chrono::seconds(5);
+constexpr auto kLookForData = std::chrono::milliseconds(10'000);
 
 // The settings the RAG service is built from at start-up.
 bool SameRagSettings(const config::Config& a, const config::Config& b) {
@@ -166,10 +167,46 @@ void Daemon::Impl::AssessPeriodically(std::chrono::milliseconds delay) {
         for (const auto& [name, view] : workloads) views.try_emplace(name, view);  // not assessed
         Publish(std::move(views));
         adaptive->Reallocate();
-        AssessPeriodically(config.advisor.assess_every);
+        AssessAfter(config.advisor.assess_every);
       });
     });
   });
+}
+
+// While a workload has no change interval (no document with two successful checks at its
+// last assessment), the next assessment comes within kLookForData of the check that gives
+// one a second successful check, not up to assess_every later: until then the page and
+// `freshd explain` would say "none with two successful checks" of a source checked six
+// times. A second check is certain once the successful checks outnumber the documents.
+void Daemon::Impl::AssessAfter(std::chrono::milliseconds wait) {
+  const ChecksWithoutData before = CountChecksWithoutData();
+  if (!before.any || wait <= kLookForData) return AssessPeriodically(wait);
+  assess_timer->Schedule(kLookForData, [this, wait, before] {
+    if (stopping) return;
+    const ChecksWithoutData now = CountChecksWithoutData();
+    if (now.successful > before.successful &&
+        now.successful > static_cast<std::uint64_t>(std::max<std::int64_t>(0, now.documents))) {
+      return AssessPeriodically(std::chrono::milliseconds(0));
+    }
+    AssessAfter(wait - kLookForData);
+  });
+}
+
+Daemon::Impl::ChecksWithoutData Daemon::Impl::CountChecksWithoutData() const {
+  ChecksWithoutData counted;
+  for (const auto& [name, view] : workloads) {
+    const advisor::RateEstimate& rate = view.assessment.rate;
+    if (rate.checks > 0 || rate.reported_seconds > 0) continue;
+    counted.any = true;
+    for (const auto& source_name : engine->SourceNames()) {
+      const config::Source* source = engine->FindSource(source_name);
+      const SourceState* state = engine->State(source_name);
+      if (source == nullptr || state == nullptr || source->workload != name) continue;
+      counted.successful += state->checks - std::min(state->errors, state->checks);
+      counted.documents += state->documents;
+    }
+  }
+  return counted;
 }
 
 void Daemon::Impl::ReconcilePeriodically() {

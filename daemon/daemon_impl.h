@@ -48,6 +48,15 @@ struct Daemon::Impl {
   std::string StatusLine() const;
   void PruneHistoryPeriodically();
   void AssessPeriodically(std::chrono::milliseconds delay);
+  // Waits `wait` for the next assessment, or less: see kLookForData in daemon.cc.
+  void AssessAfter(std::chrono::milliseconds wait);
+  // Successful checks and present documents of the workloads last assessed without data.
+  struct ChecksWithoutData {
+    bool any = false;  // some workload has no change interval yet
+    std::uint64_t successful = 0;
+    std::int64_t documents = 0;
+  };
+  ChecksWithoutData CountChecksWithoutData() const;
   void ReconcilePeriodically();
   void SyncRagSources(config::Config settings);
   void Search(const HttpRequest& request, Respond respond, std::string_view target);

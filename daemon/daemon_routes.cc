@@ -152,16 +152,18 @@ void Daemon::Impl::RouteRead(const HttpRequest& request, Respond respond, std::s
     respond(MakeReply(request, status, std::move(type), std::move(body)));
   };
   if (path == "/") {
-    std::map<std::string, std::vector<std::int64_t>> change_times;
+    StatusPageInput page{WorkloadsJson(workloads),
+                         SourcesJson(*engine, scheduler, adaptive.get()),
+                         rag->StateJson(),
+                         {},
+                         scheduler::ToUnixMillis(clock.Now())};
     for (const auto& name : engine->SourceNames()) {
       const SourceState* state = engine->State(name);
       if (state == nullptr) continue;
-      change_times[name].assign(state->recent_changes_ms.begin(), state->recent_changes_ms.end());
+      page.change_times[name].assign(state->recent_changes_ms.begin(),
+                                     state->recent_changes_ms.end());
     }
-    return reply(
-        http::status::ok, "text/html; charset=utf-8",
-        RenderStatusPage(WorkloadsJson(workloads), SourcesJson(*engine, scheduler, adaptive.get()),
-                         change_times, scheduler::ToUnixMillis(clock.Now())));
+    return reply(http::status::ok, "text/html; charset=utf-8", RenderStatusPage(page));
   }
   if (path == "/metrics") {
     return reply(http::status::ok, "text/plain; version=0.0.4; charset=utf-8", metrics.Render());

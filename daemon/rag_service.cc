@@ -3,12 +3,14 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <ctime>
 #include <optional>
 #include <set>
 
 #include "common/strings.h"
 #include "config/units.h"
 #include "daemon/source_removal.h"
+#include "rag/operations.h"
 #include "watchers/url.h"
 
 namespace freshd::daemon {
@@ -26,6 +28,17 @@ std::string_view SinkKind(config::RagStore::Kind kind) {
       return "webhook";
   }
   return "embedded";
+}
+
+// Unix ms as RFC 3339 UTC, or null when unknown (as the rest of the API writes times).
+nlohmann::json TimestampJson(std::int64_t unix_ms) {
+  if (unix_ms <= 0) return nullptr;
+  const std::time_t seconds = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[32];
+  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
 }
 
 constexpr char kEmbedderKey[] = "rag/embedder";
@@ -160,6 +173,7 @@ std::unique_ptr<rag::Sink> MakeExternalSink(const config::Config& config, std::s
 RagService::RagService(const config::Config& config, store::StateStore& store,
                        metrics::Metrics& metrics, std::function<std::int64_t()> now_ms)
     : store_(store),
+      now_ms_(now_ms),
       sink_kind_(SinkKind(config.rag_store.kind)),
       embedder_(MakeEmbedder(config.embedder, /*for_queries=*/false, stop_.get_token())),
       query_embedder_(MakeEmbedder(config.embedder, /*for_queries=*/true, stop_.get_token())) {
@@ -287,7 +301,11 @@ rag::DeliveryEvents RagService::MakeEvents(metrics::Metrics& metrics) {
                                           std::size_t count) {
     metrics.CountIndexOperations(sink, rag::ToString(kind), ok, count);
   };
-  events.on_lag = [&metrics, sink](double seconds) { metrics.ObserveIndexLag(sink, seconds); };
+  events.on_lag = [this, &metrics, sink](double seconds) {
+    metrics.ObserveIndexLag(sink, seconds);
+    last_lag_seconds_ = seconds;
+    last_acknowledged_ms_ = now_ms_();
+  };
   events.on_totals = [this, &metrics, sink](std::uint64_t pending, std::uint64_t chunks) {
     pending_ = pending;
     chunks_ = chunks;
@@ -325,13 +343,36 @@ void RagService::Reconcile(rag::Delivery::ReconcileDone done) {
 }
 
 nlohmann::json RagService::StateJson() const {
-  std::lock_guard lock(error_mutex_);
-  return {{"sink", sink_kind_},
-          {"state", error_.empty() ? "ok" : "failing"},
-          {"warnings", sink_->Warnings()},
-          {"pending_operations", pending_.load()},
-          {"chunks", chunks_.load()},
-          {"last_error", error_.empty() ? nlohmann::json(nullptr) : nlohmann::json(error_)}};
+  nlohmann::json state;
+  {
+    std::lock_guard lock(error_mutex_);
+    state = {{"sink", sink_kind_},
+             {"state", error_.empty() ? "ok" : "failing"},
+             {"warnings", sink_->Warnings()},
+             {"pending_operations", pending_.load()},
+             {"chunks", chunks_.load()},
+             {"last_error", error_.empty() ? nlohmann::json(nullptr) : nlohmann::json(error_)}};
+  }
+  state.update(LagJson());
+  return state;
+}
+
+nlohmann::json RagService::LagJson() const {
+  const std::int64_t now = now_ms_();
+  nlohmann::json lag = {{"oldest_pending_detected", nullptr},
+                        {"oldest_pending_age_seconds", nullptr},
+                        {"last_acknowledged", TimestampJson(last_acknowledged_ms_.load())},
+                        {"last_lag_seconds", nullptr}};
+  if (const double last = last_lag_seconds_.load(); last >= 0) lag["last_lag_seconds"] = last;
+  // The head of the outbox is the oldest operation still waiting for the sink.
+  Result<std::vector<store::OutboxEntry>> head = store_.ReadOutbox(1);
+  if (!head.ok() || head->empty()) return lag;
+  const std::optional<rag::IndexOperation> oldest = rag::DecodeOperation(head->front().operation);
+  if (!oldest || oldest->detected_ms <= 0) return lag;
+  lag["oldest_pending_detected"] = TimestampJson(oldest->detected_ms);
+  lag["oldest_pending_age_seconds"] =
+      static_cast<double>(std::max<std::int64_t>(0, now - oldest->detected_ms)) / 1000.0;
+  return lag;
 }
 
 Result<std::vector<rag::SearchHit>> RagService::Search(std::string_view query, std::size_t k) {

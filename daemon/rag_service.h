@@ -58,8 +58,11 @@ class RagService {
   // Fails when the store cannot be read (never an empty answer then).
   Result<std::vector<rag::SearchHit>> Search(std::string_view query, std::size_t k);
 
-  // The sink's state for GET /api/v1/index and `freshd status`: kind, pending operations,
-  // chunks held, and the last delivery error while it fails. Any thread.
+  // The sink's state for GET /api/v1/index, `freshd status` and the status page: kind,
+  // pending operations, chunks held, the last delivery error while it fails, and the lag:
+  // when the oldest pending operation's change was detected (and its age), and the lag of
+  // the last acknowledged operation with the time of that acknowledgement. Any thread
+  // (reads the head of the outbox).
   nlohmann::json StateJson() const;
 
  private:
@@ -67,6 +70,8 @@ class RagService {
 
   std::atomic<std::uint64_t> pending_{0};
   std::atomic<std::uint64_t> chunks_{0};
+  std::atomic<double> last_lag_seconds_{-1};  // < 0: nothing acknowledged since start-up
+  std::atomic<std::int64_t> last_acknowledged_ms_{0};
   std::mutex sync_mutex_;  // one SyncSources at a time: it rewrites the stored roster
   mutable std::mutex error_mutex_;
   std::string error_;  // "" while delivering
@@ -76,7 +81,11 @@ class RagService {
   void ResendIfChanged(const std::string& fingerprint, bool external, std::int64_t now_ms);
   std::optional<std::optional<std::string>> StoredValue(const char* key);
 
+  // The lag figures of StateJson().
+  nlohmann::json LagJson() const;
+
   store::StateStore& store_;
+  std::function<std::int64_t()> now_ms_;
   std::string sink_kind_;
   // Requested by Stop: the embedders' and the sink's blocking calls end early.
   std::stop_source stop_;

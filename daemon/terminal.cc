@@ -140,6 +140,28 @@ std::string Table::Render() const {
   return text;
 }
 
+std::string HumanSeconds(double seconds) {
+  struct Unit {
+    double seconds;
+    const char* format;
+  };
+  static constexpr Unit kUnits[] = {
+      {86400, "%.1f d"}, {3600, "%.1f h"}, {60, "%.1f min"}, {1, "%.0f s"}};
+  if (seconds <= 0) return "0 s";
+  if (seconds < 0.0005) return "< 1 ms";
+  char text[32];
+  for (const Unit& unit : kUnits) {
+    if (seconds >= unit.seconds) {
+      std::snprintf(text, sizeof(text), unit.format, seconds / unit.seconds);
+      return text;
+    }
+  }
+  // 999.6 ms rounds to "1000 ms": said as "1 s" instead.
+  if (seconds >= 0.9995) return "1 s";
+  std::snprintf(text, sizeof(text), "%.0f ms", seconds * 1000);
+  return text;
+}
+
 std::string FormatProgress(const RunProgress& progress) {
   char seconds[32];
   std::snprintf(seconds, sizeof(seconds), "%.1f s", progress.seconds);

@@ -49,6 +49,10 @@ class Table {
   std::vector<std::vector<std::string>> rows_;
 };
 
+// A duration for a person: "237 ms" below a second, "42 s" below a minute, then "5.0 min",
+// "3.2 h", "12.5 d"; "0 s" for zero or less, "< 1 ms" below a millisecond.
+std::string HumanSeconds(double seconds);
+
 // Where a run of every source stands, for the progress line of `freshd once`.
 struct RunProgress {
   std::size_t sources = 0;

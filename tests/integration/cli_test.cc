@@ -21,6 +21,7 @@
 
 using freshd::daemon::Colour;
 using freshd::daemon::FormatProgress;
+using freshd::daemon::HumanSeconds;
 using freshd::daemon::IsColourTerminal;
 using freshd::daemon::Paint;
 using freshd::daemon::RunProgress;
@@ -208,6 +209,17 @@ TEST_CASE("status on a terminal paints the state and keeps its columns aligned")
   unsetenv("NO_COLOR");
   CHECK(code == 0);
   CHECK(output.find('\x1b') == std::string::npos);
+}
+
+TEST_CASE("durations under a second print in milliseconds and longer ones in their unit") {
+  CHECK(HumanSeconds(0.237) == "237 ms");
+  CHECK(HumanSeconds(0.0004) == "< 1 ms");
+  CHECK(HumanSeconds(0.9996) == "1 s");
+  CHECK(HumanSeconds(0) == "0 s");
+  CHECK(HumanSeconds(42) == "42 s");
+  CHECK(HumanSeconds(90) == "1.5 min");
+  CHECK(HumanSeconds(5 * 3600) == "5.0 h");
+  CHECK(HumanSeconds(3.2 * 86400) == "3.2 d");
 }
 
 TEST_CASE("FormatProgress says how far a run is") {
