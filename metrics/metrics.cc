@@ -425,7 +425,9 @@ void Metrics::CountHttpRefused(std::string_view reason) {
 void Metrics::CountHttpIdleClosed() { http_idle_closed_.Increment(); }
 
 std::string Metrics::Render() const {
-  return prometheus::TextSerializer().Serialize(registry_->Collect());
+  std::vector<prometheus::MetricFamily> families = registry_->Collect();
+  for (auto& family : process_.Collect()) families.push_back(std::move(family));
+  return prometheus::TextSerializer().Serialize(families);
 }
 
 }  // namespace freshd::metrics

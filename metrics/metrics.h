@@ -16,6 +16,8 @@
 #include <string_view>
 #include <vector>
 
+#include "metrics/process_collector.h"
+
 namespace freshd::metrics {
 
 // The `result` label of freshd_source_checks_total.
@@ -99,7 +101,8 @@ class Metrics {
   void CountHttpRefused(std::string_view reason);
   void CountHttpIdleClosed();
 
-  // Text exposition format 0.0.4.
+  // Text exposition format 0.0.4: freshd's families, then the process_* ones, read from
+  // /proc at this call (process_collector.h).
   std::string Render() const;
 
   static const std::vector<std::string_view>& ErrorReasons();
@@ -110,6 +113,7 @@ class Metrics {
   prometheus::Labels Labels(const SourceLabels& labels) const;
 
   std::shared_ptr<prometheus::Registry> registry_;
+  ProcessCollector process_;
   prometheus::Family<prometheus::Counter>& checks_;
   prometheus::Family<prometheus::Counter>& errors_;
   prometheus::Family<prometheus::Counter>& requests_;
