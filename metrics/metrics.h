@@ -54,6 +54,10 @@ class Metrics {
   // freshd reads).
   void SetDocuments(const SourceLabels& labels, double supported, double unsupported);
   void SetLastCheck(const SourceLabels& labels, double unix_seconds);
+  // The end of a run of the source (its page, listing or folder scan fetched or not):
+  // freshd_source_consecutive_failures counts the failed runs in a row, back to 0 after a
+  // run that succeeded. The alert on failing sources fires on it.
+  void CountRun(const SourceLabels& labels, bool failed);
   void SetLastChange(const SourceLabels& labels, double unix_seconds);
 
   void SetReloadResult(bool successful, double unix_seconds);
@@ -91,6 +95,9 @@ class Metrics {
   void ObserveIndexLag(const std::string& sink, double seconds);
   void SetIndexPending(const std::string& sink, double operations);
   void SetIndexChunks(const std::string& sink, double chunks);
+  // freshd_index_sink_failing: 1 from a delivery to the sink that failed (and is retried
+  // with backoff) to the next one that succeeds.
+  void SetSinkFailing(const std::string& sink, bool failing);
 
   // freshd_store_errors_total: kind is "io" or "corruption".
   void CountStoreError(std::string_view kind);
@@ -120,6 +127,7 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>& documents_;
   prometheus::Family<prometheus::Gauge>& last_check_;
   prometheus::Family<prometheus::Gauge>& last_change_;
+  prometheus::Family<prometheus::Gauge>& consecutive_failures_;
   prometheus::Family<prometheus::Histogram>& fetch_duration_;
   prometheus::Family<prometheus::Gauge>& change_rate_;
   prometheus::Family<prometheus::Gauge>& request_budget_;
@@ -140,6 +148,7 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>& index_pending_;
   prometheus::Family<prometheus::Histogram>& index_lag_;
   prometheus::Family<prometheus::Gauge>& index_chunks_;
+  prometheus::Family<prometheus::Gauge>& sink_failing_;
   prometheus::Family<prometheus::Counter>& store_errors_;
   prometheus::Gauge& http_connections_;
   prometheus::Family<prometheus::Counter>& http_refused_;
