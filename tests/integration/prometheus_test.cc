@@ -6,6 +6,7 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <cctype>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
@@ -218,4 +219,55 @@ TEST_CASE("every dashboard query runs on a real Prometheus and keeps two freshd 
   const std::set<std::string> second_only = {"127.0.0.1:" + std::to_string(second.port)};
   CHECK(Instances(Query(api, panel_query("Errors by reason"))) == second_only);
   CHECK(Instances(Query(api, panel_query("Failed runs in a row"))) == second_only);
+}
+
+TEST_CASE("Prometheus fires FreshdIndexSinkFailing on a sink that answers 503 and resolves it") {
+  TempDir dir;
+  WriteFile(dir.path() / "docs" / "a.md", "# a\n\nSome text to index.");
+  FaultServer sink;
+  sink.Route("/ingest", FaultServer::Plain().Status(503).Body("down for maintenance"));
+  // Checked every second: the first check comes within a second of the start.
+  DaemonUnderTest freshd(
+      dir, "1s",
+      "rag_store: { kind: webhook, webhook: { url: \"" + sink.Url("/ingest") + "\" } }\n");
+  REQUIRE(freshd.Ready());
+
+  // The shipped rules, with every `for:` cut to a second.
+  WriteFile(dir.path() / "alerts.yml",
+            std::regex_replace(ReadFile(FRESHD_ALERT_RULES), std::regex("for: \\S+"), "for: 1s"));
+  const int prometheus_port = FreePort();
+  WriteFile(dir.path() / "prometheus.yml",
+            "global: { scrape_interval: 1s, evaluation_interval: 1s }\nrule_files: [" +
+                (dir / "alerts.yml") +
+                "]\nscrape_configs:\n  - job_name: freshd\n"
+                "    static_configs: [{ targets: ['127.0.0.1:" +
+                std::to_string(freshd.port) + "'] }]\n");
+  ChildProcess prometheus({"prometheus", "--config.file=" + (dir / "prometheus.yml"),
+                           "--storage.tsdb.path=" + (dir / "tsdb"),
+                           "--web.listen-address=127.0.0.1:" + std::to_string(prometheus_port)},
+                          dir.path() / "prometheus.log");
+  REQUIRE(WaitForPort(prometheus_port, 30000));
+  const std::string api = "http://127.0.0.1:" + std::to_string(prometheus_port);
+
+  auto wait_for = [&](const std::function<bool()>& done) {
+    for (int i = 0; i < 120; ++i) {
+      if (done()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
+    return done();
+  };
+  const std::string metrics = freshd.base + "/metrics";
+  CHECK(wait_for([&] {
+    return HttpGet(metrics).body.find("freshd_index_sink_failing{sink=\"webhook\"} 1") !=
+           std::string::npos;
+  }));
+  CHECK(wait_for([&] { return AlertFiring(api, "FreshdIndexSinkFailing"); }));
+
+  // The receiver is back: the next retry delivers, the gauge and the alert clear.
+  sink.Route("/ingest", FaultServer::Plain().Status(200).Body("{}"));
+  CHECK(wait_for([&] {
+    return HttpGet(metrics).body.find("freshd_index_sink_failing{sink=\"webhook\"} 0") !=
+           std::string::npos;
+  }));
+  CHECK(wait_for([&] { return !AlertFiring(api, "FreshdIndexSinkFailing"); }));
 }
