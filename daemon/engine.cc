@@ -118,6 +118,7 @@ void Engine::Impl::FinishRun(const RunPtr& run) {
     source.state.last_check_ms = NowMs();
     source.state.last_run_ms = source.state.last_check_ms;
     metrics.SetLastCheck(source.labels, static_cast<double>(source.state.last_check_ms) / 1000.0);
+    metrics.CountRun(source.labels, failed);
     OnWorker(
         [this, key = LastRunKey(run->name), when = source.state.last_run_ms] {
           return store.PutValue(key, std::to_string(when));

@@ -312,7 +312,8 @@ rag::DeliveryEvents RagService::MakeEvents(metrics::Metrics& metrics) {
     metrics.SetIndexPending(sink, static_cast<double>(pending));
     metrics.SetIndexChunks(sink, static_cast<double>(chunks));
   };
-  events.on_state = [this, sink](const std::string& error) {
+  events.on_state = [this, &metrics, sink](const std::string& error) {
+    metrics.SetSinkFailing(sink, !error.empty());
     {
       std::lock_guard lock(error_mutex_);
       error_ = error;

@@ -57,6 +57,10 @@ Metrics::Metrics(std::string_view version)
       last_change_(Build(prometheus::BuildGauge(), *registry_,
                          "freshd_source_last_change_timestamp_seconds",
                          "Unix time of the last change seen in any document of the source.")),
+      consecutive_failures_(Build(prometheus::BuildGauge(), *registry_,
+                                  "freshd_source_consecutive_failures",
+                                  "Runs of the source (its page, listing or folder scan) that "
+                                  "failed in a row; 0 after a run that succeeded.")),
       fetch_duration_(Build(prometheus::BuildHistogram(), *registry_,
                             "freshd_fetch_duration_seconds",
                             "Time to fetch one document, including redirects.")),
@@ -120,6 +124,9 @@ Metrics::Metrics(std::string_view version)
                        "index operations.")),
       index_chunks_(Build(prometheus::BuildGauge(), *registry_, "freshd_index_chunks",
                           "Chunks the RAG sink holds, as acknowledged to freshd.")),
+      sink_failing_(Build(prometheus::BuildGauge(), *registry_, "freshd_index_sink_failing",
+                          "1 from a delivery to the RAG sink that failed (it is retried with "
+                          "backoff) to the next one that succeeds, else 0.")),
       store_errors_(Build(prometheus::BuildCounter(), *registry_, "freshd_store_errors_total",
                           "Failed reads and writes of the state store, and records found "
                           "corrupt (skipped or started afresh).")),
@@ -177,6 +184,7 @@ void Metrics::AddSink(const std::string& sink) {
   index_pending_.Add({{"sink", sink}});
   index_lag_.Add({{"sink", sink}}, LagBuckets());
   index_chunks_.Add({{"sink", sink}});
+  sink_failing_.Add({{"sink", sink}});
 }
 
 void Metrics::CountIndexOperations(const std::string& sink, std::string_view op, bool ok,
@@ -194,6 +202,10 @@ void Metrics::SetIndexPending(const std::string& sink, double operations) {
 
 void Metrics::SetIndexChunks(const std::string& sink, double chunks) {
   index_chunks_.Add({{"sink", sink}}).Set(chunks);
+}
+
+void Metrics::SetSinkFailing(const std::string& sink, bool failing) {
+  sink_failing_.Add({{"sink", sink}}).Set(failing ? 1 : 0);
 }
 
 namespace {
@@ -235,6 +247,7 @@ void Metrics::AddSource(const SourceLabels& labels) {
   invalid_utf8_.Add(base);
   last_check_.Add(base);
   last_change_.Add(base);
+  consecutive_failures_.Add(base);
   fetch_duration_.Add(base, FetchBuckets());
 }
 
@@ -270,6 +283,7 @@ void Metrics::RemoveSource(const SourceLabels& labels) {
   invalid_utf8_.Remove(&invalid_utf8_.Add(base));
   last_check_.Remove(&last_check_.Add(base));
   last_change_.Remove(&last_change_.Add(base));
+  consecutive_failures_.Remove(&consecutive_failures_.Add(base));
   fetch_duration_.Remove(&fetch_duration_.Add(base, FetchBuckets()));
 }
 
@@ -307,6 +321,16 @@ void Metrics::SetDocuments(const SourceLabels& labels, double supported, double 
 void Metrics::SetLastCheck(const SourceLabels& labels, double unix_seconds) {
   std::lock_guard lock(mutex_);
   last_check_.Add(Labels(labels)).Set(unix_seconds);
+}
+
+void Metrics::CountRun(const SourceLabels& labels, bool failed) {
+  std::lock_guard lock(mutex_);
+  prometheus::Gauge& gauge = consecutive_failures_.Add(Labels(labels));
+  if (failed) {
+    gauge.Increment();
+  } else {
+    gauge.Set(0);
+  }
 }
 
 void Metrics::SetLastChange(const SourceLabels& labels, double unix_seconds) {
@@ -425,7 +449,9 @@ void Metrics::CountHttpRefused(std::string_view reason) {
 void Metrics::CountHttpIdleClosed() { http_idle_closed_.Increment(); }
 
 std::string Metrics::Render() const {
-  return prometheus::TextSerializer().Serialize(registry_->Collect());
+  std::vector<prometheus::MetricFamily> families = registry_->Collect();
+  for (auto& family : process_.Collect()) families.push_back(std::move(family));
+  return prometheus::TextSerializer().Serialize(families);
 }
 
 }  // namespace freshd::metrics

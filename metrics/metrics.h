@@ -16,6 +16,8 @@
 #include <string_view>
 #include <vector>
 
+#include "metrics/process_collector.h"
+
 namespace freshd::metrics {
 
 // The `result` label of freshd_source_checks_total.
@@ -52,6 +54,10 @@ class Metrics {
   // freshd reads).
   void SetDocuments(const SourceLabels& labels, double supported, double unsupported);
   void SetLastCheck(const SourceLabels& labels, double unix_seconds);
+  // The end of a run of the source (its page, listing or folder scan fetched or not):
+  // freshd_source_consecutive_failures counts the failed runs in a row, back to 0 after a
+  // run that succeeded. The alert on failing sources fires on it.
+  void CountRun(const SourceLabels& labels, bool failed);
   void SetLastChange(const SourceLabels& labels, double unix_seconds);
 
   void SetReloadResult(bool successful, double unix_seconds);
@@ -89,6 +95,9 @@ class Metrics {
   void ObserveIndexLag(const std::string& sink, double seconds);
   void SetIndexPending(const std::string& sink, double operations);
   void SetIndexChunks(const std::string& sink, double chunks);
+  // freshd_index_sink_failing: 1 from a delivery to the sink that failed (and is retried
+  // with backoff) to the next one that succeeds.
+  void SetSinkFailing(const std::string& sink, bool failing);
 
   // freshd_store_errors_total: kind is "io" or "corruption".
   void CountStoreError(std::string_view kind);
@@ -99,7 +108,8 @@ class Metrics {
   void CountHttpRefused(std::string_view reason);
   void CountHttpIdleClosed();
 
-  // Text exposition format 0.0.4.
+  // Text exposition format 0.0.4: freshd's families, then the process_* ones, read from
+  // /proc at this call (process_collector.h).
   std::string Render() const;
 
   static const std::vector<std::string_view>& ErrorReasons();
@@ -110,12 +120,14 @@ class Metrics {
   prometheus::Labels Labels(const SourceLabels& labels) const;
 
   std::shared_ptr<prometheus::Registry> registry_;
+  ProcessCollector process_;
   prometheus::Family<prometheus::Counter>& checks_;
   prometheus::Family<prometheus::Counter>& errors_;
   prometheus::Family<prometheus::Counter>& requests_;
   prometheus::Family<prometheus::Gauge>& documents_;
   prometheus::Family<prometheus::Gauge>& last_check_;
   prometheus::Family<prometheus::Gauge>& last_change_;
+  prometheus::Family<prometheus::Gauge>& consecutive_failures_;
   prometheus::Family<prometheus::Histogram>& fetch_duration_;
   prometheus::Family<prometheus::Gauge>& change_rate_;
   prometheus::Family<prometheus::Gauge>& request_budget_;
@@ -136,6 +148,7 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>& index_pending_;
   prometheus::Family<prometheus::Histogram>& index_lag_;
   prometheus::Family<prometheus::Gauge>& index_chunks_;
+  prometheus::Family<prometheus::Gauge>& sink_failing_;
   prometheus::Family<prometheus::Counter>& store_errors_;
   prometheus::Gauge& http_connections_;
   prometheus::Family<prometheus::Counter>& http_refused_;

@@ -59,7 +59,8 @@ freshd::watchers::HttpResponse RenderedPage(const freshd::scheduler::Clock& cloc
   return response;
 }
 
-// The sum of a counter's series whose labels include `label` (e.g. result="changed").
+// The sum of a counter's (or gauge's) series whose labels include `label` (e.g.
+// result="changed").
 double CounterSum(const std::string& exposition, const std::string& name,
                   const std::string& label) {
   std::istringstream lines(exposition);
@@ -135,11 +136,15 @@ TEST_CASE("a failing source backs off exponentially and recovers its interval") 
   for (std::size_t k = 1; k < times.size(); ++k) CHECK(times[k] - times[k - 1] <= 6h + 36min);
   CHECK(engine.State("down").failing);
   CHECK(engine.scheduler().ConsecutiveFailures("down") == times.size());
+  const std::string failures = "source=\"down\"";
+  CHECK(CounterSum(engine.MetricsText(), "freshd_source_consecutive_failures", failures) ==
+        static_cast<double>(times.size()));
 
   engine.fetcher().Serve(Url("/down"), FakeFetcher::Html(Page("back")));
   engine.Advance(7h);  // the next attempt, at most one capped wait away
   CHECK_FALSE(engine.State("down").failing);
   CHECK(engine.scheduler().ConsecutiveFailures("down") == 0);
+  CHECK(CounterSum(engine.MetricsText(), "freshd_source_consecutive_failures", failures) == 0);
   const int after_recovery = engine.fetcher().Requests(Url("/down"));
   engine.Advance(1h);
   CHECK(engine.fetcher().Requests(Url("/down")) >= after_recovery + 3);  // every ~15 min again

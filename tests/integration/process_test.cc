@@ -145,6 +145,13 @@ TEST_CASE("run serves metrics that promtool accepts, health, readiness and the s
   CHECK(metrics.find("freshd_build_info{version=") != std::string::npos);
   CHECK(metrics.find("freshd_source_checks_total{result=\"changed\",source=\"handbook\","
                      "workload=\"docs\"} 1") != std::string::npos);
+  // The standard process collector's names, which promtool below sees too.
+  for (const char* name : {"process_cpu_seconds_total", "process_resident_memory_bytes",
+                           "process_virtual_memory_bytes", "process_start_time_seconds",
+                           "process_open_fds", "process_max_fds"}) {
+    INFO(name);
+    CHECK(metrics.find(std::string("\n") + name + " ") != std::string::npos);
+  }
   WriteFile(dir.path() / "metrics.txt", metrics);
   std::string promtool;
   CHECK(RunCommand({"sh", "-c", "promtool check metrics < " + (dir / "metrics.txt")}, &promtool) ==

@@ -1,6 +1,7 @@
 // Checks what promtool does not about metrics/alerts.yml and metrics/alerts_test.yml:
 // every alert has a `for:`, a severity, and a summary and description telling the person
-// on call what to do; it queries only metrics freshd exports; and the unit tests have,
+// on call what to do; it queries only metrics freshd exports; the comment just above each
+// alert rule states its time to fire ("Fires <T> after <event>"); and the unit tests have,
 // for every alert, a case where it fires and a case where it does not.
 //
 // usage: alerts_check ALERTS_YML ALERTS_TEST_YML
@@ -8,10 +9,13 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <fstream>
 #include <iostream>
 #include <map>
+#include <regex>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "known_metrics.h"
 
@@ -27,6 +31,27 @@ void Fail(const std::string& where, const std::string& message) {
 std::string Scalar(const YAML::Node& node, const char* key) {
   if (!node.IsMap() || !node[key] || !node[key].IsScalar()) return {};
   return node[key].as<std::string>();
+}
+
+// Every `- alert: NAME` line whose comment block just above has no "Fires " sentence.
+void CheckTimesToFire(const char* path) {
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  static const std::regex alert_line(R"(^\s*- alert:\s*(\S+))");
+  static const std::regex comment_line(R"(^\s*#)");
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    std::smatch m;
+    if (!std::regex_search(lines[i], m, alert_line)) continue;
+    bool stated = false;
+    for (std::size_t j = i; j > 0 && std::regex_search(lines[j - 1], comment_line); --j) {
+      stated = stated || lines[j - 1].find("Fires ") != std::string::npos;
+    }
+    if (!stated) {
+      Fail("alert " + m[1].str() + " (line " + std::to_string(i + 1) + ")",
+           "no \"# Fires <T> after <event>\" comment just above it");
+    }
+  }
 }
 
 }  // namespace
@@ -71,6 +96,7 @@ int main(int argc, char** argv) {
     }
   }
   if (alerts.empty()) Fail(argv[1], "no alerts");
+  CheckTimesToFire(argv[1]);
 
   // Which alerts the tests see firing, and which they see silent.
   std::map<std::string, int> fires;
@@ -99,6 +125,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::cout << "alerts: " << alerts.size() << " alerts, each with `for:`, severity, summary, "
-            << "description, and tests where it fires and where it does not\n";
+            << "description, a stated time to fire, and tests where it fires and where it does "
+               "not\n";
   return 0;
 }

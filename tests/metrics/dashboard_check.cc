@@ -1,6 +1,7 @@
 // Checks metrics/dashboard.json: valid JSON of the shape Grafana expects, the datasource,
-// workload and source variables, and for every panel a title, a type, a place on the grid
-// and queries that parse. Each query, with Grafana's variables replaced by plain values,
+// job, instance, workload and source variables, and for every panel a title, a type, a
+// place on the grid and queries that parse, filtered by job and instance and split by
+// instance (dashboard_queries.h). Each query, with Grafana's variables replaced by plain values,
 // becomes a recording rule in a throwaway rules file, one file per panel, checked with
 // `promtool check rules`.
 //
@@ -23,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "dashboard_queries.h"
 #include "known_metrics.h"
 
 namespace {
@@ -202,7 +204,7 @@ int main(int argc, char** argv) {
     Fail("templating", "no datasource variable (type datasource, query prometheus)");
   }
   const std::string datasource_uid = "${" + datasource_variable + "}";
-  for (const char* name : {"workload", "source"}) {
+  for (const char* name : {"job", "instance", "workload", "source"}) {
     const std::string where = std::string("variable $") + name;
     if (!by_name.contains(name)) {
       Fail("templating", std::string("no variable named ") + name);
@@ -315,7 +317,15 @@ int main(int argc, char** argv) {
       }
       const std::vector<std::string> unknown = freshd_assets::UnknownMetrics(expr);
       for (const std::string& metric : unknown) Fail(where, "unknown metric " + metric);
-      if (expr.find("freshd_") == std::string::npos) Fail(where, "queries no freshd metric");
+      if (expr.find("freshd_") == std::string::npos && expr.find("process_") == std::string::npos) {
+        Fail(where, "queries no freshd metric");
+      }
+      for (const std::string& metric : freshd_assets::SelectorsWithoutInstanceFilter(expr)) {
+        Fail(where, metric + " lacks the filter job=~\"$job\", instance=~\"$instance\"");
+      }
+      for (const std::string& merge : freshd_assets::AggregationsMergingInstances(expr)) {
+        Fail(where, "\"" + merge + "\" merges instances: aggregate by (instance, ...)");
+      }
       queries.push_back({where, Substitute(expr, variables, where)});
     }
     queries_checked += static_cast<int>(queries.size());

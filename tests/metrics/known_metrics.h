@@ -1,8 +1,9 @@
 // The metric names freshd exports (DESIGN.md section 5, plus those metrics/metrics.cc
 // adds: configuration reloads, masked volatile text, invalid UTF-8, skipped listing
-// entries, HTTP connections), so that the shipped alerts and dashboard cannot refer to a
-// misspelt metric: promtool parses such a query happily and it just returns nothing. Add a
-// metric here when freshd starts exporting it.
+// entries, HTTP connections, the failure gauges; and the process collector's), so that the
+// shipped alerts and dashboard cannot refer to a misspelt metric: promtool parses such a
+// query happily and it just returns nothing. Add a metric here when freshd starts exporting
+// it.
 #pragma once
 
 #include <regex>
@@ -22,6 +23,7 @@ inline const std::set<std::string>& KnownMetrics() {
         "freshd_source_documents",
         "freshd_source_last_check_timestamp_seconds",
         "freshd_source_last_change_timestamp_seconds",
+        "freshd_source_consecutive_failures",
         "freshd_source_change_rate_per_second",
         "freshd_source_history_trusted",
         "freshd_source_request_budget_per_second",
@@ -40,12 +42,20 @@ inline const std::set<std::string>& KnownMetrics() {
         "freshd_index_operations_total",
         "freshd_index_pending_operations",
         "freshd_index_chunks",
+        "freshd_index_sink_failing",
         "freshd_store_errors_total",
         "freshd_config_last_reload_successful",
         "freshd_config_last_reload_success_timestamp_seconds",
         "freshd_http_connections",
         "freshd_http_connections_refused_total",
         "freshd_http_idle_connections_closed_total",
+        // The standard process collector (metrics/process_collector.h).
+        "process_cpu_seconds_total",
+        "process_resident_memory_bytes",
+        "process_virtual_memory_bytes",
+        "process_start_time_seconds",
+        "process_open_fds",
+        "process_max_fds",
     };
     // Histograms: the series Prometheus stores.
     for (const char* histogram : {"freshd_fetch_duration_seconds", "freshd_index_lag_seconds"}) {
@@ -57,9 +67,9 @@ inline const std::set<std::string>& KnownMetrics() {
   return names;
 }
 
-// Every freshd_* identifier in a PromQL expression that is not a known metric.
+// Every freshd_* or process_* identifier in a PromQL expression that is not a known metric.
 inline std::vector<std::string> UnknownMetrics(const std::string& expr) {
-  static const std::regex metric(R"(\bfreshd_[a-zA-Z0-9_:]*)");
+  static const std::regex metric(R"(\b(freshd|process)_[a-zA-Z0-9_:]*)");
   std::vector<std::string> unknown;
   for (auto it = std::sregex_iterator(expr.begin(), expr.end(), metric);
        it != std::sregex_iterator(); ++it) {
