@@ -15,6 +15,8 @@ packages=(
   clang-16 libclang-rt-16-dev libfuzzer-16-dev
   # scripts/tidy.sh
   clang-tidy-16
+  # the man page (help2man, at build time) and the package test: lintian, hardening-check
+  help2man lintian devscripts
   # servers and tools the tests and the demo start on loopback
   nginx-light prometheus systemd time bc
   # the RAG sink tests: a throwaway PostgreSQL cluster (Chroma comes from npm, below)
