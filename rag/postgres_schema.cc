@@ -206,7 +206,8 @@ Status LangchainSchema(Session& session, const PostgresOptions& options, Schema*
   if (Status added =
           session.Execute("collection",
                           "INSERT INTO " + collections +
-                              " (name, cmetadata) SELECT $1, $2::json WHERE NOT EXISTS (SELECT 1 "
+                              " (name, cmetadata) SELECT $1::varchar, $2::json WHERE NOT EXISTS "
+                              "(SELECT 1 "
                               "FROM " +
                               collections + " WHERE name = $1)",
                           {options.collection, metadata.dump()});
