@@ -122,7 +122,7 @@ std::unique_ptr<rag::Sink> MakeSink(const std::string& kind, const std::string& 
   rag::PostgresOptions options;
   options.dsn = where;
   options.table = "bench_" + std::to_string(getpid());
-  options.dims = 384;
+  options.embedder.dims = 384;
   return rag::MakePostgresSink(options);
 }
 
