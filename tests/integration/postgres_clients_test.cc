@@ -83,7 +83,7 @@ std::string RunRetriever(const Setup& setup, const std::string& question, int* c
 TEST_CASE("postgres sink: /api/v1/index and the log say when pgvector is missing",
           "[postgres][clients]") {
   Setup setup("freshd");
-  DaemonUnderTest freshd(setup.dir, "1h", setup.yaml);
+  DaemonUnderTest freshd(setup.dir, "1s", setup.yaml);
   REQUIRE(freshd.Ready());
   REQUIRE(WaitFor([&] { return IndexState(freshd)["chunks"] == 2; }));
   const json index = IndexState(freshd);
@@ -111,7 +111,7 @@ TEST_CASE(
     "its source (runs where pgvector exists)",
     "[postgres][clients]") {
   Setup setup("langchain");
-  DaemonUnderTest freshd(setup.dir, "1h", setup.yaml);
+  DaemonUnderTest freshd(setup.dir, "1s", setup.yaml);
   REQUIRE(freshd.Ready());
   if (!setup.Pgvector()) {
     // freshd refuses the layout and says why; the retriever, correct up to the store, finds
