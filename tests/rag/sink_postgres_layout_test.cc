@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "rag/sink.h"
+#include "tests/integration/log_capture.h"
 #include "tests/rag/sink_test_util.h"
 #include "tests/support/postgres_server.h"
 
@@ -123,8 +124,11 @@ TEST_CASE("postgres: a table an older freshd made with simple is migrated to eng
   const std::string oid = server.Query("SELECT 'rag_chunks'::regclass::oid")[0][0];
   REQUIRE(Found(server, "simple", "refunds") == Rows{{"r1"}});  // no stems
 
+  testing::LogCapture log;
   auto sink = MakePostgresSink(Freshd(server, "english"));
   RequireOk(sink->Prepare());
+  CHECK(log.Lines("the text search column tsv was to_tsvector('simple'::regconfig, body); "
+                  "rebuilt with the 'english' configuration") == 1);
   CHECK(TsvExpression(server) == "to_tsvector('english'::regconfig, body)");
   CHECK(Found(server, "english", "refunds") == Rows{{"r1"}, {"r2"}});  // the rows kept, re-made
   CHECK(server.Query("SELECT 'rag_chunks'::regclass::oid")[0][0] == oid);
@@ -133,6 +137,7 @@ TEST_CASE("postgres: a table an older freshd made with simple is migrated to eng
   CHECK(server.Query("SELECT count(*) FROM rag_chunks") == Rows{{"3"}});
 
   RequireOk(MakePostgresSink(Freshd(server, "english"))->Prepare());  // nothing left to do
+  CHECK(log.Lines("text search column") == 1);
   CHECK(server.Query("SELECT 'rag_chunks'::regclass::oid")[0][0] == oid);
 }
 
@@ -160,11 +165,17 @@ TEST_CASE("postgres without pgvector: warns that vectors are not stored and serv
     for (const std::string kind : {"hashing", "openai"}) {
       PostgresOptions options = Freshd(server);
       options.embedder.kind = kind;
+      testing::LogCapture log;
       auto sink = MakePostgresSink(options);
       CHECK(sink->Warnings().empty());
       RequireOk(sink->Prepare());
       CHECK(sink->Warnings() == std::vector<std::string>{kNoPgvector});
       RequireOk(sink->Apply(Chunks()));
+      server.Stop();  // a new connection finds it again: still one warning, logged once
+      server.Start();
+      RequireOk(sink->Apply(Chunks()));
+      CHECK(sink->Warnings() == std::vector<std::string>{kNoPgvector});
+      CHECK(log.Lines(kNoPgvector) == 1);
       CHECK(Found(server, "english", "refunds") == Rows{{"r1"}, {"r2"}});
       CHECK(server.Query("SELECT count(*) FROM pg_attribute WHERE attrelid = "
                          "'rag_chunks'::regclass AND attname = 'embedding'") == Rows{{"0"}});
