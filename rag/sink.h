@@ -94,9 +94,10 @@ struct PostgresOptions {
   EmbedderInfo embedder;
   std::stop_token stop{};  // when requested, a statement under way is cancelled on the server
 };
-// One table: id text primary key, document, body, metadata jsonb, a generated tsvector with
-// a GIN index, and an `embedding vector(dims)` column when the pgvector extension is
-// available. A batch is one transaction: INSERT ... ON CONFLICT, then DELETE.
+// The tables of `layout` (rag/postgres_schema.h), made or checked by Prepare and on each new
+// connection. Without pgvector, kFreshd keeps text search only and says so in Warnings();
+// kLangchain is refused (Prepare fails, nothing is written). A batch is one transaction:
+// INSERT ... ON CONFLICT, then DELETE.
 std::unique_ptr<Sink> MakePostgresSink(const PostgresOptions& options);
 
 struct WebhookOptions {
