@@ -2,21 +2,17 @@
 
 #include <cmath>
 
+#include "common/time_text.h"
 #include "rag/citation.h"
 
 namespace freshd::daemon {
-namespace {
 
-// Unix milliseconds as RFC 3339 UTC, or null when unknown.
-nlohmann::json Timestamp(std::int64_t unix_ms) {
+nlohmann::json TimestampJson(std::int64_t unix_ms) {
   if (unix_ms <= 0) return nullptr;
-  const std::time_t seconds = static_cast<std::time_t>(unix_ms / 1000);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[32];
-  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
+  return FormatRfc3339(unix_ms, TimePrecision::kSeconds);
 }
+
+namespace {
 
 std::string Target(const config::Source& source) {
   switch (source.kind) {
@@ -68,7 +64,7 @@ nlohmann::json WorkloadJson(const std::string& name, const WorkloadView& view) {
       {"current_recommendation", advisor::ToString(assessment.recommendation)},
       {"candidate_since",
        view.hysteresis.candidate != view.hysteresis.published
-           ? Timestamp(static_cast<std::int64_t>(view.hysteresis.candidate_since * 1000))
+           ? TimestampJson(static_cast<std::int64_t>(view.hysteresis.candidate_since * 1000))
            : nlohmann::json(nullptr)},
       {"mismatch", IsMismatch(view)},
       {"frequency", advisor::ToString(assessment.frequency)},
@@ -81,7 +77,7 @@ nlohmann::json WorkloadJson(const std::string& name, const WorkloadView& view) {
       {"missing", assessment.missing},
       {"sources", sources},
       {"hybrid_split", {{"rag", rag_side}, {"fine_tuning", fine_tuning_side}}},
-      {"assessed_at", Timestamp(static_cast<std::int64_t>(view.assessed_at * 1000))},
+      {"assessed_at", TimestampJson(static_cast<std::int64_t>(view.assessed_at * 1000))},
   };
   if (view.has_training_date) {
     json["documents_changed_since_training"] = view.changed_since_training;
@@ -138,7 +134,7 @@ nlohmann::json SourcesJson(const Engine& engine, const scheduler::Scheduler& sch
     const std::uint32_t failures = scheduler.ConsecutiveFailures(name);
     // After a failure the next check is the end of the backoff (scheduler.h).
     const nlohmann::json next_check =
-        due ? Timestamp(scheduler::ToUnixMillis(*due)) : nlohmann::json(nullptr);
+        due ? TimestampJson(scheduler::ToUnixMillis(*due)) : nlohmann::json(nullptr);
     sources.push_back({
         {"workload", source->workload},
         {"source", name},
@@ -153,8 +149,8 @@ nlohmann::json SourcesJson(const Engine& engine, const scheduler::Scheduler& sch
         {"checks", state->checks},
         {"changes", state->changes},
         {"errors", state->errors},
-        {"last_check", Timestamp(state->last_check_ms)},
-        {"last_change", Timestamp(state->last_change_ms)},
+        {"last_check", TimestampJson(state->last_check_ms)},
+        {"last_change", TimestampJson(state->last_change_ms)},
         {"next_check", next_check},
         {"consecutive_failures", failures},
         {"backoff_until", failures > 0 ? next_check : nlohmann::json(nullptr)},
@@ -189,10 +185,10 @@ Result<nlohmann::json> DocumentsJson(const store::StateStore& store, const std::
             {"state", record.removed                  ? "removed"
                       : record.consecutive_errors > 0 ? "failing"
                                                       : "ok"},
-            {"first_seen", Timestamp(record.first_seen_ms)},
-            {"last_check", Timestamp(record.last_check_ms)},
-            {"last_change", Timestamp(record.last_change_ms)},
-            {"modified", Timestamp(record.modified_ms)},
+            {"first_seen", TimestampJson(record.first_seen_ms)},
+            {"last_check", TimestampJson(record.last_check_ms)},
+            {"last_change", TimestampJson(record.last_change_ms)},
+            {"modified", TimestampJson(record.modified_ms)},
             {"checks", record.checks},
             {"changes", record.changes},
             {"errors", record.errors},
@@ -214,7 +210,7 @@ Result<nlohmann::json> DocumentsJson(const store::StateStore& store, const std::
           document["interval_seconds"] =
               s.interval_ms > 0 ? nlohmann::json(static_cast<double>(s.interval_ms) / 1000.0)
                                 : nlohmann::json(nullptr);
-          document["next_check"] = Timestamp(s.due_ms);
+          document["next_check"] = TimestampJson(s.due_ms);
         } else {
           document["rate_per_second"] = nullptr;
           document["interval_seconds"] = nullptr;
@@ -242,7 +238,7 @@ nlohmann::json SearchJson(const std::string& query, const std::vector<rag::Searc
          {"workload", hit.metadata.workload},
          {"source", hit.metadata.source},
          {"uri", hit.metadata.uri},
-         {"fetched_at", Timestamp(hit.metadata.fetched_ms)},
+         {"fetched_at", TimestampJson(hit.metadata.fetched_ms)},
          {"content_hash", hit.metadata.content_hash},
          {"page", hit.page > 0 ? nlohmann::json(hit.page) : nlohmann::json()},
          {"heading", hit.heading.empty() ? nlohmann::json() : nlohmann::json(hit.heading)},

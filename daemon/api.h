@@ -17,6 +17,10 @@
 
 namespace freshd::daemon {
 
+// Unix milliseconds as RFC 3339 UTC to the second, as every time in the API is written; null
+// when unknown (0 or less).
+nlohmann::json TimestampJson(std::int64_t unix_ms);
+
 // Every source with its summary and its schedule: fixed (interval, next due time) or
 // adaptive (budget, allocation, hints; each document has its own next check). Event-loop
 // only (reads no disk). `adaptive` may be null.

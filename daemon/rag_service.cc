@@ -3,11 +3,11 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <ctime>
 #include <optional>
 #include <set>
 
 #include "common/strings.h"
+#include "common/time_text.h"
 #include "config/units.h"
 #include "daemon/source_removal.h"
 #include "rag/operations.h"
@@ -30,15 +30,10 @@ std::string_view SinkKind(config::RagStore::Kind kind) {
   return "embedded";
 }
 
-// Unix ms as RFC 3339 UTC, or null when unknown (as the rest of the API writes times).
+// Unix ms as RFC 3339 UTC, or null when unknown (as the API writes times: daemon/api.h).
 nlohmann::json TimestampJson(std::int64_t unix_ms) {
   if (unix_ms <= 0) return nullptr;
-  const std::time_t seconds = static_cast<std::time_t>(unix_ms / 1000);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[32];
-  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
+  return FormatRfc3339(unix_ms, TimePrecision::kSeconds);
 }
 
 constexpr char kEmbedderKey[] = "rag/embedder";
