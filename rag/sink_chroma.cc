@@ -16,9 +16,8 @@
 // A failure is permanent (SinkStatus::permanent) when Chroma refused the records themselves:
 // a 4xx to an upsert or delete (400 for a vector of the wrong size, 422 for a malformed
 // record), except 401/403 (the credentials, not the records), 404 (the collection is gone:
-// looked up again), 408 and 429; or an upsert
-// without a vector, refused before sending. Finding the collection is not about the batch,
-// so its failures never are.
+// looked up again), 408 and 429; or an upsert without a vector, refused before sending.
+// Finding the collection is not about the batch, so its failures never are.
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
