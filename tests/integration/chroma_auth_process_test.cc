@@ -56,7 +56,7 @@ TEST_CASE("freshd reaches a Chroma behind authentication with a token from a fil
     const std::string yaml = "rag_store: { kind: chroma, chroma: { url: \"" + proxy.Url() +
                              "\", headers: { Authorization: { file: " + (dir / "chroma_token") +
                              " } } } }\n";
-    DaemonUnderTest freshd(dir, "1h", yaml, Sources(pages));
+    DaemonUnderTest freshd(dir, "2s", yaml, Sources(pages));
     REQUIRE(freshd.Ready());
     json state;
     if (token == kChromaToken) {

@@ -84,7 +84,8 @@ json IndexState(const DaemonUnderTest& freshd) {
   return json::parse(reply.body, nullptr, /*allow_exceptions=*/false);
 }
 
-// Waits (at most 60 s) until the three pages are in the sink and nothing is pending.
+// Waits (at most 60 s) until the three pages are in the sink and nothing is pending. The
+// pages are checked every 2 s, so that their first checks, spread over the interval, come soon.
 bool Indexed(const DaemonUnderTest& freshd) {
   for (int i = 0; i < 1200; ++i) {
     const json state = IndexState(freshd);
@@ -138,7 +139,7 @@ TEST_CASE(
                            "\", model: " + kModel + ", api_key_file: " + (dir / "embedding_key") +
                            " }\nrag_store: { kind: chroma, chroma: { url: \"" + chroma.Url() +
                            "\", collection: help-center } }\n";
-  DaemonUnderTest freshd(dir, "1h", yaml, pages.Sources());
+  DaemonUnderTest freshd(dir, "2s", yaml, pages.Sources());
   REQUIRE(freshd.Ready());
   REQUIRE(Indexed(freshd));
   CHECK(IndexState(freshd)["warnings"] == json::array());
@@ -182,7 +183,7 @@ TEST_CASE(
   HelpPages pages;
   const std::string yaml =
       "rag_store: { kind: chroma, chroma: { url: \"" + chroma.Url() + "\", collection: help } }\n";
-  DaemonUnderTest freshd(dir, "1h", yaml, pages.Sources());
+  DaemonUnderTest freshd(dir, "2s", yaml, pages.Sources());
   REQUIRE(freshd.Ready());
   REQUIRE(Indexed(freshd));
   const json warnings = IndexState(freshd)["warnings"];
