@@ -72,8 +72,8 @@ std::string EmbedderWarning(const ChromaOptions& options) {
   if (ClientsCanEmbed(options)) return "";
   return "chroma: collection '" + options.collection + "' holds vectors of freshd's " +
          options.embedder.kind +
-         " embedder, which Chroma's clients cannot reproduce: they must query with "
-         "query_embeddings made by freshd (e.g. from /api/v1/search), not query_texts; use "
+         " embedder, which Chroma's clients cannot reproduce: they can get records, but not "
+         "query by text (query_texts), only with query_embeddings of the same embedder; use "
          "embedder kind openai for clients that query by text";
 }
 
