@@ -1,7 +1,6 @@
 // The chroma sink and a Chroma behind authentication (tests/rag/chroma_auth_proxy.h).
 #include <catch2/catch.hpp>
 #include <chrono>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -15,7 +14,6 @@
 namespace freshd::rag {
 namespace {
 
-using nlohmann::json;
 using freshd::testing::ChromaServer;
 using freshd::testing::FaultServer;
 using testing::kChromaToken;
