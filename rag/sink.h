@@ -76,9 +76,12 @@ struct ChromaOptions {
   std::chrono::milliseconds timeout{30000};
   std::stop_token stop{};  // when requested, a request under way is aborted
 };
-// Chroma's HTTP API v2: the collection is created (or found) on first use; upserts send ids,
-// embeddings, documents and metadatas; deletes send ids. Embeddings are always sent, so
-// Chroma never embeds with a model of its own.
+// Chroma's HTTP API v2: Prepare (or the first use) makes the tenant and database when
+// missing and finds or makes the collection, with `distance` as its space and `embedder`
+// recorded as its embedding function where clients can reproduce it (openai), so that they
+// query by text; Warnings say what clients cannot rely on (hashing vectors, an existing
+// collection set up otherwise). Upserts send ids, embeddings, documents and metadatas;
+// deletes send ids. Embeddings are always sent, so Chroma never embeds with a model of its own.
 std::unique_ptr<Sink> MakeChromaSink(const ChromaOptions& options);
 
 struct PostgresOptions {
