@@ -53,6 +53,22 @@ std::vector<std::string> Chromium(const std::string& binary, const TempDir& prof
           "--user-data-dir=" + profile.path().string()};
 }
 
+// A screenshot of `url` at 1280x900 in FRESHD_SCREENSHOT_DIR/`name`, which the test keeps for
+// people to look at; checked to be a picture of some size.
+void Screenshot(const std::string& chromium, const std::string& url, const std::string& name) {
+  const std::filesystem::path screenshot = std::filesystem::path(FRESHD_SCREENSHOT_DIR) / name;
+  std::filesystem::remove(screenshot);
+  TempDir profile;
+  auto shoot = Chromium(chromium, profile);
+  shoot.insert(shoot.end(), {"--screenshot=" + screenshot.string(), "--window-size=1280,900", url});
+  std::string output;
+  REQUIRE(RunCommand(shoot, &output) == 0);
+  INFO(output);
+  REQUIRE(std::filesystem::exists(screenshot));
+  CHECK(std::filesystem::file_size(screenshot) > 10 * 1024);
+  std::cout << "screenshot: " << screenshot.string() << "\n";
+}
+
 // Polls `url` until `accept(body)`, for up to 20 s; returns the last body.
 template <typename Accept>
 std::string PollUntil(const std::string& url, Accept accept) {
@@ -133,18 +149,7 @@ TEST_CASE("a person sees workloads, recommendation and charts in a real browser"
   CHECK(dom.find("<b>handbook-folder</b>") != std::string::npos);
   CHECK(dom.find(" changes in the last 30 days") != std::string::npos);
 
-  const std::filesystem::path screenshot =
-      std::filesystem::path(FRESHD_SCREENSHOT_DIR) / "status_page.png";
-  std::filesystem::remove(screenshot);
-  TempDir shot_profile;
-  auto shoot = Chromium(chromium, shot_profile);
-  shoot.insert(shoot.end(),
-               {"--screenshot=" + screenshot.string(), "--window-size=1280,900", base + "/"});
-  std::string output;
-  REQUIRE(RunCommand(shoot, &output) == 0);
-  INFO(output);
-  REQUIRE(std::filesystem::exists(screenshot));
-  CHECK(std::filesystem::file_size(screenshot) > 10 * 1024);
+  Screenshot(chromium, base + "/", "status_page.png");
 }
 
 namespace {
@@ -217,18 +222,7 @@ TEST_CASE("a person sees a sink that is down: failing with its pending operation
   CHECK(dom.find(">backing off</span>") != std::string::npos);
   CHECK(dom.find("in a row</div>") != std::string::npos);
 
-  const std::filesystem::path screenshot =
-      std::filesystem::path(FRESHD_SCREENSHOT_DIR) / "status_page_sink_down.png";
-  std::filesystem::remove(screenshot);
-  TempDir shot_profile;
-  auto shoot = Chromium(chromium, shot_profile);
-  shoot.insert(shoot.end(),
-               {"--screenshot=" + screenshot.string(), "--window-size=1280,900", base + "/"});
-  std::string output;
-  REQUIRE(RunCommand(shoot, &output) == 0);
-  REQUIRE(std::filesystem::exists(screenshot));
-  CHECK(std::filesystem::file_size(screenshot) > 10 * 1024);
-  std::cout << "status page with the sink down: " << screenshot.string() << "\n";
+  Screenshot(chromium, base + "/", "status_page_sink_down.png");
 }
 
 namespace {
