@@ -188,6 +188,7 @@ RagService::RagService(const config::Config& config, store::StateStore& store,
   delivery_ = std::make_unique<rag::Delivery>(store, *sink_, *embedder_, *indexer_,
                                               std::move(now_ms), options, MakeEvents(metrics));
   pending_ = store.OutboxSize();
+  NoteOldestPending(pending_);
   chunks_ = delivery_->ChunksHeld();
   metrics.SetIndexPending(sink_kind_, static_cast<double>(pending_));
   metrics.SetIndexChunks(sink_kind_, static_cast<double>(chunks_));
@@ -302,6 +303,7 @@ rag::DeliveryEvents RagService::MakeEvents(metrics::Metrics& metrics) {
     last_acknowledged_ms_ = now_ms_();
   };
   events.on_totals = [this, &metrics, sink](std::uint64_t pending, std::uint64_t chunks) {
+    NoteOldestPending(pending);
     pending_ = pending;
     chunks_ = chunks;
     metrics.SetIndexPending(sink, static_cast<double>(pending));
@@ -360,15 +362,27 @@ nlohmann::json RagService::LagJson() const {
                         {"last_acknowledged", TimestampJson(last_acknowledged_ms_.load())},
                         {"last_lag_seconds", nullptr}};
   if (const double last = last_lag_seconds_.load(); last >= 0) lag["last_lag_seconds"] = last;
-  // The head of the outbox is the oldest operation still waiting for the sink.
-  Result<std::vector<store::OutboxEntry>> head = store_.ReadOutbox(1);
-  if (!head.ok() || head->empty()) return lag;
-  const std::optional<rag::IndexOperation> oldest = rag::DecodeOperation(head->front().operation);
-  if (!oldest || oldest->detected_ms <= 0) return lag;
-  lag["oldest_pending_detected"] = TimestampJson(oldest->detected_ms);
+  const std::int64_t oldest = oldest_pending_detected_ms_.load();
+  if (oldest <= 0) return lag;
+  lag["oldest_pending_detected"] = TimestampJson(oldest);
   lag["oldest_pending_age_seconds"] =
-      static_cast<double>(std::max<std::int64_t>(0, now - oldest->detected_ms)) / 1000.0;
+      static_cast<double>(std::max<std::int64_t>(0, now - oldest)) / 1000.0;
   return lag;
+}
+
+// The head of the outbox is the oldest operation still waiting for the sink. Read on the
+// delivery thread (and at start-up), so that StateJson, which the event loop calls, reads no
+// disk.
+void RagService::NoteOldestPending(std::uint64_t pending) {
+  std::int64_t detected_ms = 0;
+  if (pending > 0) {
+    Result<std::vector<store::OutboxEntry>> head = store_.ReadOutbox(1);
+    if (head.ok() && !head->empty()) {
+      const auto oldest = rag::DecodeOperation(head->front().operation);
+      if (oldest) detected_ms = oldest->detected_ms;
+    }
+  }
+  oldest_pending_detected_ms_ = detected_ms;
 }
 
 Result<std::vector<rag::SearchHit>> RagService::Search(std::string_view query, std::size_t k) {

@@ -61,8 +61,8 @@ class RagService {
   // The sink's state for GET /api/v1/index, `freshd status` and the status page: kind,
   // pending operations, chunks held, the last delivery error while it fails, and the lag:
   // when the oldest pending operation's change was detected (and its age), and the lag of
-  // the last acknowledged operation with the time of that acknowledgement. Any thread
-  // (reads the head of the outbox).
+  // the last acknowledged operation with the time of that acknowledgement; and the sink's
+  // warnings. Any thread; reads no disk (the event loop calls it).
   nlohmann::json StateJson() const;
 
  private:
@@ -72,6 +72,9 @@ class RagService {
   std::atomic<std::uint64_t> chunks_{0};
   std::atomic<double> last_lag_seconds_{-1};  // < 0: nothing acknowledged since start-up
   std::atomic<std::int64_t> last_acknowledged_ms_{0};
+  // When the change behind the oldest pending operation was detected; 0 when none is pending.
+  std::atomic<std::int64_t> oldest_pending_detected_ms_{0};
+  void NoteOldestPending(std::uint64_t pending);
   std::mutex sync_mutex_;  // one SyncSources at a time: it rewrites the stored roster
   mutable std::mutex error_mutex_;
   std::string error_;  // "" while delivering
